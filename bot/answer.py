@@ -1,0 +1,77 @@
+"""The values the responder hands to the adapters: passages, answers, summaries, turns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One or two consecutive sentences quoted verbatim, with the section they come from."""
+
+    text: str
+    section: str | None
+    article_id: int
+    score: float
+    sentences: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the bot says to a question: quotes and context bullets, or an abstention."""
+
+    question: str
+    language: str
+    article_id: int
+    article_title: str
+    version: int
+    passages: tuple[Passage, ...] = ()
+    bullets: tuple[str, ...] = ()
+    abstained: bool = False
+    closest_sections: tuple[str, ...] = ()
+    followup: bool = False
+
+    def to_json(self, message: str) -> dict:
+        """The answer in the CLI's JSON contract, with its rendered Discord ``message``."""
+        return {
+            "question": self.question,
+            "abstained": self.abstained,
+            "passages": [
+                {
+                    "text": p.text,
+                    "section": p.section,
+                    "article_id": p.article_id,
+                    "score": round(p.score, 4),
+                }
+                for p in self.passages
+            ],
+            "bullets": list(self.bullets),
+            "message": message,
+        }
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Bullets that sum up an article or one of its sections, in article order."""
+
+    language: str
+    article_id: int
+    article_title: str
+    version: int
+    bullets: tuple[str, ...]
+    section: str | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question asked in a channel and what was answered."""
+
+    channel: str
+    author: str
+    question: str
+    article_id: int
+    version: int
+    abstained: bool
+    passages: tuple[Passage, ...] = ()
+    asked_at: datetime | None = field(default=None, compare=False)

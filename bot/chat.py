@@ -1,0 +1,67 @@
+"""The console chat: the responder and history of channel ``console`` in a terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from bot.errors import KiosqueError
+from bot.service import Kiosque
+
+CHANNEL = "console"
+
+
+async def chat(kiosque: Kiosque, channel: str = CHANNEL) -> int:
+    """Read questions and slash commands until ``/quit`` or end of input."""
+    stored = await kiosque.article_for(channel)
+    language = kiosque.language(stored)
+    say = kiosque.renderer
+    print(f"Kiosque — {stored.article.title}")
+    print(say.line("chat_help", language))
+    interactive = sys.stdin.isatty()
+    while True:
+        try:
+            line = await asyncio.to_thread(_read, "\n> " if interactive else "")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        line = line.strip()
+        if not line:
+            continue
+        command, _, rest = line.partition(" ")
+        try:
+            if command in ("/quit", "/exit", "/q"):
+                return 0
+            output = await _handle(kiosque, channel, command, rest.strip(), line)
+        except KiosqueError as error:
+            stored = await kiosque.article_for(channel)
+            output = kiosque.error_text(error, kiosque.language(stored))
+        print(output, flush=True)
+
+
+async def _handle(kiosque: Kiosque, channel: str, command: str, rest: str, line: str) -> str:
+    say = kiosque.renderer
+    stored = await kiosque.article_for(channel)
+    language = kiosque.language(stored)
+    if command == "/summary":
+        summary = await kiosque.summary(channel, section=rest or None)
+        return say.text("summary", summary.language, summary=summary)
+    if command == "/articles":
+        listed = await kiosque.library.articles()
+        return say.text("articles", language, articles=listed, active=stored.id)
+    if command == "/use":
+        info = await kiosque.use(channel, rest)
+        return say.line("using", info.language, title=info.title, id=info.id)
+    if command == "/history":
+        turns = await kiosque.history.recent(channel, int(rest) if rest.isdigit() else 10)
+        return say.text("history", language, turns=turns)
+    if command == "/forget":
+        return say.line("forgotten", language, count=await kiosque.history.forget(channel))
+    if command in ("/help", "/?"):
+        return say.line("chat_help", language)
+    answer = await kiosque.ask(line, channel, author="console")
+    return say.text("answer", answer.language, answer=answer, question=answer.question[:300])
+
+
+def _read(prompt: str) -> str:
+    return input(prompt)

@@ -1,0 +1,256 @@
+"""The ``kiosque`` command line: index, ask, summary, articles, use, history, forget, chat, run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.errors import KiosqueError
+from bot.service import Kiosque
+from bot.settings import Settings, SettingsError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, like every other error
+        print(f"kiosque: {message} (see kiosque --help)", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = _Parser(prog="kiosque", description="Ask questions about news articles.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    index = sub.add_parser("index", help="index files, URLs or - (stdin) as articles")
+    index.add_argument("sources", nargs="+", metavar="SOURCE")
+    index.add_argument("--title")
+    index.add_argument("--json", action="store_true")
+
+    ask = sub.add_parser("ask", help="ask a question (- reads one question per line)")
+    ask.add_argument("question", metavar="QUESTION")
+    ask.add_argument("--article", type=int)
+    ask.add_argument("--channel", default="cli")
+    ask.add_argument("--json", action="store_true")
+
+    summary = sub.add_parser("summary", help="bullet summary of an article or a section")
+    summary.add_argument("--article", type=int)
+    summary.add_argument("--section")
+    summary.add_argument("--length", choices=("short", "medium", "long"), default="medium")
+    summary.add_argument("--channel", default="cli")
+    summary.add_argument("--json", action="store_true")
+
+    articles = sub.add_parser("articles", help="list the library")
+    articles.add_argument("--json", action="store_true")
+
+    use = sub.add_parser("use", help="set a channel's active article")
+    use.add_argument("article", metavar="ID")
+    use.add_argument("--channel", default="cli")
+
+    history = sub.add_parser("history", help="a channel's recent questions")
+    history.add_argument("--channel", default="cli")
+    history.add_argument("--count", type=int, default=10)
+
+    forget = sub.add_parser("forget", help="clear a channel's history")
+    forget.add_argument("--channel", default="cli")
+
+    sub.add_parser("chat", help="interactive console chat")
+    sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``kiosque`` script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.load()
+    except SettingsError as error:
+        return _fail(str(error))
+    if args.command == "run":
+        return _run_discord(settings)
+    try:
+        return asyncio.run(_dispatch(args, settings))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run_discord(settings: Settings) -> int:
+    if not settings.discord_token:
+        from bot.render import Renderer
+
+        return _fail(Renderer(settings.prompts_dir).line("no_token", settings.language))
+    from bot.adapter.runner import run
+
+    return run(settings)
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        kiosque = await Kiosque.open(settings, seed=args.command != "index")
+    except KiosqueError as error:
+        return _fail(_error_text(None, error))
+    except Exception as error:
+        return _fail(f"cannot open the database: {error}")
+    try:
+        return await COMMANDS[args.command](kiosque, args)
+    except KiosqueError as error:
+        return _fail(kiosque.error_text(error, _language(kiosque)))
+    except Exception as error:
+        return _fail(f"internal error ({type(error).__name__}: {error})", code=1)
+    finally:
+        await kiosque.close()
+
+
+async def _index(kiosque: Kiosque, args: argparse.Namespace) -> int:
+    status = 0
+    for source in args.sources:
+        try:
+            if source == "-":
+                data = sys.stdin.buffer.read(kiosque.settings.max_source_bytes + 1)
+                info = await kiosque.index_bytes(data, "-", title=args.title)
+            elif source.startswith(("http://", "https://")):
+                info = await kiosque.index_url(source, title=args.title)
+            else:
+                info = await kiosque.index_path(Path(source), title=args.title)
+        except KiosqueError as error:
+            _fail(kiosque.error_text(error, _language(kiosque)))
+            status = EXIT_USAGE
+            continue
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "id": info.id,
+                        "title": info.title,
+                        "version": info.version,
+                        "language": info.language,
+                        "sections": list(info.sections),
+                        "sentences": info.sentences,
+                    },
+                    ensure_ascii=False,
+                ),
+                flush=True,
+            )
+        else:
+            print(kiosque.renderer.text("indexed", info.language, stored=info), flush=True)
+    return status
+
+
+async def _ask(kiosque: Kiosque, args: argparse.Namespace) -> int:
+    if args.question != "-":
+        await _answer_one(kiosque, args, args.question)
+        return 0
+    for line in sys.stdin:
+        if line.strip():
+            try:
+                await _answer_one(kiosque, args, line)
+            except KiosqueError as error:
+                # In a batch a refused question gets its refusal and the batch goes on.
+                text = kiosque.error_text(error, _language(kiosque))
+                if args.json:
+                    print(
+                        json.dumps({"question": line.strip(), "error": text}, ensure_ascii=False),
+                        flush=True,
+                    )
+                else:
+                    print(text + "\n", flush=True)
+    return 0
+
+
+async def _answer_one(kiosque: Kiosque, args: argparse.Namespace, question: str) -> None:
+    answer = await kiosque.ask(question, args.channel, author="cli", article_id=args.article)
+    message = kiosque.renderer.text(
+        "answer", answer.language, answer=answer, question=answer.question[:300]
+    )
+    if args.json:
+        print(json.dumps(answer.to_json(message), ensure_ascii=False), flush=True)
+    else:
+        print(message + "\n", flush=True)
+
+
+async def _summary(kiosque: Kiosque, args: argparse.Namespace) -> int:
+    summary = await kiosque.summary(args.channel, args.article, args.section, args.length)
+    message = kiosque.renderer.text("summary", summary.language, summary=summary)
+    if args.json:
+        print(
+            json.dumps({"bullets": list(summary.bullets), "message": message}, ensure_ascii=False)
+        )
+    else:
+        print(message)
+    return 0
+
+
+async def _articles(kiosque: Kiosque, args: argparse.Namespace) -> int:
+    listed = await kiosque.library.articles()
+    if args.json:
+        for info in listed:
+            print(
+                json.dumps(
+                    {
+                        "id": info.id,
+                        "title": info.title,
+                        "version": info.version,
+                        "language": info.language,
+                        "indexed_at": info.indexed_at,
+                        "source": info.source,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+    else:
+        print(kiosque.renderer.text("articles", _language(kiosque), articles=listed, active=None))
+    return 0
+
+
+async def _use(kiosque: Kiosque, args: argparse.Namespace) -> int:
+    info = await kiosque.use(args.channel, args.article)
+    print(kiosque.renderer.line("using", info.language, title=info.title, id=info.id))
+    return 0
+
+
+async def _history(kiosque: Kiosque, args: argparse.Namespace) -> int:
+    turns = await kiosque.history.recent(args.channel, max(1, args.count))
+    print(kiosque.renderer.text("history", _language(kiosque), turns=turns))
+    return 0
+
+
+async def _forget(kiosque: Kiosque, args: argparse.Namespace) -> int:
+    count = await kiosque.history.forget(args.channel)
+    print(kiosque.renderer.line("forgotten", _language(kiosque), count=count))
+    return 0
+
+
+async def _chat(kiosque: Kiosque, args: argparse.Namespace) -> int:
+    from bot.chat import chat
+
+    return await chat(kiosque)
+
+
+COMMANDS = {
+    "index": _index,
+    "ask": _ask,
+    "summary": _summary,
+    "articles": _articles,
+    "use": _use,
+    "history": _history,
+    "forget": _forget,
+    "chat": _chat,
+}
+
+
+def _language(kiosque: Kiosque) -> str:
+    return kiosque.settings.language if kiosque.settings.language != "auto" else "fr"
+
+
+def _error_text(kiosque: Kiosque | None, error: KiosqueError) -> str:
+    return error.code if kiosque is None else kiosque.error_text(error)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"kiosque: {' '.join(message.split())}", file=sys.stderr, flush=True)
+    return code

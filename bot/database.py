@@ -1,0 +1,119 @@
+"""The SQLite file: opening it (WAL), its schema, and migrations applied at start."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        source_key TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        current_version INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE versions (
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        version INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        language TEXT NOT NULL,
+        content TEXT NOT NULL,
+        indexed_at TEXT NOT NULL,
+        PRIMARY KEY (article_id, version)
+    );
+    CREATE TABLE channels (
+        channel TEXT PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id)
+    );
+    CREATE TABLE turns (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel TEXT NOT NULL,
+        author TEXT NOT NULL,
+        question TEXT NOT NULL,
+        article_id INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        abstained INTEGER NOT NULL,
+        passages TEXT NOT NULL,
+        asked_at TEXT NOT NULL
+    );
+    CREATE INDEX turns_by_channel ON turns (channel, id);
+    """,
+    """
+    CREATE TABLE guild_settings (
+        guild_id TEXT PRIMARY KEY,
+        admin_role TEXT,
+        answer_channels TEXT,
+        language TEXT
+    );
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+)
+
+
+class Database:
+    """One aiosqlite connection; writes go through ``transaction()`` one at a time."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.connection = connection
+        self._write = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        """Open (creating if needed) the database file and bring its schema up to date."""
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(str(path), isolation_level=None)
+        connection.row_factory = aiosqlite.Row
+        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute("PRAGMA synchronous=NORMAL")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute("PRAGMA busy_timeout=10000")
+        database = cls(connection)
+        await database._migrate()
+        return database
+
+    async def close(self) -> None:
+        """Wait for the write in progress, then close the connection."""
+        async with self._write:
+            await self.connection.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction: all of it is committed, or none of it on any error."""
+        async with self._write:
+            await self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.connection
+            except BaseException:
+                await self.connection.execute("ROLLBACK")
+                raise
+            await self.connection.execute("COMMIT")
+
+    async def fetchall(self, sql: str, params: tuple = ()) -> list[aiosqlite.Row]:
+        """Rows of a read query."""
+        async with self.connection.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: tuple = ()) -> aiosqlite.Row | None:
+        """The first row of a read query, or ``None``."""
+        async with self.connection.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def schema_version(self) -> int:
+        """The number of migrations applied."""
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def _migrate(self) -> None:
+        current = await self.schema_version()
+        for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            async with self.transaction() as connection:
+                for statement in filter(str.strip, script.split(";")):
+                    await connection.execute(statement)
+                await connection.execute(f"PRAGMA user_version = {number}")

@@ -1,0 +1,115 @@
+"""Per-channel state: the active article and the history of turns, capped per channel."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from bot.answer import Passage, Turn
+from bot.database import Database
+
+
+class History:
+    """Turns and active articles of every channel; channels never see each other's."""
+
+    def __init__(self, database: Database, limit: int = 200) -> None:
+        self.database = database
+        self.limit = limit
+
+    async def record(self, turn: Turn) -> None:
+        """Append a turn and drop the channel's oldest ones beyond the cap, atomically."""
+        passages = json.dumps(
+            [
+                {
+                    "text": p.text,
+                    "section": p.section,
+                    "article_id": p.article_id,
+                    "score": p.score,
+                    "sentences": list(p.sentences),
+                }
+                for p in turn.passages
+            ],
+            ensure_ascii=False,
+        )
+        asked_at = (turn.asked_at or datetime.now(UTC)).isoformat(timespec="seconds")
+        async with self.database.transaction() as db:
+            await db.execute(
+                "INSERT INTO turns (channel, author, question, article_id, version, abstained,"
+                " passages, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    turn.channel,
+                    turn.author,
+                    turn.question,
+                    turn.article_id,
+                    turn.version,
+                    int(turn.abstained),
+                    passages,
+                    asked_at,
+                ),
+            )
+            await db.execute(
+                "DELETE FROM turns WHERE channel = ? AND id NOT IN"
+                " (SELECT id FROM turns WHERE channel = ? ORDER BY id DESC LIMIT ?)",
+                (turn.channel, turn.channel, self.limit),
+            )
+
+    async def recent(self, channel: str, count: int = 10) -> list[Turn]:
+        """The channel's last ``count`` turns, oldest first."""
+        rows = await self.database.fetchall(
+            "SELECT * FROM turns WHERE channel = ? ORDER BY id DESC LIMIT ?", (channel, count)
+        )
+        return [_turn(row) for row in reversed(rows)]
+
+    async def count(self, channel: str) -> int:
+        """How many turns the channel keeps."""
+        row = await self.database.fetchone(
+            "SELECT COUNT(*) FROM turns WHERE channel = ?", (channel,)
+        )
+        return int(row[0])
+
+    async def forget(self, channel: str) -> int:
+        """Delete the channel's history; return how many turns were dropped."""
+        async with self.database.transaction() as db:
+            cursor = await db.execute("DELETE FROM turns WHERE channel = ?", (channel,))
+            return cursor.rowcount
+
+    async def active(self, channel: str) -> int | None:
+        """The article the channel uses, if one was chosen."""
+        row = await self.database.fetchone(
+            "SELECT article_id FROM channels WHERE channel = ?", (channel,)
+        )
+        return int(row[0]) if row else None
+
+    async def use(self, channel: str, article_id: int) -> None:
+        """Make ``article_id`` the channel's active article."""
+        async with self.database.transaction() as db:
+            await db.execute(
+                "INSERT INTO channels (channel, article_id) VALUES (?, ?)"
+                " ON CONFLICT(channel) DO UPDATE SET article_id = excluded.article_id",
+                (channel, article_id),
+            )
+
+
+def _turn(row: aiosqlite.Row) -> Turn:
+    passages = tuple(
+        Passage(
+            text=p["text"],
+            section=p["section"],
+            article_id=p["article_id"],
+            score=p["score"],
+            sentences=tuple(p.get("sentences", ())),
+        )
+        for p in json.loads(row["passages"])
+    )
+    return Turn(
+        channel=row["channel"],
+        author=row["author"],
+        question=row["question"],
+        article_id=row["article_id"],
+        version=row["version"],
+        abstained=bool(row["abstained"]),
+        passages=passages,
+        asked_at=datetime.fromisoformat(row["asked_at"]),
+    )

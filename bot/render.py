@@ -1,0 +1,119 @@
+"""Render answers, summaries and messages from the jinja2 templates in ``prompts/<lang>/``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+LIMIT = 2000
+BREAK = "\x1e"
+LANGUAGES = ("fr", "en")
+
+_MARKDOWN = re.compile(r"([\\*_~|`<>#\[\]])")
+_LINE_START = re.compile(r"^(\s*)([-+]|\d+\.)(\s)", re.MULTILINE)
+_MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
+
+
+class _Break(str):
+    """The block separator; a ``str`` subclass that ``escape`` leaves alone."""
+
+    def __new__(cls) -> _Break:
+        return super().__new__(cls, BREAK)
+
+
+def escape(value: Any) -> str:
+    """Text that Discord shows as typed: no formatting, no mention, no link markup."""
+    if value is None:
+        return ""
+    if isinstance(value, _Break):
+        return value
+    text = str(value)
+    text = "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127))
+    text = _MARKDOWN.sub(r"\\\1", text)
+    text = _LINE_START.sub(r"\1\\\2\3", text)
+    return _MASS_MENTION.sub("@\u200b\\1", text)
+
+
+def split_messages(text: str, limit: int = LIMIT) -> list[str]:
+    """Pack blocks (separated by ``BREAK``) into messages of at most ``limit`` characters."""
+    blocks = [b.strip("\n") for b in text.split(BREAK)]
+    blocks = [b for b in blocks if b.strip()]
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        for piece in _fit(block, limit):
+            candidate = f"{current}\n\n{piece}" if current else piece
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                messages.append(current)
+                current = piece
+    if current:
+        messages.append(current)
+    return messages
+
+
+def _fit(block: str, limit: int) -> list[str]:
+    # Only a block longer than a whole message is cut, at line then word boundaries; a quote
+    # line cut in two keeps its "> " so that both halves still read as a quote.
+    if len(block) <= limit:
+        return [block]
+    pieces: list[str] = []
+    current = ""
+    for whole in block.split("\n"):
+        line = whole
+        prefix = "> " if line.startswith("> ") else ""
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > len(prefix) else limit
+            head, line = line[:cut], prefix + line[cut:].lstrip()
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(head)
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            pieces.append(current)
+            current = line
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+class Renderer:
+    """Templates for each language; every value written into them is escaped."""
+
+    def __init__(self, prompts_dir: Path) -> None:
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(prompts_dir)),
+            finalize=escape,
+            autoescape=False,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._messages: dict[str, Any] = {}
+
+    def messages(self, template: str, language: str, **values: Any) -> list[str]:
+        """A template rendered and split into Discord messages."""
+        lang = language if language in LANGUAGES else "fr"
+        source = self._env.get_template(f"{lang}/{template}.md.j2")
+        return split_messages(source.render(br=_Break(), **values))
+
+    def text(self, template: str, language: str, **values: Any) -> str:
+        """A template rendered as one text (console output, one-line messages)."""
+        return "\n\n".join(self.messages(template, language, **values))
+
+    def line(self, name: str, language: str, **values: Any) -> str:
+        """One short message (an error, a refusal, a confirmation) from ``lines.j2``."""
+        lang = language if language in LANGUAGES else "fr"
+        if lang not in self._messages:
+            self._messages[lang] = self._env.get_template(f"{lang}/lines.j2").module
+        macro = getattr(self._messages[lang], name)
+        return " ".join(str(macro(**values)).split())

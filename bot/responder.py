@@ -1,0 +1,264 @@
+"""Turn a question and a channel's history into an ``Answer``; an article into a ``Summary``."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from bot.answer import Answer, Passage, Summary, Turn
+from index.analysis import fold, question_terms, words
+from index.model import Article
+from index.retrieval import ArticleIndex
+from index.summarize import context_sentences, summary_sentences
+
+_FOLLOWUP_OPENERS = re.compile(
+    r"^\s*(?:et|mais|alors|donc|puis|ensuite|and|but|so|what about|how about)\b", re.IGNORECASE
+)
+_ANAPHORA = frozenset(
+    """
+    cela ça ca ceci celui celle ceux celles-ci ceux-ci lui eux il elle ils elles dernier
+    derniere this that it its they them those these he she his her him there
+    """.split()
+)
+SUMMARY_LENGTHS = {"short": 3, "medium": 5, "long": 7}
+MAX_QUOTE = 900
+MAX_BULLET = 320
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The responder's decision thresholds, chosen on development data (see eval/README.md)."""
+
+    min_coverage: float = 0.35
+    second_passage: float = 0.5
+    extra_passages: float = 0.35
+    neighbour: float = 0.5
+    history_weight: float = 0.5
+    section_bonus: float = 0.25
+    followup_max_terms: int = 2
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as the library serves it: its id, current version and content."""
+
+    id: int
+    version: int
+    article: Article
+
+
+class Responder:
+    """Answers questions on one article at a time, keeping a few built indexes warm."""
+
+    def __init__(self, tuning: Tuning = Tuning(), cache_size: int = 32) -> None:
+        self.tuning = tuning
+        self._cache: OrderedDict[tuple[int, int], ArticleIndex] = OrderedDict()
+        self._cache_size = cache_size
+
+    def index(self, stored: StoredArticle) -> ArticleIndex:
+        """The search index of a stored article's version, built once."""
+        key = (stored.id, stored.version)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        built = ArticleIndex(stored.article)
+        self._cache[key] = built
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return built
+
+    def answer(
+        self,
+        question: str,
+        stored: StoredArticle,
+        history: Sequence[Turn] = (),
+        language: str | None = None,
+    ) -> Answer:
+        """Quote the passages that answer ``question``, or abstain when the article does not."""
+        index = self.index(stored)
+        article = stored.article
+        lang = article.language
+        own = Counter(question_terms(question, lang))
+        previous = [t for t in history if t.article_id == stored.id and not t.abstained]
+        followup = bool(previous) and self._is_followup(question, own)
+        context: Counter[str] = Counter()
+        if followup:
+            for turn, weight in zip(reversed(previous), (1.0, 0.5), strict=False):
+                for term in question_terms(turn.question, lang):
+                    context[term] += self.tuning.history_weight * weight
+        query = own + context
+        base = Answer(
+            question=question,
+            language=language or lang,
+            article_id=stored.id,
+            article_title=article.title,
+            version=stored.version,
+            followup=followup,
+        )
+        scores = index.scores(query)
+        if followup:
+            scores = self._near_previous(scores, previous[-1], index)
+        order = sorted(range(index.size), key=lambda i: (-scores[i], i))
+        if not order or scores[order[0]] <= 0 or not self._grounded(index, own, context, order[0]):
+            return self._abstain(base, index, query)
+        passages = self._passages(stored, index, order, scores, index.sentence_scores(query))
+        quoted = {i for p in passages for i in p.sentences}
+        bullets = context_sentences(index, quoted, list(scores))
+        return replace(
+            base,
+            passages=tuple(passages),
+            bullets=tuple(_trim(article.sentences[i].text, MAX_BULLET) for i in bullets),
+        )
+
+    def _grounded(
+        self, index: ArticleIndex, own: Counter[str], context: Counter[str], best: int
+    ) -> bool:
+        """Whether the best sentence really answers: it covers enough of the question.
+
+        A follow-up may lean on the previous question instead, unless it brings more than one
+        term the article has never seen ("Et la capitale de l'Australie ?").
+        """
+        floor = self.tuning.min_coverage
+        if own and index.coverage(own, best) >= floor:
+            return True
+        if not context:
+            return False
+        known = Counter({t: w for t, w in own.items() if index.knows(t)})
+        unknown = len(own) - len(known)
+        return unknown <= 1 and index.coverage(known + context, best) >= floor
+
+    def summary(
+        self,
+        stored: StoredArticle,
+        section: str | None = None,
+        length: str | int = "medium",
+        language: str | None = None,
+    ) -> Summary:
+        """3 to 7 bullets over the article (or one section), in article order."""
+        index = self.index(stored)
+        article = stored.article
+        count = SUMMARY_LENGTHS.get(length, 5) if isinstance(length, str) else length
+        count = max(3, min(7, count))
+        wanted = None
+        if section is not None:
+            wanted = article.find_section(section)
+            if wanted is None:
+                raise LookupError(section)
+        chosen = summary_sentences(index, count=count, section=wanted)
+        return Summary(
+            language=language or article.language,
+            article_id=stored.id,
+            article_title=article.title,
+            version=stored.version,
+            bullets=tuple(_trim(article.sentences[i].text, MAX_BULLET) for i in chosen),
+            section=article.sections[wanted].heading if wanted is not None else None,
+        )
+
+    def _is_followup(self, question: str, own: Counter[str]) -> bool:
+        if len(own) == 0 or _FOLLOWUP_OPENERS.match(question):
+            return True
+        tokens = {fold(w) for w in words(question.replace("-", " - "))}
+        standalone_pronoun = bool(tokens & _ANAPHORA) and not _inverted_only(question)
+        return standalone_pronoun and len(own) <= self.tuning.followup_max_terms
+
+    def _near_previous(self, scores: np.ndarray, turn: Turn, index: ArticleIndex) -> np.ndarray:
+        sections = {p.section for p in turn.passages}
+        article = index.article
+        bonus = self.tuning.section_bonus * (float(scores.max()) if len(scores) else 0.0)
+        near = [
+            i for i, s in enumerate(article.sentences) if article.heading(s.section) in sections
+        ]
+        boosted = scores.copy()
+        for i in near:
+            if boosted[i] > 0:
+                boosted[i] += bonus
+        return boosted
+
+    def _passages(
+        self,
+        stored: StoredArticle,
+        index: ArticleIndex,
+        order: list[int],
+        scores: np.ndarray,
+        own_scores: np.ndarray,
+    ) -> list[Passage]:
+        article = stored.article
+        top = scores[order[0]]
+        passages: list[Passage] = []
+        used: set[int] = set()
+        for rank, i in enumerate(order):
+            if len(passages) >= 3 or scores[i] <= 0:
+                break
+            if i in used:
+                continue
+            floor = self.tuning.second_passage if rank == 1 else self.tuning.extra_passages
+            if passages and scores[i] < floor * top:
+                break
+            span = self._span(article, i, own_scores, used)
+            used.update(span)
+            first, last = article.sentences[span[0]], article.sentences[span[-1]]
+            text = article.text[first.start : last.end]
+            passages.append(
+                Passage(
+                    text=_trim(text, MAX_QUOTE, ellipsis=False),
+                    section=article.heading(first.section),
+                    article_id=stored.id,
+                    score=float(scores[i]),
+                    sentences=tuple(span),
+                )
+            )
+        return passages
+
+    def _span(self, article: Article, i: int, own_scores: np.ndarray, used: set[int]) -> list[int]:
+        # A second sentence joins the quote when it is in the same paragraph and carries the
+        # question's terms too, or when the first is too short to stand alone.
+        sentence = article.sentences[i]
+        best, best_score = None, 0.0
+        for j in (i + 1, i - 1):
+            if 0 <= j < len(article.sentences) and j not in used:
+                other = article.sentences[j]
+                if other.paragraph == sentence.paragraph and own_scores[j] > best_score:
+                    best, best_score = j, own_scores[j]
+        short = len(sentence.text) < 60
+        if best is None and short and i + 1 < len(article.sentences):
+            nxt = article.sentences[i + 1]
+            if nxt.paragraph == sentence.paragraph and i + 1 not in used:
+                best = i + 1
+        if best is not None and (short or best_score >= self.tuning.neighbour * own_scores[i]):
+            return sorted((i, best))
+        return [i]
+
+    def _abstain(self, base: Answer, index: ArticleIndex, query: Counter[str]) -> Answer:
+        article = index.article
+        closest: list[str] = []
+        if query:
+            scores = index.scores(query)
+            for i in sorted(range(index.size), key=lambda i: (-scores[i], i)):
+                heading = article.heading(article.sentences[i].section)
+                if scores[i] > 0 and heading and heading not in closest:
+                    closest.append(heading)
+                if len(closest) == 2:
+                    break
+        if not closest:
+            closest = [s.heading for s in article.sections if s.heading][:2]
+        return replace(base, abstained=True, closest_sections=tuple(closest))
+
+
+def _inverted_only(question: str) -> bool:
+    # "Le traité oblige-t-il ..." puts the pronoun after the verb with a noun subject before:
+    # that pronoun points at the noun in the question, not at the previous turn.
+    pronouns = re.findall(
+        r"(?:^|\s)(il|elle|ils|elles|cela|ça|ceci|it|they|this|that)\b", question, re.IGNORECASE
+    )
+    return not pronouns
+
+
+def _trim(text: str, limit: int, ellipsis: bool = True) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return cut + "…" if ellipsis else cut

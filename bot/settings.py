@@ -1,0 +1,137 @@
+"""Every setting, read once at start-up from the environment and ``.env``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting whose value cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The bot's configuration; see ``.env.example`` for what each field means."""
+
+    discord_token: str = field(default="", repr=False)
+    database_url: str = "sqlite:///var/kiosque.db"
+    articles_dir: Path = ROOT / "articles"
+    prompts_dir: Path = ROOT / "prompts"
+    max_source_bytes: int = 5_000_000
+    history_limit: int = 200
+    max_question_chars: int = 500
+    language: str = "auto"
+    fetch_timeout: float = 15.0
+    fetch_max_redirects: int = 5
+    allow_private_urls: bool = False
+    discord_api_base: str = "https://discord.com/api/v10"
+    discord_gateway_url: str = "wss://gateway.discord.gg/"
+    discord_guild_id: int | None = None
+    admin_role: str = ""
+    answer_channels: tuple[int, ...] = ()
+    cooldown_questions: int = 5
+    cooldown_seconds: float = 30.0
+    log_level: str = "INFO"
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite file named by ``DATABASE_URL`` (relative paths from the working dir)."""
+        url = self.database_url
+        if not url.startswith("sqlite:///"):
+            raise SettingsError(f"DATABASE_URL {url!r}: only sqlite:///PATH is supported")
+        return Path(url.removeprefix("sqlite:///"))
+
+    @classmethod
+    def load(
+        cls, env: dict[str, str] | None = None, dotenv: Path | None = Path(".env")
+    ) -> Settings:
+        """Settings from ``env`` (default: the process environment) over a ``.env`` file."""
+        values: dict[str, str] = {}
+        if dotenv is not None and dotenv.is_file():
+            from dotenv import dotenv_values
+
+            values.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+        values.update(os.environ if env is None else env)
+        return cls(**{name: parse(values[key]) for name, key, parse in _fields(values)})
+
+
+def _int(name: str):
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+        if value < 0:
+            raise SettingsError(f"{name} must not be negative")
+        return value
+
+    return parse
+
+
+def _float(name: str):
+    def parse(raw: str) -> float:
+        try:
+            return float(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+
+    return parse
+
+
+def _bool(raw: str) -> bool:
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _ids(name: str):
+    def parse(raw: str) -> tuple[int, ...]:
+        parts = [p for p in raw.replace(";", ",").replace(" ", ",").split(",") if p]
+        return tuple(_int(name)(p) for p in parts)
+
+    return parse
+
+
+def _optional_int(name: str):
+    def parse(raw: str) -> int | None:
+        return _int(name)(raw) if raw.strip() else None
+
+    return parse
+
+
+def _language(raw: str) -> str:
+    value = raw.strip().lower() or "auto"
+    if value not in ("auto", "fr", "en"):
+        raise SettingsError(f"KIOSQUE_LANGUAGE must be auto, fr or en, not {raw!r}")
+    return value
+
+
+_SPEC = {
+    "discord_token": ("DISCORD_TOKEN", str.strip),
+    "database_url": ("DATABASE_URL", str.strip),
+    "articles_dir": ("KIOSQUE_ARTICLES_DIR", Path),
+    "prompts_dir": ("KIOSQUE_PROMPTS_DIR", Path),
+    "max_source_bytes": ("MAX_SOURCE_BYTES", _int("MAX_SOURCE_BYTES")),
+    "history_limit": ("HISTORY_LIMIT", _int("HISTORY_LIMIT")),
+    "max_question_chars": ("MAX_QUESTION_CHARS", _int("MAX_QUESTION_CHARS")),
+    "language": ("KIOSQUE_LANGUAGE", _language),
+    "fetch_timeout": ("FETCH_TIMEOUT", _float("FETCH_TIMEOUT")),
+    "fetch_max_redirects": ("FETCH_MAX_REDIRECTS", _int("FETCH_MAX_REDIRECTS")),
+    "allow_private_urls": ("ALLOW_PRIVATE_URLS", _bool),
+    "discord_api_base": ("DISCORD_API_BASE", str.strip),
+    "discord_gateway_url": ("DISCORD_GATEWAY_URL", str.strip),
+    "discord_guild_id": ("DISCORD_GUILD_ID", _optional_int("DISCORD_GUILD_ID")),
+    "admin_role": ("ADMIN_ROLE", str.strip),
+    "answer_channels": ("ANSWER_CHANNELS", _ids("ANSWER_CHANNELS")),
+    "cooldown_questions": ("COOLDOWN_QUESTIONS", _int("COOLDOWN_QUESTIONS")),
+    "cooldown_seconds": ("COOLDOWN_SECONDS", _float("COOLDOWN_SECONDS")),
+    "log_level": ("LOG_LEVEL", lambda raw: raw.strip().upper() or "INFO"),
+}
+
+
+def _fields(values: dict[str, str]):
+    for name, (key, parse) in _SPEC.items():
+        if key in values and values[key].strip() != "":
+            yield name, key, parse

@@ -1,0 +1,156 @@
+"""Text analysis for retrieval: language, elision, folding, stopwords, lemmas and stems."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+FRENCH_STOPWORDS = frozenset(
+    """
+    a ai aie aient aies ait alors as au aucun aucune aupres auquel aura aurai auraient
+    aurais aurait auras aurez auriez aurions aurons auront aussi autre autres aux auxquelles
+    auxquels avaient avais avait avant avec avez aviez avions avoir avons ayant ayez ayons
+    bon c ca car ce ceci cela celle celles celui cependant certain certaine certaines
+    certains ces cet cette ceux chacun chacune chaque chez ci comme comment contre d dans de
+    des desquelles desquels deja devrait dit doit donc dont du duquel elle elles en encore
+    entre es est et etaient etais etait etant ete etes etiez etions etre eu eue eues eumes
+    eurent eus eusse eussent eusses eussiez eussions eut eutes eux fait faire fais faut
+    furent fus fusse fussent fusses fussiez fussions fut futes ici il ils j je jusqu l la
+    laquelle le lequel les lesquelles lesquels leur leurs lors lorsqu lui m ma mais me meme
+    memes mes moi moins mon n ne ni nos notre nous on ont ou par parce pas peu peut plus
+    pour pourquoi qu quand que quel quelle quelles quels qui quoi s sa sans se sera serai
+    seraient serais serait seras serez seriez serions serons seront ses si sien sienne son
+    sont sous soyez soyons suis sur t ta te tes toi ton tous tout toute toutes tres tu un
+    une unes uns vers voici voila vos votre vous y etc puisqu quoiqu afin ainsi apres celle-
+    ci celui-ci dela selon tandis toutefois via lequel
+    """.split()
+)
+
+ENGLISH_STOPWORDS = frozenset(
+    """
+    a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for
+    from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not now of off on once only or
+    other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your yours
+    yourself yourselves s t d ll m re ve also did does tell article says say said
+    """.split()
+)
+
+# Question words and chat filler carry no topic; they are dropped from questions only.
+FRENCH_QUESTION_WORDS = frozenset(
+    """
+    quel quelle quels quelles qui que quoi ou quand comment combien pourquoi lequel laquelle
+    est-ce qu'est-ce dit dire article texte parle parler explique expliquer raconte donne
+    moi peux pouvez sais savoir selon
+    """.split()
+)
+ENGLISH_QUESTION_WORDS = frozenset(
+    """
+    what who whom when where why how which tell explain
+    """.split()
+)
+
+_ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’ʼ]", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*", re.UNICODE)
+_STEMMERS = {
+    "fr": snowballstemmer.stemmer("french"),
+    "en": snowballstemmer.stemmer("english"),
+}
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents: ``Été`` → ``ete``."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words with elisions removed (``l’Ukraine`` → ``ukraine``), accents kept."""
+    text = _ELISION.sub(" ", text.replace("’", "'").replace("ʼ", "'"))
+    out: list[str] = []
+    for word in _WORD.findall(text.casefold()):
+        out.extend(part for part in word.split("-") if part)
+    return out
+
+
+def detect_language(text: str) -> str:
+    """``"fr"`` or ``"en"``, by which language's stopwords the text uses more."""
+    tokens = [fold(w) for w in words(text)[:2000]]
+    french = sum(1 for t in tokens if t in _FRENCH_MARKERS)
+    english = sum(1 for t in tokens if t in _ENGLISH_MARKERS)
+    return "en" if english > french else "fr"
+
+
+_FRENCH_MARKERS = frozenset(
+    """
+    le la les des du de et est une un dans pour que qui sur par pas avec au aux ce cette il
+    elle sont ont leur mais ou
+    """.split()
+)
+_ENGLISH_MARKERS = frozenset(
+    """
+    the of and to in is that for on with as was by it are from this be at an have has were
+    which not but
+    """.split()
+)
+
+
+@lru_cache(maxsize=200_000)
+def term(word: str, language: str) -> str:
+    """The index term of one lower-cased word: lemma, then stem, then accents folded."""
+    if word.isdigit():
+        return word
+    if language == "fr":
+        lemma = _lemmatize(word)
+        stem = _STEMMERS["fr"].stemWord(lemma)
+    else:
+        stem = _STEMMERS["en"].stemWord(_lemmatize_en(word))
+    return fold(stem)
+
+
+def _lemmatize(word: str) -> str:
+    import simplemma
+
+    return simplemma.lemmatize(word, lang="fr").casefold()
+
+
+def _lemmatize_en(word: str) -> str:
+    import simplemma
+
+    return simplemma.lemmatize(word, lang="en").casefold()
+
+
+def is_stopword(word: str, language: str) -> bool:
+    """Whether a lower-cased word carries no topic in ``language``."""
+    folded = fold(word)
+    if language == "fr":
+        return folded in FRENCH_STOPWORDS or (len(folded) == 1 and not folded.isdigit())
+    return folded in ENGLISH_STOPWORDS or (len(folded) == 1 and not folded.isdigit())
+
+
+# Auxiliaries and modals, caught after lemmatisation ("pourrait" → "pouvoir").
+_STOP_TERMS = {
+    "fr": frozenset({"pouvoir", "devoir", "falloir", "etre", "avoir", "fair", "aller"}),
+    "en": frozenset({"be", "have", "do", "can", "may", "might", "must", "shall", "will"}),
+}
+
+
+def terms(text: str, language: str) -> list[str]:
+    """Index terms of a text, stopwords removed, in order."""
+    stop = _STOP_TERMS.get(language, frozenset())
+    found = (term(w, language) for w in words(text) if not is_stopword(w, language))
+    return [t for t in found if t not in stop]
+
+
+def question_terms(text: str, language: str) -> list[str]:
+    """Index terms of a question: like ``terms`` without question words and chat filler."""
+    filler = FRENCH_QUESTION_WORDS if language == "fr" else ENGLISH_QUESTION_WORDS
+    stop = _STOP_TERMS.get(language, frozenset())
+    kept = [w for w in words(text) if not is_stopword(w, language) and fold(w) not in filler]
+    return [t for t in (term(w, language) for w in kept) if t not in stop]

@@ -1,0 +1,114 @@
+"""Tell article text from page clutter: teasers, ad headlines, comment counters, share prompts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.analysis import detect_language, terms
+
+_TEASER = re.compile(
+    r"^(?:[àa]\s+lire(?:\s+aussi|\s+également)?|lire\s+(?:aussi|également|la\s+suite)"
+    r"|voir\s+aussi|[àa]\s+voir(?:\s+aussi)?|sur\s+le\s+même\s+sujet|notre\s+dossier"
+    r"|read\s+(?:also|more)|see\s+also|related(?:\s+articles?)?|also\s+read|more\s+on\s+this)"
+    r"\b\s*[:\-–—]?\s*",
+    re.IGNORECASE,
+)
+_CALL_TO_ACTION = re.compile(
+    r"^(?:\d[\d\s ]*\s*(?:avis|commentaires?|réactions?|comments?|replies|réponses?)\b.*"
+    r"|(?:partagez|donnez|laissez|publiez)\s+(?:votre|un)\s+(?:avis|commentaire).*"
+    r"|(?:laisser|ajouter|écrire)\s+un\s+commentaire.*|réagir.{0,40}|commenter.{0,40}"
+    r"|partager(?:\s+(?:cet|l')\s*article)?(?:\s+sur\s+\w+)?\s*:?"
+    r"|(?:leave|add|post)\s+a\s+(?:comment|reply).*|share\s+(?:this|your\s+(?:thoughts|opinion)).*"
+    r"|publicité|advertisement|sponsored|contenu\s+sponsorisé|abonnez-vous.{0,60}"
+    r"|subscribe.{0,60}|newsletter.{0,60})$",
+    re.IGNORECASE,
+)
+_FINAL_PUNCTUATION = '.!?…:;,»"”)'
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of text from the source: a paragraph, a heading or a list item."""
+
+    text: str
+    heading: bool = False
+    item: bool = False
+
+
+def is_clutter_line(text: str) -> bool:
+    """Whether a block is a teaser, comment counter or call to comment or share."""
+    stripped = text.strip()
+    return bool(_TEASER.match(stripped) or _CALL_TO_ACTION.match(stripped))
+
+
+def looks_like_heading(text: str) -> bool:
+    """A short line with no final punctuation: a heading if body text follows it."""
+    stripped = text.strip()
+    return (
+        0 < len(stripped) <= 120
+        and len(stripped.split()) <= 16
+        and stripped[-1] not in _FINAL_PUNCTUATION
+        and (stripped[0].isupper() or stripped[0].isdigit())
+    )
+
+
+def clean_blocks(blocks: list[Block], title: str) -> tuple[list[Block], list[str]]:
+    """Keep the article's blocks (headings decided here); return them and the dropped clutter."""
+    dropped: list[str] = []
+    candidates: list[Block] = []
+    for block in blocks:
+        if is_clutter_line(block.text) or (title and _mentions_title_only(block.text, title)):
+            dropped.append(block.text)
+        else:
+            candidates.append(block)
+    language = detect_language(" ".join(b.text for b in candidates[:20]))
+    vocabulary = _vocabulary(title, candidates, language)
+    kept: list[Block] = []
+    for i, block in enumerate(candidates):
+        nxt = candidates[i + 1] if i + 1 < len(candidates) else None
+        if block.item:
+            kept.append(block)
+            continue
+        explicit = block.heading and looks_like_heading(block.text)
+        implicit = not block.heading and looks_like_heading(block.text)
+        if not (explicit or implicit):
+            kept.append(Block(block.text))
+            continue
+        followed_by_body = nxt is not None and not _heading_candidate(nxt)
+        if followed_by_body or (explicit and nxt is not None):
+            kept.append(Block(block.text, heading=True))
+        elif _related(block.text, vocabulary, language):
+            kept.append(Block(block.text, heading=explicit))
+        else:
+            dropped.append(block.text)
+    while kept and kept[-1].heading:
+        dropped.append(kept.pop().text)
+    return kept, dropped
+
+
+def _heading_candidate(block: Block) -> bool:
+    return not block.item and looks_like_heading(block.text)
+
+
+def _mentions_title_only(text: str, title: str) -> bool:
+    # "21 avis sur « <title> »" style lines are caught by the patterns; a bare repeat of the
+    # title at the foot of the page is clutter too.
+    return text.strip().casefold() == title.strip().casefold()
+
+
+def _vocabulary(title: str, blocks: list[Block], language: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for text in [title] + [b.text for b in blocks]:
+        for term in set(terms(text, language)):
+            counts[term] = counts.get(term, 0) + 1
+    return counts
+
+
+def _related(text: str, vocabulary: dict[str, int], language: str) -> bool:
+    # An ad headline shares almost nothing with the article around it.
+    own = set(terms(text, language))
+    if not own:
+        return False
+    shared = sum(1 for term in own if vocabulary.get(term, 0) > 1)
+    return shared / len(own) >= 0.5

@@ -1,0 +1,161 @@
+"""Turn the bytes of a source (text, Markdown or HTML) into a cleaned, structured article."""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from index.analysis import detect_language
+from index.clean import Block, clean_blocks, looks_like_heading
+from index.errors import SourceError
+from index.model import Article
+from index.structure import build_article
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+SUPPORTED = TEXT_SUFFIXES + HTML_SUFFIXES
+
+_MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+_MARKDOWN_BULLET = re.compile(r"^\s*(?:[-*+•‣▪◦·]|\d+[.)])\s+")
+_BULLET_CHARS = "•‣▪◦·-*+–—"
+
+
+def kind_of(name: str, content_type: str | None = None, data: bytes = b"") -> str:
+    """``"html"`` or ``"text"`` from a file name, a MIME type or a sniff of the bytes."""
+    lowered = name.lower()
+    if lowered.endswith(HTML_SUFFIXES):
+        return "html"
+    if lowered.endswith(TEXT_SUFFIXES):
+        return "text"
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    if ctype in ("text/html", "application/xhtml+xml"):
+        return "html"
+    if ctype.startswith("text/"):
+        return "text"
+    if ctype and ctype != "application/octet-stream":
+        raise SourceError("unsupported_type", ctype)
+    suffix = PurePosixPath(lowered).suffix
+    if suffix and name != "-":
+        raise SourceError("unsupported_type", suffix)
+    head = data[:1024].lstrip().lower()
+    return "html" if head.startswith((b"<!doctype html", b"<html")) else "text"
+
+
+def decode(data: bytes) -> str:
+    """Text from UTF-8 (with or without BOM) or Windows-1252/Latin-1 bytes; binary is refused."""
+    if b"\x00" in data[:8192]:
+        raise SourceError("binary")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace").replace("\ufffd", "")
+        if _looks_binary(text):
+            raise SourceError("binary") from None
+    if _looks_binary(text):
+        raise SourceError("binary")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:8192]
+    if not sample:
+        return False
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
+    return controls / len(sample) > 0.02
+
+
+def text_blocks(text: str) -> tuple[str | None, list[Block]]:
+    """Title (first non-empty line) and blocks of plain text or Markdown.
+
+    Paragraphs are split on blank lines; list items and Markdown headings are blocks of
+    their own, and a heading-like first line glued to its paragraph is split off.
+    """
+    blocks: list[Block] = []
+    title: str | None = None
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if len(paragraph) > 1 and looks_like_heading(paragraph[0]):
+            blocks.append(Block(paragraph.pop(0)))
+        if paragraph:
+            blocks.append(Block(" ".join(paragraph)))
+            paragraph.clear()
+
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            flush()
+            continue
+        heading = _MARKDOWN_HEADING.match(line)
+        if title is None:
+            title = heading.group(1) if heading else stripped
+            continue
+        if heading:
+            flush()
+            blocks.append(Block(heading.group(1), heading=True))
+        elif _MARKDOWN_BULLET.match(line) or stripped[0] in "•‣▪◦":
+            flush()
+            item = _MARKDOWN_BULLET.sub("", line, count=1).strip().lstrip(_BULLET_CHARS).strip()
+            if item:
+                blocks.append(Block(item, item=True))
+        else:
+            paragraph.append(stripped)
+    flush()
+    return title, blocks
+
+
+def html_blocks(html: str) -> tuple[str | None, list[Block]]:
+    """Blocks of an HTML page's main content, through trafilatura (no navigation, comments)."""
+    import trafilatura
+    from lxml import etree
+
+    xml = trafilatura.extract(
+        html,
+        output_format="xml",
+        include_comments=False,
+        include_links=False,
+        include_images=False,
+        include_tables=False,
+        with_metadata=True,
+        favor_precision=True,
+    )
+    if not xml:
+        return None, []
+    root = etree.fromstring(xml.encode("utf-8"))
+    title = root.get("title")
+    blocks: list[Block] = []
+    main = root.find("main")
+    for node in main.iter("head", "p", "item") if main is not None else ():
+        text = " ".join("".join(node.itertext()).split())
+        if not text:
+            continue
+        if node.tag == "head":
+            blocks.append(Block(text, heading=True))
+        elif node.tag == "item":
+            blocks.append(Block(text, item=True))
+        elif node.getparent() is not None and node.getparent().tag == "item":
+            continue
+        else:
+            blocks.append(Block(text))
+    if blocks and title and blocks[0].text == title:
+        blocks.pop(0)
+    return title, blocks
+
+
+def parse_article(
+    data: bytes, name: str, *, content_type: str | None = None, title: str | None = None
+) -> Article:
+    """Read, clean and structure one source; ``name`` is used to guess its type."""
+    kind = kind_of(name, content_type, data)
+    text = decode(data)
+    found_title, blocks = html_blocks(text) if kind == "html" else text_blocks(text)
+    title = " ".join((title or found_title or "").split())
+    kept, dropped = clean_blocks(blocks, title)
+    if not kept:
+        raise SourceError("clutter_only" if dropped else "empty")
+    if not title:
+        title = kept.pop(0).text if len(kept) > 1 else kept[0].text[:80]
+    language = detect_language(" ".join(block.text for block in kept[:20]))
+    return build_article(title, kept, language, dropped)
