@@ -10,9 +10,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bot.answer import Answer, Passage, Summary, Turn
-from index.analysis import fold, question_terms, words
+from index.analysis import fold, question_terms, related_terms, words
 from index.model import Article
-from index.retrieval import ArticleIndex
+from index.retrieval import ArticleIndex, Weights
 from index.summarize import context_sentences, summary_sentences
 
 _FOLLOWUP_OPENERS = re.compile(
@@ -33,13 +33,14 @@ MAX_BULLET = 320
 class Tuning:
     """The responder's decision thresholds, chosen on development data (see eval/README.md)."""
 
-    min_coverage: float = 0.35
+    min_coverage: float = 0.2
     second_passage: float = 0.5
     extra_passages: float = 0.35
     neighbour: float = 0.5
     history_weight: float = 0.5
     section_bonus: float = 0.25
     followup_max_terms: int = 2
+    related_weight: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,11 @@ class StoredArticle:
 class Responder:
     """Answers questions on one article at a time, keeping a few built indexes warm."""
 
-    def __init__(self, tuning: Tuning = Tuning(), cache_size: int = 32) -> None:
+    def __init__(
+        self, tuning: Tuning = Tuning(), weights: Weights = Weights(), cache_size: int = 32
+    ) -> None:
         self.tuning = tuning
+        self.weights = weights
         self._cache: OrderedDict[tuple[int, int], ArticleIndex] = OrderedDict()
         self._cache_size = cache_size
 
@@ -65,7 +69,7 @@ class Responder:
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
-        built = ArticleIndex(stored.article)
+        built = ArticleIndex(stored.article, self.weights)
         self._cache[key] = built
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
@@ -83,6 +87,9 @@ class Responder:
         article = stored.article
         lang = article.language
         own = Counter(question_terms(question, lang))
+        related = Counter()
+        for term in own:
+            related.update({r: self.tuning.related_weight for r in related_terms(term, lang)})
         previous = [t for t in history if t.article_id == stored.id and not t.abstained]
         followup = bool(previous) and self._is_followup(question, own)
         context: Counter[str] = Counter()
@@ -90,7 +97,7 @@ class Responder:
             for turn, weight in zip(reversed(previous), (1.0, 0.5), strict=False):
                 for term in question_terms(turn.question, lang):
                     context[term] += self.tuning.history_weight * weight
-        query = own + context
+        query = own + context + related
         base = Answer(
             question=question,
             language=language or lang,

@@ -154,3 +154,75 @@ def question_terms(text: str, language: str) -> list[str]:
     stop = _STOP_TERMS.get(language, frozenset())
     kept = [w for w in words(text) if not is_stopword(w, language) and fold(w) not in filler]
     return [t for t in (term(w, language) for w in kept) if t not in stop]
+
+
+# People of a country are asked about by their demonym ("les Américains") while news text
+# names the state ("les États-Unis"), and the other way round. Keys and values are raw words.
+_DEMONYMS_FR = {
+    "américain": "états-unis amérique",
+    "russe": "russie",
+    "ukrainien": "ukraine",
+    "coréen": "corée",
+    "nord-coréen": "corée nord",
+    "sud-coréen": "corée sud",
+    "chinois": "chine",
+    "japonais": "japon",
+    "français": "france",
+    "allemand": "allemagne",
+    "britannique": "royaume-uni grande-bretagne",
+    "anglais": "angleterre",
+    "italien": "italie",
+    "espagnol": "espagne",
+    "israélien": "israël",
+    "palestinien": "palestine",
+    "libanais": "liban",
+    "syrien": "syrie",
+    "iranien": "iran",
+    "irakien": "irak",
+    "turc": "turquie",
+    "indien": "inde",
+    "européen": "europe union européenne",
+    "africain": "afrique",
+    "canadien": "canada",
+    "mexicain": "mexique",
+    "brésilien": "brésil",
+    "belge": "belgique",
+    "suisse": "suisse",
+    "québécois": "québec",
+    "polonais": "pologne",
+    "grec": "grèce",
+    "égyptien": "égypte",
+}
+_DEMONYMS_EN = {
+    "american": "united states america",
+    "russian": "russia",
+    "ukrainian": "ukraine",
+    "korean": "korea",
+    "chinese": "china",
+    "japanese": "japan",
+    "french": "france",
+    "german": "germany",
+    "british": "united kingdom britain",
+    "israeli": "israel",
+    "iranian": "iran",
+    "european": "europe union",
+    "canadian": "canada",
+}
+
+
+@lru_cache(maxsize=8)
+def _related_terms(language: str) -> dict[str, tuple[str, ...]]:
+    table = _DEMONYMS_FR if language == "fr" else _DEMONYMS_EN
+    related: dict[str, set[str]] = {}
+    for demonym, places in table.items():
+        a = tuple(terms(demonym, language))
+        b = tuple(terms(places, language))
+        for key, other in ((a, b), (b, a)):
+            if len(key) == 1:
+                related.setdefault(key[0], set()).update(other)
+    return {k: tuple(sorted(v - {k})) for k, v in related.items()}
+
+
+def related_terms(word_term: str, language: str) -> tuple[str, ...]:
+    """Terms a question's term stands for in news text: a demonym's country and back."""
+    return _related_terms(language).get(word_term, ())

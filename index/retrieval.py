@@ -54,7 +54,9 @@ class Weights:
     paragraph: float = 0.3
     heading: float = 0.3
     k1: float = 1.2
-    b: float = 0.75
+    b: float = 0.5
+    prefix: float = 0.4
+    prefix_length: int = 6
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class ArticleIndex:
             terms(section.heading or article.title, language) for section in article.sections
         ]
         self._sentences = _bm25(self.sentence_terms, weights)
+        self._prefixes = _bm25([self._prefix(t) for t in self.sentence_terms], weights)
         self._paragraphs = _bm25(self.paragraph_terms, weights)
         self._headings = _bm25(self.heading_terms, weights)
         self._paragraph_of = np.array([s.paragraph for s in article.sentences], dtype=int)
@@ -116,9 +119,20 @@ class ArticleIndex:
         if not self.size or not query:
             return np.zeros(self.size)
         own = self._sentences.weighted_scores(query)
+        if self.weights.prefix:
+            shared = Counter()
+            for word, weight in query.items():
+                shared.update({p: weight for p in self._prefix([word])})
+            own += self.weights.prefix * self._prefixes.weighted_scores(shared)
         paragraph = self._paragraphs.weighted_scores(query)[self._paragraph_of]
         heading = self._headings.weighted_scores(query)[self._section_of]
         return own + self.weights.paragraph * paragraph + self.weights.heading * heading
+
+    def _prefix(self, words: list[str]) -> list[str]:
+        # Words of one family share their first letters when lemma and stem disagree
+        # ("inquiète" / "inquiétude", "Ukraine" / "ukrainiens").
+        size = self.weights.prefix_length
+        return [w[:size] for w in words if len(w) >= size and not w.isdigit()]
 
     def coverage(self, query: Mapping[str, float], sentence: int) -> float:
         """Share of the query's IDF-weighted mass found in the sentence or its context."""
