@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("chat", help="interactive console chat")
     sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    sub.add_parser("sync", help="sync the Discord slash commands now (needs DISCORD_TOKEN)")
     return parser
 
 
@@ -71,15 +72,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.load()
     except SettingsError as error:
         return _fail(str(error))
-    if args.command == "run":
-        return _run_discord(settings)
+    if args.command in ("run", "sync"):
+        return _run_discord(settings, args.command)
     try:
         return asyncio.run(_dispatch(args, settings))
     except KeyboardInterrupt:
         return 130
 
 
-def _run_discord(settings: Settings) -> int:
+def _run_discord(settings: Settings, command: str) -> int:
     if not settings.discord_token:
         from bot.render import Renderer
 

@@ -31,6 +31,7 @@ class Settings:
     discord_api_base: str = "https://discord.com/api/v10"
     discord_gateway_url: str = "wss://gateway.discord.gg/"
     discord_guild_id: int | None = None
+    discord_guild_ready_timeout: float = 2.0
     admin_role: str = ""
     answer_channels: tuple[int, ...] = ()
     cooldown_questions: int = 5
@@ -123,6 +124,10 @@ _SPEC = {
     "discord_api_base": ("DISCORD_API_BASE", str.strip),
     "discord_gateway_url": ("DISCORD_GATEWAY_URL", str.strip),
     "discord_guild_id": ("DISCORD_GUILD_ID", _optional_int("DISCORD_GUILD_ID")),
+    "discord_guild_ready_timeout": (
+        "DISCORD_GUILD_READY_TIMEOUT",
+        _float("DISCORD_GUILD_READY_TIMEOUT"),
+    ),
     "admin_role": ("ADMIN_ROLE", str.strip),
     "answer_channels": ("ANSWER_CHANNELS", _ids("ANSWER_CHANNELS")),
     "cooldown_questions": ("COOLDOWN_QUESTIONS", _int("COOLDOWN_QUESTIONS")),

@@ -1,0 +1,80 @@
+"""Server-side permission checks and the per-user question cooldown."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+
+import discord
+from discord import app_commands
+
+
+class NotAdmin(app_commands.CheckFailure):
+    """The member has neither Manage Server nor the configured admin role."""
+
+
+class DirectMessage(app_commands.CheckFailure):
+    """An admin command used outside a server."""
+
+
+class Cooldown(app_commands.CheckFailure):
+    """Too many questions from one user; ``retry_after`` in seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"retry after {retry_after:.0f}s")
+        self.retry_after = retry_after
+
+
+def in_guild() -> app_commands.check:
+    """Refuse the command in direct messages."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        if interaction.guild_id is None:
+            raise DirectMessage()
+        return True
+
+    return app_commands.check(predicate)
+
+
+def is_admin(member: discord.abc.User | None, permissions: discord.Permissions, role: str) -> bool:
+    """Manage Server (or Administrator), or a role with the configured name."""
+    if permissions.manage_guild or permissions.administrator:
+        return True
+    roles = getattr(member, "roles", ())
+    return bool(role) and any(r.name.casefold() == role.casefold() for r in roles)
+
+
+def admin_only() -> app_commands.check:
+    """Admin commands: checked against the member's permissions when the command runs."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        if interaction.guild_id is None:
+            raise DirectMessage()
+        role = await interaction.client.admin_role(interaction.guild_id)
+        if not is_admin(interaction.user, interaction.permissions, role):
+            raise NotAdmin()
+        return True
+
+    return app_commands.check(predicate)
+
+
+class RateLimiter:
+    """At most ``count`` questions per user in any ``seconds``-long window."""
+
+    def __init__(self, count: int, seconds: float) -> None:
+        self.count = count
+        self.seconds = seconds
+        self._asked: dict[int, deque[float]] = defaultdict(deque)
+
+    def hit(self, user_id: int, now: float | None = None) -> float:
+        """Record a question; return 0, or the seconds to wait when over the limit."""
+        if self.count <= 0:
+            return 0.0
+        now = time.monotonic() if now is None else now
+        asked = self._asked[user_id]
+        while asked and now - asked[0] >= self.seconds:
+            asked.popleft()
+        if len(asked) >= self.count:
+            return self.seconds - (now - asked[0])
+        asked.append(now)
+        return 0.0

@@ -1,0 +1,168 @@
+"""``KiosqueBot``: the discord.py bot that owns the service, the cogs and the command sync."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.adapter.checks import Cooldown, DirectMessage, NotAdmin, RateLimiter
+from bot.adapter.guilds import GuildSettings
+from bot.adapter.replies import refuse
+from bot.errors import KiosqueError
+from bot.service import Kiosque
+from bot.settings import Settings
+
+log = logging.getLogger("kiosque.discord")
+
+COGS = (
+    "bot.adapter.cogs.questions",
+    "bot.adapter.cogs.library",
+    "bot.adapter.cogs.history",
+    "bot.adapter.cogs.config",
+)
+DRAIN_SECONDS = 10.0
+_ADMIN_PERMISSION = "Manage Server"
+
+
+class KiosqueBot(commands.Bot):
+    """The bot: slash commands and mentions served by one ``Kiosque`` service."""
+
+    def __init__(self, settings: Settings, *, sync: str = "auto") -> None:
+        intents = discord.Intents.default()
+        # Reading every message of the answer channels needs the privileged intent;
+        # mentions and slash commands do not.
+        intents.message_content = bool(settings.answer_channels)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+            guild_ready_timeout=settings.discord_guild_ready_timeout,
+        )
+        self.settings = settings
+        self.sync_mode = sync
+        self.kiosque: Kiosque | None = None
+        self.guilds_config: GuildSettings | None = None
+        self.limiter = RateLimiter(settings.cooldown_questions, settings.cooldown_seconds)
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def service(self) -> Kiosque:
+        """The service, open once ``setup_hook`` ran."""
+        assert self.kiosque is not None, "setup_hook has not run"
+        return self.kiosque
+
+    async def setup_hook(self) -> None:
+        """Open the library, load the cogs and sync the commands if they changed."""
+        self.kiosque = await Kiosque.open(self.settings)
+        self.guilds_config = GuildSettings(self.kiosque.database)
+        self.tree.on_error = self.on_app_command_error
+        for cog in COGS:
+            await self.load_extension(cog)
+        if self.sync_mode != "never":
+            await self.sync_commands(force=self.sync_mode == "force")
+
+    async def sync_commands(self, force: bool = False) -> bool:
+        """Sync the slash commands when their definition changed since the last sync."""
+        guild = (
+            discord.Object(self.settings.discord_guild_id)
+            if self.settings.discord_guild_id
+            else None
+        )
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        payload = [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
+        digest = hashlib.sha256(
+            json.dumps([payload, guild.id if guild else None], sort_keys=True).encode()
+        ).hexdigest()
+        key = f"commands:{guild.id if guild else 'global'}"
+        if not force and await self.guilds_config.meta(key) == digest:
+            return False
+        await self.tree.sync(guild=guild)
+        await self.guilds_config.set_meta(key, digest)
+        log.info("slash commands synced (%s)", "guild" if guild else "global")
+        return True
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Every refusal and error of a slash command: one ephemeral line saying what to do."""
+        kiosque = self.service
+        language = await self.language(interaction.guild_id) or "fr"
+        original = getattr(error, "original", error)
+        say = kiosque.renderer.line
+        if isinstance(original, KiosqueError):
+            text = kiosque.error_text(original, language)
+        elif isinstance(error, Cooldown):
+            text = say("cooldown", language, seconds=int(error.retry_after) + 1)
+        elif isinstance(error, DirectMessage | app_commands.NoPrivateMessage):
+            text = say("dm_refused", language)
+        elif isinstance(error, NotAdmin):
+            text = say("not_allowed", language, permission=_ADMIN_PERMISSION)
+        elif isinstance(error, app_commands.MissingPermissions):
+            names = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+            text = say("not_allowed", language, permission=names)
+        else:
+            log.error(
+                "command %s failed", getattr(interaction.command, "name", "?"), exc_info=original
+            )
+            text = say("internal_error", language)
+        try:
+            await refuse(interaction, text)
+        except discord.HTTPException:
+            log.warning("could not send an error message to the user")
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Mentions are handled by the questions cog; there are no prefix commands."""
+
+    @asynccontextmanager
+    async def busy(self) -> AsyncIterator[None]:
+        """Mark a request in flight so that shutdown waits for its turn to be recorded."""
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    async def close(self) -> None:
+        """Let requests in flight finish, then close the gateway and the database."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), DRAIN_SECONDS)
+        except TimeoutError:
+            log.warning("closing with %d request(s) still in flight", self._in_flight)
+        await super().close()
+        if self.kiosque is not None:
+            await self.kiosque.close()
+            self.kiosque = None
+
+    async def admin_role(self, guild_id: int) -> str:
+        """The admin role name of a guild: its own setting, else ``ADMIN_ROLE``."""
+        stored = await self.guilds_config.get(guild_id)
+        return stored.admin_role or self.settings.admin_role
+
+    async def language(self, guild_id: int | None) -> str | None:
+        """A guild's chosen language for the bot's words, if it set one."""
+        if guild_id is None:
+            return None
+        return (await self.guilds_config.get(guild_id)).language
+
+    async def answers_everything_in(self, guild_id: int | None, channel_id: int) -> bool:
+        """Whether every message in this channel is a question (answer channels)."""
+        if channel_id in self.settings.answer_channels:
+            return True
+        if guild_id is None:
+            return False
+        return channel_id in (await self.guilds_config.get(guild_id)).answer_channels

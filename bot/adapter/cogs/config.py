@@ -1,0 +1,63 @@
+"""``/config``: a guild's own admin role, answer channels and language (admins only)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.adapter.checks import admin_only
+from bot.adapter.client import KiosqueBot
+from bot.adapter.replies import respond
+
+
+class Config(commands.Cog):
+    """Per-guild settings stored in the bot's database."""
+
+    def __init__(self, bot: KiosqueBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="config", description="This server's Kiosque settings")
+    @app_commands.describe(
+        admin_role="Role allowed to use admin commands",
+        answer_here="Answer every message in this channel (needs the message-content intent)",
+        language="Language of the bot's words",
+    )
+    @admin_only()
+    async def config(
+        self,
+        interaction: discord.Interaction,
+        admin_role: discord.Role | None = None,
+        answer_here: bool | None = None,
+        language: Literal["auto", "fr", "en"] | None = None,
+    ) -> None:
+        """Change and show the server's settings (Manage Server or the admin role)."""
+        store = self.bot.guilds_config
+        current = await store.get(interaction.guild_id)
+        if admin_role is not None:
+            current = replace(current, admin_role=admin_role.name)
+        if answer_here is not None:
+            channels = set(current.answer_channels)
+            channels = (
+                (channels | {interaction.channel_id})
+                if answer_here
+                else (channels - {interaction.channel_id})
+            )
+            current = replace(current, answer_channels=tuple(sorted(channels)))
+        if language is not None:
+            current = replace(current, language=None if language == "auto" else language)
+        await store.set(interaction.guild_id, current)
+        shown = current.language or "fr"
+        await respond(
+            interaction,
+            self.bot.service.renderer.messages("config", shown, config=current),
+            ephemeral=True,
+        )
+
+
+async def setup(bot: KiosqueBot) -> None:
+    """Register the cog."""
+    await bot.add_cog(Config(bot))

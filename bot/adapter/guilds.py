@@ -1,0 +1,64 @@
+"""Per-guild settings (admin role, answer channels, language) in the bot's database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.database import Database
+
+
+@dataclass(frozen=True)
+class GuildConfig:
+    """What a guild's admins chose; empty values fall back to the global settings."""
+
+    admin_role: str = ""
+    answer_channels: tuple[int, ...] = ()
+    language: str | None = None
+
+
+class GuildSettings:
+    """Reads and writes ``guild_settings`` and the ``meta`` key-value table."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def get(self, guild_id: int) -> GuildConfig:
+        """A guild's settings (defaults when it never set any)."""
+        row = await self.database.fetchone(
+            "SELECT admin_role, answer_channels, language FROM guild_settings WHERE guild_id = ?",
+            (str(guild_id),),
+        )
+        if row is None:
+            return GuildConfig()
+        channels = tuple(int(c) for c in (row["answer_channels"] or "").split(",") if c)
+        return GuildConfig(row["admin_role"] or "", channels, row["language"] or None)
+
+    async def set(self, guild_id: int, config: GuildConfig) -> None:
+        """Replace a guild's settings."""
+        async with self.database.transaction() as db:
+            await db.execute(
+                "INSERT INTO guild_settings (guild_id, admin_role, answer_channels, language)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET"
+                " admin_role = excluded.admin_role, answer_channels = excluded.answer_channels,"
+                " language = excluded.language",
+                (
+                    str(guild_id),
+                    config.admin_role,
+                    ",".join(str(c) for c in config.answer_channels),
+                    config.language,
+                ),
+            )
+
+    async def meta(self, key: str) -> str | None:
+        """A value of the ``meta`` table."""
+        row = await self.database.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+        return row["value"] if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Store a value in the ``meta`` table."""
+        async with self.database.transaction() as db:
+            await db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
