@@ -22,7 +22,7 @@ QUESTIONS = 600
 def percentile(values: list[float], share: float) -> float:
     """The value below which ``share`` of the values lie (nearest rank)."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def questions() -> list[str]:
@@ -88,7 +88,8 @@ def main() -> int:
           f"   (target < 5 ms)")
     print(f"kiosque ask cold start ({len(cold)} runs): median {statistics.median(cold):.3f} s"
           f"   max {max(cold):.3f} s   (target < 1 s)")
-    print(f"indexing: {count} Wikinews articles in {seconds:.2f} s = {count / seconds:.1f} articles/s")
+    rate = count / seconds
+    print(f"indexing: {count} Wikinews articles in {seconds:.2f} s = {rate:.1f} articles/s")
     return 0
 
 

@@ -74,7 +74,7 @@ def overlaps(span: tuple[int, int], start: int, end: int) -> bool:
 
 
 def piaf_figures(system: System, titles: list[piaf.Title]) -> dict[str, float]:
-    """First-passage hits, answer inside any passage, false abstentions, cross-article abstention."""
+    """First-passage hits, answer inside a passage, false and cross-article abstentions."""
     total = first = inside = refused = 0
     for title in titles:
         for q in title.questions:

@@ -119,7 +119,7 @@ def html_blocks(html: str) -> tuple[str | None, list[Block]]:
         include_images=False,
         include_tables=False,
         with_metadata=True,
-        favor_precision=True,
+        favor_recall=True,
     )
     if not xml:
         return None, []

@@ -1,0 +1,109 @@
+"""``/reindex`` (admins only), ``/articles``, ``/use`` with autocomplete, end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness import DATA, run, running_bot
+
+WIKINEWS = DATA / "wikinews-43971.html"
+
+
+def test_admin_reindexes_an_html_attachment_then_it_is_asked(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_bot(tmp_path) as (fake, _):
+            admin = fake.guild.member("admin")
+            attachment = fake.add_attachment(WIKINEWS.name, WIKINEWS.read_bytes(), "text/html")
+            handle = await fake.send_slash("reindex", {"file": attachment}, user=admin)
+            assert (await handle.callback()).callback_type == 5  # deferred at once
+            done = await handle.followup()
+            assert "Space X Dragon" in done.content and "version 1" in done.content
+            asked = await fake.send_slash(
+                "ask", {"question": "Combien de jours la capsule restera-t-elle accrochée ?"},
+                user=fake.guild.member("member"),
+            )
+            reply = await asked.response()
+            assert "La capsule restera 18 jours accrochée à la station." in reply.content
+
+    run(scenario())
+
+
+def test_reindex_of_the_same_source_makes_a_new_version(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_bot(tmp_path) as (fake, _):
+            admin = fake.guild.member("admin")
+            html = WIKINEWS.read_bytes()
+            for version, data in ((1, html), (2, html.replace(b"</body>", b"<h2>Suite</h2>"
+                                  b"<p>La NASA a confirm\xc3\xa9 l'amarrage de la capsule "
+                                  b"Dragon \xc3\xa0 la station.</p></body>"))):
+                attachment = fake.add_attachment(WIKINEWS.name, data, "text/html")
+                handle = await fake.send_slash("reindex", {"file": attachment}, user=admin)
+                done = await handle.followup()
+                assert f"version {version}" in done.content
+            assert "Suite" in done.content  # the section that was added is named
+
+    run(scenario())
+
+
+def test_plain_member_cannot_reindex(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_bot(tmp_path) as (fake, _):
+            attachment = fake.add_attachment(WIKINEWS.name, WIKINEWS.read_bytes(), "text/html")
+            handle = await fake.send_slash("reindex", {"file": attachment},
+                                           user=fake.guild.member("member"))
+            refused = await handle.response()
+            assert refused.ephemeral
+            assert "Manage Server" in refused.content
+            articles = await fake.send_slash("articles", {}, user=fake.guild.member("member"))
+            assert "Space X" not in (await articles.response()).content
+
+    run(scenario())
+
+
+def test_admin_commands_are_refused_in_direct_messages(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_bot(tmp_path) as (fake, _):
+            handle = await fake.send_slash("reindex", {"url": "https://example.org/a"},
+                                           user=fake.guild.member("admin"), dm=True)
+            refused = await handle.response()
+            assert refused.ephemeral
+            assert "message privé" in refused.content
+            asked = await fake.send_slash("ask", {"question": "Qui a ratifié le traité ?"},
+                                          user=fake.guild.member("admin"), dm=True)
+            assert "ratifié un traité" in (await asked.response()).content
+
+    run(scenario())
+
+
+def test_bad_attachment_gets_an_ephemeral_error_and_changes_nothing(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_bot(tmp_path) as (fake, _):
+            admin = fake.guild.member("admin")
+            png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+            attachment = fake.add_attachment("photo.txt", png, "text/plain")
+            handle = await fake.send_slash("reindex", {"file": attachment}, user=admin)
+            error = await handle.followup()
+            assert error.ephemeral
+            assert "photo.txt" in error.content and "binaires" in error.content
+            articles = await fake.send_slash("articles", {}, user=admin)
+            assert "Articles (1)" in (await articles.response()).content
+
+    run(scenario())
+
+
+def test_use_autocompletes_titles_and_needs_manage_channels(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_bot(tmp_path) as (fake, _):
+            moderator = fake.guild.member("moderator")
+            handle = await fake.send_autocomplete("use", {"article": "Corée"}, focused="article",
+                                                  user=moderator)
+            choices = await handle.choices()
+            assert len(choices) == 1 and "Corée du Nord" in choices[0]["name"]
+            used = await fake.send_slash("use", {"article": choices[0]["value"]}, user=moderator)
+            assert "utilise maintenant" in (await used.response()).content
+            refused = await fake.send_slash("use", {"article": "1"},
+                                            user=fake.guild.member("member"))
+            reply = await refused.response()
+            assert reply.ephemeral and "Manage Channels" in reply.content
+
+    run(scenario())

@@ -1,0 +1,114 @@
+"""``/ask``, mentions, ``/summary``, mention safety, long answers and the cooldown, end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness import DATA, run, running_bot
+
+QUOTE = "La chambre haute du Parlement russe a récemment ratifié un traité de défense mutuelle"
+
+
+def test_ask_answers_with_a_verbatim_quote(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_bot(tmp_path) as (fake, _):
+            member = fake.guild.member("member")
+            handle = await fake.send_slash("ask", {"question": "Qui a ratifié le traité ?"},
+                                           user=member)
+            reply = await handle.response()
+            assert QUOTE in reply.content
+            assert "> " in reply.content
+            assert not reply.ephemeral
+            assert reply.allowed_mentions == {"parse": []}
+
+    run(scenario())
+
+
+def test_mention_is_answered_with_a_verbatim_quote(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_bot(tmp_path) as (fake, _):
+            message = await fake.send_message(
+                fake.guild.channel("general"), fake.guild.member("member"),
+                f"{fake.bot.mention} Qui a ratifié le traité ?",
+            )
+            reply = await message.reply()
+            assert QUOTE in reply.content
+            assert reply.allowed_mentions == {"parse": [], "replied_user": False}
+
+    run(scenario())
+
+
+def test_summary_lists_bullets_of_the_article(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_bot(tmp_path) as (fake, _):
+            handle = await fake.send_slash("summary", {}, user=fake.guild.member("member"))
+            reply = await handle.response()
+            replies = [reply] + [r for r in handle.requests if r.route == "followup"]
+            text = "\n".join(r.content or "" for r in replies)
+            assert "Résumé" in text
+            assert text.count("• ") == 5
+            assert "À lire" not in text and "avis" not in text
+
+    run(scenario())
+
+
+def test_mass_mentions_in_a_question_ping_nobody(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_bot(tmp_path) as (fake, _):
+            role = fake.guild.roles[0].id
+            question = f"@everyone @here <@&{role}> qui a ratifié le traité ?"
+            handle = await fake.send_slash("ask", {"question": question},
+                                           user=fake.guild.member("member"))
+            reply = await handle.response()
+            assert reply.allowed_mentions == {"parse": []}
+            assert "@everyone" not in reply.content and "@here" not in reply.content
+            assert f"<@&{role}>" not in reply.content
+
+    run(scenario())
+
+
+def test_long_answer_is_split_under_2000_characters(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_bot(tmp_path) as (fake, _):
+            admin = fake.guild.member("admin")
+            attachment = fake.add_attachment(
+                "long.txt", (DATA / "long-sentences.txt").read_bytes(), "text/plain"
+            )
+            indexed = await fake.send_slash("reindex", {"file": attachment}, user=admin)
+            await indexed.followup()
+            handle = await fake.send_slash(
+                "ask", {"question": "Que dit le rapport sur le barrage hydroélectrique ?"},
+                user=fake.guild.member("member"),
+            )
+            first = await handle.response()
+            more = await handle.followups(count=1)
+            messages = [first, *more]
+            assert all(len(m.content) <= 2000 for m in messages)
+            for message in messages:  # every quote block is whole: it ends with its section
+                for block in message.content.split("\n\n"):
+                    if block.startswith("> "):
+                        assert "— section" in block
+
+    run(scenario())
+
+
+def test_cooldown_refuses_extra_questions_ephemerally(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_bot(
+            tmp_path, COOLDOWN_QUESTIONS="2", COOLDOWN_SECONDS="60"
+        ) as (fake, _):
+            member = fake.guild.member("member")
+            for _ in range(2):
+                handle = await fake.send_slash("ask", {"question": "Qui a ratifié le traité ?"},
+                                               user=member)
+                assert not (await handle.response()).ephemeral
+            handle = await fake.send_slash("ask", {"question": "Qui a ratifié le traité ?"},
+                                           user=member)
+            refused = await handle.response()
+            assert refused.ephemeral
+            assert "réessayez" in refused.content
+            other = await fake.send_slash("ask", {"question": "Qui a ratifié le traité ?"},
+                                          user=fake.guild.member("moderator"))
+            assert not (await other.response()).ephemeral
+
+    run(scenario())

@@ -1,0 +1,52 @@
+"""``kiosque run``: SIGTERM with questions in flight, and the token never in the logs."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from harness import run, running_bot, stop, turns
+
+
+def test_sigterm_with_questions_in_flight_keeps_every_answered_turn(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_bot(tmp_path, COOLDOWN_QUESTIONS="0") as (fake, process):
+            member = fake.guild.member("member")
+            handles = [
+                await fake.send_slash("ask", {"question": f"Qui a ratifié le traité ? ({i})"},
+                                      user=member)
+                for i in range(20)
+            ]
+            code, _ = await stop(process)
+            assert code == 0
+            answered = []
+            for handle in handles:
+                try:
+                    reply = await handle.response(timeout=0.5)
+                except TimeoutError:
+                    continue
+                answered.append(reply)
+            recorded = [question for _, question in turns(tmp_path / "kiosque.db")]
+            assert answered, "no question was answered before the shutdown"
+            assert len(recorded) >= len(answered)
+            for i, handle in enumerate(handles):
+                if any(r.params.get("interaction_id") == handle.id for r in answered):
+                    assert f"Qui a ratifié le traité ? ({i})" in recorded
+
+    run(scenario())
+
+
+def test_token_is_never_logged(tmp_path: Path) -> None:
+    token = "MTIzNDU2Nzg5.secret-token-value.abcdef"
+
+    async def scenario() -> str:
+        async with running_bot(tmp_path, DISCORD_TOKEN=token, LOG_LEVEL="DEBUG") as (fake, proc):
+            await (await fake.send_slash("ask", {"question": "Qui a ratifié le traité ?"},
+                                         user=fake.guild.member("member"))).response()
+            await asyncio.sleep(0.2)
+            _, log = await stop(proc)
+            return log
+
+    log = run(scenario())
+    assert "kiosque" in log.lower() or "discord" in log.lower()  # the log is not empty
+    assert token not in log

@@ -1,0 +1,211 @@
+"""The gateway websocket: HELLO, IDENTIFY/READY, GUILD_CREATE, heartbeats, RESUME, dispatches."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import zlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSMsgType, web
+
+from .models import INTENT_GUILD_MEMBERS, INTENT_GUILDS, PRIVILEGED_INTENTS
+from .payloads import guild_payload, member_payload, ready_payload
+
+if TYPE_CHECKING:
+    from .server import FakeDiscord
+
+log = logging.getLogger("fake_discord.gateway")
+
+DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE, VOICE_STATE = 0, 1, 2, 3, 4
+RESUME, RECONNECT, REQUEST_MEMBERS, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 6, 7, 8, 9, 10, 11
+
+
+@dataclass
+class GatewaySession:
+    """One identified gateway session; survives reconnects so RESUME can replay missed events."""
+
+    session_id: str
+    intents: int
+    identify: dict[str, Any]
+    ws: web.WebSocketResponse | None = None
+    seq: int = 0
+    sent: list[tuple[int, str]] = field(default_factory=list)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def dispatch(self, event: str, data: Any) -> int:
+        """Send one op-0 event with the next sequence number; buffer it if the socket is gone."""
+        async with self.lock:
+            self.seq += 1
+            text = json.dumps({"op": DISPATCH, "t": event, "s": self.seq, "d": data})
+            self.sent.append((self.seq, text))
+            if self.ws is not None and not self.ws.closed:
+                await self.ws.send_str(text)
+            return self.seq
+
+
+class Gateway:
+    """Serves the gateway websocket for one FakeDiscord."""
+
+    def __init__(self, server: FakeDiscord, heartbeat_interval_ms: int) -> None:
+        self.server = server
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.sessions: dict[str, GatewaySession] = {}
+        self.current: GatewaySession | None = None
+        self.received: list[dict[str, Any]] = []
+        self.connections: list[dict[str, str]] = []
+        self.heartbeats = 0
+        self.resumes = 0
+        self.rejections: list[str] = []
+        self.ready = asyncio.Event()
+        self._sockets: set[web.WebSocketResponse] = set()
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """aiohttp handler for GET /gateway (websocket upgrade)."""
+        ws = web.WebSocketResponse(max_msg_size=0)
+        await ws.prepare(request)
+        self._sockets.add(ws)
+        self.connections.append(dict(request.query))
+        session: GatewaySession | None = None
+        hello = {"heartbeat_interval": self.heartbeat_interval_ms, "_trace": ["fake-discord"]}
+        await self._send(ws, {"op": HELLO, "d": hello, "s": None, "t": None})
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    frame = json.loads(msg.data)
+                elif msg.type == WSMsgType.BINARY:
+                    frame = json.loads(_maybe_inflate(msg.data))
+                else:
+                    continue
+                self.received.append(frame)
+                session = await self._on_frame(ws, frame, session)
+        finally:
+            self._sockets.discard(ws)
+            if session is not None and session.ws is ws:
+                session.ws = None
+        return ws
+
+    async def _on_frame(
+        self, ws: web.WebSocketResponse, frame: dict[str, Any], session: GatewaySession | None
+    ) -> GatewaySession | None:
+        op, data = frame.get("op"), frame.get("d")
+        if op == HEARTBEAT:
+            self.heartbeats += 1
+            await self._send(ws, {"op": HEARTBEAT_ACK, "d": None, "s": None, "t": None})
+        elif op == IDENTIFY:
+            return await self._identify(ws, data)
+        elif op == RESUME:
+            return await self._resume(ws, data)
+        elif op == REQUEST_MEMBERS and session is not None:
+            await self._request_members(session, data)
+        elif op not in (PRESENCE, VOICE_STATE):
+            log.warning("fake Discord gateway: unhandled op %s: %r", op, frame)
+        return session
+
+    async def _identify(
+        self, ws: web.WebSocketResponse, data: dict[str, Any]
+    ) -> GatewaySession | None:
+        server = self.server
+        if server.token is not None and data.get("token") != server.token:
+            return await self._reject(ws, 4004, "Authentication failed.")
+        intents = int(data.get("intents", 0))
+        if intents & PRIVILEGED_INTENTS & ~server.allowed_privileged_intents:
+            return await self._reject(ws, 4014, "Disallowed intent(s).")
+        session = GatewaySession(secrets.token_hex(16), intents, data, ws=ws)
+        self.sessions[session.session_id] = session
+        self.current = session
+        ready = ready_payload(
+            server.bot,
+            server.application_id,
+            server.application_flags,
+            server.guilds,
+            session.session_id,
+            server.gateway_url,
+            data.get("shard"),
+        )
+        await session.dispatch("READY", ready)
+        if intents & INTENT_GUILDS:
+            for guild in server.guilds:
+                members = guild.members
+                if not intents & INTENT_GUILD_MEMBERS:
+                    # Without the members intent Discord only sends the bot's own member.
+                    members = [m for m in guild.members if m.id == server.bot.id]
+                await session.dispatch("GUILD_CREATE", guild_payload(guild, members))
+        self.ready.set()
+        return session
+
+    async def _reject(self, ws: web.WebSocketResponse, code: int, reason: str) -> None:
+        self.rejections.append(f"{code} {reason}")
+        log.warning("fake Discord gateway: closing with %s %s", code, reason)
+        await ws.close(code=code, message=reason.encode())
+
+    async def _resume(
+        self, ws: web.WebSocketResponse, data: dict[str, Any]
+    ) -> GatewaySession | None:
+        session = self.sessions.get(data.get("session_id", ""))
+        if session is None:
+            await self._send(ws, {"op": INVALID_SESSION, "d": False, "s": None, "t": None})
+            return None
+        self.resumes += 1
+        async with session.lock:
+            session.ws = ws
+            last_seen = data.get("seq") or 0
+            for seq, text in session.sent:
+                if seq > last_seen:
+                    await ws.send_str(text)
+        self.current = session
+        await session.dispatch("RESUMED", {"_trace": ["fake-discord"]})
+        return session
+
+    async def _request_members(self, session: GatewaySession, data: dict[str, Any]) -> None:
+        guild = self.server.find_guild(str(data.get("guild_id")))
+        if guild is None:
+            return
+        members = guild.members
+        if data.get("user_ids"):
+            wanted = {str(uid) for uid in data["user_ids"]}
+            members = [m for m in members if m.id in wanted]
+        elif data.get("query"):
+            members = [m for m in members if m.user.username.startswith(data["query"])]
+        chunk: dict[str, Any] = {
+            "guild_id": guild.id,
+            "members": [member_payload(m) for m in members],
+            "chunk_index": 0,
+            "chunk_count": 1,
+            "not_found": [],
+        }
+        if data.get("nonce"):
+            chunk["nonce"] = data["nonce"]
+        await session.dispatch("GUILD_MEMBERS_CHUNK", chunk)
+
+    async def dispatch(self, event: str, data: Any) -> int:
+        """Send an event to the current session and return its sequence number."""
+        if self.current is None:
+            raise RuntimeError("fake Discord: no bot has identified on the gateway yet")
+        return await self.current.dispatch(event, data)
+
+    async def request_reconnect(self) -> None:
+        """Send op 7 RECONNECT; discord.py then reconnects to resume_gateway_url and RESUMEs."""
+        if self.current is None or self.current.ws is None:
+            raise RuntimeError("fake Discord: no live gateway connection")
+        await self._send(self.current.ws, {"op": RECONNECT, "d": None, "s": None, "t": None})
+
+    async def close_all(self, code: int = 1001) -> None:
+        """Close every open websocket."""
+        for ws in list(self._sockets):
+            await ws.close(code=code, message=b"fake Discord shutting down")
+
+    @staticmethod
+    async def _send(ws: web.WebSocketResponse, frame: dict[str, Any]) -> None:
+        if not ws.closed:
+            await ws.send_str(json.dumps(frame))
+
+
+def _maybe_inflate(data: bytes) -> str:
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        return zlib.decompress(data).decode()

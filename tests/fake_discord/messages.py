@@ -1,0 +1,98 @@
+"""Validation and construction of the messages the bot creates, mirroring Discord's limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .payloads import now_iso
+from .recorder import UploadedFile
+
+JSON = dict[str, Any]
+
+# Fields of a create/edit payload that Discord echoes back in the message object.
+ECHOED_FIELDS = ("embeds", "components", "tts", "nonce", "poll", "message_reference")
+
+
+class ApiError(Exception):
+    """A Discord-style JSON error: HTTP status, numeric code, message."""
+
+    def __init__(self, status: int, code: int, message: str, errors: JSON | None = None) -> None:
+        super().__init__(f"{status} {code} {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.errors = errors
+
+    def body(self) -> JSON:
+        """The JSON body Discord returns for this error."""
+        body: JSON = {"message": self.message, "code": self.code}
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+def invalid_form(field: str, message: str) -> ApiError:
+    """Discord's 50035 Invalid Form Body error for one field."""
+    errors = {field: {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": message}]}}
+    return ApiError(400, 50035, "Invalid Form Body", errors)
+
+
+def validate_message(payload: JSON, files: list[UploadedFile], *, editing: bool = False) -> None:
+    """Reject what Discord rejects: empty messages, >2000 chars, oversized embeds."""
+    content = payload.get("content")
+    if content is not None and len(str(content)) > 2000:
+        raise invalid_form("content", "Must be 2000 or fewer in length.")
+    embeds = payload.get("embeds") or []
+    if len(embeds) > 10:
+        raise invalid_form("embeds", "Must be 10 or fewer in length.")
+    for index, embed in enumerate(embeds):
+        if len(embed.get("title") or "") > 256:
+            raise invalid_form(f"embeds.{index}.title", "Must be 256 or fewer in length.")
+        if len(embed.get("description") or "") > 4096:
+            raise invalid_form(f"embeds.{index}.description", "Must be 4096 or fewer in length.")
+        if len(embed.get("fields") or []) > 25:
+            raise invalid_form(f"embeds.{index}.fields", "Must be 25 or fewer in length.")
+        total = len(embed.get("title") or "") + len(embed.get("description") or "")
+        for embed_field in embed.get("fields") or []:
+            total += len(embed_field.get("name", "")) + len(embed_field.get("value", ""))
+        if total > 6000:
+            raise invalid_form(f"embeds.{index}", "Embed size exceeds maximum size of 6000")
+    has_body = content or embeds or files or payload.get("components") or payload.get("poll")
+    if not editing and not has_body and not payload.get("sticker_ids"):
+        raise ApiError(400, 50006, "Cannot send an empty message")
+
+
+def validate_choices(data: JSON) -> list[JSON]:
+    """Validate an autocomplete result (callback type 8) and return its choices."""
+    choices = data.get("choices")
+    if not isinstance(choices, list):
+        raise invalid_form("data.choices", "This field is required")
+    if len(choices) > 25:
+        raise invalid_form("data.choices", "Must be 25 or fewer in length.")
+    for index, choice in enumerate(choices):
+        if not 1 <= len(str(choice.get("name", ""))) <= 100:
+            raise invalid_form(f"data.choices.{index}.name", "Must be between 1 and 100 in length.")
+        value = choice.get("value")
+        if isinstance(value, str) and len(value) > 100:
+            raise invalid_form(f"data.choices.{index}.value", "Must be 100 or fewer in length.")
+    return choices
+
+
+def apply_payload(message: JSON, payload: JSON, attachments: list[JSON]) -> JSON:
+    """Copy the echoed fields of a create/edit payload into a message object."""
+    if "content" in payload:
+        message["content"] = payload["content"] or ""
+    for key in ECHOED_FIELDS:
+        if key in payload and payload[key] is not None:
+            message[key] = payload[key]
+    if "attachments" in payload or attachments:
+        kept_ids = {str(a.get("id")) for a in payload.get("attachments") or []}
+        kept = [a for a in message.get("attachments", []) if a["id"] in kept_ids]
+        message["attachments"] = kept + attachments
+    return message
+
+
+def mark_edited(message: JSON) -> JSON:
+    """Set the edited timestamp, as Discord does on PATCH."""
+    message["edited_timestamp"] = now_iso()
+    return message

@@ -1,0 +1,274 @@
+"""REST handlers that create or change messages: channels, interactions and webhooks."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .messages import ApiError, apply_payload, mark_edited, validate_choices, validate_message
+from .models import EPHEMERAL, INTENT_DIRECT_MESSAGES, INTENT_GUILD_MESSAGES, LOADING, FakeUser
+from .payloads import channel_payload, dm_channel_payload, message_payload, user_payload
+from .recorder import UploadedFile
+
+if TYPE_CHECKING:
+    from .server import FakeDiscord
+
+JSON = dict[str, Any]
+CHAT_INPUT_COMMAND_MESSAGE = 20
+REPLY_MESSAGE = 19
+
+
+@dataclass
+class InteractionState:
+    """Server-side life cycle of one interaction token."""
+
+    id: str
+    token: str
+    type: int
+    channel_id: str | None
+    guild_id: str | None
+    user: FakeUser | None = None
+    created: float = field(default_factory=time.monotonic)
+    callback_type: int | None = None
+    original_id: str | None = None
+    loading: bool = False
+    message_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Call:
+    """A parsed incoming request handed to a route handler."""
+
+    method: str
+    params: dict[str, str]
+    query: dict[str, str]
+    json: Any
+    files: list[UploadedFile]
+
+
+Handler = Callable[[Call], Awaitable[Any]]
+
+
+class NoContent:
+    """Marker body for 204 responses."""
+
+
+NO_CONTENT = NoContent()
+
+
+class MessageRoutes:
+    """Channel messages, interaction callbacks, follow-ups and @original edits."""
+
+    server: FakeDiscord
+
+    # -- channels and messages ------------------------------------------------------------------
+
+    def _channel(self, channel_id: str) -> JSON:
+        guild, channel = self.server.locate_channel(channel_id)
+        if guild is not None and channel is not None:
+            return channel_payload(channel, guild.id)
+        user = self.server.dm_channels.get(channel_id)
+        if user is not None:
+            return dm_channel_payload(channel_id, user)
+        raise ApiError(404, 10003, "Unknown Channel")
+
+    def _message(self, channel_id: str | None, message_id: str) -> JSON:
+        message = self.server.messages.get(message_id)
+        if message is None or (channel_id is not None and message["channel_id"] != channel_id):
+            raise ApiError(404, 10008, "Unknown Message")
+        return message
+
+    async def _get_channel(self, call: Call) -> Any:
+        return self._channel(call.params["channel_id"])
+
+    async def _get_messages(self, call: Call) -> Any:
+        self._channel(call.params["channel_id"])
+        limit = int(call.query.get("limit", 50))
+        found = [m for m in self.server.messages.values()
+                 if m["channel_id"] == call.params["channel_id"]]
+        return sorted(found, key=lambda m: int(m["id"]), reverse=True)[:limit]
+
+    async def _create_message(self, call: Call) -> Any:
+        channel = self._channel(call.params["channel_id"])
+        payload = call.json or {}
+        validate_message(payload, call.files)
+        reply = payload.get("message_reference")
+        message = self._new_bot_message(channel["id"], channel.get("guild_id"), payload, call.files,
+                                        message_type=REPLY_MESSAGE if reply else 0)
+        if reply:
+            # discord.py sends integer ids here; Discord answers with strings.
+            reference = {k: str(v) if k.endswith("_id") else v for k, v in reply.items()}
+            message["message_reference"] = reference
+            if reference.get("message_id") in self.server.messages:
+                message["referenced_message"] = self.server.messages[reference["message_id"]]
+        await self._echo(message)
+        return message
+
+    async def _get_message(self, call: Call) -> Any:
+        return self._message(call.params["channel_id"], call.params["message_id"])
+
+    async def _edit_message(self, call: Call) -> Any:
+        message = self._message(call.params["channel_id"], call.params["message_id"])
+        payload = call.json or {}
+        validate_message(payload, call.files, editing=True)
+        return mark_edited(apply_payload(message, payload, self._attachments(call.files)))
+
+    async def _delete_message(self, call: Call) -> Any:
+        message = self._message(call.params["channel_id"], call.params["message_id"])
+        del self.server.messages[message["id"]]
+        return NO_CONTENT
+
+    def _attachments(self, files: list[UploadedFile]) -> list[JSON]:
+        return [self.server.add_attachment(f.filename or f.field, f.data,
+                                           f.content_type or "application/octet-stream")
+                for f in files if f.field.startswith("files[")]
+
+    def _new_bot_message(
+        self,
+        channel_id: str,
+        guild_id: str | None,
+        payload: JSON,
+        files: list[UploadedFile],
+        *,
+        message_type: int = 0,
+        flags: int | None = None,
+        interaction: InteractionState | None = None,
+    ) -> JSON:
+        server = self.server
+        guild = server.find_guild(guild_id) if guild_id else None
+        extra: JSON = {}
+        if interaction is not None:
+            extra["webhook_id"] = server.application_id
+            extra["application_id"] = server.application_id
+            extra["interaction_metadata"] = {
+                "id": interaction.id,
+                "type": interaction.type,
+                "user": user_payload(interaction.user or server.bot),
+                "authorizing_integration_owners": {"0": guild_id or "0"},
+            }
+        message = message_payload(
+            channel_id=channel_id,
+            author=server.bot,
+            content="",
+            guild_id=guild_id,
+            member=server.bot_member(guild) if guild else None,
+            flags=int(payload.get("flags") or 0) if flags is None else flags,
+            message_type=message_type,
+            extra=extra,
+        )
+        apply_payload(message, payload, self._attachments(files))
+        server.messages[message["id"]] = message
+        return message
+
+    async def _echo(self, message: JSON) -> None:
+        # Discord sends the bot its own messages back as MESSAGE_CREATE (never ephemeral ones).
+        server, session = self.server, self.server.gateway.current
+        if not server.echo_bot_messages or session is None or message["flags"] & EPHEMERAL:
+            return
+        needed = INTENT_GUILD_MESSAGES if "guild_id" in message else INTENT_DIRECT_MESSAGES
+        if session.intents & needed:
+            await session.dispatch("MESSAGE_CREATE", message)
+
+    # -- interactions ---------------------------------------------------------------------------
+
+    async def _interaction_callback(self, call: Call) -> Any:
+        server = self.server
+        state = server.interactions.get(call.params["interaction_id"])
+        if state is None or state.token != call.params["token"]:
+            raise ApiError(404, 10062, "Unknown interaction")
+        if state.callback_type is not None:
+            raise ApiError(400, 40060, "Interaction has already been acknowledged.")
+        timeout = server.interaction_ack_timeout
+        if timeout is not None and time.monotonic() - state.created > timeout:
+            # Discord forgets unacknowledged interactions after 3 seconds.
+            raise ApiError(404, 10062, "Unknown interaction")
+        body = call.json or {}
+        ctype, data = body.get("type"), body.get("data") or {}
+        resource: JSON | None = None
+        if ctype == 4:
+            validate_message(data, call.files)
+        elif ctype == 8:
+            validate_choices(data)
+        elif ctype not in (1, 5, 6, 7, 9, 10, 12):
+            raise ApiError(400, 50035, "Invalid Form Body", {"type": f"bad type {ctype!r}"})
+        state.callback_type = ctype
+        if ctype in (4, 5) and state.channel_id is not None:
+            flags = int(data.get("flags") or 0) | (LOADING if ctype == 5 else 0)
+            message = self._new_bot_message(
+                state.channel_id, state.guild_id, data if ctype == 4 else {}, call.files,
+                message_type=CHAT_INPUT_COMMAND_MESSAGE, flags=flags, interaction=state,
+            )
+            state.original_id, state.loading = message["id"], ctype == 5
+            resource = {"type": ctype, "message": message}
+            if ctype == 4:
+                await self._echo(message)
+        elif ctype == 9:
+            resource = {"type": ctype}
+        if call.query.get("with_response", "").lower() not in ("1", "true"):
+            return NO_CONTENT
+        original = server.messages.get(state.original_id or "")
+        result: JSON = {
+            "interaction": {
+                "id": state.id,
+                "type": state.type,
+                "response_message_id": state.original_id,
+                "response_message_loading": state.loading,
+                "response_message_ephemeral": bool(original and original["flags"] & EPHEMERAL),
+            }
+        }
+        if resource is not None:
+            result["resource"] = resource
+        return result
+
+    def _interaction_for_webhook(self, call: Call) -> InteractionState:
+        state = self.server.interactions_by_token.get(call.params["token"])
+        if state is None or call.params["app_id"] != self.server.application_id:
+            raise ApiError(404, 10015, "Unknown Webhook")
+        if state.callback_type is None:
+            # Follow-ups and edits only exist once the interaction was acknowledged.
+            raise ApiError(404, 10015, "Unknown Webhook")
+        return state
+
+    async def _followup(self, call: Call) -> Any:
+        state = self._interaction_for_webhook(call)
+        payload = call.json or {}
+        validate_message(payload, call.files)
+        if state.loading and state.original_id in self.server.messages:
+            # The first follow-up after a defer replaces the "thinking..." message and keeps
+            # the ephemerality chosen at defer time.
+            message = self.server.messages[state.original_id]
+            message["flags"] = message["flags"] & ~LOADING
+            apply_payload(message, payload, self._attachments(call.files))
+            state.loading = False
+        else:
+            message = self._new_bot_message(
+                state.channel_id or "0", state.guild_id, payload, call.files,
+                message_type=CHAT_INPUT_COMMAND_MESSAGE, interaction=state,
+            )
+            state.message_ids.append(message["id"])
+        await self._echo(message)
+        return message if call.query.get("wait") in ("1", "true", "True") else NO_CONTENT
+
+    async def _webhook_message(self, call: Call) -> Any:
+        state = self._interaction_for_webhook(call)
+        message_id = call.params["message_id"]
+        if message_id == "@original":
+            message_id = state.original_id or ""
+        elif message_id not in state.message_ids and message_id != state.original_id:
+            raise ApiError(404, 10008, "Unknown Message")
+        message = self._message(None, message_id)
+        if call.method == "DELETE":
+            del self.server.messages[message_id]
+            return NO_CONTENT
+        if call.method == "PATCH":
+            payload = call.json or {}
+            validate_message(payload, call.files, editing=True)
+            apply_payload(message, payload, self._attachments(call.files))
+            if message_id == state.original_id and state.loading:
+                message["flags"] &= ~LOADING
+                state.loading = False
+            else:
+                mark_edited(message)
+        return message
