@@ -9,13 +9,12 @@ import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 from bot.settings import ROOT
 
 sys.path.insert(0, str(ROOT / "tests"))
-from fake_discord import FakeDiscord  # noqa: E402 - the fake lives with the tests
-from fake_discord.models import FakeChannel, default_guild  # noqa: E402
+from fake_discord import FakeDiscord
+from fake_discord.models import FakeChannel, default_guild
 
 SEQUENTIAL = 200
 CHANNELS = 50

@@ -34,9 +34,9 @@ class Tuning:
     """The responder's decision thresholds, chosen on development data (see eval/README.md)."""
 
     min_coverage: float = 0.2
-    second_passage: float = 0.5
-    extra_passages: float = 0.35
-    neighbour: float = 0.5
+    second_passage: float = 0.0
+    extra_passages: float = 0.0
+    next_sentence: bool = True
     history_weight: float = 0.5
     section_bonus: float = 0.25
     followup_max_terms: int = 2
@@ -221,8 +221,9 @@ class Responder:
         return passages
 
     def _span(self, article: Article, i: int, own_scores: np.ndarray, used: set[int]) -> list[int]:
-        # A second sentence joins the quote when it is in the same paragraph and carries the
-        # question's terms too, or when the first is too short to stand alone.
+        # A quote is the sentence and, from the same paragraph, the neighbour that shares more
+        # of the question's terms; failing that the next sentence, which in news writing
+        # most often carries the answer's detail ("... le gallion. Il est en or.").
         sentence = article.sentences[i]
         best, best_score = None, 0.0
         for j in (i + 1, i - 1):
@@ -230,14 +231,13 @@ class Responder:
                 other = article.sentences[j]
                 if other.paragraph == sentence.paragraph and own_scores[j] > best_score:
                     best, best_score = j, own_scores[j]
-        short = len(sentence.text) < 60
-        if best is None and short and i + 1 < len(article.sentences):
+        if best is None and self.tuning.next_sentence and i + 1 < len(article.sentences):
             nxt = article.sentences[i + 1]
             if nxt.paragraph == sentence.paragraph and i + 1 not in used:
                 best = i + 1
-        if best is not None and (short or best_score >= self.tuning.neighbour * own_scores[i]):
-            return sorted((i, best))
-        return [i]
+        if best is None or len(article.sentences[best].text) + len(sentence.text) > MAX_QUOTE:
+            return [i]
+        return sorted((i, best))
 
     def _abstain(self, base: Answer, index: ArticleIndex, query: Counter[str]) -> Answer:
         article = index.article

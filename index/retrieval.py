@@ -11,6 +11,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from index.analysis import terms
+from index.background import background
 from index.model import Article
 
 
@@ -74,6 +75,7 @@ class ArticleIndex:
     def __init__(self, article: Article, weights: Weights = Weights()) -> None:
         self.article = article
         self.weights = weights
+        self._background = background(article.language)
         language = article.language
         self.sentence_terms = [terms(s.text, language) for s in article.sentences]
         self.paragraph_terms = [
@@ -134,13 +136,24 @@ class ArticleIndex:
         size = self.weights.prefix_length
         return [w[:size] for w in words if len(w) >= size and not w.isdigit()]
 
+    def informativeness(self, word: str) -> float:
+        """How much a query term says: its IDF in general news text where known, else here."""
+        if self._background is not None:
+            return self._background.idf(word)
+        return self.idf(word)
+
     def coverage(self, query: Mapping[str, float], sentence: int) -> float:
-        """Share of the query's IDF-weighted mass found in the sentence or its context."""
-        total = sum(w * self.idf(t) for t, w in query.items())
+        """Share of the query's informative mass found in the sentence or its context.
+
+        Terms are weighed by how rare they are in general news text (``index.background``):
+        a question about another article often shares common words ("nom", "année") with
+        this one, rarely the words that make it specific.
+        """
+        total = sum(w * self.informativeness(t) for t, w in query.items())
         if total <= 0:
             return 0.0
         context = self._context[sentence]
-        found = sum(w * self.idf(t) for t, w in query.items() if t in context)
+        found = sum(w * self.informativeness(t) for t, w in query.items() if t in context)
         return found / total
 
     def search(self, query: Mapping[str, float], limit: int = 10) -> list[Scored]:
