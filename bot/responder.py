@@ -33,7 +33,7 @@ MAX_BULLET = 320
 class Tuning:
     """The responder's decision thresholds, chosen on development data (see eval/README.md)."""
 
-    min_coverage: float = 0.2
+    min_coverage: float = 0.22
     second_passage: float = 0.0
     extra_passages: float = 0.0
     next_sentence: bool = True
@@ -110,7 +110,8 @@ class Responder:
         if followup:
             scores = self._near_previous(scores, previous[-1], index)
         order = sorted(range(index.size), key=lambda i: (-scores[i], i))
-        if not order or scores[order[0]] <= 0 or not self._grounded(index, own, context, order[0]):
+        top = [i for i in order[:3] if scores[i] > 0]
+        if not top or not self._grounded(index, own, context, top):
             return self._abstain(base, index, query)
         passages = self._passages(stored, index, order, scores, index.sentence_scores(query))
         quoted = {i for p in passages for i in p.sentences}
@@ -122,21 +123,21 @@ class Responder:
         )
 
     def _grounded(
-        self, index: ArticleIndex, own: Counter[str], context: Counter[str], best: int
+        self, index: ArticleIndex, own: Counter[str], context: Counter[str], top: list[int]
     ) -> bool:
-        """Whether the best sentence really answers: it covers enough of the question.
+        """Whether the article answers: one of the passages to quote covers enough of it.
 
         A follow-up may lean on the previous question instead, unless it brings more than one
         term the article has never seen ("Et la capitale de l'Australie ?").
         """
         floor = self.tuning.min_coverage
-        if own and index.coverage(own, best) >= floor:
+        if own and max(index.coverage(own, i) for i in top) >= floor:
             return True
         if not context:
             return False
         known = Counter({t: w for t, w in own.items() if index.knows(t)})
         unknown = len(own) - len(known)
-        return unknown <= 1 and index.coverage(known + context, best) >= floor
+        return unknown <= 1 and max(index.coverage(known + context, i) for i in top) >= floor
 
     def summary(
         self,
