@@ -15,7 +15,7 @@ from rank_bm25 import BM25Okapi
 
 from bot.answer import Turn
 from bot.responder import Responder, StoredArticle
-from eval import piaf, seed
+from eval import piaf, seed, summaries
 from index.analysis import question_terms, terms
 from index.model import Article
 
@@ -149,6 +149,17 @@ def main() -> int:
         got, total = bundled[key]
         print(f"{label:34}{f'{got}/{total}':>18}{'':>36}{'all':>10}")
     print(f"({sum(len(t.questions) for t in titles)} PIAF questions over {len(titles)} titles)")
+    print()
+    summary = summaries.figures()
+    print(f"{'summaries (' + str(len(summaries.SOURCES)) + ' articles)':34}"
+          f"{'kiosque':>18}{'lead-3':>18}")
+    for label, key in (("sections covered", "sections"), ("paragraphs reached", "spread"),
+                       ("lead terms kept", "lead"), ("redundant bullet pairs (total)", "redundant"),
+                       ("clutter bullets (total)", "clutter")):
+        values = [summary[name][key] for name in ("kiosque", "lead-3")]
+        print(f"{label:34}" + "".join(f"{v:>18.3f}" if isinstance(v, float) and key not in
+                                      ("redundant", "clutter") else f"{int(v):>18}"
+                                      for v in values))
     return 0
 
 
