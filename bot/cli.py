@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     forget = sub.add_parser("forget", help="clear a channel's history")
     forget.add_argument("--channel", default="cli")
 
+    backup = sub.add_parser("backup", help="write a consistent copy of the database")
+    backup.add_argument("path", metavar="PATH")
+
     sub.add_parser("chat", help="interactive console chat")
     sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     sub.add_parser("sync", help="sync the Discord slash commands now (needs DISCORD_TOKEN)")
@@ -92,7 +95,7 @@ def _run_discord(settings: Settings, command: str) -> int:
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        kiosque = await Kiosque.open(settings, seed=args.command != "index")
+        kiosque = await Kiosque.open(settings, seed=args.command not in ("index", "backup"))
     except KiosqueError as error:
         return _fail(_error_text(None, error))
     except Exception as error:
@@ -226,6 +229,15 @@ async def _forget(kiosque: Kiosque, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _backup(kiosque: Kiosque, args: argparse.Namespace) -> int:
+    target = Path(args.path)
+    if target.exists():
+        raise KiosqueError("backup_exists", path=str(target))
+    await kiosque.database.backup(target)
+    print(kiosque.renderer.line("backup_done", _language(kiosque), path=str(target)))
+    return 0
+
+
 async def _chat(kiosque: Kiosque, args: argparse.Namespace) -> int:
     from bot.chat import chat
 
@@ -241,6 +253,7 @@ COMMANDS = {
     "history": _history,
     "forget": _forget,
     "chat": _chat,
+    "backup": _backup,
 }
 
 

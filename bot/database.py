@@ -57,58 +57,68 @@ MIGRATIONS: tuple[str, ...] = (
 
 
 class Database:
-    """One aiosqlite connection; writes go through ``transaction()`` one at a time."""
+    """Two aiosqlite connections to one WAL file: a writer and a reader.
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self.connection = connection
+    Writes go through ``transaction()`` one at a time on the writer. Reads use the reader,
+    which in WAL mode sees only committed data: while a reindex is being written, questions
+    are still answered from the previous version.
+    """
+
+    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self.writer = writer
+        self.reader = reader
         self._write = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path) -> Database:
         """Open (creating if needed) the database file and bring its schema up to date."""
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(str(path), isolation_level=None)
-        connection.row_factory = aiosqlite.Row
-        await connection.execute("PRAGMA journal_mode=WAL")
-        await connection.execute("PRAGMA synchronous=NORMAL")
-        await connection.execute("PRAGMA foreign_keys=ON")
-        await connection.execute("PRAGMA busy_timeout=10000")
-        database = cls(connection)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = await _connect(path)
+        await writer.execute("PRAGMA journal_mode=WAL")
+        database = cls(writer, writer)
         await database._migrate()
+        database.reader = await _connect(path)
         return database
 
     async def close(self) -> None:
-        """Wait for the write in progress, then close the connection."""
+        """Wait for the write in progress, then close both connections."""
         async with self._write:
-            await self.connection.close()
+            if self.reader is not self.writer:
+                await self.reader.close()
+            await self.writer.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction: all of it is committed, or none of it on any error."""
         async with self._write:
-            await self.connection.execute("BEGIN IMMEDIATE")
+            await self.writer.execute("BEGIN IMMEDIATE")
             try:
-                yield self.connection
+                yield self.writer
             except BaseException:
-                await self.connection.execute("ROLLBACK")
+                await self.writer.execute("ROLLBACK")
                 raise
-            await self.connection.execute("COMMIT")
+            await self.writer.execute("COMMIT")
 
     async def fetchall(self, sql: str, params: tuple = ()) -> list[aiosqlite.Row]:
-        """Rows of a read query."""
-        async with self.connection.execute(sql, params) as cursor:
+        """Rows of a read query (committed data only)."""
+        async with self.reader.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
     async def fetchone(self, sql: str, params: tuple = ()) -> aiosqlite.Row | None:
-        """The first row of a read query, or ``None``."""
-        async with self.connection.execute(sql, params) as cursor:
+        """The first row of a read query (committed data only), or ``None``."""
+        async with self.reader.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
     async def schema_version(self) -> int:
         """The number of migrations applied."""
         row = await self.fetchone("PRAGMA user_version")
         return int(row[0]) if row else 0
+
+    async def backup(self, target: Path) -> None:
+        """A consistent copy of the database at ``target`` (SQLite's online backup)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        async with aiosqlite.connect(str(target)) as copy:
+            await self.reader.backup(copy)
 
     async def _migrate(self) -> None:
         current = await self.schema_version()
@@ -117,3 +127,12 @@ class Database:
                 for statement in filter(str.strip, script.split(";")):
                     await connection.execute(statement)
                 await connection.execute(f"PRAGMA user_version = {number}")
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    connection = await aiosqlite.connect(str(path), isolation_level=None)
+    connection.row_factory = aiosqlite.Row
+    await connection.execute("PRAGMA synchronous=NORMAL")
+    await connection.execute("PRAGMA foreign_keys=ON")
+    await connection.execute("PRAGMA busy_timeout=10000")
+    return connection

@@ -106,7 +106,7 @@ class Library:
                 raise KiosqueError("unknown_article", ref=article_id)
         key = (row["id"], row["current_version"])
         if key not in self._cache:
-            article = await self._content(self.database.connection, *key)
+            article = await self._content(self.database.reader, *key)
             self._cache[key] = StoredArticle(id=key[0], version=key[1], article=article)
         return self._cache[key]
 
