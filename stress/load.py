@@ -1,0 +1,148 @@
+"""Questions from many channels at once through the loopback Discord while an admin reindexes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.settings import ROOT
+
+sys.path.insert(0, str(ROOT / "tests"))
+from fake_discord import FakeDiscord
+from fake_discord.models import FakeChannel, default_guild
+
+ARTICLE = ROOT / "articles" / "russie-coree-du-nord-alliance.txt"
+QUESTIONS = (
+    "Qui a ratifié le traité ?",
+    "Que soupçonnent les sources occidentales ?",
+    "Quel missile a été testé ?",
+    "Qu'a fait Vladimir Poutine ?",
+    "Quelle est la capitale de l'Australie ?",
+)
+
+
+@dataclass
+class LoadReport:
+    """What happened to every question sent under load."""
+
+    sent: int = 0
+    answered: int = 0
+    duplicates: int = 0
+    turns: int = 0
+    turns_duplicated: int = 0
+    inconsistent: int = 0
+    reindexed: int = 0
+    errors: list[str] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+
+    @property
+    def lost(self) -> int:
+        """Questions that got no answer."""
+        return self.sent - self.answered
+
+    @property
+    def p95(self) -> float:
+        """95th percentile of send-to-answer latency, in seconds."""
+        ordered = sorted(self.latencies) or [0.0]
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+async def load(questions: int = 1000, channels: int = 100, reindexes: int = 2) -> LoadReport:
+    """Send ``questions`` /ask from ``channels`` channels at once, ``reindexes`` admin reindexes."""
+    guild = default_guild()
+    rooms = [FakeChannel(f"salon-{i}") for i in range(channels)]
+    guild.channels += rooms
+    report = LoadReport()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        async with FakeDiscord(guilds=[guild], interaction_ack_timeout=None) as fake:
+            env = {**os.environ, **fake.env, "DATABASE_URL": f"sqlite:///{folder / 'load.db'}",
+                   "COOLDOWN_QUESTIONS": "0", "DISCORD_GUILD_READY_TIMEOUT": "0.1",
+                   "LOG_LEVEL": "WARNING"}
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", cwd=folder, env=env,
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            )
+            try:
+                await fake.wait_for_ready(timeout=30)
+                await fake.wait_for_commands(timeout=30)
+                await _storm(fake, guild, rooms, questions, reindexes, report)
+            finally:
+                process.send_signal(signal.SIGTERM)
+                _, stderr = await asyncio.wait_for(process.communicate(), 30)
+            log = stderr.decode("utf-8", "replace")
+            if "database is locked" in log:
+                report.errors.append("'database is locked' in the bot's log")
+            if "Traceback" in log:
+                report.errors.append("a traceback in the bot's log")
+        _check_history(folder / "load.db", report)
+    return report
+
+
+async def _storm(
+    fake: FakeDiscord, guild: object, rooms: list, questions: int, reindexes: int,
+    report: LoadReport,
+) -> None:
+    member = guild.member("member")
+    admin = guild.member("admin")
+    text = ARTICLE.read_bytes()
+    sent: list[tuple[float, object]] = []
+    every = max(1, questions // (reindexes + 1))
+    reindex_handles = []
+    for n in range(questions):
+        if n and n % every == 0 and len(reindex_handles) < reindexes:
+            version = text + f"\n\nMise à jour numéro {len(reindex_handles) + 1}.\n".encode()
+            attachment = fake.add_attachment(ARTICLE.name, version, "text/plain")
+            reindex_handles.append(
+                await fake.send_slash("reindex", {"file": attachment}, user=admin)
+            )
+        question = f"{QUESTIONS[n % len(QUESTIONS)]} (#{n})"
+        room = rooms[n % len(rooms)]
+        start = time.monotonic()
+        handle = await fake.send_slash("ask", {"question": question}, user=member, channel=room)
+        sent.append((start, handle))
+    report.sent = len(sent)
+    for start, handle in sent:
+        try:
+            callback = await handle.callback(timeout=120)
+        except TimeoutError:
+            continue
+        report.answered += 1
+        report.latencies.append(callback.timestamp - start)  # both on time.monotonic()
+        if "Erreur interne" in (callback.content or ""):
+            report.errors.append(f"internal error for {handle.id}")
+    await asyncio.sleep(0.5)
+    for _, handle in sent:
+        callbacks = [r for r in handle.requests if r.route == "interaction_callback"]
+        report.duplicates += max(0, len(callbacks) - 1)
+    for handle in reindex_handles:
+        done = await handle.followup(timeout=120)
+        if "version" in (done.content or ""):
+            report.reindexed += 1
+        else:
+            report.errors.append(f"reindex failed: {done.content!r}")
+
+
+def _check_history(database: Path, report: LoadReport) -> None:
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT question, article_id, version, passages FROM turns").fetchall()
+        texts = {
+            (a, v): json.loads(c)["text"]
+            for a, v, c in db.execute("SELECT article_id, version, content FROM versions")
+        }
+    seen: dict[str, int] = {}
+    for question, article_id, version, passages in rows:
+        seen[question] = seen.get(question, 0) + 1
+        text = texts.get((article_id, version), "")
+        if any(p["text"] not in text for p in json.loads(passages)):
+            report.inconsistent += 1
+    report.turns = len(seen)
+    report.turns_duplicated = sum(n - 1 for n in seen.values() if n > 1)
