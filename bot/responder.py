@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bot.answer import Answer, Passage, Summary, Turn
-from index.analysis import fold, question_terms, related_terms, words
+from index.analysis import answer_pattern, fold, question_terms, related_terms, words
 from index.model import Article
 from index.retrieval import ArticleIndex, Weights
 from index.summarize import context_sentences, summary_sentences
@@ -41,6 +41,7 @@ class Tuning:
     section_bonus: float = 0.25
     followup_max_terms: int = 2
     related_weight: float = 0.5
+    cue_weight: float = 0.4
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ class Responder:
             followup=followup,
         )
         scores = index.scores(query)
+        if own and self.tuning.cue_weight:
+            scores = self._cued(question, lang, scores, index)
         if followup:
             scores = self._near_previous(scores, previous[-1], index)
         order = sorted(range(index.size), key=lambda i: (-scores[i], i))
@@ -172,6 +175,21 @@ class Responder:
         tokens = {fold(w) for w in words(question.replace("-", " - "))}
         standalone_pronoun = bool(tokens & _ANAPHORA) and not _inverted_only(question)
         return standalone_pronoun and len(own) <= self.tuning.followup_max_terms
+
+    def _cued(
+        self, question: str, language: str, scores: np.ndarray, index: ArticleIndex
+    ) -> np.ndarray:
+        # "Quand ...?" wants a date, "Combien ...?" a number: among sentences that already
+        # match, those holding that kind of answer move up.
+        pattern = answer_pattern(question, language)
+        if pattern is None or not len(scores):
+            return scores
+        bonus = self.tuning.cue_weight * float(scores.max())
+        cued = scores.copy()
+        for i, sentence in enumerate(index.article.sentences):
+            if cued[i] > 0 and pattern.search(sentence.text):
+                cued[i] += bonus
+        return cued
 
     def _near_previous(self, scores: np.ndarray, turn: Turn, index: ArticleIndex) -> np.ndarray:
         sections = {p.section for p in turn.passages}

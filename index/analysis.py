@@ -226,3 +226,44 @@ def _related_terms(language: str) -> dict[str, tuple[str, ...]]:
 def related_terms(word_term: str, language: str) -> tuple[str, ...]:
     """Terms a question's term stands for in news text: a demonym's country and back."""
     return _related_terms(language).get(word_term, ())
+
+
+_MONTHS = (
+    r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre"
+    r"|décembre|decembre|january|february|march|april|may|june|july|august|september|october"
+    r"|november|december"
+)
+_CUES = {
+    "date": re.compile(rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}}|{_MONTHS}|siècle|century)\b", re.I),
+    "number": re.compile(
+        r"\d|\b(?:un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|cent|mille"
+        r"|million|milliard|one|two|three|four|five|ten|hundred|thousand)\b",
+        re.I,
+    ),
+}
+_QUESTION_CUES = (
+    (
+        re.compile(
+            r"^\s*(?:en\s+)?quand\b|\bquelle\s+(?:date|année|époque)|\bdepuis\s+quand"
+            r"|\bwhen\b|\bwhat\s+year",
+            re.I,
+        ),
+        "date",
+    ),
+    (
+        re.compile(
+            r"\bcombien\b|\bquel(?:le)?s?\s+(?:est\s+le\s+)?(?:nombre|montant|âge|prix"
+            r"|pourcentage|taille|distance)|\bhow\s+(?:many|much|old|long|far)",
+            re.I,
+        ),
+        "number",
+    ),
+)
+
+
+def answer_pattern(question: str, language: str) -> re.Pattern[str] | None:
+    """What the answer to a question looks like in text (a date, a number), if it says."""
+    for asks, kind in _QUESTION_CUES:
+        if asks.search(question):
+            return _CUES[kind]
+    return None
