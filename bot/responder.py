@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bot.answer import Answer, Passage, Summary, Turn
-from index.analysis import answer_pattern, fold, question_terms, related_terms, words
+from index.analysis import answer_pattern, question_terms, related_terms
 from index.model import Article
 from index.retrieval import ArticleIndex, Weights
 from index.summarize import context_sentences, summary_sentences
@@ -18,12 +18,12 @@ from index.summarize import context_sentences, summary_sentences
 _FOLLOWUP_OPENERS = re.compile(
     r"^\s*(?:et|mais|alors|donc|puis|ensuite|and|but|so|what about|how about)\b", re.IGNORECASE
 )
-_ANAPHORA = frozenset(
-    """
-    cela ça ca ceci celui celle ceux celles-ci ceux-ci lui eux il elle ils elles dernier
-    derniere this that it its they them those these he she his her him there
-    """.split()
+_STANDALONE_PRONOUN = re.compile(
+    r"(?:^|\s)(?:il|elle|ils|elles|cela|ça|ceci|celui-ci|celle-ci|ceux-ci|ce dernier"
+    r"|cette dernière|eux|lui|it|they|them|this|that|these|those|he|she|him|her)(?=[\s?!.,]|$)",
+    re.IGNORECASE,
 )
+_INVERTED_PRONOUN = re.compile(r"\w-(?:t-)?(?:il|elle|ils|elles|ce|on)\b", re.IGNORECASE)
 SUMMARY_LENGTHS = {"short": 3, "medium": 5, "long": 7}
 MAX_QUOTE = 900
 MAX_BULLET = 320
@@ -92,7 +92,7 @@ class Responder:
         for term in own:
             related.update({r: self.tuning.related_weight for r in related_terms(term, lang)})
         previous = [t for t in history if t.article_id == stored.id and not t.abstained]
-        followup = bool(previous) and self._is_followup(question, own)
+        followup = bool(previous) and self._is_followup(question, own, lang)
         context: Counter[str] = Counter()
         if followup:
             for turn, weight in zip(reversed(previous), (1.0, 0.5), strict=False):
@@ -169,12 +169,20 @@ class Responder:
             section=article.sections[wanted].heading if wanted is not None else None,
         )
 
-    def _is_followup(self, question: str, own: Counter[str]) -> bool:
+    def _is_followup(self, question: str, own: Counter[str], language: str) -> bool:
+        """Whether a question leans on the previous ones ("Et pourquoi ?", "Qu'a-t-il dit ?")."""
         if len(own) == 0 or _FOLLOWUP_OPENERS.match(question):
             return True
-        tokens = {fold(w) for w in words(question.replace("-", " - "))}
-        standalone_pronoun = bool(tokens & _ANAPHORA) and not _inverted_only(question)
-        return standalone_pronoun and len(own) <= self.tuning.followup_max_terms
+        if len(own) > self.tuning.followup_max_terms:
+            return False
+        if _STANDALONE_PRONOUN.search(question):
+            return True
+        # An inverted pronoun ("Qu'a-t-il dit ?") points back unless a noun comes before it
+        # ("Le traité oblige-t-il ...?" is about the treaty).
+        return any(
+            not question_terms(question[: m.start()], language)
+            for m in _INVERTED_PRONOUN.finditer(question)
+        )
 
     def _cued(
         self, question: str, language: str, scores: np.ndarray, index: ArticleIndex
@@ -272,15 +280,6 @@ class Responder:
         if not closest:
             closest = [s.heading for s in article.sections if s.heading][:2]
         return replace(base, abstained=True, closest_sections=tuple(closest))
-
-
-def _inverted_only(question: str) -> bool:
-    # "Le traité oblige-t-il ..." puts the pronoun after the verb with a noun subject before:
-    # that pronoun points at the noun in the question, not at the previous turn.
-    pronouns = re.findall(
-        r"(?:^|\s)(il|elle|ils|elles|cela|ça|ceci|it|they|this|that)\b", question, re.IGNORECASE
-    )
-    return not pronouns
 
 
 def _trim(text: str, limit: int, ellipsis: bool = True) -> str:
