@@ -52,7 +52,7 @@ FRENCH_QUESTION_WORDS = frozenset(
 )
 ENGLISH_QUESTION_WORDS = frozenset(
     """
-    what who whom when where why how which tell explain
+    what who whom when where why how which tell explain many much
     """.split()
 )
 
@@ -236,8 +236,10 @@ _MONTHS = (
 _CUES = {
     "date": re.compile(rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}}|{_MONTHS}|siècle|century)\b", re.I),
     "number": re.compile(
-        r"\d|\b(?:un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|cent|mille"
-        r"|million|milliard|one|two|three|four|five|ten|hundred|thousand)\b",
+        r"\d|\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente"
+        r"|quarante|cinquante|soixante|cent|mille|million|milliard|dizaine|centaine|two|three"
+        r"|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred"
+        r"|thousand|billion|dozen)s?\b",
         re.I,
     ),
 }
