@@ -96,10 +96,8 @@ def _run_discord(settings: Settings, command: str) -> int:
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     try:
         kiosque = await Kiosque.open(settings, seed=args.command not in ("index", "backup"))
-    except KiosqueError as error:
-        return _fail(_error_text(None, error))
-    except Exception as error:
-        return _fail(f"cannot open the database: {error}")
+    except Exception as error:  # never a traceback on the terminal
+        return _fail(f"cannot open the database {settings.database_url}: {error}")
     try:
         return await COMMANDS[args.command](kiosque, args)
     except KiosqueError as error:
@@ -259,10 +257,6 @@ COMMANDS = {
 
 def _language(kiosque: Kiosque) -> str:
     return kiosque.settings.language if kiosque.settings.language != "auto" else "fr"
-
-
-def _error_text(kiosque: Kiosque | None, error: KiosqueError) -> str:
-    return error.code if kiosque is None else kiosque.error_text(error)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
