@@ -35,7 +35,7 @@ async def chat(kiosque: Kiosque, channel: str = CHANNEL) -> int:
             output = await _handle(kiosque, channel, command, rest.strip(), line)
         except KiosqueError as error:
             stored = await kiosque.article_for(channel)
-            output = kiosque.error_text(error, kiosque.language(stored))
+            output = kiosque.error_text(error, kiosque.language(stored), plain=True)
         print(output, flush=True)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.errors import KiosqueError
+from bot.render import Renderer
 from bot.service import Kiosque
 from bot.settings import Settings, SettingsError
 
@@ -85,8 +86,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_discord(settings: Settings, command: str) -> int:
     if not settings.discord_token:
-        from bot.render import Renderer
-
         return _fail(Renderer(settings.prompts_dir).line("no_token", settings.language))
     from bot.adapter.runner import run
 
@@ -96,12 +95,14 @@ def _run_discord(settings: Settings, command: str) -> int:
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     try:
         kiosque = await Kiosque.open(settings, seed=args.command not in ("index", "backup"))
+    except KiosqueError as error:  # a bundled article that cannot be indexed
+        return _fail(Renderer(settings.prompts_dir).error(error, "fr", plain=True))
     except Exception as error:  # never a traceback on the terminal
         return _fail(f"cannot open the database {settings.database_url}: {error}")
     try:
         return await COMMANDS[args.command](kiosque, args)
     except KiosqueError as error:
-        return _fail(kiosque.error_text(error, _language(kiosque)))
+        return _fail(kiosque.error_text(error, _language(kiosque), plain=True))
     except Exception as error:
         return _fail(f"internal error ({type(error).__name__}: {error})", code=1)
     finally:
@@ -120,7 +121,7 @@ async def _index(kiosque: Kiosque, args: argparse.Namespace) -> int:
             else:
                 info = await kiosque.index_path(Path(source), title=args.title)
         except KiosqueError as error:
-            _fail(kiosque.error_text(error, _language(kiosque)))
+            _fail(kiosque.error_text(error, _language(kiosque), plain=True))
             status = EXIT_USAGE
             continue
         if args.json:
@@ -153,7 +154,7 @@ async def _ask(kiosque: Kiosque, args: argparse.Namespace) -> int:
                 await _answer_one(kiosque, args, line)
             except KiosqueError as error:
                 # In a batch a refused question gets its refusal and the batch goes on.
-                text = kiosque.error_text(error, _language(kiosque))
+                text = kiosque.error_text(error, _language(kiosque), plain=True)
                 if args.json:
                     print(
                         json.dumps({"question": line.strip(), "error": text}, ensure_ascii=False),

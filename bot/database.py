@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -74,10 +76,14 @@ class Database:
         """Open (creating if needed) the database file and bring its schema up to date."""
         path.parent.mkdir(parents=True, exist_ok=True)
         writer = await _connect(path)
-        await writer.execute("PRAGMA journal_mode=WAL")
         database = cls(writer, writer)
-        await database._migrate()
-        database.reader = await _connect(path)
+        try:
+            await writer.execute("PRAGMA journal_mode=WAL")
+            await database._migrate()
+            database.reader = await _connect(path)
+        except BaseException:
+            await database.close()
+            raise
         return database
 
     async def close(self) -> None:
@@ -91,11 +97,16 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction: all of it is committed, or none of it on any error."""
         async with self._write:
-            await self.writer.execute("BEGIN IMMEDIATE")
+            # BEGIN is inside the try: a task cancelled while BEGIN runs must still roll back,
+            # or the writer would stay inside a transaction that no later write can start.
             try:
+                await self.writer.execute("BEGIN IMMEDIATE")
                 yield self.writer
             except BaseException:
-                await self.writer.execute("ROLLBACK")
+                # Queued after the BEGIN on the connection's thread, so it always runs after
+                # it; "no transaction is active" only means BEGIN itself failed.
+                with contextlib.suppress(sqlite3.OperationalError):
+                    await self.writer.execute("ROLLBACK")
                 raise
             await self.writer.execute("COMMIT")
 
@@ -132,7 +143,11 @@ class Database:
 async def _connect(path: Path) -> aiosqlite.Connection:
     connection = await aiosqlite.connect(str(path), isolation_level=None)
     connection.row_factory = aiosqlite.Row
-    await connection.execute("PRAGMA synchronous=NORMAL")
-    await connection.execute("PRAGMA foreign_keys=ON")
-    await connection.execute("PRAGMA busy_timeout=10000")
+    try:
+        await connection.execute("PRAGMA synchronous=NORMAL")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute("PRAGMA busy_timeout=10000")
+    except BaseException:
+        await connection.close()
+        raise
     return connection

@@ -8,12 +8,15 @@ from typing import Any
 
 import jinja2
 
+from bot.errors import KiosqueError
+
 LIMIT = 2000
 BREAK = "\x1e"
 LANGUAGES = ("fr", "en")
 
 _MARKDOWN = re.compile(r"([\\*_~|`<>#\[\]])")
-_LINE_START = re.compile(r"^(\s*)([-+]|\d+\.)(\s)", re.MULTILINE)
+_LINE_START = re.compile(r"^(\s*)([-+])(\s)", re.MULTILINE)
+_NUMBERED = re.compile(r"^(\s*\d+)\.(\s)", re.MULTILINE)
 _MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
 
 
@@ -22,6 +25,13 @@ class _Break(str):
 
     def __new__(cls) -> _Break:
         return super().__new__(cls, BREAK)
+
+
+def _printable(value: Any) -> str:
+    if isinstance(value, _Break):
+        return value
+    text = "" if value is None else str(value)
+    return "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127))
 
 
 def escape(value: Any) -> str:
@@ -34,6 +44,7 @@ def escape(value: Any) -> str:
     text = "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127))
     text = _MARKDOWN.sub(r"\\\1", text)
     text = _LINE_START.sub(r"\1\\\2\3", text)
+    text = _NUMBERED.sub(r"\1\\.\2", text)
     return _MASS_MENTION.sub("@\u200b\\1", text)
 
 
@@ -98,7 +109,8 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self._messages: dict[str, Any] = {}
+        self._plain = self._env.overlay(finalize=_printable)
+        self._messages: dict[tuple[str, bool], Any] = {}
 
     def messages(self, template: str, language: str, **values: Any) -> list[str]:
         """A template rendered and split into Discord messages."""
@@ -110,10 +122,28 @@ class Renderer:
         """A template rendered as one text (console output, one-line messages)."""
         return "\n\n".join(self.messages(template, language, **values))
 
-    def line(self, name: str, language: str, **values: Any) -> str:
-        """One short message (an error, a refusal, a confirmation) from ``lines.j2``."""
+    def line(self, macro: str, language: str, /, *, plain: bool = False, **values: Any) -> str:
+        """One short message (an error, a refusal, a confirmation) from ``lines.j2``.
+
+        ``plain`` is for a terminal: values are written as they are, not escaped for Discord.
+        """
         lang = language if language in LANGUAGES else "fr"
-        if lang not in self._messages:
-            self._messages[lang] = self._env.get_template(f"{lang}/lines.j2").module
-        macro = getattr(self._messages[lang], name)
-        return " ".join(str(macro(**values)).split())
+        key = (lang, plain)
+        if key not in self._messages:
+            env = self._plain if plain else self._env
+            self._messages[key] = env.get_template(f"{lang}/lines.j2").module
+        return " ".join(str(getattr(self._messages[key], macro)(**values)).split())
+
+    def error(self, error: KiosqueError, language: str, plain: bool = False) -> str:
+        """The one line that says what went wrong, from the error's code and values."""
+        values = dict(error.values)
+        if error.code == "source_error":
+            problem = self.line(
+                f"problem_{values.pop('problem')}",
+                language,
+                plain=True,
+                detail=values.pop("detail", ""),
+                limit=values.pop("limit", ""),
+            )
+            return self.line("source_error", language, plain=plain, problem=problem, **values)
+        return self.line(error.code, language, plain=plain, **values)

@@ -92,12 +92,18 @@ class Responder:
         for term in own:
             related.update({r: self.tuning.related_weight for r in related_terms(term, lang)})
         previous = [t for t in history if t.article_id == stored.id and not t.abstained]
-        followup = bool(previous) and self._is_followup(question, own, lang)
+        leaning = self._leaning(question, own, lang) if previous else None
+        followup = leaning is not None
         context: Counter[str] = Counter()
         if followup:
+            # A question that only continues the previous ones weighs their terms less the
+            # more of its own topic it names ("Et que dit Antony Blinken ?").
+            lean = self.tuning.history_weight
+            if leaning == "continues":
+                lean *= 1 - self._own_coverage(index, own)
             for turn, weight in zip(reversed(previous), (1.0, 0.5), strict=False):
                 for term in question_terms(turn.question, lang):
-                    context[term] += self.tuning.history_weight * weight
+                    context[term] += lean * weight
         query = own + context + related
         base = Answer(
             question=question,
@@ -124,6 +130,13 @@ class Responder:
             passages=tuple(passages),
             bullets=tuple(_trim(article.sentences[i].text, MAX_BULLET) for i in bullets),
         )
+
+    def _own_coverage(self, index: ArticleIndex, own: Counter[str]) -> float:
+        if not own:
+            return 0.0
+        scores = index.scores(own)
+        best = int(scores.argmax()) if len(scores) else 0
+        return index.coverage(own, best) if len(scores) and scores[best] > 0 else 0.0
 
     def _grounded(
         self, index: ArticleIndex, own: Counter[str], context: Counter[str], top: list[int]
@@ -169,20 +182,26 @@ class Responder:
             section=article.sections[wanted].heading if wanted is not None else None,
         )
 
-    def _is_followup(self, question: str, own: Counter[str], language: str) -> bool:
-        """Whether a question leans on the previous ones ("Et pourquoi ?", "Qu'a-t-il dit ?")."""
-        if len(own) == 0 or _FOLLOWUP_OPENERS.match(question):
-            return True
+    def _leaning(self, question: str, own: Counter[str], language: str) -> str | None:
+        """How a question leans on the previous ones: ``"refers"``, ``"continues"`` or ``None``.
+
+        It refers to them with a pronoun or by naming nothing ("Qu'a-t-il dit ?", "Pourquoi ?"),
+        only continues them with an opener ("Et les États-Unis ?"), or stands alone.
+        """
+        if len(own) == 0:
+            return "refers"
         if len(own) > self.tuning.followup_max_terms:
-            return False
+            return None  # a question that names enough of its own topic stands alone
         if _STANDALONE_PRONOUN.search(question):
-            return True
+            return "refers"
         # An inverted pronoun ("Qu'a-t-il dit ?") points back unless a noun comes before it
         # ("Le traité oblige-t-il ...?" is about the treaty).
-        return any(
+        if any(
             not question_terms(question[: m.start()], language)
             for m in _INVERTED_PRONOUN.finditer(question)
-        )
+        ):
+            return "refers"
+        return "continues" if _FOLLOWUP_OPENERS.match(question) else None
 
     def _cued(
         self, question: str, language: str, scores: np.ndarray, index: ArticleIndex

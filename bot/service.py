@@ -36,8 +36,12 @@ class Kiosque:
         """Open the database; index the bundled articles the first time it is empty."""
         database = await Database.open(settings.database_path)
         kiosque = cls(settings, database)
-        if seed and await kiosque.library.is_empty():
-            await kiosque.seed()
+        try:
+            if seed and await kiosque.library.is_empty():
+                await kiosque.seed()
+        except BaseException:
+            await database.close()
+            raise
         return kiosque
 
     async def close(self) -> None:
@@ -179,18 +183,9 @@ class Kiosque:
             return self.settings.language
         return stored.article.language
 
-    def error_text(self, error: KiosqueError, language: str = "fr") -> str:
-        """The one line that tells the user what went wrong."""
-        values = dict(error.values)
-        if error.code == "source_error":
-            problem = self.renderer.line(
-                f"problem_{values.pop('problem')}",
-                language,
-                detail=values.pop("detail", ""),
-                limit=values.pop("limit", ""),
-            )
-            return self.renderer.line("source_error", language, problem=problem, **values)
-        return self.renderer.line(error.code, language, **values)
+    def error_text(self, error: KiosqueError, language: str = "fr", plain: bool = False) -> str:
+        """The one line that tells the user what went wrong (``plain`` for a terminal)."""
+        return self.renderer.error(error, language, plain=plain)
 
     def _check_size(self, name: str, size: int) -> None:
         if size > self.settings.max_source_bytes:

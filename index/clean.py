@@ -7,15 +7,19 @@ from dataclasses import dataclass
 
 from index.analysis import detect_language, terms
 
+# A teaser is a label ("À lire", "Lire aussi", "Read more") then a headline, which starts with a
+# capital or a quote: "À voir les chiffres publiés lundi, ..." is article text.
 _TEASER = re.compile(
     r"^(?:[àa]\s+lire(?:\s+aussi|\s+également)?|lire\s+(?:aussi|également|la\s+suite)"
     r"|voir\s+aussi|[àa]\s+voir(?:\s+aussi)?|sur\s+le\s+même\s+sujet|notre\s+dossier"
     r"|read\s+(?:also|more)|see\s+also|related(?:\s+articles?)?|also\s+read|more\s+on\s+this)"
-    r"\b\s*[:\-–—]?\s*",
+    r"(?:\s*[:\-–—]\s*|\s+)(?=(?-i:[\"«“'‘A-ZÀ-ÖØ-Ý0-9]))",
     re.IGNORECASE,
 )
+# A counter is the whole line, or a count "on" the article: "21 avis sur « ... »".
 _CALL_TO_ACTION = re.compile(
-    r"^(?:\d[\d\s ]*\s*(?:avis|commentaires?|réactions?|comments?|replies|réponses?)\b.*"
+    r"^(?:\d[\d\s\u00a0\u202f]*\s*(?:avis|commentaires?|réactions?|comments?|replies|réponses?)"
+    r"(?:\s+(?:sur|à|au|pour|on|to)\b.*)?"
     r"|(?:partagez|donnez|laissez|publiez)\s+(?:votre|un)\s+(?:avis|commentaire).*"
     r"|(?:laisser|ajouter|écrire)\s+un\s+commentaire.*|réagir.{0,40}|commenter.{0,40}"
     r"|partager(?:\s+(?:cet|l')\s*article)?(?:\s+sur\s+\w+)?\s*:?"
@@ -36,10 +40,22 @@ class Block:
     item: bool = False
 
 
+# A teaser is one headline and a counter one short line; a paragraph that merely starts with
+# "À voir" or "3 réponses" is article text.
+TEASER_MAX = 200
+COUNTER_MAX = 160
+
+
 def is_clutter_line(text: str) -> bool:
     """Whether a block is a teaser, comment counter or call to comment or share."""
-    stripped = text.strip()
-    return bool(_TEASER.match(stripped) or _CALL_TO_ACTION.match(stripped))
+    stripped = " ".join(text.split())
+    if len(stripped) <= TEASER_MAX and _TEASER.match(stripped) and _one_sentence(stripped):
+        return True
+    return len(stripped) <= COUNTER_MAX and bool(_CALL_TO_ACTION.match(stripped))
+
+
+def _one_sentence(text: str) -> bool:
+    return not re.search(r"[.!?…]\s+\S", text.rstrip(".!?… "))
 
 
 def looks_like_heading(text: str) -> bool:

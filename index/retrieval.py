@@ -96,6 +96,7 @@ class ArticleIndex:
             | set(self.heading_terms[s.section])
             for i, s in enumerate(article.sentences)
         ]
+        self._context_prefixes = [set(self._prefix(list(c))) for c in self._context]
 
     @property
     def size(self) -> int:
@@ -153,7 +154,12 @@ class ArticleIndex:
         if total <= 0:
             return 0.0
         context = self._context[sentence]
-        found = sum(w * self.informativeness(t) for t, w in query.items() if t in context)
+        prefixes = self._context_prefixes[sentence]
+        found = sum(
+            w * self.informativeness(t)
+            for t, w in query.items()
+            if t in context or (self._prefix([t]) and self._prefix([t])[0] in prefixes)
+        )
         return found / total
 
     def search(self, query: Mapping[str, float], limit: int = 10) -> list[Scored]:

@@ -16,7 +16,7 @@ ABBREVIATIONS = frozenset(
     """.split()
 )
 
-_BOUNDARY = re.compile(r"[.!?…]+[\"'»”’)\]]*(?=\s+)")
+_BOUNDARY = re.compile(r"[.!?…]+(?:[\s\u00a0\u202f]*[»”])?[\"'’)\]]*(?=\s+)")
 _NEXT_START = re.compile(r"\s+[\"«“(\[—–-]?\s*[A-ZÀ-ÖØ-Ý0-9¿¡]")
 _INITIALS = re.compile(r"(?:\b[A-ZÀ-Ý]\.)+(?:-[A-ZÀ-Ý]\.)*$")
 _LAST_WORD = re.compile(r"(\S+)$")

@@ -8,6 +8,7 @@ from pathlib import PurePosixPath
 from index.analysis import detect_language
 from index.clean import Block, clean_blocks, looks_like_heading
 from index.errors import SourceError
+from index.html import html_blocks
 from index.model import Article
 from index.structure import build_article
 
@@ -66,8 +67,8 @@ def _looks_binary(text: str) -> bool:
     return controls / len(sample) > 0.02
 
 
-def text_blocks(text: str) -> tuple[str | None, list[Block]]:
-    """Title (first non-empty line) and blocks of plain text or Markdown.
+def text_blocks(text: str, titled: bool = False) -> tuple[str | None, list[Block]]:
+    """Title (first non-empty line, unless ``titled``) and blocks of plain text or Markdown.
 
     Paragraphs are split on blank lines; list items and Markdown headings are blocks of
     their own, and a heading-like first line glued to its paragraph is split off.
@@ -89,7 +90,7 @@ def text_blocks(text: str) -> tuple[str | None, list[Block]]:
             flush()
             continue
         heading = _MARKDOWN_HEADING.match(line)
-        if title is None:
+        if title is None and not titled:
             title = heading.group(1) if heading else stripped
             continue
         if heading:
@@ -106,51 +107,16 @@ def text_blocks(text: str) -> tuple[str | None, list[Block]]:
     return title, blocks
 
 
-def html_blocks(html: str) -> tuple[str | None, list[Block]]:
-    """Blocks of an HTML page's main content, through trafilatura (no navigation, comments)."""
-    import trafilatura
-    from lxml import etree
-
-    xml = trafilatura.extract(
-        html,
-        output_format="xml",
-        include_comments=False,
-        include_links=False,
-        include_images=False,
-        include_tables=False,
-        with_metadata=True,
-        favor_recall=True,
-    )
-    if not xml:
-        return None, []
-    root = etree.fromstring(xml.encode("utf-8"))
-    title = root.get("title")
-    blocks: list[Block] = []
-    main = root.find("main")
-    for node in main.iter("head", "p", "item") if main is not None else ():
-        text = " ".join("".join(node.itertext()).split())
-        if not text:
-            continue
-        if node.tag == "head":
-            blocks.append(Block(text, heading=True))
-        elif node.tag == "item":
-            blocks.append(Block(text, item=True))
-        elif node.getparent() is not None and node.getparent().tag == "item":
-            continue
-        else:
-            blocks.append(Block(text))
-    if blocks and title and blocks[0].text == title:
-        blocks.pop(0)
-    return title, blocks
-
-
 def parse_article(
     data: bytes, name: str, *, content_type: str | None = None, title: str | None = None
 ) -> Article:
     """Read, clean and structure one source; ``name`` is used to guess its type."""
     kind = kind_of(name, content_type, data)
     text = decode(data)
-    found_title, blocks = html_blocks(text) if kind == "html" else text_blocks(text)
+    if kind == "html":
+        found_title, blocks = html_blocks(text)
+    else:
+        found_title, blocks = text_blocks(text, titled=bool(title))
     title = " ".join((title or found_title or "").split())
     kept, dropped = clean_blocks(blocks, title)
     if not kept:

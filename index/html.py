@@ -1,0 +1,81 @@
+"""An HTML page's main content as blocks: trafilatura picks the text, the page its headings."""
+
+from __future__ import annotations
+
+from index.clean import Block
+
+_HEADINGS = ("h2", "h3", "h4")
+
+
+def html_blocks(html: str) -> tuple[str | None, list[Block]]:
+    """Title and blocks of an HTML page's main content (no navigation, comments, share links).
+
+    trafilatura decides what is article text but drops headings on many simple pages; the
+    page's own ``<h2>``–``<h4>`` are put back where they stand between kept paragraphs. A
+    heading followed by text trafilatura dropped (a "Related articles" box) stays out.
+    """
+    import trafilatura  # heavy import, only when an HTML page is indexed
+    from lxml import etree
+
+    xml = trafilatura.extract(
+        html,
+        output_format="xml",
+        include_comments=False,
+        include_links=False,
+        include_images=False,
+        include_tables=False,
+        with_metadata=True,
+        favor_recall=True,
+    )
+    if not xml:
+        return None, []
+    root = etree.fromstring(xml.encode("utf-8"))
+    title = root.get("title")
+    main = root.find("main")
+    kept: list[Block] = []
+    for node in main.iter("head", "p", "item") if main is not None else ():
+        text = _normal("".join(node.itertext()))
+        parent = node.getparent()
+        if not text or (node.tag == "p" and parent is not None and parent.tag == "item"):
+            continue
+        kept.append(Block(text, heading=node.tag == "head", item=node.tag == "item"))
+    blocks = _with_page_headings(html, kept)
+    if blocks and title and blocks[0].text == title:
+        blocks.pop(0)
+    return title, blocks
+
+
+def _with_page_headings(html: str, kept: list[Block]) -> list[Block]:
+    import lxml.html
+
+    try:
+        page = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return kept
+    text_blocks = [b for b in kept if not b.heading]
+    out: list[Block] = []
+    pending: list[str] = []
+    position = 0
+    for element in page.iter(*_HEADINGS, "p", "li"):
+        text = _normal(element.text_content())
+        if not text:
+            continue
+        if element.tag in _HEADINGS:
+            pending.append(text)
+            continue
+        if position < len(text_blocks) and _same(text, text_blocks[position].text):
+            out.extend(Block(h, heading=True) for h in pending)
+            out.append(text_blocks[position])
+            position += 1
+        pending = []
+    if position < len(text_blocks) // 2:
+        return kept  # the page and trafilatura disagree too much to place headings
+    return out + text_blocks[position:]
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.replace("\xad", "").split())
+
+
+def _same(page: str, kept: str) -> bool:
+    return page == kept or (len(kept) > 20 and page.startswith(kept[:40]))
