@@ -1,0 +1,1 @@
+"""Stress checks (hostile questions, hostile sources, kills mid-reindex) for ``make stress``."""

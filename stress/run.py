@@ -1,0 +1,68 @@
+"""``make stress``: hostile questions, bad sources, kills during reindex, load through Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bot.service import Kiosque
+from bot.settings import Settings
+from stress.hostile import check_questions, hostile_strings
+from stress.kills import kill_during_reindex
+from stress.load import load
+from stress.sources import check_sources
+
+
+async def _hostile(folder: Path, count: int) -> tuple[int, list[str]]:
+    kiosque = await Kiosque.open(Settings(database_url=f"sqlite:///{folder / 'hostile.db'}"))
+    try:
+        return await check_questions(kiosque, hostile_strings(count))
+    finally:
+        await kiosque.close()
+
+
+def main() -> int:
+    """Run every scenario and print the report; exit 1 if anything failed."""
+    failures: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        start = time.perf_counter()
+        tried, failed = asyncio.run(_hostile(folder, 5000))
+        failures += failed
+        print(f"hostile questions: {tried} tried, {len(failed)} failures"
+              f"   ({time.perf_counter() - start:.1f} s)")
+
+        start = time.perf_counter()
+        (folder / "sources").mkdir()
+        tried, failed = check_sources(folder / "sources")
+        failures += failed
+        print(f"bad sources: {tried} tried, {tried - len(failed)} clean errors"
+              f"   ({time.perf_counter() - start:.1f} s)")
+
+        start = time.perf_counter()
+        (folder / "kills").mkdir()
+        kills, failed = kill_during_reindex(folder / "kills", points=5)
+        failures += failed
+        print(f"kill -9 during reindex: {kills - len(failed)}/{kills} survived"
+              f"   ({time.perf_counter() - start:.1f} s)")
+
+    start = time.perf_counter()
+    report = asyncio.run(load(questions=1000, channels=100, reindexes=2))
+    failures += report.errors
+    print(f"under load (Discord fake, {report.sent} questions from 100 channels, "
+          f"{report.reindexed} reindexes): {report.answered} answered, {report.lost} lost, "
+          f"{report.duplicates} answered twice, {report.turns_duplicated} turns recorded twice, "
+          f"{report.inconsistent} mixing versions"
+          f"   ({time.perf_counter() - start:.1f} s)")
+    print(f"p95 latency under load (send → answer): {report.p95 * 1000:.0f} ms")
+    for failure in failures[:20]:
+        print(f"  FAILED: {failure}")
+    bad = failures or report.lost or report.duplicates or report.inconsistent
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""The SQLite file: WAL, migrations at start, all-or-nothing transactions, committed reads."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.database import MIGRATIONS, Database
+
+
+def pragma(path: Path, name: str) -> object:
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute(f"PRAGMA {name}").fetchone()[0]
+    finally:
+        connection.close()
+
+
+def test_open_creates_the_file_in_wal_mode_with_every_migration(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "nested" / "k.db"
+
+    async def scenario() -> int:
+        database = await Database.open(path)
+        try:
+            return await database.schema_version()
+        finally:
+            await database.close()
+
+    assert asyncio.run(scenario()) == len(MIGRATIONS)
+    assert path.is_file()
+    assert pragma(path, "journal_mode") == "wal"
+    assert pragma(path, "user_version") == len(MIGRATIONS)
+    connection = sqlite3.connect(path)
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    connection.close()
+    assert {"articles", "versions", "channels", "turns", "meta"} <= tables
+
+
+def test_reopening_keeps_data_and_does_not_migrate_again(database: Callable) -> None:
+    async def first() -> None:
+        async with database() as db, db.transaction() as writer:
+            await writer.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+
+    async def second() -> tuple[int, object]:
+        async with database() as db:
+            row = await db.fetchone("SELECT value FROM meta WHERE key = 'k'")
+            return await db.schema_version(), row[0]
+
+    asyncio.run(first())
+    assert asyncio.run(second()) == (len(MIGRATIONS), "v")
+
+
+def test_an_older_schema_is_brought_up_to_date(database: Callable, db_path: Path) -> None:
+    connection = sqlite3.connect(db_path)
+    connection.executescript(MIGRATIONS[0])
+    connection.execute(
+        "INSERT INTO articles (source_key, title, created_at) VALUES ('title:t', 't', 'now')"
+    )
+    connection.execute("PRAGMA user_version = 1")
+    connection.commit()
+    connection.close()
+
+    async def scenario() -> tuple[int, int]:
+        async with database() as db:
+            count = await db.fetchone("SELECT COUNT(*) FROM articles")
+            await db.fetchall("SELECT * FROM guild_settings")
+            return await db.schema_version(), count[0]
+
+    assert asyncio.run(scenario()) == (len(MIGRATIONS), 1)
+
+
+def test_a_failed_transaction_writes_nothing(database: Callable) -> None:
+    async def scenario() -> list:
+        async with database() as db:
+            with pytest.raises(RuntimeError):
+                async with db.transaction() as writer:
+                    await writer.execute("INSERT INTO meta (key, value) VALUES ('a', '1')")
+                    raise RuntimeError("interrupted")
+            async with db.transaction() as writer:
+                await writer.execute("INSERT INTO meta (key, value) VALUES ('b', '2')")
+            return [tuple(r) for r in await db.fetchall("SELECT key, value FROM meta")]
+
+    assert asyncio.run(scenario()) == [("b", "2")]
+
+
+def test_a_cancelled_write_leaves_the_database_usable(database: Callable) -> None:
+    async def scenario() -> list:
+        async with database() as db:
+
+            async def write() -> None:
+                async with db.transaction() as writer:
+                    await writer.execute("INSERT INTO meta (key, value) VALUES ('a', '1')")
+
+            task = asyncio.ensure_future(write())
+            await asyncio.sleep(0)  # the write has started: it waits for SQLite
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            async with db.transaction() as writer:
+                await writer.execute("INSERT INTO meta (key, value) VALUES ('b', '2')")
+            return [tuple(r) for r in await db.fetchall("SELECT key, value FROM meta")]
+
+    assert asyncio.run(scenario()) == [("b", "2")]
+
+
+def test_reads_see_only_committed_writes(database: Callable) -> None:
+    async def scenario() -> tuple[int, int]:
+        async with database() as db:
+            async with db.transaction() as writer:
+                await writer.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+                during = await db.fetchone("SELECT COUNT(*) FROM meta")
+            after = await db.fetchone("SELECT COUNT(*) FROM meta")
+            return during[0], after[0]
+
+    assert asyncio.run(scenario()) == (0, 1)
+
+
+def test_backup_is_a_usable_copy(database: Callable, tmp_path: Path) -> None:
+    target = tmp_path / "copies" / "backup.db"
+
+    async def scenario() -> None:
+        async with database() as db:
+            async with db.transaction() as writer:
+                await writer.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+            await db.backup(target)
+
+    asyncio.run(scenario())
+    connection = sqlite3.connect(target)
+    assert connection.execute("SELECT value FROM meta").fetchall() == [("v",)]
+    connection.close()

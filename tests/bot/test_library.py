@@ -1,0 +1,209 @@
+"""The article library: stable ids across versions, one transaction per index, nothing half-done."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.errors import KiosqueError
+from bot.library import Library, source_key
+from index.model import Article
+from tests.conftest import library_rows, parse
+
+V1 = (
+    "Le conseil vote le budget\n\nLe conseil a voté le budget mardi.\n\n"
+    "Les écoles\n\nTrois écoles seront construites.\n"
+)
+V2 = (
+    "Le conseil vote le budget\n\nLe conseil a voté le budget mardi soir.\n\n"
+    "Les routes\n\nDeux routes seront refaites.\n"
+)
+OTHER = "Le port ouvre un terminal\n\nLe port de Marseille a ouvert un terminal.\n"
+
+
+def broken(article: Article) -> Article:
+    """An article the versions table refuses (no language), after the article row is written."""
+    return dataclasses.replace(article, language=None)
+
+
+def test_new_article_then_new_version_keeps_its_id(database: Callable) -> None:
+    async def scenario() -> tuple:
+        async with database() as db:
+            library = Library(db)
+            first = await library.add(parse(V1), source="budget.txt")
+            second = await library.add(parse(V2), source="budget-v2.txt")
+            listed = await library.articles()
+            stored = await library.load(first.id)
+            return first, second, listed, stored
+
+    first, second, listed, stored = asyncio.run(scenario())
+    assert (first.id, first.version) == (1, 1)
+    assert first.sections == ("Les écoles",)
+    assert first.sentences == 2
+    assert (second.id, second.version) == (first.id, 2)
+    assert second.added == ("Les routes",)
+    assert second.removed == ("Les écoles",)
+    assert [(a.id, a.version, a.source) for a in listed] == [(1, 2, "budget-v2.txt")]
+    assert stored.version == 2
+    assert "Deux routes seront refaites." in stored.article.text
+
+
+def test_same_title_in_other_case_and_spacing_is_the_same_article(database: Callable) -> None:
+    async def scenario() -> list[tuple[int, int]]:
+        async with database() as db:
+            library = Library(db)
+            a = await library.add(parse(V1), source="a.txt")
+            b = await library.add(parse(V1, title="LE  CONSEIL vote le budget"), source="b.txt")
+            c = await library.add(parse(OTHER), source="c.txt")
+            return [(a.id, a.version), (b.id, b.version), (c.id, c.version)]
+
+    assert asyncio.run(scenario()) == [(1, 1), (1, 2), (2, 1)]
+
+
+def test_same_url_is_the_same_article_whatever_its_title(database: Callable) -> None:
+    async def scenario() -> list[tuple[int, int]]:
+        async with database() as db:
+            library = Library(db)
+            url = "https://example.org/budget"
+            a = await library.add(parse(V1), source=url, url=url)
+            b = await library.add(parse(OTHER), source=url, url=url)
+            c = await library.add(parse(V1), source="local.txt")
+            return [(a.id, a.version), (b.id, b.version), (c.id, c.version)]
+
+    assert asyncio.run(scenario()) == [(1, 1), (1, 2), (2, 1)]
+    assert source_key("Un  Titre") == source_key("un titre")
+    assert source_key("Un titre", "https://a") != source_key("Un titre")
+
+
+def test_failed_new_article_leaves_the_library_exactly_as_it_was(
+    database: Callable, db_path: Path
+) -> None:
+    async def prepare() -> None:
+        async with database() as db:
+            await Library(db).add(parse(V1), source="budget.txt")
+
+    async def fail() -> list:
+        async with database() as db:
+            library = Library(db)
+            with pytest.raises(Exception, match="NOT NULL"):
+                await library.add(broken(parse(OTHER)), source="port.txt")
+            return [(a.id, a.title, a.version) for a in await library.articles()]
+
+    asyncio.run(prepare())
+    before = library_rows(db_path)
+    listed = asyncio.run(fail())
+    assert library_rows(db_path) == before
+    assert listed == [(1, "Le conseil vote le budget", 1)]
+
+
+def test_failed_reindex_keeps_serving_the_previous_version(
+    database: Callable, db_path: Path
+) -> None:
+    async def prepare() -> None:
+        async with database() as db:
+            await Library(db).add(parse(V1), source="budget.txt")
+
+    async def fail(before: list) -> tuple:
+        async with database() as db:
+            library = Library(db)
+            with pytest.raises(Exception, match="NOT NULL"):
+                await library.add(broken(parse(V2)), source="budget-v2.txt")
+            assert library_rows(db_path) == before
+            stored = await library.load(1)
+            again = await library.add(parse(V2), source="budget-v2.txt")
+            return stored, again
+
+    asyncio.run(prepare())
+    stored, again = asyncio.run(fail(library_rows(db_path)))
+    assert stored.version == 1
+    assert "Trois écoles seront construites." in stored.article.text
+    # The failed attempt used up no version number.
+    assert (again.id, again.version) == (1, 2)
+
+
+def test_interrupted_index_leaves_the_library_as_it_was_and_usable(
+    database: Callable, db_path: Path
+) -> None:
+    async def scenario() -> tuple:
+        async with database() as db:
+            library = Library(db)
+            await library.add(parse(V1), source="budget.txt")
+            before = library_rows(db_path)
+            task = asyncio.ensure_future(library.add(parse(V2), source="budget-v2.txt"))
+            await asyncio.sleep(0)  # the index has started writing
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            unchanged = library_rows(db_path) == before
+            other = await library.add(parse(OTHER), source="port.txt")
+            return unchanged, (other.id, other.version)
+
+    assert asyncio.run(scenario()) == (True, (2, 1))
+
+
+def test_load_defaults_to_the_newest_article(database: Callable) -> None:
+    async def scenario() -> tuple:
+        async with database() as db:
+            library = Library(db)
+            await library.add(parse(V1), source="a.txt")
+            await library.add(parse(OTHER), source="b.txt")
+            await library.add(parse(V2), source="a2.txt")  # a new version, not a new article
+            newest = await library.load()
+            listed = [a.id for a in await library.articles()]
+            return newest.id, newest.article.title, listed
+
+    assert asyncio.run(scenario()) == (2, "Le port ouvre un terminal", [2, 1])
+
+
+def test_load_errors(database: Callable) -> None:
+    async def scenario() -> list[str]:
+        async with database() as db:
+            library = Library(db)
+            codes = []
+            assert await library.is_empty()
+            with pytest.raises(KiosqueError) as empty:
+                await library.load()
+            codes.append(empty.value.code)
+            await library.add(parse(V1), source="a.txt")
+            assert not await library.is_empty()
+            with pytest.raises(KiosqueError) as unknown:
+                await library.load(999)
+            codes.append(unknown.value.code)
+            assert unknown.value.values == {"ref": 999}
+            return codes
+
+    assert asyncio.run(scenario()) == ["no_articles", "unknown_article"]
+
+
+def test_find_by_id_title_or_unique_part_of_title(database: Callable) -> None:
+    async def scenario() -> list:
+        async with database() as db:
+            library = Library(db)
+            await library.add(parse(V1), source="a.txt")
+            await library.add(parse(OTHER), source="b.txt")
+            found = [
+                (await library.find("2")).id,
+                (await library.find("le conseil vote le budget")).id,
+                (await library.find("terminal")).id,
+            ]
+            for ref in ("999", "le", "météo"):
+                with pytest.raises(KiosqueError):
+                    await library.find(ref)
+            return found
+
+    assert asyncio.run(scenario()) == [2, 1, 2]
+
+
+def test_stored_article_round_trips(database: Callable, bundled_article: Article) -> None:
+    async def scenario() -> Article:
+        async with database() as db:
+            library = Library(db)
+            info = await library.add(bundled_article, source="bundled.txt")
+            return (await Library(db).load(info.id)).article
+
+    assert asyncio.run(scenario()) == bundled_article

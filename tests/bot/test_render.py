@@ -1,0 +1,218 @@
+"""Rendering: Discord messages of at most 2000 characters, quotes kept whole, user text inert."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.answer import Answer, Passage, Summary
+from bot.render import BREAK, LIMIT, Renderer, escape, split_messages
+from bot.settings import ROOT
+
+SENTENCE = "Le traité engage les deux nations à s’assister militairement en cas d’attaque. "
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer(ROOT / "prompts")
+
+
+def long_answer(question: str = "Que dit le traité ?", quote_length: int = 899) -> Answer:
+    passages = tuple(
+        Passage(
+            text=(f"{i} " + SENTENCE * 20)[:quote_length].rstrip(),
+            section=f"Section numéro {i}",
+            article_id=1,
+            score=3.0 - i,
+            sentences=(i,),
+        )
+        for i in range(3)
+    )
+    bullets = tuple((f"Puce {i} : " + SENTENCE * 6)[:319] for i in range(4))
+    return Answer(
+        question=question,
+        language="fr",
+        article_id=1,
+        article_title="Un titre d’article assez long pour compter",
+        version=1,
+        passages=passages,
+        bullets=bullets,
+    )
+
+
+def render(renderer: Renderer, answer: Answer, language: str = "fr") -> list[str]:
+    return renderer.messages("answer", language, answer=answer, question=answer.question)
+
+
+def test_long_answer_is_split_into_messages_of_at_most_2000(renderer: Renderer) -> None:
+    answer = long_answer()
+    messages = render(renderer, answer)
+    assert len(messages) >= 2
+    assert all(0 < len(m) <= LIMIT for m in messages)
+    text = "\n\n".join(messages)
+    for bullet in answer.bullets:
+        assert f"• {escape(bullet)}" in text
+
+
+def test_each_quote_stays_whole_in_one_message_with_its_section(renderer: Renderer) -> None:
+    answer = long_answer()
+    messages = render(renderer, answer)
+    for p in answer.passages:
+        block = f"> {escape(p.text)}\n— section *{escape(p.section)}*"
+        assert sum(block in m for m in messages) == 1, p.section
+
+
+def test_a_quote_longer_than_a_message_is_cut_into_quote_lines(renderer: Renderer) -> None:
+    huge = Passage(text=SENTENCE * 40, section="Énorme", article_id=1, score=1.0)
+    answer = Answer(
+        question="q", language="fr", article_id=1, article_title="T", version=1, passages=(huge,)
+    )
+    messages = render(renderer, answer)
+    assert all(len(m) <= LIMIT for m in messages)
+    quoted = [line for m in messages for line in m.split("\n") if "s’assister" in line]
+    assert len(quoted) >= 2
+    assert all(line.startswith("> ") for line in quoted)
+    words_out = " ".join(line.removeprefix("> ") for line in quoted).split()
+    assert words_out == SENTENCE.split() * 40
+
+
+def test_split_messages_packs_blocks_without_losing_any() -> None:
+    blocks = [f"Bloc {i} " + "x" * 700 for i in range(6)]
+    messages = split_messages(BREAK.join(blocks))
+    assert all(len(m) <= LIMIT for m in messages)
+    assert len(messages) == 3
+    assert "\n\n".join(messages) == "\n\n".join(blocks)
+
+
+def test_split_messages_of_nothing_is_nothing() -> None:
+    assert split_messages(BREAK.join(["", "  ", "\n"])) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "raw"),
+    [
+        ("@everyone regardez", "@everyone"),
+        ("@here vite", "@here"),
+        ("@EveryOne", "@EveryOne"),
+        ("salut <@&123456> !", "<@&123456>"),
+        ("salut <@123456> !", "<@123456>"),
+        ("salut <@!123456> !", "<@!123456>"),
+    ],
+)
+def test_mentions_in_a_question_are_neutralised(renderer: Renderer, typed: str, raw: str) -> None:
+    answer = long_answer(question=typed)
+    for language in ("fr", "en"):
+        for message in render(renderer, answer, language):
+            assert raw not in message
+            assert not re.search(r"(?<!\\)<@[!&]?\d+>", message)
+
+
+def test_mention_neutralised_in_an_abstention_too(renderer: Renderer) -> None:
+    answer = Answer(
+        question="@everyone <@&42> qui ?",
+        language="fr",
+        article_id=1,
+        article_title="Titre",
+        version=1,
+        abstained=True,
+        closest_sections=("A",),
+    )
+    message = "\n".join(render(renderer, answer))
+    assert "@everyone" not in message
+    assert "<@&42>" not in message
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    ["**gras**", "__souligné__", "*italique*", "~~barré~~", "||spoiler||", "`code`", "[lien](x)"],
+)
+def test_markdown_in_a_question_is_escaped(renderer: Renderer, markdown: str) -> None:
+    answer = long_answer(question=f"Que veut dire {markdown} ?")
+    message = render(renderer, answer)[0]
+    assert markdown not in message
+    # What Discord shows is still what the user typed.
+    assert re.sub(r"\\(.)", r"\1", escape(markdown)) == markdown
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("# Titre", "\\# Titre"),
+        ("> citation", "\\> citation"),
+        ("- puce", "\\- puce"),
+        ("a\x00b\x1ec\x07d", "abcd"),
+    ],
+)
+def test_escape_line_starts_and_control_characters(typed: str, shown: str) -> None:
+    assert escape(typed) == shown
+
+
+def test_escape_numbered_line_keeps_the_digits_readable() -> None:
+    assert escape("1. liste") == "1\\. liste"
+
+
+def test_block_separator_typed_by_a_user_cannot_split_a_message(renderer: Renderer) -> None:
+    answer = Answer(
+        question=f"un{BREAK}deux",
+        language="fr",
+        article_id=1,
+        article_title="Titre",
+        version=1,
+        passages=(Passage(text="Une citation.", section=None, article_id=1, score=1.0),),
+        bullets=("Une puce.", "Une autre puce."),
+    )
+    assert len(render(renderer, answer)) == 1
+
+
+def test_answer_chrome_follows_the_language(renderer: Renderer) -> None:
+    answer = Answer(
+        question="q",
+        language="fr",
+        article_id=1,
+        article_title="Titre",
+        version=1,
+        abstained=True,
+        closest_sections=("Une section", "Une autre"),
+    )
+    french = "\n".join(render(renderer, answer, "fr"))
+    english = "\n".join(render(renderer, answer, "en"))
+    assert "L’article ne répond pas à cette question." in french
+    assert "*Une section* ; *Une autre*" in french
+    assert "The article does not answer this question." in english
+    assert render(renderer, answer, "de") == render(renderer, answer, "fr")
+
+
+def test_quote_without_section_is_attributed_to_the_introduction(renderer: Renderer) -> None:
+    answer = Answer(
+        question="q",
+        language="fr",
+        article_id=1,
+        article_title="Titre",
+        version=1,
+        passages=(Passage(text="Le chapeau.", section=None, article_id=1, score=1.0),),
+        bullets=("a", "b"),
+    )
+    assert "> Le chapeau.\n— section *Introduction*" in render(renderer, answer)[0]
+
+
+def test_summary_message(renderer: Renderer) -> None:
+    summary = Summary(
+        language="fr",
+        article_id=1,
+        article_title="Titre",
+        version=1,
+        bullets=tuple(f"Puce {i} " + "y" * 600 for i in range(7)),
+        section="Une section",
+    )
+    messages = renderer.messages("summary", "fr", summary=summary)
+    assert all(len(m) <= LIMIT for m in messages)
+    assert messages[0].startswith("**Résumé — Titre** (section *Une section*)")
+    assert sum(m.count("• Puce") for m in messages) == 7
+
+
+def test_error_line_names_the_input(renderer: Renderer) -> None:
+    problem = renderer.line("problem_missing", "fr")
+    line = renderer.line("source_error", "fr", source="notes.txt", problem=problem)
+    assert line == "notes.txt : fichier introuvable"
+    assert "\n" not in renderer.line("no_token", "en")

@@ -1,0 +1,244 @@
+"""Kiosque as the adapters see it: seeding, indexing errors, versions, channels, summaries."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.errors import KiosqueError
+from bot.render import escape
+from tests.conftest import BUNDLED, DATA, HEADINGS, straight
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" + bytes(32)
+BUDGET = "Le conseil vote le budget\n\nLe conseil municipal a voté le budget de la ville mardi.\n"
+BUDGET_V2 = "Le conseil vote le budget\n\nLe conseil municipal a rejeté le budget de la ville.\n"
+
+
+def test_empty_library_is_seeded_with_the_bundled_article_once(kiosque: Callable) -> None:
+    async def scenario() -> tuple:
+        async with kiosque() as k:
+            first = await k.library.articles()
+        async with kiosque() as k:
+            again = await k.library.articles()
+        return first, again
+
+    first, again = asyncio.run(scenario())
+    assert [(a.id, a.version, a.language) for a in first] == [(1, 1, "fr")]
+    assert first[0].source == str(BUNDLED)
+    assert [(a.id, a.version) for a in again] == [(1, 1)]
+
+
+def test_no_seed_when_asked_not_to(kiosque: Callable) -> None:
+    async def scenario() -> list:
+        async with kiosque(seed=False) as k:
+            return await k.library.articles()
+
+    assert asyncio.run(scenario()) == []
+
+
+def write(folder: Path, name: str, data: bytes | str) -> Path:
+    path = folder / name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "problem"),
+    [
+        ("absent.txt", None, "missing"),
+        ("dossier", "dir", "directory"),
+        ("rapport.pdf", b"%PDF-1.4", "unsupported_type"),
+        ("photo.txt", PNG, "binary"),
+        ("vide.txt", b"", "empty"),
+        ("liens.txt", "Titre\n\nÀ lire aussi : autre\n\nPartagez votre avis\n", "clutter_only"),
+        ("gros.txt", "Titre\n\n" + "Une phrase assez longue. " * 20, "too_large"),
+    ],
+    ids=lambda value: value if isinstance(value, str) and value.isidentifier() else None,
+)
+def test_index_errors_name_the_input_and_change_nothing(
+    kiosque: Callable, tmp_path: Path, name: str, data: bytes | str | None, problem: str
+) -> None:
+    path = tmp_path / name
+    if data == "dir":
+        path.mkdir()
+    elif data is not None:
+        write(tmp_path, name, data)
+
+    async def scenario() -> tuple:
+        async with kiosque() as k:
+            before = await k.library.articles()
+        async with kiosque(max_source_bytes=200) as k:
+            with pytest.raises(KiosqueError) as caught:
+                await k.index_path(path)
+            after = await k.library.articles()
+            return caught.value, k.error_text(caught.value), before, after
+
+    error, text, before, after = asyncio.run(scenario())
+    assert error.code == "source_error"
+    assert error.values["problem"] == problem
+    assert escape(str(path)) in text  # written for Discord: markdown in the path is escaped
+    assert "\n" not in text
+    assert after == before
+
+
+def test_reindex_serves_the_new_version_under_the_same_id(
+    kiosque: Callable, tmp_path: Path
+) -> None:
+    source = write(tmp_path, "budget.txt", BUDGET)
+
+    async def scenario() -> tuple:
+        async with kiosque(seed=False) as k:
+            first = await k.index_path(source)
+            before = await k.ask("Qu'a fait le conseil municipal du budget ?", "salon")
+            write(tmp_path, "budget.txt", BUDGET_V2)
+            second = await k.index_path(source)
+            after = await k.ask("Qu'a fait le conseil municipal du budget ?", "salon")
+            return first, second, before, after
+
+    first, second, before, after = asyncio.run(scenario())
+    assert (second.id, second.version) == (first.id, 2)
+    assert "a voté le budget" in before.passages[0].text
+    assert "a rejeté le budget" in after.passages[0].text
+    assert after.version == 2
+
+
+def test_index_html_bytes_with_a_title(kiosque: Callable) -> None:
+    async def scenario() -> tuple:
+        async with kiosque(seed=False) as k:
+            info = await k.index_bytes(
+                (DATA / "clutter.html").read_bytes(), "page", content_type="text/html"
+            )
+            renamed = await k.index_bytes(
+                (DATA / "clutter.html").read_bytes(), "page.html", title="Marseille"
+            )
+            return info, renamed
+
+    info, renamed = asyncio.run(scenario())
+    assert info.title == "Le port de Marseille accueille un nouveau terminal"
+    assert info.sections == ("Un chantier de trois ans", "Des retombées pour la ville")
+    assert (renamed.title, renamed.id) == ("Marseille", info.id + 1)
+
+
+def test_ask_records_the_turn_in_its_channel(kiosque: Callable) -> None:
+    async def scenario() -> tuple:
+        async with kiosque() as k:
+            answer = await k.ask("  Qui a ratifié\n le traité ?  ", "salon", author="alice")
+            turns = await k.history.recent("salon")
+            return answer, turns, await k.history.recent("ailleurs")
+
+    answer, turns, elsewhere = asyncio.run(scenario())
+    assert answer.question == "Qui a ratifié le traité ?"
+    assert [(t.question, t.author, t.abstained) for t in turns] == [
+        ("Qui a ratifié le traité ?", "alice", False)
+    ]
+    assert turns[0].passages == answer.passages
+    assert elsewhere == []
+
+
+def test_history_of_one_channel_never_reaches_another(kiosque: Callable) -> None:
+    async def scenario() -> tuple:
+        async with kiosque() as k:
+            await k.ask("Quel missile a été testé ?", "A")
+            in_b = await k.ask("Et pourquoi est-ce important ?", "B")
+            in_a = await k.ask("Et pourquoi est-ce important ?", "A")
+            return in_a, in_b
+
+    in_a, in_b = asyncio.run(scenario())
+    assert in_b.abstained and not in_b.followup
+    assert in_a.followup
+    assert "missile balistique intercontinental" in straight(in_a.passages[0].text)
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [("   ", "empty_question"), ("Pourquoi ? " * 60, "too_long")],
+)
+def test_refused_questions(kiosque: Callable, question: str, code: str) -> None:
+    async def scenario() -> tuple:
+        async with kiosque() as k:
+            with pytest.raises(KiosqueError) as caught:
+                await k.ask(question, "salon")
+            return caught.value.code, await k.history.count("salon")
+
+    assert asyncio.run(scenario()) == (code, 0)
+
+
+def test_channel_uses_its_active_article_else_the_newest(kiosque: Callable, tmp_path: Path) -> None:
+    source = write(tmp_path, "budget.txt", BUDGET)
+
+    async def scenario() -> tuple:
+        async with kiosque() as k:
+            budget = await k.index_path(source)
+            default = await k.article_for("A")
+            used = await k.use("A", "1")
+            chosen = await k.article_for("A")
+            other = await k.article_for("B")
+            explicit = await k.article_for("A", budget.id)
+            return budget.id, default.id, used.id, chosen.id, other.id, explicit.id
+
+    assert asyncio.run(scenario()) == (2, 2, 1, 1, 2, 2)
+
+
+def test_unknown_article_is_an_error(kiosque: Callable) -> None:
+    async def scenario() -> tuple[str, str]:
+        async with kiosque() as k:
+            with pytest.raises(KiosqueError) as caught:
+                await k.ask("Qui ?", "salon", article_id=999)
+            return caught.value.code, k.error_text(caught.value)
+
+    code, text = asyncio.run(scenario())
+    assert code == "unknown_article"
+    assert "999" in text
+
+
+def test_summary_of_a_section(kiosque: Callable) -> None:
+    async def scenario() -> tuple:
+        async with kiosque() as k:
+            return await k.summary("salon"), await k.summary("salon", section="conséquences")
+
+    whole, section = asyncio.run(scenario())
+    assert len(whole.bullets) == 5
+    assert section.section == HEADINGS[3]
+
+
+def test_unknown_section_is_a_kiosque_error(kiosque: Callable) -> None:
+    async def scenario() -> str:
+        async with kiosque() as k:
+            with pytest.raises(KiosqueError) as caught:
+                await k.summary("salon", section="Sport")
+            return caught.value.code
+
+    assert asyncio.run(scenario()) == "unknown_section"
+
+
+def test_unknown_section_error_text_names_the_section(kiosque: Callable) -> None:
+    async def scenario() -> str:
+        async with kiosque() as k:
+            return k.error_text(KiosqueError("unknown_section", name="Sport"))
+
+    assert "Sport" in asyncio.run(scenario())
+
+
+def test_chrome_language_setting_overrides_the_article(kiosque: Callable) -> None:
+    async def scenario() -> tuple:
+        async with kiosque(language="en") as k:
+            answer = await k.ask("Qui a ratifié le traité ?", "salon")
+            message = k.renderer.text("answer", answer.language, answer=answer, question="q")
+            return answer.language, message
+
+    language, message = asyncio.run(scenario())
+    assert language == "en"
+    assert "**Context**" in message
+
+
+def test_history_limit_setting_caps_each_channel(kiosque: Callable) -> None:
+    async def scenario() -> list[str]:
+        async with kiosque(history_limit=2) as k:
+            for question in ("Qui a ratifié le traité ?", "Quel missile ?", "Qui est Blinken ?"):
+                await k.ask(question, "salon")
+            return [t.question for t in await k.history.recent("salon")]
+
+    assert asyncio.run(scenario()) == ["Quel missile ?", "Qui est Blinken ?"]

@@ -1,0 +1,99 @@
+"""Settings: environment over ``.env``, defaults, and errors that name the setting."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.settings import _SPEC, ROOT, Settings, SettingsError
+
+
+def test_defaults_without_environment_or_dotenv(tmp_path: Path) -> None:
+    settings = Settings.load(env={}, dotenv=tmp_path / "absent.env")
+    assert settings == Settings()
+    assert settings.database_path == Path("var/kiosque.db")
+    assert settings.max_source_bytes == 5_000_000
+    assert settings.history_limit == 200
+    assert settings.discord_token == ""
+    assert (settings.articles_dir / "russie-coree-du-nord-alliance.txt").is_file()
+    assert (settings.prompts_dir / "fr" / "answer.md.j2").is_file()
+
+
+def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        "DISCORD_TOKEN=from-file\nHISTORY_LIMIT=50\nMAX_SOURCE_BYTES=1000\nKIOSQUE_LANGUAGE=en\n",
+        encoding="utf-8",
+    )
+    settings = Settings.load(
+        env={"HISTORY_LIMIT": "7", "MAX_SOURCE_BYTES": "", "DATABASE_URL": "sqlite:////x/k.db"},
+        dotenv=dotenv,
+    )
+    assert settings.discord_token == "from-file"
+    assert settings.history_limit == 7
+    # Set but empty in the environment: back to the default, not to the file's value.
+    assert settings.max_source_bytes == 5_000_000
+    assert settings.language == "en"
+    assert settings.database_path == Path("/x/k.db")
+
+
+def test_token_is_not_shown_in_repr() -> None:
+    assert "s3cret" not in repr(Settings(discord_token="s3cret"))
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "parsed"),
+    [
+        ("ANSWER_CHANNELS", "12, 34;56", (12, 34, 56)),
+        ("ALLOW_PRIVATE_URLS", "yes", True),
+        ("ALLOW_PRIVATE_URLS", "0", False),
+        ("DISCORD_GUILD_ID", "  ", None),
+        ("KIOSQUE_LANGUAGE", " FR ", "fr"),
+        ("COOLDOWN_SECONDS", "2.5", 2.5),
+        ("LOG_LEVEL", "debug", "DEBUG"),
+    ],
+)
+def test_values_are_parsed(key: str, value: str, parsed: object, tmp_path: Path) -> None:
+    name = next(n for n, (k, _) in _SPEC.items() if k == key)
+    settings = Settings.load(env={key: value}, dotenv=None)
+    assert getattr(settings, name) == parsed
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("HISTORY_LIMIT", "beaucoup"),
+        ("MAX_SOURCE_BYTES", "-1"),
+        ("KIOSQUE_LANGUAGE", "de"),
+        ("FETCH_TIMEOUT", "vite"),
+        ("ANSWER_CHANNELS", "12,abc"),
+    ],
+)
+def test_bad_value_is_an_error_naming_the_setting(key: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=key):
+        Settings.load(env={key: value}, dotenv=None)
+
+
+def test_only_sqlite_urls_are_supported() -> None:
+    with pytest.raises(SettingsError, match="DATABASE_URL"):
+        _ = Settings(database_url="postgres://localhost/kiosque").database_path
+
+
+def env_example() -> tuple[list[str], list[str]]:
+    lines = (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+    return lines, [line.split("=", 1)[0] for line in lines if re.match(r"^[A-Z_]+=", line)]
+
+
+def test_env_example_comments_each_setting() -> None:
+    lines, listed = env_example()
+    assert "DISCORD_TOKEN" in listed and "DATABASE_URL" in listed
+    for key in listed:
+        index = next(i for i, line in enumerate(lines) if line.startswith(f"{key}="))
+        assert any(line.startswith("#") for line in lines[max(0, index - 2) : index]), key
+
+
+def test_env_example_lists_every_setting_the_code_reads() -> None:
+    _, listed = env_example()
+    assert {key for key, _ in _SPEC.values()} <= set(listed)

@@ -1,0 +1,209 @@
+"""Fixtures shared by the whole suite: the bundled article, a Kiosque on a tmp database, the CLI."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+# ``tests/bot``, ``tests/index`` and ``tests/stress`` are named like the project's packages, and
+# some conftests put ``tests/`` first on sys.path: bind the names to the project's packages
+# before that happens.
+import bot.service
+import index
+from bot.database import Database
+from bot.responder import Responder, StoredArticle
+from bot.settings import _SPEC as SETTINGS_SPEC
+from bot.settings import ROOT, Settings
+from index.model import Article
+from index.retrieval import ArticleIndex
+
+with contextlib.suppress(ImportError):
+    import stress  # noqa: F401
+
+DATA = Path(__file__).resolve().parent / "data"
+BUNDLED = ROOT / "articles" / "russie-coree-du-nord-alliance.txt"
+SEED_QUESTIONS = ROOT / "eval" / "data" / "seed_dev_questions.json"
+
+# Exact texts of the bundled article, as a reader sees them.
+HEADINGS = (
+    "Le vote décisif de la chambre haute russe",
+    "Implications pour l’Ukraine et les tensions internationales",
+    "La réaction internationale et la position américaine",
+    "Conséquences potentielles et futures dynamiques",
+)
+TEASERS = (
+    "À lire Trump annonce un plan pour mettre fin à la guerre en Ukraine",
+    "À lire Les tensions s’escaladent au Proche-Orient",
+)
+AD_HEADLINE = "Ces remèdes efficaces pour dire adieu aux bleus rapidement et naturellement"
+COMMENT_COUNTER = "21 avis sur « La Russie et la Corée du Nord"
+CALL_TO_COMMENT = "Partagez votre avis"
+CLUTTER = (*TEASERS, AD_HEADLINE, COMMENT_COUNTER, CALL_TO_COMMENT)
+KEY_POINTS = (
+    "Ratification du traité de défense mutuelle par la chambre haute russe.",
+    "Implications immédiates pour l’Ukraine face à une possible arrivée de troupes nord-coréennes.",
+    "Inquiétudes et réactions de la communauté internationale, notamment des États-Unis.",
+    "Possible redéfinition des équilibres de pouvoir régionaux et globaux.",
+)
+
+
+def parse(text: str, name: str = "article.txt", **kwargs: object) -> Article:
+    """An article parsed from a UTF-8 string, as if read from a file called ``name``."""
+    return index.parse_article(text.encode("utf-8"), name, **kwargs)
+
+
+def straight(text: str) -> str:
+    """Typographic apostrophes folded to ``'``, the way the gold answers are written."""
+    return text.replace("’", "'")
+
+
+@pytest.fixture(scope="session")
+def bundled_article() -> Article:
+    """The bundled news article, parsed once."""
+    return index.parse_article(BUNDLED.read_bytes(), BUNDLED.name)
+
+
+@pytest.fixture(scope="session")
+def bundled_index(bundled_article: Article) -> ArticleIndex:
+    """The search index of the bundled article."""
+    return ArticleIndex(bundled_article)
+
+
+@pytest.fixture(scope="session")
+def bundled_stored(bundled_article: Article) -> StoredArticle:
+    """The bundled article as the library would serve it (id 1, version 1)."""
+    return StoredArticle(id=1, version=1, article=bundled_article)
+
+
+@pytest.fixture(scope="session")
+def responder() -> Responder:
+    """One responder for the session (it only caches built indexes)."""
+    return Responder()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """Where this test's SQLite file lives."""
+    return tmp_path / "k.db"
+
+
+@pytest.fixture
+def settings(db_path: Path) -> Settings:
+    """Default settings on this test's database file."""
+    return Settings(database_url=f"sqlite:///{db_path}")
+
+
+@pytest.fixture
+def kiosque(
+    db_path: Path,
+) -> Callable[..., AbstractAsyncContextManager[bot.service.Kiosque]]:
+    """``async with kiosque(seed=..., **settings) as k:`` opens Kiosque on the tmp database.
+
+    The database is always closed: an open aiosqlite connection would keep the process alive.
+    """
+
+    @asynccontextmanager
+    async def open_kiosque(
+        seed: bool = True, **overrides: object
+    ) -> AsyncIterator[bot.service.Kiosque]:
+        settings = Settings(database_url=f"sqlite:///{db_path}", **overrides)
+        opened = await bot.service.Kiosque.open(settings, seed=seed)
+        try:
+            yield opened
+        finally:
+            await opened.close()
+
+    return open_kiosque
+
+
+@pytest.fixture
+def database(db_path: Path) -> Callable[[], AbstractAsyncContextManager[Database]]:
+    """``async with database() as db:`` opens the tmp SQLite file (always closed after)."""
+
+    @asynccontextmanager
+    async def open_database() -> AsyncIterator[Database]:
+        opened = await Database.open(db_path)
+        try:
+            yield opened
+        finally:
+            await opened.close()
+
+    return open_database
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one ``kiosque`` process did."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def err_lines(self) -> list[str]:
+        """The non-empty lines written on stderr."""
+        return [line for line in self.err.splitlines() if line.strip()]
+
+    def json_lines(self) -> list[dict]:
+        """stdout read as one JSON document per line."""
+        return [json.loads(line) for line in self.out.splitlines() if line.strip()]
+
+
+def cli_env(db: Path, **extra: str) -> dict[str, str]:
+    """The environment of a ``kiosque`` process on database ``db``."""
+    # No setting leaks in from the developer's environment.
+    read = {key for key, _ in SETTINGS_SPEC.values()}
+    env = {k: v for k, v in os.environ.items() if k not in read}
+    env.update(
+        DATABASE_URL=f"sqlite:///{db}",
+        MAX_SOURCE_BYTES="5000000",
+        PYTHONIOENCODING="utf-8",
+        DISCORD_TOKEN="",
+    )
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def cli(tmp_path: Path, db_path: Path) -> Callable[..., Run]:
+    """Run ``python -m bot ARGS`` in tmp_path (no .env there) on the test's database."""
+
+    def run(*args: str, stdin: str = "", timeout: float = 60, **env: str) -> Run:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            cwd=tmp_path,
+            env=cli_env(db_path, **env),
+            input=stdin.encode("utf-8"),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+        return Run(
+            done.returncode,
+            done.stdout.decode("utf-8", "replace"),
+            done.stderr.decode("utf-8", "replace"),
+        )
+
+    return run
+
+
+def library_rows(db: Path) -> list[tuple]:
+    """Every article and version row of a database file, read with the standard library."""
+    with sqlite3.connect(db) as connection:
+        articles = connection.execute("SELECT * FROM articles ORDER BY id").fetchall()
+        versions = connection.execute(
+            "SELECT article_id, version, source, language, content FROM versions"
+            " ORDER BY article_id, version"
+        ).fetchall()
+    connection.close()
+    return [*articles, *versions]

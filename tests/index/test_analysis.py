@@ -1,0 +1,101 @@
+"""Analysis for retrieval: elision, folding, stopwords, stemming and language detection."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.analysis import detect_language, fold, question_terms, terms, words
+
+
+@pytest.mark.parametrize("typed", ["l’Ukraine", "l'ukraine", "L’UKRAINE", "Ukraine", "ukraine"])
+def test_ukraine_spellings_meet(typed: str) -> None:
+    assert terms(typed, "fr") == terms("l’Ukraine", "fr")
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("l’armée", "armée"),
+        ("d'armement", "armement"),
+        ("j’accuse", "accuse"),
+        ("m'appelle", "appelle"),
+        ("n’attaque", "attaque"),
+        ("s’assister", "assister"),
+        ("t'engager", "engager"),
+        ("c’était", "était"),
+        ("qu'Antony", "antony"),
+        ("jusqu’Moscou", "moscou"),
+        ("lorsqu'Israël", "israël"),
+        ("puisqu’Ottawa", "ottawa"),
+        ("quoiqu'Anna", "anna"),
+    ],
+)
+def test_elision_with_both_apostrophes(text: str, word: str) -> None:
+    assert words(text) == [word]
+    assert words(text.replace("’", "'")) == words(text.replace("'", "’")) == [word]
+
+
+def test_elision_only_at_word_start() -> None:
+    # "aujourd'hui" is one word that happens to contain "d'".
+    assert "aujourd" in words("aujourd'hui")
+
+
+@pytest.mark.parametrize(
+    ("accented", "plain"),
+    [("Fédération", "federation"), ("rôle", "role"), ("États", "etats"), ("défense", "defense")],
+)
+def test_accents_are_folded(accented: str, plain: str) -> None:
+    assert fold(accented) == plain
+    assert terms(accented, "fr") == terms(plain, "fr")
+
+
+def test_fold_lower_cases_and_strips_accents() -> None:
+    assert fold("Été À Noël ÇA") == "ete a noel ca"
+
+
+def test_plural_and_singular_meet() -> None:
+    assert terms("troupes nord-coréennes", "fr") == terms("troupe nord-coréen", "fr")
+    assert terms("missiles", "fr") == terms("missile", "fr")
+
+
+def test_hyphenated_words_are_split() -> None:
+    assert words("nord-coréennes États-Unis") == ["nord", "coréennes", "états", "unis"]
+
+
+def test_stopwords_are_dropped() -> None:
+    assert terms("le la les de des du et est une un dans pour que qui sur", "fr") == []
+    assert terms("the of and to in is that with", "en") == []
+
+
+def test_auxiliaries_and_modals_carry_no_topic() -> None:
+    assert terms("pourrait", "fr") == []
+    assert terms("pourrait exacerber", "fr") == terms("exacerber", "fr")
+
+
+def test_numbers_are_kept() -> None:
+    assert terms("février 2022", "fr")[-1] == "2022"
+
+
+def test_question_words_are_dropped_from_questions_only() -> None:
+    asked = question_terms("Quel est le rôle du Conseil de la Fédération ?", "fr")
+    assert asked == terms("rôle Conseil Fédération", "fr")
+    assert question_terms("What did the council approve?", "en") == terms("council approve", "en")
+
+
+def test_english_stemming() -> None:
+    assert terms("passengers", "en") == terms("passenger", "en")
+    assert terms("voted", "en") == terms("votes", "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("La chambre haute du Parlement russe a ratifié un traité avec la Corée du Nord.", "fr"),
+        ("The city council voted on Tuesday to build a new tram line to the station.", "en"),
+        ("Le chat est sur le tapis et le chien est dans la maison.", "fr"),
+        ("It was a sunny day and the children were playing in the park.", "en"),
+        ("", "fr"),
+    ],
+)
+def test_detect_language(text: str, language: str) -> None:
+    assert detect_language(text) == language

@@ -1,0 +1,114 @@
+"""BM25 over sentences on a tiny corpus: frequent terms still count, rare terms count more."""
+
+from __future__ import annotations
+
+import pytest
+from rank_bm25 import BM25Okapi
+
+from index.analysis import question_terms, terms
+from index.model import Article
+from index.retrieval import ArticleIndex, LuceneBM25, query_of
+from tests.conftest import parse
+
+TINY = (
+    "Nouvelles du front\n\n"
+    "L’Ukraine reçoit des missiles.\n\nLa Russie bombarde l’Ukraine.\n\n"
+    "Le port de Marseille est calme.\n\nLes marchés financiers progressent.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def tiny() -> ArticleIndex:
+    article = parse(TINY)
+    assert [s.text for s in article.sentences] == [
+        "L’Ukraine reçoit des missiles.",
+        "La Russie bombarde l’Ukraine.",
+        "Le port de Marseille est calme.",
+        "Les marchés financiers progressent.",
+    ]
+    return ArticleIndex(article)
+
+
+def query(text: str) -> dict[str, float]:
+    return query_of(question_terms(text, "fr"))
+
+
+def test_okapi_trap_exists_and_lucene_idf_avoids_it() -> None:
+    corpus = [["ukrain", "missil"], ["ukrain", "russ"], ["port"], ["march"]]
+    # Okapi's IDF for a term in half the documents is log(1) = 0: it scores nothing.
+    assert max(BM25Okapi(corpus).get_scores(["ukrain"])) <= 0
+    lucene = LuceneBM25(corpus)
+    assert lucene.idf["ukrain"] > 0
+    scores = lucene.get_scores(["ukrain"])
+    assert scores[0] > 0 and scores[1] > 0
+    assert scores[2] == scores[3] == 0
+
+
+@pytest.mark.parametrize("present", [2, 3, 4])
+def test_term_in_half_or_more_of_the_sentences_keeps_a_positive_idf(present: int) -> None:
+    corpus = [["commun", f"autre{i}"] if i < present else [f"autre{i}"] for i in range(4)]
+    lucene = LuceneBM25(corpus)
+    assert lucene.idf["commun"] > 0
+    assert all(score > 0 for score in lucene.get_scores(["commun"])[:present])
+
+
+def test_rarer_terms_weigh_more() -> None:
+    lucene = LuceneBM25([["a", "b"], ["a", "c"], ["a"], ["d"]])
+    assert lucene.idf["b"] > lucene.idf["a"] > 0
+    assert lucene.idf_of("jamais-vu") >= lucene.idf["b"]
+
+
+def test_frequent_term_retrieves_its_sentences(tiny: ArticleIndex) -> None:
+    found = tiny.search(query("Que se passe-t-il en Ukraine ?"))
+    assert sorted(hit.sentence for hit in found[:2]) == [0, 1]
+    assert all(hit.score > 0 for hit in found[:2])
+
+
+def test_rare_term_decides_between_sentences_sharing_a_frequent_one(tiny: ArticleIndex) -> None:
+    assert tiny.search(query("L'Ukraine reçoit-elle des missiles ?"))[0].sentence == 0
+    assert tiny.search(query("La Russie bombarde-t-elle l'Ukraine ?"))[0].sentence == 1
+
+
+def test_no_result_for_terms_the_article_lacks(tiny: ArticleIndex) -> None:
+    assert tiny.search(query("Quelle est la capitale de l'Australie ?")) == []
+    assert tiny.search({}) == []
+    assert not tiny.knows(terms("Australie", "fr")[0])
+
+
+def test_ties_come_in_article_order() -> None:
+    index = ArticleIndex(parse("Titre\n\nLe chat dort. Le chat dort.\n"))
+    assert [hit.sentence for hit in index.search(query("chat"))] == [0, 1]
+
+
+def test_heading_lends_its_terms_to_its_sentences() -> None:
+    article = parse(
+        "Bulletin\n\nUn chapeau sur les nouvelles du jour.\n\n"
+        "Les missiles balistiques\n\nLe test a eu lieu à l’aube près de la côte.\n\n"
+        "La météo\n\nIl a plu toute la journée sur la côte.\n"
+    )
+    index = ArticleIndex(article)
+    found = index.search(query("Quand a eu lieu le test des missiles ?"))
+    assert article.sentences[found[0].sentence].text.startswith("Le test a eu lieu")
+    assert found[0].coverage == pytest.approx(1.0)
+
+
+def test_coverage_is_the_share_of_the_query_found(tiny: ArticleIndex) -> None:
+    both = query("missiles Marseille")
+    covered = tiny.coverage(both, 0)
+    assert 0 < covered < 1
+    assert tiny.coverage(query("missiles"), 0) == pytest.approx(1.0)
+    assert tiny.coverage(query("missiles"), 3) == 0
+
+
+def test_question_about_ukrainians_retrieves_ukraine(tiny: ArticleIndex) -> None:
+    found = tiny.search(query("Que subissent les ukrainiens ?"))
+    assert found
+    assert {hit.sentence for hit in found} == {0, 1}
+
+
+def test_bundled_ukraine_question_finds_ukraine_sentences(
+    bundled_index: ArticleIndex, bundled_article: Article
+) -> None:
+    found = bundled_index.search(query("l'ukraine"))
+    assert found
+    assert all("Ukraine" in bundled_article.sentences[h.sentence].text for h in found[:3])
