@@ -116,7 +116,7 @@ async def _index(kiosque: Kiosque, args: argparse.Namespace) -> int:
             if source == "-":
                 data = sys.stdin.buffer.read(kiosque.settings.max_source_bytes + 1)
                 info = await kiosque.index_bytes(data, "-", title=args.title)
-            elif source.startswith(("http://", "https://")):
+            elif "://" in source:  # every URL goes to the fetcher, which refuses other schemes
                 info = await kiosque.index_url(source, title=args.title)
             else:
                 info = await kiosque.index_path(Path(source), title=args.title)

@@ -34,7 +34,7 @@ async def fetch(url: str, settings: Settings) -> Page:
         async with aiohttp.ClientSession(timeout=timeout) as session:
             current = url
             for _ in range(settings.fetch_max_redirects + 1):
-                await _check_address(current, settings)
+                await _check_address(url, current, settings)
                 async with session.get(current, allow_redirects=False) as response:
                     if response.status in (301, 302, 303, 307, 308):
                         location = response.headers.get("Location")
@@ -51,6 +51,8 @@ async def fetch(url: str, settings: Settings) -> Page:
         raise _error(url, "fetch", f"no answer within {settings.fetch_timeout:g} s") from None
     except aiohttp.ClientError as error:
         raise _error(url, "fetch", type(error).__name__) from None
+    except (ValueError, UnicodeError):  # a URL aiohttp cannot even parse or resolve
+        raise _error(url, "forbidden_url", "malformed URL") from None
 
 
 async def _read_capped(response: aiohttp.ClientResponse, url: str, limit: int) -> bytes:
@@ -67,26 +69,30 @@ async def _read_capped(response: aiohttp.ClientResponse, url: str, limit: int) -
     return b"".join(chunks)
 
 
-async def _check_address(url: str, settings: Settings) -> None:
-    parts = urlsplit(url)
+async def _check_address(given: str, url: str, settings: Settings) -> None:
+    """Refuse ``url`` (``given`` or a redirect from it) unless it is a public http(s) address."""
+    where = "" if url == given else f"redirect to {url}: "
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise _error(given, "forbidden_url", f"{where}malformed URL") from None
     if parts.scheme not in ("http", "https"):
-        raise _error(url, "forbidden_url", f"scheme {parts.scheme or 'missing'}")
+        raise _error(given, "forbidden_url", f"{where}scheme {parts.scheme or 'missing'}")
     if not parts.hostname:
-        raise _error(url, "forbidden_url", "no host")
+        raise _error(given, "forbidden_url", f"{where}no host")
     if settings.allow_private_urls:
         return
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(
-            parts.hostname,
-            parts.port or (443 if parts.scheme == "https" else 80),
-            type=socket.SOCK_STREAM,
+            parts.hostname, port, type=socket.SOCK_STREAM
         )
-    except OSError:
-        raise _error(url, "fetch", f"unknown host {parts.hostname}") from None
+    except (OSError, UnicodeError):
+        raise _error(given, "fetch", f"{where}unknown host {parts.hostname}") from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
         if not address.is_global:
-            raise _error(url, "forbidden_url", f"{address} is a private or local address")
+            raise _error(given, "forbidden_url", f"{where}{address} is a private or local address")
 
 
 def _error(url: str, problem: str, detail: str) -> KiosqueError:

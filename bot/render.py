@@ -34,6 +34,15 @@ def _printable(value: Any) -> str:
     return "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127))
 
 
+ECHO_LIMIT = 200
+
+
+def _cap(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > ECHO_LIMIT:
+        return value[:ECHO_LIMIT] + "…"
+    return value
+
+
 def escape(value: Any) -> str:
     """Text that Discord shows as typed: no formatting, no mention, no link markup."""
     if value is None:
@@ -128,6 +137,9 @@ class Renderer:
         ``plain`` is for a terminal: values are written as they are, not escaped for Discord.
         """
         lang = language if language in LANGUAGES else "fr"
+        # A refusal may repeat what the user typed (Discord allows 6000 characters in an
+        # option): each repeated value is cut so that the line stays one short message.
+        values = {k: _cap(v) for k, v in values.items()}
         key = (lang, plain)
         if key not in self._messages:
             env = self._plain if plain else self._env

@@ -60,19 +60,17 @@ class Kiosque:
         if path.is_dir():
             raise KiosqueError("source_error", source=name, problem="directory")
         try:
-            size = path.stat().st_size
-        except FileNotFoundError:
-            raise KiosqueError("source_error", source=name, problem="missing") from None
-        except OSError as error:
-            raise KiosqueError(
-                "source_error",
-                source=name,
-                problem="unreadable",
-                detail=error.strerror or str(error),
-            ) from None
-        self._check_size(name, size)
-        try:
-            data = path.read_bytes()
+            if not path.is_file():  # a device or a pipe has no size to trust
+                exists = path.exists()
+                raise KiosqueError(
+                    "source_error",
+                    source=name,
+                    problem="unreadable" if exists else "missing",
+                    detail="not a regular file" if exists else "",
+                )
+            self._check_size(name, path.stat().st_size)
+            with path.open("rb") as source:
+                data = source.read(self.settings.max_source_bytes + 1)
         except OSError as error:
             raise KiosqueError(
                 "source_error",

@@ -7,15 +7,20 @@ from dataclasses import dataclass
 
 from index.analysis import detect_language, terms
 
-# A teaser is a label ("À lire", "Lire aussi", "Read more") then a headline, which starts with a
-# capital or a quote: "À voir les chiffres publiés lundi, ..." is article text.
-_TEASER = re.compile(
-    r"^(?:[àa]\s+lire(?:\s+aussi|\s+également)?|lire\s+(?:aussi|également|la\s+suite)"
+# A teaser is a label ("À lire", "Lire aussi", "Read more"), alone or before a headline. After
+# a colon or a dash anything is a headline; after a bare space only a capital or a quote starts
+# one: "À voir les chiffres publiés lundi, ..." is article text.
+_LABEL = (
+    r"(?:[àa]\s+lire(?:\s+aussi|\s+également)?|lire\s+(?:aussi|également|la\s+suite)"
     r"|voir\s+aussi|[àa]\s+voir(?:\s+aussi)?|sur\s+le\s+même\s+sujet|notre\s+dossier"
-    r"|read\s+(?:also|more)|see\s+also|related(?:\s+articles?)?|also\s+read|more\s+on\s+this)"
-    r"(?:\s*[:\-–—]\s*|\s+)(?=(?-i:[\"«“'‘A-ZÀ-ÖØ-Ý0-9]))",
+    r"|read\s+(?:also|more)|see\s+also|related(?:\s+articles?|\s+stories)?|also\s+read"
+    r"|more\s+on\s+this(?:\s+story)?)"
+)
+_TEASER = re.compile(
+    rf"^{_LABEL}(?:\s*[:\-–—]|\s+(?=(?-i:[\"«“'‘A-ZÀ-ÖØ-Ý0-9]))|\s*$)",
     re.IGNORECASE,
 )
+_BARE_LABEL = re.compile(rf"^{_LABEL}\s*[:\-–—]?\s*$", re.IGNORECASE)
 # A counter is the whole line, or a count "on" the article: "21 avis sur « ... »".
 _CALL_TO_ACTION = re.compile(
     r"^(?:\d[\d\s\u00a0\u202f]*\s*(?:avis|commentaires?|réactions?|comments?|replies|réponses?)"
@@ -73,7 +78,13 @@ def clean_blocks(blocks: list[Block], title: str) -> tuple[list[Block], list[str
     """Keep the article's blocks (headings decided here); return them and the dropped clutter."""
     dropped: list[str] = []
     candidates: list[Block] = []
+    in_related_list = False
     for block in blocks:
+        # The list under a bare "Voir aussi" label is a list of other articles' headlines.
+        if in_related_list and block.item:
+            dropped.append(block.text)
+            continue
+        in_related_list = bool(_BARE_LABEL.match(block.text.strip()))
         if is_clutter_line(block.text) or (title and _mentions_title_only(block.text, title)):
             dropped.append(block.text)
         else:

@@ -39,7 +39,7 @@ class LuceneBM25(BM25Okapi):
         """BM25 scores of every document for a query whose terms carry weights."""
         scores = np.zeros(self.corpus_size)
         lengths = np.array(self.doc_len, dtype=float)
-        norm = self.k1 * (1 - self.b + self.b * lengths / self.avgdl)
+        norm = self.k1 * (1 - self.b + self.b * lengths / (self.avgdl or 1.0))
         for word, weight in query.items():
             if word not in self.idf:
                 continue

@@ -89,12 +89,6 @@ def test_a_paragraph_that_starts_like_clutter_is_kept(paragraph: str) -> None:
     assert paragraph in parse(text).text
 
 
-@pytest.mark.xfail(
-    reason="BUG: index/clean.py:16 the teaser pattern wants a capital after the label even"
-    " after ':'; 'Lire aussi : notre enquête ...' and 'Read more: the ...' are kept and become"
-    " section headings",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("title", "before", "teaser", "after"),
     [
@@ -131,12 +125,6 @@ def test_bare_related_labels_at_the_end_are_dropped() -> None:
     assert "Voir aussi" in article.dropped
 
 
-@pytest.mark.xfail(
-    reason="BUG: index/clean.py:12-17 a bare 'Voir aussi' label is no longer clutter (the"
-    " teaser pattern now wants a headline after it) and clean_blocks keeps list items"
-    " unconditionally (index/clean.py:86-88): a related-articles list becomes a quotable section",
-    strict=True,
-)
 def test_related_articles_list_is_not_article_text() -> None:
     article = parse(
         "Le conseil vote le budget\n\n"

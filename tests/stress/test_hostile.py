@@ -124,12 +124,6 @@ def test_cli_batch_of_2000_hostile_lines_answers_each_in_order(tmp_path: Path) -
     assert elapsed < 60
 
 
-@pytest.mark.xfail(
-    reason="BUG: bot/render.py Renderer.error/line echo values uncapped and bot/adapter/replies.py "
-    "refuse() sends the line as is: /summary section or /use article of 3000 characters (Discord "
-    "allows 6000) gives a refusal over 2000 characters, which Discord rejects",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "call",
     [

@@ -14,7 +14,7 @@ from bot.settings import Settings
 from stress.server import LocalServer
 from stress.sources import check_sources, run_cli
 
-# Sources that fail today because of the bugs the xfail tests below name.
+# Sources that used to slip through (each also has a test of its own below).
 OTHER_SCHEMES = {"file:// URL", "ftp:// URL"}
 REDIRECT_TARGETS = {"redirect to file://", "redirect to ftp://"}
 MALFORMED_URLS = {
@@ -27,9 +27,9 @@ KNOWN = OTHER_SCHEMES | REDIRECT_TARGETS | MALFORMED_URLS
 
 
 def test_every_hostile_source_is_refused_in_one_line_and_changes_nothing(tmp_path: Path) -> None:
-    tried, failures = check_sources(tmp_path, skip=KNOWN)
+    tried, failures = check_sources(tmp_path)
     assert failures == []
-    assert tried >= 35
+    assert tried >= 35 + len(KNOWN)
 
 
 def test_the_local_server_serves_a_real_article(tmp_path: Path) -> None:
@@ -59,33 +59,18 @@ def test_the_service_refuses_other_schemes(tmp_path: Path, url: str) -> None:
     assert "scheme" in error.values["detail"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: bot/cli.py:119 (_index) sends only http(s):// to index_url; file:// and ftp:// "
-    "become paths ('file:/etc/passwd: no such file') instead of a refused scheme",
-    strict=True,
-)
 def test_cli_refuses_other_schemes_naming_them(tmp_path: Path) -> None:
     tried, failures = check_sources(tmp_path, labels=OTHER_SCHEMES, lanes=1)
     assert tried == len(OTHER_SCHEMES)
     assert failures == []
 
 
-@pytest.mark.xfail(
-    reason="BUG: bot/fetch.py:37/70 _check_address(current) names the redirect target, not the "
-    "URL given: 'file:///etc/passwd: address refused' for http://host/to-file",
-    strict=True,
-)
 def test_a_refused_redirect_names_the_url_given(tmp_path: Path) -> None:
     tried, failures = check_sources(tmp_path, labels=REDIRECT_TARGETS, lanes=1)
     assert tried == len(REDIRECT_TARGETS)
     assert failures == []
 
 
-@pytest.mark.xfail(
-    reason="BUG: bot/fetch.py:71-85 _check_address lets ValueError (urlsplit, .port) and "
-    "UnicodeError (getaddrinfo's IDNA) escape: malformed URLs give 'internal error', exit 1",
-    strict=True,
-)
 def test_a_malformed_url_is_refused_in_one_line(tmp_path: Path) -> None:
     tried, failures = check_sources(tmp_path, labels=MALFORMED_URLS, lanes=1)
     assert tried == len(MALFORMED_URLS)
@@ -98,11 +83,6 @@ def _limit_memory() -> None:
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
-@pytest.mark.xfail(
-    reason="BUG: bot/service.py:63-75 index_path trusts st_size (0 for a device) and calls "
-    "read_bytes() unbounded: /dev/zero eats memory until MemoryError (exit 1) or the OOM killer",
-    strict=True,
-)
 def test_a_device_is_refused_without_reading_it_all(tmp_path: Path) -> None:
     import subprocess
     import sys
