@@ -112,13 +112,14 @@ async def _storm(
     report.sent = len(sent)
     for start, handle in sent:
         try:
-            callback = await handle.callback(timeout=120)
+            callback = await handle.callback(timeout=120)  # the acknowledgement Discord times
+            answer = await handle.response(timeout=120)  # the answer itself (maybe a follow-up)
         except TimeoutError:
             continue
         report.answered += 1
         report.latencies.append(callback.timestamp - start)  # both on time.monotonic()
-        if "Erreur interne" in (callback.content or ""):
-            report.errors.append(f"internal error for {handle.id}")
+        if not answer.content or "Erreur interne" in answer.content:
+            report.errors.append(f"no answer to {handle.id}: {answer.content!r:.80}")
     await asyncio.sleep(0.5)
     for _, handle in sent:
         callbacks = [r for r in handle.requests if r.route == "interaction_callback"]

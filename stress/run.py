@@ -57,7 +57,7 @@ def main() -> int:
           f"{report.duplicates} answered twice, {report.turns_duplicated} turns recorded twice, "
           f"{report.inconsistent} mixing versions"
           f"   ({time.perf_counter() - start:.1f} s)")
-    print(f"p95 latency under load (send → answer): {report.p95 * 1000:.0f} ms")
+    print(f"p95 latency under load (send → acknowledged): {report.p95 * 1000:.0f} ms")
     for failure in failures[:20]:
         print(f"  FAILED: {failure}")
     bad = failures or report.lost or report.duplicates or report.inconsistent

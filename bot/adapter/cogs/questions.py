@@ -16,6 +16,7 @@ from bot.adapter.replies import reply, respond
 from bot.errors import KiosqueError
 
 log = logging.getLogger("kiosque.discord")
+BUSY = 8
 
 
 def channel_key(channel_id: int | None) -> str:
@@ -36,6 +37,10 @@ class Questions(commands.Cog):
         wait = self.bot.limiter.hit(interaction.user.id)
         if wait:
             raise Cooldown(wait)
+        if self.bot.in_flight >= BUSY:
+            # Under a burst the answer may come after Discord's 3-second deadline: acknowledge
+            # first, answer in a follow-up.
+            await interaction.response.defer(thinking=True)
         async with self.bot.busy():
             messages = await self._answer(
                 question, interaction.channel_id, interaction.guild_id, interaction.user
