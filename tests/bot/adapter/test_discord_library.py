@@ -107,3 +107,19 @@ def test_use_autocompletes_titles_and_needs_manage_channels(tmp_path: Path) -> N
             assert reply.ephemeral and "Manage Channels" in reply.content
 
     run(scenario())
+
+
+def test_config_is_admin_only_and_sets_the_language(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_bot(tmp_path) as (fake, _):
+            refused = await (await fake.send_slash("config", {"language": "en"},
+                                                   user=fake.guild.member("member"))).response()
+            assert refused.ephemeral and "Manage Server" in refused.content
+            done = await (await fake.send_slash("config", {"language": "en"},
+                                                user=fake.guild.member("admin"))).response()
+            assert done.ephemeral and "Language: en" in done.content
+            asked = await fake.send_slash("ask", {"question": "Qui a ratifié le traité ?"},
+                                          user=fake.guild.member("member"))
+            assert "**Context**" in (await asked.response()).content
+
+    run(scenario())

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sqlite3
+import sys
 from pathlib import Path
 
 from harness import run, running_bot, stop, turns
@@ -50,3 +53,24 @@ def test_token_is_never_logged(tmp_path: Path) -> None:
     log = run(scenario())
     assert "kiosque" in log.lower() or "discord" in log.lower()  # the log is not empty
     assert token not in log
+
+
+def test_backup_while_the_bot_runs_is_a_consistent_copy(tmp_path: Path) -> None:
+    copy = tmp_path / "copy.db"
+
+    async def scenario() -> None:
+        async with running_bot(tmp_path) as (fake, _):
+            await (await fake.send_slash("ask", {"question": "Qui a ratifié le traité ?"},
+                                         user=fake.guild.member("member"))).response()
+            backup = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "backup", str(copy), cwd=tmp_path,
+                env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'kiosque.db'}"},
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )
+            _, stderr = await backup.communicate()
+            assert backup.returncode == 0, stderr
+
+    run(scenario())
+    with sqlite3.connect(copy) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert [q for _, q in turns(copy)] == ["Qui a ratifié le traité ?"]
