@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import statistics
 import sys
 import tempfile
 import time
+from pathlib import Path
 
-from bot.settings import ROOT
-
-sys.path.insert(0, str(ROOT / "tests"))
-from fake_discord import FakeDiscord
-from fake_discord.models import FakeChannel, default_guild
+from stress.bot_process import FakeChannel, FakeDiscord, default_guild, running_bot
 
 SEQUENTIAL = 200
 CHANNELS = 50
@@ -26,41 +21,27 @@ async def measure() -> tuple[list[float], int, float]:
     """Latencies of sequential ``/ask`` calls, then answers and seconds for 50 channels at once."""
     guild = default_guild()
     guild.channels += [FakeChannel(f"salon-{i}") for i in range(CHANNELS)]
+    fake = FakeDiscord(guilds=[guild], interaction_ack_timeout=None)
     with tempfile.TemporaryDirectory() as tmp:
-        async with FakeDiscord(guilds=[guild], interaction_ack_timeout=None) as fake:
-            env = {**os.environ, **fake.env, "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-                   "COOLDOWN_QUESTIONS": "0", "DISCORD_GUILD_READY_TIMEOUT": "0.1",
-                   "LOG_LEVEL": "WARNING"}
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=tmp, env=env,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-            )
-            try:
-                await fake.wait_for_ready(timeout=30)
-                await fake.wait_for_commands(timeout=30)
-                member = guild.member("member")
-                latencies = []
-                for _ in range(SEQUENTIAL):
-                    start = time.perf_counter()
-                    handle = await fake.send_slash("ask", {"question": QUESTION}, user=member)
-                    await handle.callback(timeout=30)
-                    latencies.append(time.perf_counter() - start)
-                channels = [c for c in guild.channels if c.name.startswith("salon-")]
+        async with running_bot(Path(tmp), fake, COOLDOWN_QUESTIONS="0", LOG_LEVEL="WARNING"):
+            member = guild.member("member")
+            latencies = []
+            for _ in range(SEQUENTIAL):
                 start = time.perf_counter()
-                handles = [
-                    await fake.send_slash("ask", {"question": QUESTION}, user=member, channel=c)
-                    for _ in range(ROUNDS)
-                    for c in channels
-                ]
-                answered = 0
-                for handle in handles:
-                    await handle.callback(timeout=60)
-                    answered += 1
-                elapsed = time.perf_counter() - start
-            finally:
-                process.send_signal(signal.SIGTERM)
-                await process.wait()
-    return latencies, answered, elapsed
+                handle = await fake.send_slash("ask", {"question": QUESTION}, user=member)
+                await handle.callback(timeout=30)
+                latencies.append(time.perf_counter() - start)
+            channels = [c for c in guild.channels if c.name.startswith("salon-")]
+            start = time.perf_counter()
+            handles = [
+                await fake.send_slash("ask", {"question": QUESTION}, user=member, channel=c)
+                for _ in range(ROUNDS)
+                for c in channels
+            ]
+            for handle in handles:
+                await handle.callback(timeout=60)
+            elapsed = time.perf_counter() - start
+    return latencies, len(handles), elapsed
 
 
 def main() -> int:

@@ -42,7 +42,7 @@ class Library:
 
     def __init__(self, database: Database) -> None:
         self.database = database
-        self._cache: dict[tuple[int, int], StoredArticle] = {}
+        self._current: dict[int, StoredArticle] = {}  # the last version read, per article
 
     async def add(self, article: Article, source: str, url: str | None = None) -> ArticleInfo:
         """Store ``article`` as a new article, or as the next version of the same source."""
@@ -104,11 +104,12 @@ class Library:
             )
             if row is None:
                 raise KiosqueError("unknown_article", ref=article_id)
-        key = (row["id"], row["current_version"])
-        if key not in self._cache:
-            article = await self._content(self.database.reader, *key)
-            self._cache[key] = StoredArticle(id=key[0], version=key[1], article=article)
-        return self._cache[key]
+        article_id, version = row["id"], row["current_version"]
+        cached = self._current.get(article_id)
+        if cached is None or cached.version != version:
+            article = await self._content(self.database.reader, article_id, version)
+            cached = self._current[article_id] = StoredArticle(article_id, version, article)
+        return cached
 
     async def articles(self) -> list[ArticleInfo]:
         """Every article's current version, newest first."""

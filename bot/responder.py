@@ -121,7 +121,7 @@ class Responder:
         order = sorted(range(index.size), key=lambda i: (-scores[i], i))
         top = [i for i in order[:3] if scores[i] > 0]
         if not top or not self._grounded(index, own, context, top):
-            return self._abstain(base, index, query)
+            return self._abstain(base, index, order, scores)
         passages = self._passages(stored, index, order, scores, index.sentence_scores(query))
         quoted = {i for p in passages for i in p.sentences}
         bullets = context_sentences(index, quoted, list(scores))
@@ -285,17 +285,17 @@ class Responder:
             return [i]
         return sorted((i, best))
 
-    def _abstain(self, base: Answer, index: ArticleIndex, query: Counter[str]) -> Answer:
+    def _abstain(
+        self, base: Answer, index: ArticleIndex, order: list[int], scores: np.ndarray
+    ) -> Answer:
         article = index.article
         closest: list[str] = []
-        if query:
-            scores = index.scores(query)
-            for i in sorted(range(index.size), key=lambda i: (-scores[i], i)):
-                heading = article.heading(article.sentences[i].section)
-                if scores[i] > 0 and heading and heading not in closest:
-                    closest.append(heading)
-                if len(closest) == 2:
-                    break
+        for i in order:
+            heading = article.heading(article.sentences[i].section)
+            if scores[i] > 0 and heading and heading not in closest:
+                closest.append(heading)
+            if len(closest) == 2:
+                break
         if not closest:
             closest = [s.heading for s in article.sections if s.heading][:2]
         return replace(base, abstained=True, closest_sections=tuple(closest))

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
 import sqlite3
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.settings import ROOT
-
-sys.path.insert(0, str(ROOT / "tests"))
-from fake_discord import FakeDiscord
-from fake_discord.models import FakeChannel, default_guild
+from stress.bot_process import FakeChannel, FakeDiscord, default_guild, running_bot, stop
 
 ARTICLE = ROOT / "articles" / "russie-coree-du-nord-alliance.txt"
 QUESTIONS = (
@@ -60,30 +54,19 @@ async def load(questions: int = 1000, channels: int = 100, reindexes: int = 2) -
     guild = default_guild()
     rooms = [FakeChannel(f"salon-{i}") for i in range(channels)]
     guild.channels += rooms
+    fake = FakeDiscord(guilds=[guild], interaction_ack_timeout=None)
     report = LoadReport()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        async with FakeDiscord(guilds=[guild], interaction_ack_timeout=None) as fake:
-            env = {**os.environ, **fake.env, "DATABASE_URL": f"sqlite:///{folder / 'load.db'}",
-                   "COOLDOWN_QUESTIONS": "0", "DISCORD_GUILD_READY_TIMEOUT": "0.1",
-                   "LOG_LEVEL": "WARNING"}
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=folder, env=env,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-            )
-            try:
-                await fake.wait_for_ready(timeout=30)
-                await fake.wait_for_commands(timeout=30)
-                await _storm(fake, guild, rooms, questions, reindexes, report)
-            finally:
-                process.send_signal(signal.SIGTERM)
-                _, stderr = await asyncio.wait_for(process.communicate(), 30)
-            log = stderr.decode("utf-8", "replace")
-            if "database is locked" in log:
-                report.errors.append("'database is locked' in the bot's log")
-            if "Traceback" in log:
-                report.errors.append("a traceback in the bot's log")
-        _check_history(folder / "load.db", report)
+        env = {"COOLDOWN_QUESTIONS": "0", "LOG_LEVEL": "WARNING"}
+        async with running_bot(folder, fake, **env) as (_, process):
+            await _storm(fake, guild, rooms, questions, reindexes, report)
+            _, log = await stop(process)
+        if "database is locked" in log:
+            report.errors.append("'database is locked' in the bot's log")
+        if "Traceback" in log:
+            report.errors.append("a traceback in the bot's log")
+        _check_history(folder / "kiosque.db", report)
     return report
 
 

@@ -6,4 +6,4 @@ from pathlib import Path
 TESTS_DIR = Path(__file__).resolve().parents[2]
 for folder in (TESTS_DIR, Path(__file__).resolve().parent):
     if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+        sys.path.append(str(folder))  # appended: tests/bot must not shadow the bot package

@@ -1,68 +1,17 @@
-"""Run the real ``kiosque run`` process against a FakeDiscord on loopback."""
+"""The adapter tests' helpers: the bot process against the fake (from ``stress``), and more."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import sqlite3
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fake_discord import FakeDiscord
+from bot.settings import ROOT
+from stress.bot_process import running_bot, stop
 
-ROOT = Path(__file__).resolve().parents[3]
+__all__ = ["DATA", "run", "running_bot", "stop", "turns"]
+
 DATA = ROOT / "tests" / "data"
-STARTUP = 30.0
-
-
-@asynccontextmanager
-async def running_bot(
-    tmp_path: Path, fake: FakeDiscord | None = None, **env: str
-) -> AsyncIterator[tuple[FakeDiscord, asyncio.subprocess.Process]]:
-    """A started fake and a ``kiosque run`` process connected to it, ready and synced."""
-    async with _fake(fake) as discord:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run",
-            cwd=tmp_path,
-            env={
-                **os.environ,
-                **discord.env,
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'kiosque.db'}",
-                "DISCORD_GUILD_READY_TIMEOUT": "0.2",
-                "LOG_LEVEL": "INFO",
-                **env,
-            },
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        try:
-            await discord.wait_for_ready(timeout=STARTUP)
-            await discord.wait_for_commands(timeout=STARTUP)
-            yield discord, process
-        finally:
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    await asyncio.wait_for(process.wait(), 15)
-                except TimeoutError:
-                    process.kill()
-                    await process.wait()
-
-
-async def stop(process: asyncio.subprocess.Process) -> tuple[int, str]:
-    """SIGTERM the bot, wait for it, and return its exit code and log output."""
-    process.send_signal(signal.SIGTERM)
-    _, stderr = await asyncio.wait_for(process.communicate(), 20)
-    return process.returncode, stderr.decode("utf-8", "replace")
-
-
-@asynccontextmanager
-async def _fake(fake: FakeDiscord | None) -> AsyncIterator[FakeDiscord]:
-    async with fake or FakeDiscord() as started:
-        yield started
 
 
 def turns(database: Path) -> list[tuple[str, str]]:

@@ -1,0 +1,68 @@
+"""A real ``kiosque run`` process connected to a FakeDiscord on loopback.
+
+Used by the adapter's tests, ``make bench`` and ``make stress``. The fake lives with the tests
+(``tests/fake_discord``); its folder is appended to ``sys.path``, never put first, so that the
+test packages ``tests/bot`` and ``tests/index`` cannot shadow the project's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from bot.settings import ROOT
+
+if str(ROOT / "tests") not in sys.path:
+    sys.path.append(str(ROOT / "tests"))
+from fake_discord import FakeDiscord
+from fake_discord.models import FakeChannel, default_guild
+
+__all__ = ["FakeChannel", "FakeDiscord", "default_guild", "running_bot", "stop"]
+
+STARTUP = 30.0
+
+
+@asynccontextmanager
+async def running_bot(
+    folder: Path, fake: FakeDiscord | None = None, **env: str
+) -> AsyncIterator[tuple[FakeDiscord, asyncio.subprocess.Process]]:
+    """A started fake and a ``kiosque run`` process on ``folder/kiosque.db``, ready and synced."""
+    async with fake or FakeDiscord() as discord:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run",
+            cwd=folder,
+            env={
+                **os.environ,
+                **discord.env,
+                "DATABASE_URL": f"sqlite:///{folder / 'kiosque.db'}",
+                "DISCORD_GUILD_READY_TIMEOUT": "0.2",
+                "LOG_LEVEL": "INFO",
+                **env,
+            },
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await discord.wait_for_ready(timeout=STARTUP)
+            await discord.wait_for_commands(timeout=STARTUP)
+            yield discord, process
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    await asyncio.wait_for(process.communicate(), 15)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
+
+
+async def stop(process: asyncio.subprocess.Process) -> tuple[int, str]:
+    """SIGTERM the bot, wait for it, and return its exit code and log output."""
+    process.send_signal(signal.SIGTERM)
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    return process.returncode, stderr.decode("utf-8", "replace")
