@@ -39,7 +39,7 @@ async def measure() -> tuple[list[float], int, float]:
                 for c in channels
             ]
             for handle in handles:
-                await handle.callback(timeout=60)
+                await handle.response(timeout=60)  # the answer, maybe after a deferral
             elapsed = time.perf_counter() - start
     return latencies, len(handles), elapsed
 
