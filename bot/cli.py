@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -112,14 +113,15 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 async def _index(kiosque: Kiosque, args: argparse.Namespace) -> int:
     status = 0
     for source in args.sources:
+        progress = _Progress(kiosque, source)
         try:
             if source == "-":
                 data = sys.stdin.buffer.read(kiosque.settings.max_source_bytes + 1)
-                info = await kiosque.index_bytes(data, "-", title=args.title)
+                info = await kiosque.index_bytes(data, "-", title=args.title, progress=progress)
             elif "://" in source:  # every URL goes to the fetcher, which refuses other schemes
-                info = await kiosque.index_url(source, title=args.title)
+                info = await kiosque.index_url(source, title=args.title, progress=progress)
             else:
-                info = await kiosque.index_path(Path(source), title=args.title)
+                info = await kiosque.index_path(Path(source), title=args.title, progress=progress)
         except KiosqueError as error:
             _fail(kiosque.error_text(error, _language(kiosque), plain=True))
             status = EXIT_USAGE
@@ -254,6 +256,29 @@ COMMANDS = {
     "chat": _chat,
     "backup": _backup,
 }
+
+
+class _Progress:
+    """Prints on stderr how far the embedding of a long article has gone, every few seconds."""
+
+    LONG = 64  # sentences: shorter articles are embedded in a few seconds, silently
+    EVERY = 2.0
+
+    def __init__(self, kiosque: Kiosque, source: str) -> None:
+        self.kiosque = kiosque
+        self.source = source
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if total < self.LONG or (done < total and now - self.last < self.EVERY):
+            return
+        self.last = now
+        line = self.kiosque.renderer.line(
+            "embedding", _language(self.kiosque), plain=True, source=self.source, done=done,
+            total=total,
+        )
+        print(f"kiosque: {line}", file=sys.stderr, flush=True)
 
 
 def _language(kiosque: Kiosque) -> str:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
-from bot.answer import Passage, Turn
 from bot.database import Database
+from bot.values import Passage, Turn
 
 
 class History:
@@ -28,6 +28,8 @@ class History:
                     "article_id": p.article_id,
                     "score": p.score,
                     "sentences": list(p.sentences),
+                    "sentence": p.sentence,
+                    "cut": p.cut,
                 }
                 for p in turn.passages
             ],
@@ -100,6 +102,8 @@ def _turn(row: aiosqlite.Row) -> Turn:
             article_id=p["article_id"],
             score=p["score"],
             sentences=tuple(p.get("sentences", ())),
+            sentence=p.get("sentence"),
+            cut=p.get("cut", False),
         )
         for p in json.loads(row["passages"])
     )

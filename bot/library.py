@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import aiosqlite
+import numpy as np
 
 from bot.database import Database
 from bot.errors import KiosqueError
-from bot.responder import StoredArticle
+from bot.values import StoredArticle
+from index.embedding import from_bytes, to_bytes
 from index.model import Article
 
 
@@ -28,6 +30,7 @@ class ArticleInfo:
     sentences: int = 0
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    semantic: bool | None = None  # sentence vectors stored; False: too long; None: model off
 
 
 def source_key(title: str, url: str | None = None) -> str:
@@ -38,14 +41,30 @@ def source_key(title: str, url: str | None = None) -> str:
 
 
 class Library:
-    """Articles and their versions; reads always see the last committed version."""
+    """Articles and their versions; reads always see the last committed version.
 
-    def __init__(self, database: Database) -> None:
+    ``model`` names the semantic model in use: stored vectors that another model made are
+    not served (``None``: vectors are not read at all).
+    """
+
+    def __init__(self, database: Database, model: str | None = None) -> None:
         self.database = database
+        self.model = model
         self._current: dict[int, StoredArticle] = {}  # the last version read, per article
 
-    async def add(self, article: Article, source: str, url: str | None = None) -> ArticleInfo:
-        """Store ``article`` as a new article, or as the next version of the same source."""
+    async def add(
+        self,
+        article: Article,
+        source: str,
+        url: str | None = None,
+        vectors: np.ndarray | None = None,
+        model: str | None = None,
+    ) -> ArticleInfo:
+        """Store ``article`` as a new article, or as the next version of the same source.
+
+        ``vectors`` (one row per sentence, made by ``model``) are written in the same
+        transaction as the version: a version never exists without the vectors it was given.
+        """
         key = source_key(article.title, url)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         content = json.dumps(article.to_dict(), ensure_ascii=False)
@@ -63,11 +82,20 @@ class Library:
                 article_id, version = cursor.lastrowid, 1
             else:
                 article_id, version = row["id"], row["current_version"] + 1
-                previous = await self._content(db, article_id, row["current_version"])
+                previous, _ = await self._content(db, article_id, row["current_version"])
             await db.execute(
-                "INSERT INTO versions (article_id, version, source, language, content, indexed_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (article_id, version, source, article.language, content, now),
+                "INSERT INTO versions (article_id, version, source, language, content, indexed_at,"
+                " vectors, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    article_id,
+                    version,
+                    source,
+                    article.language,
+                    content,
+                    now,
+                    None if vectors is None else to_bytes(vectors),
+                    None if vectors is None else model,
+                ),
             )
             await db.execute(
                 "UPDATE articles SET current_version = ?, title = ? WHERE id = ?",
@@ -86,6 +114,7 @@ class Library:
             sentences=len(article.sentences),
             added=tuple(h for h in headings if h not in old),
             removed=tuple(h for h in old if h not in headings),
+            semantic=None if model is None else vectors is not None,
         )
 
     async def load(self, article_id: int | None = None) -> StoredArticle:
@@ -107,8 +136,9 @@ class Library:
         article_id, version = row["id"], row["current_version"]
         cached = self._current.get(article_id)
         if cached is None or cached.version != version:
-            article = await self._content(self.database.reader, article_id, version)
-            cached = self._current[article_id] = StoredArticle(article_id, version, article)
+            article, vectors = await self._content(self.database.reader, article_id, version)
+            cached = StoredArticle(article_id, version, article, vectors)
+            self._current[article_id] = cached
         return cached
 
     async def articles(self) -> list[ArticleInfo]:
@@ -151,13 +181,19 @@ class Library:
         """Whether no article has been indexed yet."""
         return await self.database.fetchone("SELECT 1 FROM articles LIMIT 1") is None
 
-    async def _content(self, db: aiosqlite.Connection, article_id: int, version: int) -> Article:
+    async def _content(
+        self, db: aiosqlite.Connection, article_id: int, version: int
+    ) -> tuple[Article, np.ndarray | None]:
         async with db.execute(
-            "SELECT content FROM versions WHERE article_id = ? AND version = ?",
+            "SELECT content, vectors, model FROM versions WHERE article_id = ? AND version = ?",
             (article_id, version),
         ) as cursor:
             row = await cursor.fetchone()
-        return Article.from_dict(json.loads(row["content"]))
+        article = Article.from_dict(json.loads(row["content"]))
+        vectors = None
+        if self.model and row["vectors"] is not None and row["model"] == self.model:
+            vectors = from_bytes(row["vectors"], len(article.sentences))
+        return article, vectors
 
 
 def _headings(article: Article) -> tuple[str, ...]:

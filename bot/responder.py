@@ -1,79 +1,89 @@
-"""Turn a question and a channel's history into an ``Answer``; an article into a ``Summary``."""
+"""Turn a question and a channel's history into an ``Answer``; an article into a ``Summary``.
+
+Retrieval (``index.retrieval.retrieve``) ranks and scores the passages; the responder decides
+whether the best of them answers, and assembles the quotes and context bullets.
+"""
 
 from __future__ import annotations
 
-import re
-from collections import Counter, OrderedDict
+import math
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-import numpy as np
-
-from bot.answer import Answer, Passage, Summary, Turn
-from index.analysis import answer_pattern, question_terms, related_terms
+from bot.values import Answer, Passage, StoredArticle, Summary, Turn
+from index.embedding import Embedder
 from index.model import Article
-from index.retrieval import ArticleIndex, Weights
+from index.question import Earlier, read_question
+from index.retrieval import ArticleIndex, Candidate, Fusion, Retrieval, Weights, retrieve
 from index.summarize import context_sentences, summary_sentences
 
-_FOLLOWUP_OPENERS = re.compile(
-    r"^\s*(?:et|mais|alors|donc|puis|ensuite|and|but|so|what about|how about)\b", re.IGNORECASE
-)
-_STANDALONE_PRONOUN = re.compile(
-    r"(?:^|\s)(?:il|elle|ils|elles|cela|ça|ceci|celui-ci|celle-ci|ceux-ci|ce dernier"
-    r"|cette dernière|eux|lui|it|they|them|this|that|these|those|he|she|him|her)(?=[\s?!.,]|$)",
-    re.IGNORECASE,
-)
-_INVERTED_PRONOUN = re.compile(r"\w-(?:t-)?(?:il|elle|ils|elles|ce|on)\b", re.IGNORECASE)
 SUMMARY_LENGTHS = {"short": 3, "medium": 5, "long": 7}
 MAX_QUOTE = 900
 MAX_BULLET = 320
+
+# The answer decision: a logistic score over what retrieval knows of the best passage. The
+# features are standardised with the means and deviations of the calibration data; weights,
+# means and deviations come from ``python -m eval.calibrate`` on the fit half of the
+# development data (see eval/README.md), and the threshold was chosen there.
+ANSWER_FEATURES = (
+    # name, mean, deviation, weight
+    ("semantic", 0.836, 0.0472, 1.98),
+    ("semantic_z", 2.221, 1.0419, 0.5),
+    ("coverage", 0.3314, 0.3317, 1.05),
+    ("context_coverage", 0.3906, 0.3665, 1.12),
+    ("crosslingual", 0.0388, 0.1931, 0.95),
+)
+ANSWER_BIAS = 1.78
 
 
 @dataclass(frozen=True)
 class Tuning:
     """The responder's decision thresholds, chosen on development data (see eval/README.md)."""
 
-    min_coverage: float = 0.22
-    second_passage: float = 0.0
-    extra_passages: float = 0.0
-    next_sentence: bool = True
-    history_weight: float = 0.5
-    section_bonus: float = 0.25
-    followup_max_terms: int = 2
-    related_weight: float = 0.5
-    cue_weight: float = 0.4
-
-
-@dataclass(frozen=True)
-class StoredArticle:
-    """An article as the library serves it: its id, current version and content."""
-
-    id: int
-    version: int
-    article: Article
+    answer_floor: float = 0.23  # probability that the best passage answers, from the model
+    followup_floor: float = 0.3  # the same for a follow-up, which leans on the conversation
+    lexical_floor: float = 0.22  # without the model: share of the question's terms covered
+    features: tuple[tuple[str, float, float, float], ...] = ANSWER_FEATURES
+    bias: float = ANSWER_BIAS
 
 
 class Responder:
-    """Answers questions on one article at a time, keeping a few built indexes warm."""
+    """Answers questions on one article at a time, keeping a few built indexes warm.
+
+    ``embedder`` is the semantic model, or ``None``: BM25 alone, and the older lexical
+    answer decision.
+    """
 
     def __init__(
-        self, tuning: Tuning = Tuning(), weights: Weights = Weights(), cache_size: int = 32
+        self,
+        tuning: Tuning = Tuning(),
+        weights: Weights = Weights(),
+        fusion: Fusion = Fusion(),
+        embedder: Embedder | None = None,
+        cache_size: int = 32,
     ) -> None:
         self.tuning = tuning
         self.weights = weights
+        self.fusion = fusion
+        self.embedder = embedder
         self._cache: OrderedDict[tuple[int, int], ArticleIndex] = OrderedDict()
         self._cache_size = cache_size
+        self._lock = threading.Lock()  # answers run in worker threads
 
     def index(self, stored: StoredArticle) -> ArticleIndex:
         """The search index of a stored article's version, built once."""
         key = (stored.id, stored.version)
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        built = ArticleIndex(stored.article, self.weights)
-        self._cache[key] = built
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        built = ArticleIndex(stored.article, self.weights, stored.vectors)
+        with self._lock:
+            self._cache[key] = built
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
         return built
 
     def answer(
@@ -83,77 +93,98 @@ class Responder:
         history: Sequence[Turn] = (),
         language: str | None = None,
     ) -> Answer:
-        """Quote the passages that answer ``question``, or abstain when the article does not."""
+        """Quote the passages that answer ``question``, or abstain when the article does not.
+
+        ``language`` is the language of the bot's own words; by default the question's.
+        """
         index = self.index(stored)
         article = stored.article
-        lang = article.language
-        own = Counter(question_terms(question, lang))
-        related = Counter()
-        for term in own:
-            related.update({r: self.tuning.related_weight for r in related_terms(term, lang)})
-        previous = [t for t in history if t.article_id == stored.id and not t.abstained]
-        leaning = self._leaning(question, own, lang) if previous else None
-        followup = leaning is not None
-        context: Counter[str] = Counter()
-        if followup:
-            # A question that only continues the previous ones weighs their terms less the
-            # more of its own topic it names ("Et que dit Antony Blinken ?").
-            lean = self.tuning.history_weight
-            if leaning == "continues":
-                lean *= 1 - self._own_coverage(index, own)
-            for turn, weight in zip(reversed(previous), (1.0, 0.5), strict=False):
-                for term in question_terms(turn.question, lang):
-                    context[term] += lean * weight
-        query = own + context + related
+        found = self.retrieval(question, stored, history)
+        asked = found.question
         base = Answer(
             question=question,
-            language=language or lang,
+            language=language or asked.language,
             article_id=stored.id,
             article_title=article.title,
             version=stored.version,
-            followup=followup,
+            followup=asked.followup,
+            semantic=found.semantic,
         )
-        scores = index.scores(query)
-        if own and self.tuning.cue_weight:
-            scores = self._cued(question, lang, scores, index)
-        if followup:
-            scores = self._near_previous(scores, previous[-1], index)
-        order = sorted(range(index.size), key=lambda i: (-scores[i], i))
-        top = [i for i in order[:3] if scores[i] > 0]
-        if not top or not self._grounded(index, own, context, top):
-            return self._abstain(base, index, order, scores)
-        passages = self._passages(stored, index, order, scores, index.sentence_scores(query))
-        quoted = {i for p in passages for i in p.sentences}
-        bullets = context_sentences(index, quoted, list(scores))
+        # The best passage must answer; the next ones are quoted too when they also do.
+        if found.best is None or not self._answers(found, found.best):
+            return self._abstain(base, index, found)
+        chosen = [c for c in found.candidates[:3] if self._answers(found, c)]
+        passages = [self._passage(stored, c) for c in chosen]
+        quoted = {i for c in chosen for i in c.sentences}
+        bullets = context_sentences(index, quoted, list(found.scores))
         return replace(
             base,
             passages=tuple(passages),
-            bullets=tuple(_trim(article.sentences[i].text, MAX_BULLET) for i in bullets),
+            bullets=tuple(_trim(article.sentences[i].text, MAX_BULLET)[0] for i in bullets),
         )
 
-    def _own_coverage(self, index: ArticleIndex, own: Counter[str]) -> float:
-        if not own:
-            return 0.0
-        scores = index.scores(own)
-        best = int(scores.argmax()) if len(scores) else 0
-        return index.coverage(own, best) if len(scores) and scores[best] > 0 else 0.0
+    def retrieval(
+        self, question: str, stored: StoredArticle, history: Sequence[Turn] = ()
+    ) -> Retrieval:
+        """What retrieval finds for a question in a conversation, before any decision."""
+        # A follow-up must not answer with what an earlier answer led with; what it quoted
+        # further down was only the next best, and may well be the follow-up's answer.
+        earlier = [
+            Earlier(
+                t.question,
+                tuple(p.sentence for p in t.passages[:1] if p.sentence is not None),
+                tuple(p.sentences for p in t.passages[:1]),
+            )
+            for t in history
+            if t.article_id == stored.id and t.version == stored.version and not t.abstained
+        ]
+        asked = read_question(question, earlier, stored.article.language)
+        return retrieve(self.index(stored), asked, self.embedder, self.fusion)
 
-    def _grounded(
-        self, index: ArticleIndex, own: Counter[str], context: Counter[str], top: list[int]
-    ) -> bool:
-        """Whether the article answers: one of the passages to quote covers enough of it.
+    def probability(self, found: Retrieval, candidate: Candidate) -> float:
+        """How likely the candidate answers the question, by the calibrated model."""
+        values = answer_features(found, candidate)
+        z = self.tuning.bias + sum(
+            weight * (values[name] - mean) / deviation
+            for name, mean, deviation, weight in self.tuning.features
+        )
+        return 1 / (1 + math.exp(-z))
 
-        A follow-up may lean on the previous question instead, unless it brings more than one
-        term the article has never seen ("Et la capitale de l'Australie ?").
+    def _answers(self, found: Retrieval, candidate: Candidate) -> bool:
+        """Whether a candidate passage answers the question.
+
+        A passage that lacks the kind of answer the question asks for (a time, an age, an
+        amount, a name...) never answers. Beyond that, with the semantic model, the calibrated
+        probability decides; without it, enough of the question's informative terms must be
+        around the passage; a follow-up may lean on the previous question's
+        terms, unless it brings more than one term the article has never seen ("Et la
+        capitale de l'Australie ?").
         """
-        floor = self.tuning.min_coverage
-        if own and max(index.coverage(own, i) for i in top) >= floor:
-            return True
-        if not context:
+        if candidate.holds is False:
+            return False  # "À quelle heure ...?" is not answered by a passage without a time
+        if found.semantic:
+            floor = (
+                self.tuning.followup_floor if found.question.followup else self.tuning.answer_floor
+            )
+            return self.probability(found, candidate) >= floor
+        if found.question.followup and found.unknown_terms > 1:
             return False
-        known = Counter({t: w for t, w in own.items() if index.knows(t)})
-        unknown = len(own) - len(known)
-        return unknown <= 1 and max(index.coverage(known + context, i) for i in top) >= floor
+        return candidate.context_coverage >= self.tuning.lexical_floor
+
+    def _passage(self, stored: StoredArticle, candidate: Candidate) -> Passage:
+        article = stored.article
+        first = article.sentences[candidate.sentences[0]]
+        last = article.sentences[candidate.sentences[-1]]
+        text, cut = _trim(article.text[first.start : last.end], MAX_QUOTE, ellipsis=False)
+        return Passage(
+            text=text,
+            section=article.heading(first.section),
+            article_id=stored.id,
+            score=candidate.score,
+            sentences=candidate.sentences,
+            sentence=candidate.sentence,
+            cut=cut,
+        )
 
     def summary(
         self,
@@ -178,131 +209,41 @@ class Responder:
             article_id=stored.id,
             article_title=article.title,
             version=stored.version,
-            bullets=tuple(_trim(article.sentences[i].text, MAX_BULLET) for i in chosen),
+            bullets=tuple(_trim(article.sentences[i].text, MAX_BULLET)[0] for i in chosen),
             section=article.sections[wanted].heading if wanted is not None else None,
         )
 
-    def _leaning(self, question: str, own: Counter[str], language: str) -> str | None:
-        """How a question leans on the previous ones: ``"refers"``, ``"continues"`` or ``None``.
-
-        It refers to them with a pronoun or by naming nothing ("Qu'a-t-il dit ?", "Pourquoi ?"),
-        only continues them with an opener ("Et les États-Unis ?"), or stands alone.
-        """
-        if len(own) == 0:
-            return "refers"
-        if len(own) > self.tuning.followup_max_terms:
-            return None  # a question that names enough of its own topic stands alone
-        if _STANDALONE_PRONOUN.search(question):
-            return "refers"
-        # An inverted pronoun ("Qu'a-t-il dit ?") points back unless a noun comes before it
-        # ("Le traité oblige-t-il ...?" is about the treaty).
-        if any(
-            not question_terms(question[: m.start()], language)
-            for m in _INVERTED_PRONOUN.finditer(question)
-        ):
-            return "refers"
-        return "continues" if _FOLLOWUP_OPENERS.match(question) else None
-
-    def _cued(
-        self, question: str, language: str, scores: np.ndarray, index: ArticleIndex
-    ) -> np.ndarray:
-        # "Quand ...?" wants a date, "Combien ...?" a number: among sentences that already
-        # match, those holding that kind of answer move up.
-        pattern = answer_pattern(question, language)
-        if pattern is None or not len(scores):
-            return scores
-        bonus = self.tuning.cue_weight * float(scores.max())
-        cued = scores.copy()
-        for i, sentence in enumerate(index.article.sentences):
-            if cued[i] > 0 and pattern.search(sentence.text):
-                cued[i] += bonus
-        return cued
-
-    def _near_previous(self, scores: np.ndarray, turn: Turn, index: ArticleIndex) -> np.ndarray:
-        sections = {p.section for p in turn.passages}
-        article = index.article
-        bonus = self.tuning.section_bonus * (float(scores.max()) if len(scores) else 0.0)
-        near = [
-            i for i, s in enumerate(article.sentences) if article.heading(s.section) in sections
-        ]
-        boosted = scores.copy()
-        for i in near:
-            if boosted[i] > 0:
-                boosted[i] += bonus
-        return boosted
-
-    def _passages(
-        self,
-        stored: StoredArticle,
-        index: ArticleIndex,
-        order: list[int],
-        scores: np.ndarray,
-        own_scores: np.ndarray,
-    ) -> list[Passage]:
-        article = stored.article
-        top = scores[order[0]]
-        passages: list[Passage] = []
-        used: set[int] = set()
-        for rank, i in enumerate(order):
-            if len(passages) >= 3 or scores[i] <= 0:
-                break
-            if i in used:
-                continue
-            floor = self.tuning.second_passage if rank == 1 else self.tuning.extra_passages
-            if passages and scores[i] < floor * top:
-                break
-            span = self._span(article, i, own_scores, used)
-            used.update(span)
-            first, last = article.sentences[span[0]], article.sentences[span[-1]]
-            text = article.text[first.start : last.end]
-            passages.append(
-                Passage(
-                    text=_trim(text, MAX_QUOTE, ellipsis=False),
-                    section=article.heading(first.section),
-                    article_id=stored.id,
-                    score=float(scores[i]),
-                    sentences=tuple(span),
-                )
-            )
-        return passages
-
-    def _span(self, article: Article, i: int, own_scores: np.ndarray, used: set[int]) -> list[int]:
-        # A quote is the sentence and, from the same paragraph, the neighbour that shares more
-        # of the question's terms; failing that the next sentence, which in news writing
-        # most often carries the answer's detail ("... le gallion. Il est en or.").
-        sentence = article.sentences[i]
-        best, best_score = None, 0.0
-        for j in (i + 1, i - 1):
-            if 0 <= j < len(article.sentences) and j not in used:
-                other = article.sentences[j]
-                if other.paragraph == sentence.paragraph and own_scores[j] > best_score:
-                    best, best_score = j, own_scores[j]
-        if best is None and self.tuning.next_sentence and i + 1 < len(article.sentences):
-            nxt = article.sentences[i + 1]
-            if nxt.paragraph == sentence.paragraph and i + 1 not in used:
-                best = i + 1
-        if best is None or len(article.sentences[best].text) + len(sentence.text) > MAX_QUOTE:
-            return [i]
-        return sorted((i, best))
-
-    def _abstain(
-        self, base: Answer, index: ArticleIndex, order: list[int], scores: np.ndarray
-    ) -> Answer:
-        article = index.article
+    def _abstain(self, base: Answer, index: ArticleIndex, found: Retrieval) -> Answer:
+        article: Article = index.article
         closest: list[str] = []
-        for i in order:
-            heading = article.heading(article.sentences[i].section)
-            if scores[i] > 0 and heading and heading not in closest:
+        for candidate in found.candidates:
+            heading = article.heading(article.sentences[candidate.sentence].section)
+            if heading and heading not in closest:
                 closest.append(heading)
             if len(closest) == 2:
                 break
         if not closest:
             closest = [s.heading for s in article.sections if s.heading][:2]
-        return replace(base, abstained=True, closest_sections=tuple(closest))
+        return replace(
+            base, abstained=True, closest_sections=tuple(closest), exhausted=found.repeated
+        )
 
 
-def _trim(text: str, limit: int, ellipsis: bool = True) -> str:
+def answer_features(found: Retrieval, candidate: Candidate) -> dict[str, float]:
+    """What the answer decision weighs about a candidate passage (see ``ANSWER_FEATURES``)."""
+    return {
+        "semantic": candidate.semantic or 0.0,
+        "semantic_z": candidate.semantic_z or 0.0,
+        "coverage": candidate.coverage,
+        "context_coverage": candidate.context_coverage,
+        "crosslingual": float(found.crosslingual),
+        "lacks_kind": float(candidate.holds is False),  # a rule, not a weighed feature
+    }
+
+
+def _trim(text: str, limit: int, ellipsis: bool = True) -> tuple[str, bool]:
+    """The text cut at a word before ``limit`` characters, and whether it was cut."""
     if len(text) <= limit:
-        return text
+        return text, False
     cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:")
-    return cut + "…" if ellipsis else cut
+    return (cut + "…" if ellipsis else cut), True

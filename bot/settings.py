@@ -37,6 +37,9 @@ class Settings:
     cooldown_questions: int = 5
     cooldown_seconds: float = 30.0
     log_level: str = "INFO"
+    semantic: bool = True
+    embed_threads: int = 1
+    embed_max_sentences: int = 2000
 
     @property
     def database_path(self) -> Path:
@@ -133,6 +136,9 @@ _SPEC = {
     "cooldown_questions": ("COOLDOWN_QUESTIONS", _int("COOLDOWN_QUESTIONS")),
     "cooldown_seconds": ("COOLDOWN_SECONDS", _float("COOLDOWN_SECONDS")),
     "log_level": ("LOG_LEVEL", lambda raw: raw.strip().upper() or "INFO"),
+    "semantic": ("SEMANTIC_MODEL", _bool),
+    "embed_threads": ("EMBED_THREADS", _int("EMBED_THREADS")),
+    "embed_max_sentences": ("EMBED_MAX_SENTENCES", _int("EMBED_MAX_SENTENCES")),
 }
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.responder import Responder, StoredArticle
+from bot.responder import Responder
+from bot.values import StoredArticle
 from index import parse_article
 from index.clean import is_clutter_line
 from index.model import Article
 from index.retrieval import ArticleIndex
+from index.structure import DATELINE
 from index.summarize import REDUNDANT, summary_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +60,11 @@ def measures(article: Article, index: ArticleIndex, chosen: list[int]) -> dict[s
         "lead": len(lead & said) / len(lead) if lead else 1.0,
         "redundant": pairs,
         "clutter": sum(is_clutter_line(article.sentences[i].text) for i in chosen),
+        "dateline": sum(
+            article.sentences[i].text.startswith(("- ", "– ", "— "))
+            or bool(DATELINE.match(article.sentences[i].text))
+            for i in chosen
+        ),
     }
 
 
@@ -73,6 +80,9 @@ def figures() -> dict[str, dict[str, float]]:
                 totals[name][key] = totals[name].get(key, 0.0) + value
     count = len(SOURCES)
     return {
-        name: {k: (v if k in ("redundant", "clutter") else v / count) for k, v in values.items()}
+        name: {
+            k: (v if k in ("redundant", "clutter", "dateline") else v / count)
+            for k, v in values.items()
+        }
         for name, values in totals.items()
     }

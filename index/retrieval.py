@@ -1,4 +1,9 @@
-"""BM25 retrieval over an article's sentences, with paragraph and heading context."""
+"""Retrieval over an article's sentences: BM25 with paragraph and heading context, fused with
+the cosine of sentence embeddings when the article has them.
+
+``retrieve`` is the one way a question comes down: it takes a ``Question`` and returns ranked,
+scored passages with what the answer decision needs to know about each.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from index.analysis import terms
+from index.analysis import related_terms, terms
 from index.background import background
-from index.model import Article
+from index.model import KEY_POINTS, Article
+from index.question import CHECKED_KINDS, CONTINUES, REFERS, Question, holds
 
 
 class LuceneBM25(BM25Okapi):
@@ -72,9 +78,17 @@ class Scored:
 class ArticleIndex:
     """Searchable form of one article: term lists for sentences, paragraphs and headings."""
 
-    def __init__(self, article: Article, weights: Weights = Weights()) -> None:
+    def __init__(
+        self, article: Article, weights: Weights = Weights(), vectors: np.ndarray | None = None
+    ) -> None:
         self.article = article
         self.weights = weights
+        # Sentence embeddings (one row per sentence), or None: BM25 alone.
+        self.vectors = (
+            None
+            if vectors is None or len(vectors) != len(article.sentences)
+            else np.asarray(vectors, dtype=np.float32)
+        )
         self._background = background(article.language)
         language = article.language
         self.sentence_terms = [terms(s.text, language) for s in article.sentences]
@@ -89,6 +103,11 @@ class ArticleIndex:
         self._paragraphs = _bm25(self.paragraph_terms, weights)
         self._headings = _bm25(self.heading_terms, weights)
         self._paragraph_of = np.array([s.paragraph for s in article.sentences], dtype=int)
+        # Items of the article's key-points list, which sum up its text.
+        self.key_points = np.array(
+            [article.paragraphs[s.paragraph].kind == KEY_POINTS for s in article.sentences],
+            dtype=bool,
+        )
         self._section_of = np.array([s.section for s in article.sentences], dtype=int)
         self._context = [
             set(self.sentence_terms[i])
@@ -162,6 +181,20 @@ class ArticleIndex:
         )
         return found / total
 
+    def span_coverage(self, query: Mapping[str, float], span: tuple[int, ...]) -> float:
+        """Share of the query's informative mass found in the passage's own sentences."""
+        total = sum(w * self.informativeness(t) for t, w in query.items())
+        if total <= 0:
+            return 0.0
+        found_terms = {t for i in span for t in self.sentence_terms[i]}
+        prefixes = set(self._prefix(list(found_terms)))
+        found = sum(
+            w * self.informativeness(t)
+            for t, w in query.items()
+            if t in found_terms or (self._prefix([t]) and self._prefix([t])[0] in prefixes)
+        )
+        return found / total
+
     def search(self, query: Mapping[str, float], limit: int = 10) -> list[Scored]:
         """The best sentences for a query, best first (ties in article order)."""
         scores = self.scores(query)
@@ -169,6 +202,251 @@ class ArticleIndex:
         return [
             Scored(i, float(scores[i]), self.coverage(query, i)) for i in order if scores[i] > 0
         ]
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How lexical and semantic evidence, cues and the conversation mix into one ranking."""
+
+    semantic: float = 0.7  # share of the cosine in the fused score (BM25 has the rest)
+    semantic_context: float = 0.3  # a sentence's paragraph's mean cosine, added to its own
+    related: float = 0.5  # demonym ↔ country terms
+    history: float = 0.25  # the previous questions' terms, for a follow-up
+    previous_semantic: float = 1.0  # the conversation's cosine (previous + this question)
+    section: float = 0.0  # a follow-up's sentences in the sections the previous answer quoted
+    adjacent: float = 0.1  # a follow-up that points back and names at most one thing ("Qu'est-
+    # ce que cela montre ?"): the sentences just around the previous answer, in its paragraph
+    cue: float = 0.08  # sentences holding the kind of answer asked for (a date, a number)
+    key_points: float = 0.7  # a key-points item sums up the text: quote the text first
+    quote_chars: int = 900  # a passage is one sentence, or two when they fit
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A passage to quote (one sentence, or two neighbours) and what is known about it.
+
+    ``score`` ranks; the other figures are for deciding whether the passage answers:
+    ``semantic`` is the cosine of the best sentence with the question (``None`` without a
+    model) and ``semantic_z`` how far it stands above the article's other sentences (in
+    standard deviations), ``coverage`` the share of the question's informative terms found
+    in the passage itself, ``context_coverage`` the same over its paragraph and heading (and
+    the previous questions' terms for a follow-up), ``holds`` whether it holds the kind of
+    answer asked for (``None`` when the question asks for no checkable kind).
+    """
+
+    sentences: tuple[int, ...]
+    sentence: int
+    score: float
+    semantic: float | None
+    semantic_z: float | None
+    lexical: float
+    coverage: float
+    context_coverage: float
+    holds: bool | None
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What ``retrieve`` found: ranked candidates, every sentence's score, and the setting."""
+
+    question: Question
+    candidates: tuple[Candidate, ...]
+    scores: np.ndarray
+    semantic: bool
+    crosslingual: bool
+    unknown_terms: int
+    repeated: bool
+
+    @property
+    def best(self) -> Candidate | None:
+        """The first candidate, if any."""
+        return self.candidates[0] if self.candidates else None
+
+
+def retrieve(
+    index: ArticleIndex,
+    question: Question,
+    embedder: object | None = None,
+    fusion: Fusion = Fusion(),
+    limit: int = 5,
+) -> Retrieval:
+    """The passages of ``index``'s article that best answer ``question``, best first.
+
+    ``embedder`` (``index.embedding.Embedder``) embeds the question when the article has
+    sentence vectors; without either, the ranking is BM25's alone. A follow-up also weighs
+    the previous questions, and never returns a sentence the conversation already quoted.
+    """
+    article = index.article
+    language = article.language
+    own = query_of(question.terms(language))
+    related: Counter[str] = Counter()
+    for word in own:
+        related.update({r: fusion.related for r in related_terms(word, language)})
+    context: Counter[str] = Counter()
+    if question.followup:
+        lean = fusion.history
+        if question.leaning == CONTINUES:
+            # A question that only continues the previous ones weighs their terms less the
+            # more of its own topic it names ("Et que dit Antony Blinken ?").
+            lean *= 1 - _best_coverage(index, own)
+        for word, weight in question.previous_terms(language):
+            context[word] += lean * weight
+    lexical = index.scores(own + context + related)
+    semantic = _semantic(index, question, embedder, fusion)
+    fused = _fuse(index, lexical, semantic, fusion)
+    if fusion.key_points != 1 and len(fused):
+        fused = np.where(index.key_points, fused * fusion.key_points, fused)
+    if question.kind in CHECKED_KINDS and len(fused):
+        shaped = np.array(
+            [bool(holds(question.kind, s.text, question.text)) for s in article.sentences]
+        )
+        fused = fused + fusion.cue * shaped * (fused > 0)
+    excluded: set[int] = set()  # a follow-up moves on: no sentence already answered with
+    quoted: set[tuple[int, ...]] = set()
+    if question.followup:
+        fused = _near_previous(index, question, fused, fusion)
+        excluded = {i for earlier in question.previous for i in earlier.cores}
+        quoted = {span for earlier in question.previous for span in earlier.spans}
+    order = sorted(range(index.size), key=lambda i: (-fused[i], i))
+    repeated = bool(order) and order[0] in excluded and fused[order[0]] > 0
+    lexical_top = float(lexical.max()) if len(lexical) and lexical.max() > 0 else 1.0
+    if semantic is not None:
+        spread = float(semantic.std()) or 1.0
+        standing = (semantic - float(semantic.mean())) / spread
+    candidates: list[Candidate] = []
+    used = set(excluded)
+    for i in order:
+        if len(candidates) >= limit or fused[i] <= 0:
+            break
+        if i in used:
+            continue
+        span = _span(index, i, fused, used, fusion.quote_chars)
+        if span in quoted:
+            span = (i,)
+        used.update(span)
+        text = " ".join(article.sentences[j].text for j in span)
+        candidates.append(
+            Candidate(
+                sentences=span,
+                sentence=i,
+                score=float(fused[i]),
+                semantic=None if semantic is None else float(semantic[i]),
+                semantic_z=None if semantic is None else float(standing[i]),
+                lexical=float(lexical[i]) / lexical_top,
+                coverage=index.span_coverage(own + context, span),
+                context_coverage=index.coverage(own + context, i),
+                holds=holds(question.kind, text, question.text),
+            )
+        )
+    return Retrieval(
+        question=question,
+        candidates=tuple(candidates),
+        scores=fused,
+        semantic=semantic is not None,
+        crosslingual=question.language != language,
+        unknown_terms=sum(1 for word in own if not index.knows(word)),
+        repeated=repeated,
+    )
+
+
+def _semantic(
+    index: ArticleIndex, question: Question, embedder: object | None, fusion: Fusion
+) -> np.ndarray | None:
+    """Each sentence's cosine with the question (a follow-up's also with the previous one)."""
+    if index.vectors is None or embedder is None or not index.size:
+        return None
+    cosine = index.vectors @ embedder.query(question.text)
+    if question.followup and question.previous:
+        # The model reads the follow-up in its conversation: "Qui a demandé la suspension de
+        # séance ? Et qui l'a accordée ?" is about granting the suspension.
+        conversation = f"{question.previous[-1].text} {question.text}"
+        earlier = index.vectors @ embedder.query(conversation)
+        weight = fusion.previous_semantic
+        cosine = (cosine + weight * earlier) / (1 + weight)
+    return cosine
+
+
+def _fuse(
+    index: ArticleIndex, lexical: np.ndarray, semantic: np.ndarray | None, fusion: Fusion
+) -> np.ndarray:
+    """Min-max normalised BM25 and cosine, weighted; BM25 alone without vectors."""
+    if semantic is None:
+        top = float(lexical.max()) if len(lexical) else 0.0
+        return lexical / top if top > 0 else np.zeros_like(lexical)
+    if fusion.semantic_context:
+        around = np.zeros_like(semantic)
+        for paragraph in index.article.paragraphs:
+            members = list(paragraph.sentences)
+            if members:
+                around[members] = semantic[members].mean()
+        semantic = semantic + fusion.semantic_context * around
+    # Every sentence gets a share: a cross-language question may share no term at all.
+    return fusion.semantic * _minmax(semantic) + (1 - fusion.semantic) * _minmax(lexical) + 1e-6
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    low, high = float(values.min()), float(values.max())
+    return (values - low) / (high - low) if high > low else np.zeros_like(values)
+
+
+def _near_previous(
+    index: ArticleIndex, question: Question, fused: np.ndarray, fusion: Fusion
+) -> np.ndarray:
+    """A follow-up's answer is most often near the previous one: same section, small bonus."""
+    article = index.article
+    sections = {
+        article.sentences[i].section
+        for i in question.previous[-1].cores
+        if i < len(article.sentences)
+    }
+    if not sections:
+        return fused
+    near = np.array([s.section in sections for s in article.sentences])
+    fused = fused + fusion.section * near * (fused > 0)
+    if (
+        question.leaning == REFERS
+        and fusion.adjacent
+        and len(question.terms(article.language)) <= 1
+    ):
+        for core in question.previous[-1].cores:
+            paragraph = article.sentences[core].paragraph
+            for i in (core - 2, core - 1, core + 1, core + 2):
+                if 0 <= i < len(article.sentences) and article.sentences[i].paragraph == paragraph:
+                    fused[i] += fusion.adjacent
+    return fused
+
+
+def _span(
+    index: ArticleIndex, i: int, fused: np.ndarray, used: set[int], limit: int
+) -> tuple[int, ...]:
+    """Sentence ``i`` and, from its paragraph, the neighbour that scores better; else the next.
+
+    In news writing the sentence after the one that matches most often carries the answer's
+    detail ("... le gallion. Il est en or.").
+    """
+    sentences = index.article.sentences
+    sentence = sentences[i]
+    neighbours = [
+        j
+        for j in (i + 1, i - 1)
+        if 0 <= j < len(sentences)
+        and j not in used
+        and sentences[j].paragraph == sentence.paragraph
+    ]
+    if not neighbours:
+        return (i,)
+    best = max(neighbours, key=lambda j: (fused[j], j == i + 1))
+    if len(sentences[best].text) + len(sentence.text) > limit:
+        return (i,)
+    return tuple(sorted((i, best)))
+
+
+def _best_coverage(index: ArticleIndex, own: Counter[str]) -> float:
+    if not own or not index.size:
+        return 0.0
+    scores = index.scores(own)
+    best = int(scores.argmax())
+    return index.coverage(own, best) if scores[best] > 0 else 0.0
 
 
 def query_of(words: list[str], weight: float = 1.0) -> Counter[str]:

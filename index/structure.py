@@ -2,9 +2,37 @@
 
 from __future__ import annotations
 
+import re
+
 from index.clean import Block
 from index.model import BODY, KEY_POINTS, LEAD, Article, Paragraph, Section, Sentence
 from index.sentences import split_sentences
+
+_MONTHS = (
+    r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre"
+    r"|décembre|decembre|january|february|march|april|may|june|july|august|september|october"
+    r"|november|december"
+)
+# A page's dateline ("6 novembre 2012.", "July 4, 2012") says when, not what: it is kept in the
+# text but never quoted, and the dash that follows it ("- L'Assemblée ...") is not the
+# sentence's first character.
+DATELINE = re.compile(
+    rf"^(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday"
+    rf"|thursday|friday|saturday|sunday),?\s+)?(?:\d{{1,2}}(?:er)?\s+(?:{_MONTHS})\s+\d{{4}}"
+    rf"|(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}})\s*[.:\-–—]?$",
+    re.IGNORECASE,
+)
+_LEADING_DASH = re.compile(r"[-–—]\s+")
+
+
+def _content_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    kept = []
+    for start, end in spans:
+        if DATELINE.match(text[start:end]):
+            continue
+        dash = _LEADING_DASH.match(text, start, end)
+        kept.append((dash.end() if dash and dash.end() < end else start, end))
+    return kept
 
 
 def build_article(title: str, blocks: list[Block], language: str, dropped: list[str]) -> Article:
@@ -25,6 +53,7 @@ def build_article(title: str, blocks: list[Block], language: str, dropped: list[
         section = len(sections) - 1
         kind = KEY_POINTS if block.item else (LEAD if sections[section][0] is None else BODY)
         spans = [(0, len(block.text))] if block.item else split_sentences(block.text)
+        spans = _content_spans(block.text, spans)
         index = len(paragraphs)
         first = len(sentences)
         for a, b in spans:

@@ -9,6 +9,7 @@ from index.model import KEY_POINTS, LEAD
 from index.retrieval import ArticleIndex
 
 REDUNDANT = 0.5
+MIN_BULLET_TERMS = 4
 
 
 def summary_sentences(index: ArticleIndex, count: int = 5, section: int | None = None) -> list[int]:
@@ -58,7 +59,11 @@ def context_sentences(
     """Sentences that sum up the context of quoted ones: their sections, then the lead."""
     article = index.article
     sections = {article.sentences[i].section for i in quoted}
-    near = [i for i, s in enumerate(article.sentences) if s.section in sections and i not in quoted]
+    near = [
+        i
+        for i, s in enumerate(article.sentences)
+        if s.section in sections and i not in quoted and _informative(index, i)
+    ]
     ranked = sorted(near, key=lambda i: (-scores[i], i))
     chosen: list[int] = []
     for i in ranked:
@@ -73,6 +78,13 @@ def context_sentences(
             if i not in quoted and i not in chosen and not _repeats(index, i, chosen):
                 chosen.append(i)
     return sorted(chosen)
+
+
+def _informative(index: ArticleIndex, i: int) -> bool:
+    # A bullet must say something on its own: not an exclamation ("Quel pied !"), a
+    # question, or a sentence of two words.
+    text = index.article.sentences[i].text.rstrip(" »”\"")
+    return len(index.sentence_terms[i]) >= MIN_BULLET_TERMS and not text.endswith(("?", "!"))
 
 
 def _centrality(index: ArticleIndex, pool: list[int]) -> dict[int, float]:

@@ -21,9 +21,10 @@ import pytest
 import bot.service
 import index
 from bot.database import Database
-from bot.responder import Responder, StoredArticle
+from bot.responder import Responder
 from bot.settings import _SPEC as SETTINGS_SPEC
 from bot.settings import ROOT, Settings
+from bot.values import StoredArticle
 from index.model import Article
 from index.retrieval import ArticleIndex
 

@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.answer import Passage, Turn
 from bot.history import History
 from bot.library import Library
+from bot.values import Passage, Turn
 from tests.conftest import parse
 
 ARTICLE = "Le conseil vote le budget\n\nLe conseil a voté le budget mardi.\n"

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from bot.answer import Answer, Passage, Summary
 from bot.render import BREAK, LIMIT, Renderer, escape, split_messages
 from bot.settings import ROOT
+from bot.values import Answer, Passage, Summary
 
 SENTENCE = "Le traité engage les deux nations à s’assister militairement en cas d’attaque. "
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.answer import Answer, Turn
-from bot.responder import Responder, StoredArticle
+from bot.responder import Responder
+from bot.values import Answer, StoredArticle, Turn
 from index.model import Article
 from tests.conftest import CLUTTER, HEADINGS, SEED_QUESTIONS, parse, straight
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot.render import Renderer
-from bot.responder import Responder, StoredArticle
+from bot.responder import Responder
 from bot.settings import ROOT
+from bot.values import StoredArticle
 from index import parse_article
 
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "english-article.md"

@@ -7,10 +7,10 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answer import Answer, Passage
 from bot.render import Renderer, escape
-from bot.responder import Responder, StoredArticle
+from bot.responder import Responder
 from bot.settings import ROOT
+from bot.values import Answer, Passage, StoredArticle
 from stress.hostile import FRAGMENTS, french_words, live_mentions, message_problems
 
 RENDERER = Renderer(ROOT / "prompts")

