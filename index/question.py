@@ -141,9 +141,11 @@ ANSWER_SHAPES: dict[str, re.Pattern[str]] = {
         r"|metres?|yards?|feet|pieds?)",
         re.IGNORECASE,
     ),
-    # A count: a number that is not a year on its own ("en 1962" dates, it does not count).
+    # A count: a number that is not a year on its own nor a day of a month ("le 5 juillet
+    # 1962" dates, it does not count).
     NUMBER: re.compile(
-        rf"(?<![\d.,])(?!{_YEAR}\b(?!\s*(?:%|ans|années|years)))\d[\d\s\u00a0\u202f.,]*"
+        rf"(?<![\d.,])(?!{_YEAR}\b(?!\s*(?:%|ans|années|years)))"
+        rf"(?!\d{{1,2}}(?:er)?\s+(?:{_MONTHS})\b)\d[\d\s\u00a0\u202f.,]*"
         rf"|\b(?:{_NUMBER_WORDS}|plusieurs|several|many|dozens)\b",
         re.IGNORECASE,
     ),
@@ -335,10 +337,24 @@ def holds(kind: str | None, text: str, asked: str = "") -> bool | None:
         digits = set(_DIGITS.findall(found))
         if digits and digits <= given:
             continue
-        if not digits and fold(found).strip() and fold(found).strip() in folded.split():
-            continue
+        if kind == DATE and not digits and fold(found).strip() in folded.split():
+            continue  # "Que s'est-il passé en juillet ?" is not answered by "juillet"
         return True
     return False
+
+
+def names(text: str) -> list[str]:
+    """The words a question capitalises away from its start: the things it names."""
+    found = []
+    for match in _NAME.finditer(text):
+        before = text[: match.start()].rstrip(" «\"“(")
+        if not before or before[-1] in ".!?:":
+            continue
+        found.extend(
+            w for w in re.findall(r"[^\W\d_]+", match.group())
+            if len(w) > 1 and not is_stopword(w, "fr") and not is_stopword(w, "en")
+        )
+    return found
 
 
 def _names(text: str, asked: str) -> bool:
@@ -373,6 +389,10 @@ _FOLLOWUP_OPENERS = re.compile(
     r"^\s*(?:et|mais|alors|donc|puis|ensuite|and|but|so|what about|how about|t'as|tu as)\b",
     re.IGNORECASE,
 )
+_AND = re.compile(r"^\s*(?:et|and)\b", re.IGNORECASE)
+_FOLLOWUP_CLOSERS = re.compile(
+    r"\b(?:alors|sinon|du coup|dans ce cas|then|otherwise|in that case)\s*[?!.]*\s*$", re.IGNORECASE
+)
 _STANDALONE_PRONOUN = re.compile(
     r"(?:^|\s)(?:il|elle|ils|elles|cela|ça|ceci|celui-ci|celle-ci|ceux-ci|ce dernier"
     r"|cette dernière|eux|lui|it|they|them|this|that|these|those|he|she|him|her|his|their)"
@@ -396,6 +416,8 @@ def leaning(text: str, terms: Sequence[str], language: str) -> str | None:
     """
     if not terms:
         return REFERS
+    if _AND.match(text) or _FOLLOWUP_CLOSERS.search(text):
+        return CONTINUES  # "Et le directeur du conseil scientifique, il a dit quoi ?"
     if _FOLLOWUP_OPENERS.match(text):
         return CONTINUES if len(terms) <= FOLLOWUP_MAX_TERMS + 1 else None
     if len(terms) > FOLLOWUP_MAX_TERMS:
@@ -408,6 +430,8 @@ def leaning(text: str, terms: Sequence[str], language: str) -> str | None:
         not question_terms(text[: m.start()], language) for m in _INVERTED_PRONOUN.finditer(text)
     ):
         return REFERS
+    if len(terms) == 1 and not _NAME.search(text[1:]):
+        return CONTINUES  # one word of its own, no name: "Qui a été guéri ?" goes on
     return None
 
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from index.analysis import related_terms, terms
+from index.analysis import fold, related_terms, terms, words
 from index.background import background
 from index.model import KEY_POINTS, Article
-from index.question import CHECKED_KINDS, CONTINUES, REFERS, Question, holds
+from index.question import CHECKED_KINDS, CONTINUES, REFERS, Question, holds, names
 
 
 class LuceneBM25(BM25Okapi):
@@ -116,6 +116,7 @@ class ArticleIndex:
             for i, s in enumerate(article.sentences)
         ]
         self._context_prefixes = [set(self._prefix(list(c))) for c in self._context]
+        self._folded_words = {fold(w) for w in words(article.text)}
 
     @property
     def size(self) -> int:
@@ -181,6 +182,10 @@ class ArticleIndex:
         )
         return found / total
 
+    def mentions(self, name: str) -> bool:
+        """Whether the article's text (title included) has a word, accents and case aside."""
+        return fold(name) in self._folded_words
+
     def span_coverage(self, query: Mapping[str, float], span: tuple[int, ...]) -> float:
         """Share of the query's informative mass found in the passage's own sentences."""
         total = sum(w * self.informativeness(t) for t, w in query.items())
@@ -216,7 +221,7 @@ class Fusion:
     section: float = 0.0  # a follow-up's sentences in the sections the previous answer quoted
     adjacent: float = 0.1  # a follow-up that points back and names at most one thing ("Qu'est-
     # ce que cela montre ?"): the sentences just around the previous answer, in its paragraph
-    cue: float = 0.08  # sentences holding the kind of answer asked for (a date, a number)
+    cue: float = 0.15  # sentences holding the kind of answer asked for (a date, a number)
     key_points: float = 0.7  # a key-points item sums up the text: quote the text first
     quote_chars: int = 900  # a passage is one sentence, or two when they fit
 
@@ -255,6 +260,8 @@ class Retrieval:
     semantic: bool
     crosslingual: bool
     unknown_terms: int
+    unknown_share: float
+    unknown_names: int
     repeated: bool
 
     @property
@@ -345,6 +352,8 @@ def retrieve(
         semantic=semantic is not None,
         crosslingual=question.language != language,
         unknown_terms=sum(1 for word in own if not index.knows(word)),
+        unknown_share=1 - index.span_coverage(own, tuple(range(index.size))) if own else 0.0,
+        unknown_names=sum(1 for name in names(question.text) if not index.mentions(name)),
         repeated=repeated,
     )
 
