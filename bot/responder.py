@@ -45,7 +45,7 @@ class Tuning:
     """The responder's decision thresholds, chosen on development data (see eval/README.md)."""
 
     answer_floor: float = 0.25  # probability that the best passage answers, from the model
-    followup_floor: float = 0.3  # the same for a follow-up, which leans on the conversation
+    followup_floor: float = 0.0  # the same for a follow-up, which leans on the conversation
     lexical_floor: float = 0.22  # without the model: share of the question's terms covered
     features: tuple[tuple[str, float, float, float], ...] = ANSWER_FEATURES
     bias: float = ANSWER_BIAS
@@ -156,14 +156,17 @@ class Responder:
         """Whether a candidate passage answers the question.
 
         A passage that lacks the kind of answer the question asks for (a time, an age, an
-        amount, a name...) never answers. Beyond that, with the semantic model, the calibrated
-        probability decides; without it, enough of the question's informative terms must be
-        around the passage; a follow-up may lean on the previous question's
-        terms, unless it brings more than one term the article has never seen ("Et la
-        capitale de l'Australie ?").
+        amount, a name...) never answers, nor does anything for a follow-up that names what
+        the article never mentions. Beyond that, with the semantic model, the
+        calibrated probability decides (a follow-up has its own floor: its topic is the
+        conversation's, already answered); without the model, enough of the question's
+        informative terms (a follow-up's with the previous question's) must be around the
+        passage, and a follow-up may not bring more than one term the article has never seen.
         """
         if candidate.holds is False:
             return False  # "À quelle heure ...?" is not answered by a passage without a time
+        if found.question.followup and found.unknown_names:
+            return False  # "Et la capitale de l'Australie ?": the article never names it
         if found.semantic:
             floor = (
                 self.tuning.followup_floor if found.question.followup else self.tuning.answer_floor

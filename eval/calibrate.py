@@ -10,7 +10,7 @@ fits the weights, then chooses the thresholds on the same half:
 - ``answer_floor``: the highest that keeps answerable questions abstained at most
   ``BUDGET_REALISTIC`` on the realistic files and ``BUDGET_PIAF`` on PIAF (a passage that
   lacks the kind of answer asked for is refused whatever its score, as the responder does);
-- ``followup_floor``: the one that gets the most follow-up chains right.
+- ``followup_floor``: the one that gets the most follow-up chains right (the lowest of equals).
 
 It prints the constants to paste into ``bot/responder.py``. The report half is never read.
 """
@@ -167,11 +167,13 @@ def main() -> int:
         }
         print(f"#   {trial:.2f} " + " ".join(f"{g} {v:.2f}" for g, v in shares.items()))
     counts = {}
-    for candidate in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, floor):
+    for candidate in (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, floor):
         trial = Tuning(features=features, bias=tuning.bias, answer_floor=floor,
                        followup_floor=candidate)
         counts[candidate] = followup_hits(Responder(trial, embedder=embedder), embedder)
-    followup_floor = max(counts, key=lambda c: (counts[c], c))
+    # The development data has no follow-up that the article cannot answer: among equally
+    # good floors the lowest, which answers most, is taken.
+    followup_floor = max(counts, key=lambda c: (counts[c], -c))
     print(f"# {len(data)} fit-half questions; follow-up chains right by floor: {counts}")
     print("ANSWER_FEATURES = (")
     print("    # name, mean, deviation, weight")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -41,6 +42,7 @@ class Embedder:
 
     def query(self, text: str) -> np.ndarray:
         """The vector of a question (kept for the last few hundred questions asked)."""
+        text = clip(text)
         with self._lock:
             cached = self._queries.get(text)
             if cached is not None:
@@ -64,6 +66,21 @@ class Embedder:
             if progress is not None:
                 progress(start + len(batch), len(texts))
         return out
+
+
+_COMBINING = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_MARKS = re.compile(f"([{_COMBINING}])[{_COMBINING}]+")
+_REPEATS = re.compile(r"(\W)\1{3,}")
+QUERY_CHARS = 300
+
+
+def clip(text: str) -> str:
+    """What of a question the model reads: no pile of combining marks, no long runs of the
+    same sign, at most ``QUERY_CHARS`` characters (its cost grows with every token)."""
+    text = _REPEATS.sub(r"\1\1\1", _MARKS.sub(r"\1", text))
+    if len(text) > QUERY_CHARS:
+        text = text[:QUERY_CHARS].rsplit(" ", 1)[0]
+    return text
 
 
 def passage_texts(article: Article) -> list[str]:

@@ -315,7 +315,7 @@ def expected_kind(text: str) -> str | None:
     return None
 
 
-_NAME = re.compile(r"(?<![\w'’])(?:[A-ZÀ-ÖØ-Ý][\w'’]*(?:[\s-]+[A-ZÀ-ÖØ-Ý][\w'’]*)*)")
+_NAME = re.compile(r"(?<!\w)(?:[A-ZÀ-ÖØ-Ý][\w'’]*(?:[\s-]+[A-ZÀ-ÖØ-Ý][\w'’]*)*)")
 _DIGITS = re.compile(r"\d+")
 
 
@@ -404,6 +404,17 @@ _OBJECT_PRONOUN = re.compile(r"(?:^|\s)(?:l|lui|leur|y|en)['’]?\s*(?=\w)", re.
 _EXAMPLE = re.compile(r"\b(?:exemple|example|autre|autres|other|others|plus|more)\b", re.I)
 FOLLOWUP_MAX_TERMS = 2
 
+def _points_back(text: str, language: str) -> bool:
+    """Whether a question refers to what came before with a pronoun ("cela", "Qu'a-t-il dit ?")."""
+    if _STANDALONE_PRONOUN.search(text) or _EXAMPLE.search(text):
+        return True
+    # An inverted pronoun points back unless a noun comes before it ("Le traité oblige-t-il
+    # ...?" is about the treaty).
+    return any(
+        not question_terms(text[: m.start()], language) for m in _INVERTED_PRONOUN.finditer(text)
+    )
+
+
 REFERS = "refers"
 CONTINUES = "continues"
 
@@ -416,20 +427,14 @@ def leaning(text: str, terms: Sequence[str], language: str) -> str | None:
     """
     if not terms:
         return REFERS
+    if len(terms) <= FOLLOWUP_MAX_TERMS and _points_back(text, language):
+        return REFERS
     if _AND.match(text) or _FOLLOWUP_CLOSERS.search(text):
         return CONTINUES  # "Et le directeur du conseil scientifique, il a dit quoi ?"
     if _FOLLOWUP_OPENERS.match(text):
         return CONTINUES if len(terms) <= FOLLOWUP_MAX_TERMS + 1 else None
     if len(terms) > FOLLOWUP_MAX_TERMS:
         return None  # a question that names enough of its own topic stands alone
-    if _STANDALONE_PRONOUN.search(text) or _EXAMPLE.search(text):
-        return REFERS
-    # An inverted pronoun ("Qu'a-t-il dit ?") points back unless a noun comes before it
-    # ("Le traité oblige-t-il ...?" is about the treaty).
-    if any(
-        not question_terms(text[: m.start()], language) for m in _INVERTED_PRONOUN.finditer(text)
-    ):
-        return REFERS
     if len(terms) == 1 and not _NAME.search(text[1:]):
         return CONTINUES  # one word of its own, no name: "Qui a été guéri ?" goes on
     return None

