@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.values import Answer, Passage, StoredArticle, Summary, Turn
-from index.embedding import Embedder
+from index.embedding import Encoder
 from index.model import Article
 from index.question import Earlier, read_question
 from index.retrieval import ArticleIndex, Candidate, Fusion, Retrieval, Weights, retrieve
@@ -63,7 +63,7 @@ class Responder:
         tuning: Tuning = Tuning(),
         weights: Weights = Weights(),
         fusion: Fusion = Fusion(),
-        embedder: Embedder | None = None,
+        embedder: Encoder | None = None,
         cache_size: int = 32,
     ) -> None:
         self.tuning = tuning

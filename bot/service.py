@@ -16,8 +16,9 @@ from bot.render import Renderer
 from bot.responder import Responder
 from bot.settings import Settings
 from bot.values import Answer, StoredArticle, Summary, Turn
+from bot.vector_cache import CachedEmbedder
 from index import SourceError, parse_article
-from index.embedding import Embedder, embed_article, load_embedder
+from index.embedding import Encoder, embed_article, load_embedder
 from index.sources import SUPPORTED
 
 FOLLOWUP_TURNS = 4
@@ -32,7 +33,7 @@ class Kiosque:
     """What the CLI, the console chat and the Discord adapter all call."""
 
     def __init__(
-        self, settings: Settings, database: Database, embedder: Embedder | None = None
+        self, settings: Settings, database: Database, embedder: Encoder | None = None
     ) -> None:
         self.settings = settings
         self.database = database
@@ -45,8 +46,12 @@ class Kiosque:
     @classmethod
     async def open(cls, settings: Settings, seed: bool = True) -> Kiosque:
         """Open the database; index the bundled articles the first time it is empty."""
-        embedder = load_embedder(settings.embed_threads) if settings.semantic else None
-        if not settings.semantic:
+        embedder: Encoder | None = None
+        if settings.semantic:
+            embedder = load_embedder(settings.embed_threads)
+            if embedder is not None and settings.embed_cache_dir:
+                embedder = CachedEmbedder(embedder, settings.embed_cache_dir)
+        else:
             log.info("semantic model turned off (SEMANTIC_MODEL=off): answering with BM25 alone")
         database = await Database.open(settings.database_path)
         kiosque = cls(settings, database, embedder)

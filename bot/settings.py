@@ -40,6 +40,7 @@ class Settings:
     semantic: bool = True
     embed_threads: int = 1
     embed_max_sentences: int = 2000
+    embed_cache_dir: Path | None = Path("var/cache/vectors")
 
     @property
     def database_path(self) -> Path:
@@ -139,6 +140,7 @@ _SPEC = {
     "semantic": ("SEMANTIC_MODEL", _bool),
     "embed_threads": ("EMBED_THREADS", _int("EMBED_THREADS")),
     "embed_max_sentences": ("EMBED_MAX_SENTENCES", _int("EMBED_MAX_SENTENCES")),
+    "embed_cache_dir": ("EMBED_CACHE_DIR", lambda raw: Path(raw) if raw.strip() != "off" else None),
 }
 
 

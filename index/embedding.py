@@ -13,6 +13,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -23,6 +24,22 @@ DIMENSION = 384
 BATCH = 16
 
 log = logging.getLogger(__name__)
+
+
+class Encoder(Protocol):
+    """What retrieval and indexing need of a sentence-embedding model."""
+
+    name: str
+
+    def query(self, text: str) -> np.ndarray:
+        """A question's unit vector."""
+        ...
+
+    def passages(
+        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray:
+        """Unit vectors of many passages, one row each."""
+        ...
 
 
 class Embedder:
@@ -89,7 +106,7 @@ def passage_texts(article: Article) -> list[str]:
 
 
 def embed_article(
-    embedder: Embedder, article: Article, progress: Callable[[int, int], None] | None = None
+    embedder: Encoder, article: Article, progress: Callable[[int, int], None] | None = None
 ) -> np.ndarray:
     """The article's sentence vectors, stored as float16 (half the bytes, same ranking)."""
     return embedder.passages(passage_texts(article), progress).astype(np.float16)

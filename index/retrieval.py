@@ -17,6 +17,7 @@ from rank_bm25 import BM25Okapi
 
 from index.analysis import fold, related_terms, terms, words
 from index.background import background
+from index.embedding import Encoder
 from index.model import KEY_POINTS, Article
 from index.question import CHECKED_KINDS, CONTINUES, REFERS, Question, holds, names
 
@@ -273,13 +274,13 @@ class Retrieval:
 def retrieve(
     index: ArticleIndex,
     question: Question,
-    embedder: object | None = None,
+    embedder: Encoder | None = None,
     fusion: Fusion = Fusion(),
     limit: int = 5,
 ) -> Retrieval:
     """The passages of ``index``'s article that best answer ``question``, best first.
 
-    ``embedder`` (``index.embedding.Embedder``) embeds the question when the article has
+    ``embedder`` (an ``index.embedding.Encoder``) embeds the question when the article has
     sentence vectors; without either, the ranking is BM25's alone. A follow-up also weighs
     the previous questions, and never returns a sentence the conversation already quoted.
     """
@@ -359,7 +360,7 @@ def retrieve(
 
 
 def _semantic(
-    index: ArticleIndex, question: Question, embedder: object | None, fusion: Fusion
+    index: ArticleIndex, question: Question, embedder: Encoder | None, fusion: Fusion
 ) -> np.ndarray | None:
     """Each sentence's cosine with the question (a follow-up's also with the previous one)."""
     if index.vectors is None or embedder is None or not index.size:

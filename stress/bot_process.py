@@ -42,6 +42,7 @@ async def running_bot(
                 "DATABASE_URL": f"sqlite:///{folder / 'kiosque.db'}",
                 "DISCORD_GUILD_READY_TIMEOUT": "0.2",
                 "LOG_LEVEL": "INFO",
+                "EMBED_CACHE_DIR": str(ROOT / "var" / "cache" / "vectors"),
                 **env,
             },
             stdout=asyncio.subprocess.DEVNULL,

@@ -213,3 +213,72 @@ def _after_kill(
     if version in served:
         problems += _ask(folder, article_id, served[version])
     return problems
+
+
+def medium_article(sentences: int = 150) -> str:
+    """A new version of the short article, long enough that embedding it takes a while."""
+    body = [
+        f"Le rapport numéro {n} décrit la situation du secteur {n % 17} avec {n * 37} soldats."
+        for n in range(sentences)
+    ]
+    paragraphs = [" ".join(body[i : i + 5]) for i in range(0, len(body), 5)]
+    return "\n\n".join([TITLE, *paragraphs]) + "\n"
+
+
+def kill_during_embedding(folder: Path) -> list[str]:
+    """SIGKILL ``kiosque index`` while it embeds a new version; what went wrong, if anything.
+
+    The previous version must still be listed and served, the database whole, and the next
+    reindex must store the new version with one vector per sentence.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "kiosque.db"
+    env = {"EMBED_CACHE_DIR": "off"}  # a cached vector would make the embedding instant
+    (folder / "short.txt").write_text(short_article(), encoding="utf-8")
+    (folder / "medium.txt").write_text(medium_article(), encoding="utf-8")
+    first = run_cli(folder, "index", "short.txt", "--title", TITLE, "--json", **env)
+    if first.returncode != 0:
+        return [f"indexing the first version failed: {first.stderr.strip()[:200]}"]
+    article_id = json.loads(first.stdout)["id"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "index", "medium.txt", "--title", TITLE],
+        cwd=folder,
+        env=cli_env(folder, **env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # The CLI tells how far the embedding went: kill on the first such line.
+    told = process.stderr.readline() if process.stderr else ""
+    if process.poll() is not None:
+        return [f"the reindex ended before it could be killed: {told!r}"]
+    process.kill()
+    process.wait(30)
+    problems = []
+    if "/150" not in told:
+        problems.append(f"no progress line before the kill: {told!r}")
+    check = integrity(db)
+    if check != "ok":
+        problems.append(f"integrity_check: {check[:200]}")
+    library, error = _articles(folder)
+    if error:
+        return [*problems, error]
+    if library.get(article_id, {}).get("version") != 1:
+        problems.append(f"version {library.get(article_id, {}).get('version')} listed after kill")
+    problems += _ask(folder, article_id, short_article())
+    final = run_cli(folder, "index", "medium.txt", "--title", TITLE, "--json", **env)
+    if final.returncode != 0:
+        return [*problems, f"final reindex exited {final.returncode}: {final.stderr[:200]}"]
+    connection = sqlite3.connect(db)
+    try:
+        size, model = connection.execute(
+            "SELECT length(vectors), model FROM versions WHERE article_id = ? AND version = 2",
+            (article_id,),
+        ).fetchone()
+    finally:
+        connection.close()
+    sentences = json.loads(final.stdout)["sentences"]
+    if size != sentences * 384 * 2 or not model:
+        problems.append(f"version 2 stored {size} bytes of vectors for {sentences} sentences")
+    return problems

@@ -73,6 +73,8 @@ def cli_env(folder: Path, **extra: str) -> dict[str, str]:
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         PYTHONIOENCODING="utf-8",
         KIOSQUE_LANGUAGE="en",
+        # One vector cache for every process: the bundled article is embedded once.
+        EMBED_CACHE_DIR=str(ROOT / "var" / "cache" / "vectors"),
     )
     env.update(extra)
     return env

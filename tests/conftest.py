@@ -191,6 +191,8 @@ def cli_env(db: Path, **extra: str) -> dict[str, str]:
         MAX_SOURCE_BYTES="5000000",
         PYTHONIOENCODING="utf-8",
         DISCORD_TOKEN="",
+        # One vector cache for every process: the bundled article is embedded once.
+        EMBED_CACHE_DIR=str(ROOT / "var" / "cache" / "vectors"),
     )
     env.update(extra)
     return env

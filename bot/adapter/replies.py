@@ -2,9 +2,69 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
 import discord
 
 NO_MENTIONS = discord.AllowedMentions.none()
+
+log = logging.getLogger("kiosque.discord")
+
+
+class Progress:
+    """Shows in a deferred interaction's message how far a long indexing has gone.
+
+    The service calls it from the worker thread that embeds the article; it edits the
+    "thinking…" message on the event loop at most every ``EVERY`` seconds, and only for
+    articles long enough (``LONG`` sentences) to take a while.
+    """
+
+    LONG = 64
+    EVERY = 3.0
+
+    def __init__(
+        self, interaction: discord.Interaction, render: Callable[[int, int], str]
+    ) -> None:
+        self.interaction = interaction
+        self.render = render
+        self.loop = asyncio.get_running_loop()
+        self.shown = False
+        self._last = 0.0
+        self._edits: list[asyncio.Future] = []
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if total < self.LONG or done >= total or now - self._last < self.EVERY:
+            return
+        self._last = now
+        edit = self._edit(self.render(done, total))
+        self._edits.append(asyncio.run_coroutine_threadsafe(edit, self.loop))
+
+    async def _edit(self, text: str) -> None:
+        try:
+            await self.interaction.edit_original_response(content=text)
+            self.shown = True
+        except discord.HTTPException as error:
+            log.debug("progress not shown: %s", error)
+
+    async def settle(self) -> None:
+        """Wait for the edits under way, so that none lands after the final answer."""
+        await asyncio.gather(*(asyncio.wrap_future(e) for e in self._edits), return_exceptions=True)
+
+    async def replace(self, messages: list[str]) -> None:
+        """The final answer: in place of the progress message if one was shown."""
+        await self.settle()
+        if not self.shown or not messages:
+            await respond(self.interaction, messages)
+            return
+        await self.interaction.edit_original_response(
+            content=messages[0], allowed_mentions=NO_MENTIONS
+        )
+        for content in messages[1:]:
+            await self.interaction.followup.send(content, allowed_mentions=NO_MENTIONS)
 
 
 async def respond(

@@ -133,3 +133,30 @@ def test_backup_is_a_usable_copy(database: Callable, tmp_path: Path) -> None:
     connection = sqlite3.connect(target)
     assert connection.execute("SELECT value FROM meta").fetchall() == [("v",)]
     connection.close()
+
+
+def test_a_database_of_the_previous_release_keeps_its_articles(
+    database: Callable, db_path: Path
+) -> None:
+    # A library written before sentence vectors existed: two migrations, one article.
+    connection = sqlite3.connect(db_path)
+    for script in MIGRATIONS[:2]:
+        connection.executescript(script)
+    connection.execute(
+        "INSERT INTO articles (source_key, title, current_version, created_at)"
+        " VALUES ('title:t', 't', 1, 'now')"
+    )
+    connection.execute(
+        "INSERT INTO versions (article_id, version, source, language, content, indexed_at)"
+        " VALUES (1, 1, 's', 'fr', '{}', 'now')"
+    )
+    connection.execute("PRAGMA user_version = 2")
+    connection.commit()
+    connection.close()
+
+    async def scenario() -> tuple:
+        async with database() as db:
+            row = await db.fetchone("SELECT source, vectors, model FROM versions")
+            return await db.schema_version(), tuple(row)
+
+    assert asyncio.run(scenario()) == (len(MIGRATIONS), ("s", None, None))

@@ -8,10 +8,12 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.errors import KiosqueError
 from bot.library import Library, source_key
+from index.embedding import Embedder, embed_article
 from index.model import Article
 from tests.conftest import library_rows, parse
 
@@ -207,3 +209,59 @@ def test_stored_article_round_trips(database: Callable, bundled_article: Article
             return (await Library(db).load(info.id)).article
 
     assert asyncio.run(scenario()) == bundled_article
+
+
+def test_vectors_are_stored_and_reloaded_with_their_version(
+    database: Callable, bundled_article: Article, embedder: Embedder
+) -> None:
+    vectors = embed_article(embedder, bundled_article)
+
+    async def scenario() -> tuple:
+        async with database() as db:
+            info = await Library(db, model=embedder.name).add(
+                bundled_article, source="a.txt", vectors=vectors, model=embedder.name
+            )
+            # A fresh library (a restart) reads them back; it never computes them again.
+            served = await Library(db, model=embedder.name).load(info.id)
+            other_model = await Library(db, model="another model").load(info.id)
+            without_model = await Library(db).load(info.id)
+            return info, served, other_model, without_model
+
+    info, served, other_model, without_model = asyncio.run(scenario())
+    assert info.semantic is True
+    assert served.vectors is not None and np.array_equal(served.vectors, vectors)
+    assert other_model.vectors is None  # vectors of another model are never mixed in
+    assert without_model.vectors is None
+
+
+def test_a_new_version_gets_its_own_vectors(
+    database: Callable, embedder: Embedder
+) -> None:
+    first, second = parse(V1), parse(V2)
+
+    async def scenario() -> tuple:
+        async with database() as db:
+            library = Library(db, model=embedder.name)
+            await library.add(first, "v1.txt", vectors=embed_article(embedder, first),
+                              model=embedder.name)
+            one = await library.load(1)
+            info = await library.add(second, "v2.txt", vectors=embed_article(embedder, second),
+                                     model=embedder.name)
+            two = await library.load(1)
+            return one, info, two
+
+    one, info, two = asyncio.run(scenario())
+    assert info.version == 2 and two.version == 2
+    assert two.vectors.shape[0] == len(second.sentences)
+    assert not np.array_equal(one.vectors, two.vectors)
+
+
+def test_an_article_stored_without_vectors_says_so(database: Callable) -> None:
+    async def scenario() -> tuple:
+        async with database() as db:
+            library = Library(db, model="m")
+            info = await library.add(parse(OTHER), "port.txt", model="m")
+            return info, await library.load(info.id)
+
+    info, stored = asyncio.run(scenario())
+    assert info.semantic is False and stored.vectors is None

@@ -242,3 +242,63 @@ def test_history_limit_setting_caps_each_channel(kiosque: Callable) -> None:
             return [t.question for t in await k.history.recent("salon")]
 
     assert asyncio.run(scenario()) == ["Quel missile ?", "Qui est Blinken ?"]
+
+
+def test_indexing_stores_sentence_vectors_computed_off_the_loop(kiosque: Callable) -> None:
+    told: list[tuple[int, int]] = []
+
+    async def scenario() -> tuple:
+        async with kiosque(seed=False) as k:
+            info = await k.index_bytes(
+                BUDGET.encode(), "budget.txt", progress=lambda d, t: told.append((d, t))
+            )
+            stored = await k.article_for("salon", info.id)
+            answer = await k.ask("Qu'a décidé le conseil municipal ?", "salon")
+            return info, stored, answer
+
+    info, stored, answer = asyncio.run(scenario())
+    assert info.semantic is True
+    assert stored.vectors is not None and len(stored.vectors) == len(stored.article.sentences)
+    assert told and told[-1][0] == told[-1][1] == len(stored.article.sentences)
+    assert answer.semantic and not answer.abstained
+
+
+def test_an_article_over_the_sentence_cap_is_indexed_without_vectors(kiosque: Callable) -> None:
+    long = "Le long rapport\n\n" + " ".join(f"La phrase {n} parle du port." for n in range(30))
+
+    async def scenario() -> tuple:
+        async with kiosque(seed=False, embed_max_sentences=10) as k:
+            info = await k.index_bytes(long.encode(), "rapport.txt")
+            stored = await k.article_for("salon", info.id)
+            message = k.renderer.text("indexed", "fr", stored=info)
+            answer = await k.ask("De quoi parle la phrase 7 ?", "salon")
+            return info, stored, message, answer
+
+    info, stored, message, answer = asyncio.run(scenario())
+    assert info.semantic is False and stored.vectors is None
+    assert "trop long pour la recherche par le sens" in message
+    assert not answer.semantic and "La phrase 7 parle du port." in answer.passages[0].text
+
+
+def test_the_model_can_be_turned_off(kiosque: Callable) -> None:
+    async def scenario() -> tuple:
+        async with kiosque(semantic=False) as k:
+            stored = await k.article_for("salon")
+            answer = await k.ask("Qui a ratifié le traité ?", "salon")
+            return k.embedder, stored, answer
+
+    embedder, stored, answer = asyncio.run(scenario())
+    assert embedder is None and stored.vectors is None
+    assert not answer.semantic and not answer.abstained
+
+
+def test_the_bots_words_follow_the_question_language(kiosque: Callable) -> None:
+    async def scenario() -> tuple:
+        async with kiosque() as k:
+            english = await k.ask("Who ratified the treaty?", "salon")
+            french = await k.ask("Qui a ratifié le traité ?", "autre")
+            return english, french
+
+    english, french = asyncio.run(scenario())
+    assert english.language == "en" and french.language == "fr"
+    assert "ratifié un traité" in english.passages[0].text  # the article's own words

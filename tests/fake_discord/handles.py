@@ -83,6 +83,12 @@ class InteractionHandle:
 
         return (await self._wait(visible, "visible response", 1, timeout))[0]
 
+    async def saying(self, text: str, timeout: float = DEFAULT_TIMEOUT) -> RecordedRequest:
+        """The first request of this interaction whose content contains ``text``."""
+        return (
+            await self._wait(lambda r: text in (r.content or ""), f"{text!r}", 1, timeout)
+        )[0]
+
     async def choices(self, timeout: float = DEFAULT_TIMEOUT) -> list[dict[str, Any]]:
         """The choices of an autocomplete result (callback type 8)."""
         callback = await self.callback(timeout)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 from rank_bm25 import BM25Okapi
 
+from bot.values import StoredArticle
 from index.analysis import question_terms, terms
+from index.embedding import Embedder
 from index.model import Article
-from index.retrieval import ArticleIndex, LuceneBM25, query_of
+from index.question import Earlier, read_question
+from index.retrieval import ArticleIndex, LuceneBM25, query_of, retrieve
 from tests.conftest import parse
 
 TINY = (
@@ -112,3 +115,59 @@ def test_bundled_ukraine_question_finds_ukraine_sentences(
     found = bundled_index.search(query("l'ukraine"))
     assert found
     assert all("Ukraine" in bundled_article.sentences[h.sentence].text for h in found[:3])
+
+
+def test_one_entry_point_fuses_meaning_with_bm25(
+    bundled_article: Article, embedder: Embedder, semantic_stored: StoredArticle
+) -> None:
+    question = read_question("Which missile did North Korea test?", default_language="fr")
+    lexical = retrieve(ArticleIndex(bundled_article), question)
+    with_vectors = ArticleIndex(bundled_article, vectors=semantic_stored.vectors)
+    fused = retrieve(with_vectors, question, embedder)
+    assert not lexical.semantic and fused.semantic and fused.crosslingual
+    best = bundled_article.sentences[fused.best.sentence].text
+    assert "missile balistique intercontinental" in best
+    assert fused.best.semantic is not None and fused.best.semantic > 0.8
+    # Ranked best first, every figure the decision needs on each candidate.
+    assert [c.score for c in fused.candidates] == sorted(
+        (c.score for c in fused.candidates), reverse=True
+    )
+    assert all(0 <= c.coverage <= 1 and 0 <= c.context_coverage <= 1 for c in fused.candidates)
+
+
+def test_without_vectors_or_model_retrieval_is_bm25_alone(
+    bundled_article: Article, embedder: Embedder
+) -> None:
+    question = read_question("Quel missile a été testé ?")
+    found = retrieve(ArticleIndex(bundled_article), question, embedder)
+    assert not found.semantic and found.best.semantic is None
+    assert "missile" in bundled_article.sentences[found.best.sentence].text
+
+
+def test_key_points_are_quoted_after_the_text_they_sum_up(bundled_article: Article) -> None:
+    index = ArticleIndex(bundled_article)
+    found = retrieve(index, read_question("Qu'est-ce qui inquiète les Américains ?"))
+    assert not any(index.key_points[i] for i in found.best.sentences)
+    quoted = " ".join(bundled_article.sentences[i].text for i in found.best.sentences)
+    assert "ont exprimé leur inquiétude" in quoted
+
+
+def test_a_question_asking_for_a_date_prefers_a_sentence_with_one() -> None:
+    article = parse(
+        "Essai\n\nLe test du missile a été remarqué par les voisins.\n\n"
+        "Le test du missile a eu lieu en 2023 selon Séoul.\n"
+    )
+    found = retrieve(ArticleIndex(article), read_question("Quand a eu lieu le test du missile ?"))
+    assert found.best.sentence == 1 and found.best.holds is True
+
+
+def test_a_follow_up_never_leads_with_what_the_previous_answer_led_with(
+    bundled_article: Article,
+) -> None:
+    index = ArticleIndex(bundled_article)
+    first = retrieve(index, read_question("Quel missile a été testé ?"))
+    earlier = Earlier("Quel missile a été testé ?", (first.best.sentence,), (first.best.sentences,))
+    follow = retrieve(index, read_question("Et pourquoi est-ce important ?", [earlier]))
+    assert follow.question.followup and follow.repeated
+    assert all(c.sentence != first.best.sentence for c in follow.candidates)
+    assert follow.best.sentences != first.best.sentences

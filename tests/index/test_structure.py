@@ -111,3 +111,16 @@ def test_plain_text_heading_glued_to_its_paragraph_is_split_off() -> None:
     )
     assert [s.heading for s in article.sections] == [None, "Une section collée"]
     assert article.sentences[-1].text == "Le texte de la section suit immédiatement."
+
+
+def test_a_dateline_is_kept_in_the_text_but_never_a_sentence() -> None:
+    article = parse(
+        "Crash à Lagos\n\n5 juin 2012. - Un avion de ligne s'est écrasé sur une menuiserie. "
+        "Il transportait 153 personnes.\n"
+    )
+    assert "5 juin 2012. - Un avion" in article.text
+    assert [s.text for s in article.sentences] == [
+        "Un avion de ligne s'est écrasé sur une menuiserie.",
+        "Il transportait 153 personnes.",
+    ]
+    assert all(article.text[s.start : s.end] == s.text for s in article.sentences)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from stress.kills import DEFAULT_LIMIT, MARKER, TITLE, big_article, kill_during_reindex
+from stress.kills import (
+    DEFAULT_LIMIT,
+    MARKER,
+    TITLE,
+    big_article,
+    kill_during_embedding,
+    kill_during_reindex,
+)
 
 
 def test_big_article_is_the_size_asked_and_under_the_limit() -> None:
@@ -22,3 +29,7 @@ def test_three_kills_during_a_reindex_are_survived(tmp_path: Path) -> None:
     assert failures == []
     assert kills >= 2
     assert time.perf_counter() - started < 90
+
+
+def test_a_kill_while_embedding_leaves_the_previous_version_served(tmp_path: Path) -> None:
+    assert kill_during_embedding(tmp_path) == []

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.adapter.checks import admin_only, in_guild
 from bot.adapter.client import KiosqueBot
 from bot.adapter.cogs.questions import channel_key
-from bot.adapter.replies import NO_MENTIONS, respond
+from bot.adapter.replies import NO_MENTIONS, Progress, respond
 from bot.errors import KiosqueError
 
 log = logging.getLogger("kiosque.discord")
@@ -82,10 +82,18 @@ class Library(commands.Cog):
             raise KiosqueError("nothing_to_index")
         # Discord wants an answer within 3 seconds; downloading and indexing may take longer.
         await interaction.response.defer(thinking=True)
+        source = file.filename if file is not None else (url or "").strip()
+        progress = Progress(
+            interaction,
+            lambda done, total: kiosque.renderer.line(
+                "embedding", language, source=source, done=done, total=total
+            ),
+        )
         async with self.bot.busy():
             try:
-                info = await self._index(url, file, title)
+                info = await self._index(url, file, title, progress)
             except KiosqueError as error:
+                await progress.settle()
                 await _replace_with_error(interaction, kiosque.error_text(error, language))
                 return
             channel = channel_key(interaction.channel_id)
@@ -96,10 +104,14 @@ class Library(commands.Cog):
                 await self.bot.language(interaction.guild_id) or info.language,
                 stored=info,
             )
-            await respond(interaction, messages)
+            await progress.replace(messages)
 
     async def _index(
-        self, url: str | None, file: discord.Attachment | None, title: str | None
+        self,
+        url: str | None,
+        file: discord.Attachment | None,
+        title: str | None,
+        progress: Progress,
     ) -> object:
         kiosque = self.bot.service
         if file is not None:
@@ -110,9 +122,9 @@ class Library(commands.Cog):
                 )
             data = await file.read()
             return await kiosque.index_bytes(
-                data, file.filename, content_type=file.content_type, title=title
+                data, file.filename, content_type=file.content_type, title=title, progress=progress
             )
-        return await kiosque.index_url(url.strip(), title=title)
+        return await kiosque.index_url(url.strip(), title=title, progress=progress)
 
 
 async def _replace_with_error(interaction: discord.Interaction, text: str) -> None:

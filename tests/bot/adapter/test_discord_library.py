@@ -123,3 +123,29 @@ def test_config_is_admin_only_and_sets_the_language(tmp_path: Path) -> None:
             assert "**Context**" in (await asked.response()).content
 
     run(scenario())
+
+
+def test_a_long_reindex_shows_its_progress_then_the_result(tmp_path: Path) -> None:
+    sentences = [
+        f"Le rapport numéro {n} décrit le secteur {n % 17} et ses {n * 37} habitants."
+        for n in range(120)
+    ]
+    long = "Le long rapport\n\n" + "\n\n".join(
+        " ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4)
+    )
+
+    async def scenario() -> None:
+        # No vector cache: the embedding really runs, for several seconds.
+        async with running_bot(tmp_path, EMBED_CACHE_DIR="off") as (fake, _):
+            admin = fake.guild.member("admin")
+            attachment = fake.add_attachment("rapport.txt", long.encode(), "text/plain")
+            handle = await fake.send_slash("reindex", {"file": attachment}, user=admin)
+            assert (await handle.callback()).callback_type == 5
+            shown = await handle.response(timeout=60)
+            assert "rapport.txt" in shown.content and "/120 phrases analysées" in shown.content
+            await handle.saying("indexé", timeout=120)
+            final = handle.original_message
+            assert final is not None and "**Le long rapport** indexé" in final["content"]
+            assert "phrases analysées" not in final["content"]
+
+    run(scenario())
