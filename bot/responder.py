@@ -29,22 +29,22 @@ MAX_BULLET = 320
 # development data (see eval/README.md), and the threshold was chosen there.
 ANSWER_FEATURES = (
     # name, mean, deviation, weight
-    ("semantic", 0.836, 0.0472, 1.77),
-    ("semantic_z", 2.216, 1.0433, 0.45),
+    ("semantic", 0.836, 0.0472, 1.74),
+    ("semantic_z", 2.216, 1.0433, 0.46),
     ("coverage", 0.3303, 0.332, 0.75),
     ("context_coverage", 0.3898, 0.3657, 0.76),
-    ("crosslingual", 0.0388, 0.1931, 0.94),
-    ("unknown_share", 0.5819, 0.3803, -0.72),
-    ("unknown_names", 0.3845, 0.8058, -0.65),
+    ("crosslingual", 0.0388, 0.1931, 0.93),
+    ("unknown_share", 0.5819, 0.3803, -0.7),
+    ("unknown_names", 0.4198, 0.8505, -0.74),
 )
-ANSWER_BIAS = 1.61
+ANSWER_BIAS = 1.59
 
 
 @dataclass(frozen=True)
 class Tuning:
     """The responder's decision thresholds, chosen on development data (see eval/README.md)."""
 
-    answer_floor: float = 0.25  # probability that the best passage answers, from the model
+    answer_floor: float = 0.32  # probability that the best passage answers, from the model
     followup_floor: float = 0.0  # the same for a follow-up, which leans on the conversation
     lexical_floor: float = 0.22  # without the model: share of the question's terms covered
     features: tuple[tuple[str, float, float, float], ...] = ANSWER_FEATURES

@@ -28,7 +28,7 @@ from bot.values import Answer, StoredArticle, Turn
 from eval import piaf, realistic, seed
 from eval.vectors import CachedEmbedder, evaluation_embedder, vectors_of
 
-BUDGET_REALISTIC = 0.07
+BUDGET_REALISTIC = 0.08
 BUDGET_PIAF = 0.035
 # The score says whether a question is about what the passage is about: it is fitted on
 # answerable questions against questions about another article. Near-topic questions are on

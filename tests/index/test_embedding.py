@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from bot.values import StoredArticle
 from index.embedding import (
     DIMENSION,
     QUERY_CHARS,
     Embedder,
     clip,
-    embed_article,
     from_bytes,
     passage_texts,
     to_bytes,
@@ -52,9 +52,9 @@ def test_progress_is_told_after_each_batch(embedder: Embedder) -> None:
 
 
 def test_stored_vectors_come_back_as_they_were(
-    embedder: Embedder, bundled_article: Article
+    semantic_stored: StoredArticle, bundled_article: Article
 ) -> None:
-    vectors = embed_article(embedder, bundled_article)
+    vectors = semantic_stored.vectors  # made by embed_article
     assert vectors.dtype == np.float16
     assert vectors.shape == (len(bundled_article.sentences), DIMENSION)
     back = from_bytes(to_bytes(vectors), len(bundled_article.sentences))
@@ -63,9 +63,11 @@ def test_stored_vectors_come_back_as_they_were(
     assert from_bytes(to_bytes(vectors), len(bundled_article.sentences) + 1) is None
 
 
-def test_half_precision_keeps_the_ranking(embedder: Embedder, bundled_article: Article) -> None:
+def test_half_precision_keeps_the_ranking(
+    embedder: Embedder, bundled_article: Article, semantic_stored: StoredArticle
+) -> None:
     full = embedder.passages(passage_texts(bundled_article))
-    half = embed_article(embedder, bundled_article).astype(np.float32)
+    half = semantic_stored.vectors.astype(np.float32)
     question = embedder.query("Quel missile a été testé ?")
     assert list(np.argsort(-(full @ question))[:3]) == list(np.argsort(-(half @ question))[:3])
 
