@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bot.service import Kiosque
 from bot.settings import ROOT, Settings
+from bot.values import LOCAL
 from eval import realistic
 
 CORPUS = Path(__file__).resolve().parent / "data" / "wikinews_fr"
@@ -53,12 +54,14 @@ async def question_latency(folder: Path, semantic: str) -> list[float]:
             for number, case in enumerate(realistic.load(name)):
                 article = case.article
                 data = article.text.encode("utf-8")
-                info = await kiosque.index_bytes(data, f"{name}-{number}.txt", title=article.title)
+                info = await kiosque.index_bytes(
+                    LOCAL, data, f"{name}-{number}.txt", title=article.title
+                )
                 channel = f"{name}-{number}"
-                await kiosque.use(channel, str(info.id))
+                await kiosque.use(LOCAL, channel, str(info.id))
                 for question in case.questions:
                     start = time.perf_counter()
-                    await kiosque.ask(question["q"], channel=channel)
+                    await kiosque.ask(LOCAL, question["q"], channel=channel)
                     timings.append(time.perf_counter() - start)
     finally:
         await kiosque.close()
@@ -73,7 +76,7 @@ async def indexing(folder: Path, semantic: str) -> tuple[int, int, float]:
     start = time.perf_counter()
     try:
         for path in paths:
-            sentences += (await kiosque.index_path(path)).sentences
+            sentences += (await kiosque.index_path(LOCAL, path)).sentences
     finally:
         await kiosque.close()
     return len(paths), sentences, time.perf_counter() - start

@@ -7,13 +7,14 @@ import sys
 
 from bot.errors import KiosqueError
 from bot.service import Kiosque
+from bot.values import LOCAL
 
 CHANNEL = "console"
 
 
 async def chat(kiosque: Kiosque, channel: str = CHANNEL) -> int:
     """Read questions and slash commands until ``/quit`` or end of input."""
-    stored = await kiosque.article_for(channel)
+    stored = await kiosque.article_for(LOCAL, channel)
     language = kiosque.language(stored)
     say = kiosque.renderer
     print(f"Kiosque — {stored.article.title}")
@@ -34,32 +35,32 @@ async def chat(kiosque: Kiosque, channel: str = CHANNEL) -> int:
                 return 0
             output = await _handle(kiosque, channel, command, rest.strip(), line)
         except KiosqueError as error:
-            stored = await kiosque.article_for(channel)
+            stored = await kiosque.article_for(LOCAL, channel)
             output = kiosque.error_text(error, kiosque.language(stored), plain=True)
         print(output, flush=True)
 
 
 async def _handle(kiosque: Kiosque, channel: str, command: str, rest: str, line: str) -> str:
     say = kiosque.renderer
-    stored = await kiosque.article_for(channel)
+    stored = await kiosque.article_for(LOCAL, channel)
     language = kiosque.language(stored)
     if command == "/summary":
-        summary = await kiosque.summary(channel, section=rest or None)
+        summary = await kiosque.summary(LOCAL, channel, section=rest or None)
         return say.text("summary", summary.language, summary=summary)
     if command == "/articles":
-        listed = await kiosque.library.articles()
+        listed = await kiosque.articles(LOCAL)
         return say.text("articles", language, articles=listed, active=stored.id)
     if command == "/use":
-        info = await kiosque.use(channel, rest)
+        info = await kiosque.use(LOCAL, channel, rest)
         return say.line("using", info.language, title=info.title, id=info.id)
     if command == "/history":
-        turns = await kiosque.history.recent(channel, int(rest) if rest.isdigit() else 10)
+        turns = await kiosque.turns(channel, int(rest) if rest.isdigit() else 10)
         return say.text("history", language, turns=turns)
     if command == "/forget":
-        return say.line("forgotten", language, count=await kiosque.history.forget(channel))
+        return say.line("forgotten", language, count=await kiosque.forget(channel))
     if command in ("/help", "/?"):
         return say.line("chat_help", language)
-    answer = await kiosque.ask(line, channel, author="console")
+    answer = await kiosque.ask(LOCAL, line, channel, author="console")
     return say.text("answer", answer.language, answer=answer, question=answer.question[:300])
 
 

@@ -14,6 +14,7 @@ from bot.errors import KiosqueError
 from bot.render import Renderer
 from bot.service import Kiosque
 from bot.settings import Settings, SettingsError
+from bot.values import LOCAL, guild_space
 
 EXIT_USAGE = 2
 
@@ -33,12 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("sources", nargs="+", metavar="SOURCE")
     index.add_argument("--title")
     index.add_argument("--json", action="store_true")
+    _guild_option(index)
 
     ask = sub.add_parser("ask", help="ask a question (- reads one question per line)")
     ask.add_argument("question", metavar="QUESTION")
     ask.add_argument("--article", type=int)
     ask.add_argument("--channel", default="cli")
     ask.add_argument("--json", action="store_true")
+    _guild_option(ask)
 
     summary = sub.add_parser("summary", help="bullet summary of an article or a section")
     summary.add_argument("--article", type=int)
@@ -46,13 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--length", choices=("short", "medium", "long"), default="medium")
     summary.add_argument("--channel", default="cli")
     summary.add_argument("--json", action="store_true")
+    _guild_option(summary)
 
     articles = sub.add_parser("articles", help="list the library")
     articles.add_argument("--json", action="store_true")
+    _guild_option(articles)
 
     use = sub.add_parser("use", help="set a channel's active article")
     use.add_argument("article", metavar="ID")
     use.add_argument("--channel", default="cli")
+    _guild_option(use)
 
     history = sub.add_parser("history", help="a channel's recent questions")
     history.add_argument("--channel", default="cli")
@@ -68,6 +74,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     sub.add_parser("sync", help="sync the Discord slash commands now (needs DISCORD_TOKEN)")
     return parser
+
+
+def _guild_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--guild",
+        type=int,
+        metavar="ID",
+        help="act on this Discord server's library instead of the local one",
+    )
+
+
+def _space(args: argparse.Namespace) -> str:
+    guild = getattr(args, "guild", None)
+    return guild_space(guild) if guild else LOCAL
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,9 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run_discord(settings: Settings, command: str) -> int:
     if not settings.discord_token:
         return _fail(Renderer(settings.prompts_dir).line("no_token", settings.language))
-    from bot.adapter.runner import run
+    from bot.adapter import runner
 
-    return run(settings)
+    return runner.sync(settings) if command == "sync" else runner.run(settings)
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -99,7 +119,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     except KiosqueError as error:  # a bundled article that cannot be indexed
         return _fail(Renderer(settings.prompts_dir).error(error, "fr", plain=True))
     except Exception as error:  # never a traceback on the terminal
-        return _fail(f"cannot open the database {settings.database_url}: {error}")
+        return _fail(f"cannot open the database {settings.database_label}: {error}")
     try:
         return await COMMANDS[args.command](kiosque, args)
     except KiosqueError as error:
@@ -117,11 +137,17 @@ async def _index(kiosque: Kiosque, args: argparse.Namespace) -> int:
         try:
             if source == "-":
                 data = sys.stdin.buffer.read(kiosque.settings.max_source_bytes + 1)
-                info = await kiosque.index_bytes(data, "-", title=args.title, progress=progress)
+                info = await kiosque.index_bytes(
+                    _space(args), data, "-", title=args.title, progress=progress
+                )
             elif "://" in source:  # every URL goes to the fetcher, which refuses other schemes
-                info = await kiosque.index_url(source, title=args.title, progress=progress)
+                info = await kiosque.index_url(
+                    _space(args), source, title=args.title, progress=progress
+                )
             else:
-                info = await kiosque.index_path(Path(source), title=args.title, progress=progress)
+                info = await kiosque.index_path(
+                    _space(args), Path(source), title=args.title, progress=progress
+                )
         except KiosqueError as error:
             _fail(kiosque.error_text(error, _language(kiosque), plain=True))
             status = EXIT_USAGE
@@ -168,7 +194,9 @@ async def _ask(kiosque: Kiosque, args: argparse.Namespace) -> int:
 
 
 async def _answer_one(kiosque: Kiosque, args: argparse.Namespace, question: str) -> None:
-    answer = await kiosque.ask(question, args.channel, author="cli", article_id=args.article)
+    answer = await kiosque.ask(
+        _space(args), question, args.channel, author="cli", article_id=args.article
+    )
     message = kiosque.renderer.text(
         "answer", answer.language, answer=answer, question=answer.question[:300]
     )
@@ -179,7 +207,9 @@ async def _answer_one(kiosque: Kiosque, args: argparse.Namespace, question: str)
 
 
 async def _summary(kiosque: Kiosque, args: argparse.Namespace) -> int:
-    summary = await kiosque.summary(args.channel, args.article, args.section, args.length)
+    summary = await kiosque.summary(
+        _space(args), args.channel, args.article, args.section, args.length
+    )
     message = kiosque.renderer.text("summary", summary.language, summary=summary)
     if args.json:
         print(
@@ -191,7 +221,7 @@ async def _summary(kiosque: Kiosque, args: argparse.Namespace) -> int:
 
 
 async def _articles(kiosque: Kiosque, args: argparse.Namespace) -> int:
-    listed = await kiosque.library.articles()
+    listed = await kiosque.articles(_space(args))
     if args.json:
         for info in listed:
             print(
@@ -213,28 +243,26 @@ async def _articles(kiosque: Kiosque, args: argparse.Namespace) -> int:
 
 
 async def _use(kiosque: Kiosque, args: argparse.Namespace) -> int:
-    info = await kiosque.use(args.channel, args.article)
+    info = await kiosque.use(_space(args), args.channel, args.article)
     print(kiosque.renderer.line("using", info.language, title=info.title, id=info.id))
     return 0
 
 
 async def _history(kiosque: Kiosque, args: argparse.Namespace) -> int:
-    turns = await kiosque.history.recent(args.channel, max(1, args.count))
+    turns = await kiosque.turns(args.channel, max(1, args.count))
     print(kiosque.renderer.text("history", _language(kiosque), turns=turns))
     return 0
 
 
 async def _forget(kiosque: Kiosque, args: argparse.Namespace) -> int:
-    count = await kiosque.history.forget(args.channel)
+    count = await kiosque.forget(args.channel)
     print(kiosque.renderer.line("forgotten", _language(kiosque), count=count))
     return 0
 
 
 async def _backup(kiosque: Kiosque, args: argparse.Namespace) -> int:
     target = Path(args.path)
-    if target.exists():
-        raise KiosqueError("backup_exists", path=str(target))
-    await kiosque.database.backup(target)
+    await kiosque.backup(target)
     print(kiosque.renderer.line("backup_done", _language(kiosque), path=str(target)))
     return 0
 

@@ -61,7 +61,32 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE versions ADD COLUMN vectors BLOB;
     ALTER TABLE versions ADD COLUMN model TEXT;
     """,
+    # A library per space ("guild:<id>" for a Discord server, "local" for the command line,
+    # the console and direct messages): the same title or URL is one article per space only.
+    # Articles of an older database go to "local". The admin role is kept by id.
+    """
+    CREATE TABLE articles_spaced (
+        id INTEGER PRIMARY KEY,
+        space TEXT NOT NULL,
+        source_key TEXT NOT NULL,
+        title TEXT NOT NULL,
+        current_version INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        UNIQUE (space, source_key)
+    );
+    INSERT INTO articles_spaced (id, space, source_key, title, current_version, created_at)
+        SELECT id, 'local', source_key, title, current_version, created_at FROM articles;
+    DROP TABLE articles;
+    ALTER TABLE articles_spaced RENAME TO articles;
+    CREATE INDEX articles_newest ON articles (space, created_at, id);
+    CREATE INDEX articles_by_title ON articles (space, title COLLATE NOCASE);
+    ALTER TABLE guild_settings ADD COLUMN admin_role_id TEXT;
+    """,
 )
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened or is not a usable SQLite database; the message says why."""
 
 
 class Database:
@@ -79,14 +104,27 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path) -> Database:
-        """Open (creating if needed) the database file and bring its schema up to date."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        writer = await _connect(path)
+        """Open (creating if needed) the database file and bring its schema up to date.
+
+        ``:memory:`` is one in-memory database shared by the writer and the reader. A file that
+        is not a usable SQLite database raises ``DatabaseUnavailable``, which says why.
+        """
+        memory = str(path) == ":memory:"
+        target = f"file:kiosque-{id(path)}?mode=memory&cache=shared" if memory else str(path)
+        try:
+            if not memory:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            writer = await _connect(target, uri=memory)
+        except (OSError, sqlite3.Error) as error:
+            raise DatabaseUnavailable(str(error)) from None
         database = cls(writer, writer)
         try:
             await writer.execute("PRAGMA journal_mode=WAL")
             await database._migrate()
-            database.reader = await _connect(path)
+            database.reader = await _connect(target, uri=memory)
+        except sqlite3.Error as error:
+            await database.close()
+            raise DatabaseUnavailable(str(error)) from None
         except BaseException:
             await database.close()
             raise
@@ -138,16 +176,28 @@ class Database:
             await self.reader.backup(copy)
 
     async def _migrate(self) -> None:
-        current = await self.schema_version()
-        for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        # One write transaction for every pending migration: processes starting together on a
+        # new database wait for each other (BEGIN IMMEDIATE) and the version is read inside
+        # it, so each migration runs once. Tables are rebuilt with foreign keys off, as SQLite
+        # requires, and checked before the commit.
+        await self.writer.execute("PRAGMA foreign_keys=OFF")
+        try:
             async with self.transaction() as connection:
-                for statement in filter(str.strip, script.split(";")):
-                    await connection.execute(statement)
-                await connection.execute(f"PRAGMA user_version = {number}")
+                async with connection.execute("PRAGMA user_version") as cursor:
+                    current = int((await cursor.fetchone())[0])
+                for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+                    for statement in filter(str.strip, script.split(";")):
+                        await connection.execute(statement)
+                    await connection.execute(f"PRAGMA user_version = {number}")
+                async with connection.execute("PRAGMA foreign_key_check") as cursor:
+                    if await cursor.fetchone() is not None:
+                        raise sqlite3.IntegrityError("foreign keys broken by a migration")
+        finally:
+            await self.writer.execute("PRAGMA foreign_keys=ON")
 
 
-async def _connect(path: Path) -> aiosqlite.Connection:
-    connection = await aiosqlite.connect(str(path), isolation_level=None)
+async def _connect(target: str, uri: bool = False) -> aiosqlite.Connection:
+    connection = await aiosqlite.connect(target, isolation_level=None, uri=uri)
     connection.row_factory = aiosqlite.Row
     try:
         await connection.execute("PRAGMA synchronous=NORMAL")

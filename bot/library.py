@@ -1,4 +1,9 @@
-"""The article library: versioned articles in SQLite, each version written in one transaction."""
+"""The article libraries: versioned articles in SQLite, one library per space.
+
+A space is a Discord server's (``guild:<id>``) or the local one (``local``: the command line,
+the console chat and direct messages). Every read and write names its space: an id or a title
+from another space is unknown here.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,15 @@ from datetime import UTC, datetime
 import aiosqlite
 import numpy as np
 
+from bot.cache import ByteBoundCache
 from bot.database import Database
 from bot.errors import KiosqueError
 from bot.values import StoredArticle
 from index.embedding import from_bytes, to_bytes
 from index.model import Article
+
+PAGE = 20
+CHOICES = 25  # Discord shows at most 25 autocomplete choices
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,16 @@ class ArticleInfo:
     semantic: bool | None = None  # sentence vectors stored; False: too long; None: model off
 
 
+@dataclass(frozen=True)
+class Listing:
+    """One page of a library, newest first, and how many articles the library holds."""
+
+    articles: tuple[ArticleInfo, ...]
+    page: int
+    pages: int
+    total: int
+
+
 def source_key(title: str, url: str | None = None) -> str:
     """What makes two sources the same article: the same URL, else the same title."""
     if url:
@@ -44,65 +63,40 @@ class Library:
     """Articles and their versions; reads always see the last committed version.
 
     ``model`` names the semantic model in use: stored vectors that another model made are
-    not served (``None``: vectors are not read at all).
+    not served (``None``: vectors are not read at all). The current versions read are kept
+    in memory up to ``cache_bytes``.
     """
 
-    def __init__(self, database: Database, model: str | None = None) -> None:
+    def __init__(
+        self, database: Database, model: str | None = None, cache_bytes: int = 256 << 20
+    ) -> None:
         self.database = database
         self.model = model
-        self._current: dict[int, StoredArticle] = {}  # the last version read, per article
+        self._current = ByteBoundCache(cache_bytes)
 
     async def add(
         self,
+        space: str,
         article: Article,
         source: str,
         url: str | None = None,
         vectors: np.ndarray | None = None,
         model: str | None = None,
     ) -> ArticleInfo:
-        """Store ``article`` as a new article, or as the next version of the same source.
+        """Store ``article`` in ``space``: a new article, or the next version of the same source.
 
         ``vectors`` (one row per sentence, made by ``model``) are written in the same
         transaction as the version: a version never exists without the vectors it was given.
         """
         key = source_key(article.title, url)
-        now = datetime.now(UTC).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="microseconds")
         content = json.dumps(article.to_dict(), ensure_ascii=False)
         async with self.database.transaction() as db:
-            async with db.execute(
-                "SELECT id, current_version FROM articles WHERE source_key = ?", (key,)
-            ) as cursor:
-                row = await cursor.fetchone()
-            previous: Article | None = None
-            if row is None:
-                cursor = await db.execute(
-                    "INSERT INTO articles (source_key, title, created_at) VALUES (?, ?, ?)",
-                    (key, article.title, now),
-                )
-                article_id, version = cursor.lastrowid, 1
-            else:
-                article_id, version = row["id"], row["current_version"] + 1
-                previous, _ = await self._content(db, article_id, row["current_version"])
-            await db.execute(
-                "INSERT INTO versions (article_id, version, source, language, content, indexed_at,"
-                " vectors, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    article_id,
-                    version,
-                    source,
-                    article.language,
-                    content,
-                    now,
-                    None if vectors is None else to_bytes(vectors),
-                    None if vectors is None else model,
-                ),
-            )
-            await db.execute(
-                "UPDATE articles SET current_version = ?, title = ? WHERE id = ?",
-                (version, article.title, article_id),
-            )
+            previous = await self._write(db, space, key, article, source, content, now,
+                                         vectors, model)
+        article_id, version, old = previous
         headings = _headings(article)
-        old = _headings(previous) if previous else headings
+        before = _headings(old) if old else headings
         return ArticleInfo(
             id=article_id,
             title=article.title,
@@ -112,89 +106,220 @@ class Library:
             source=source,
             sections=headings,
             sentences=len(article.sentences),
-            added=tuple(h for h in headings if h not in old),
-            removed=tuple(h for h in old if h not in headings),
+            added=tuple(h for h in headings if h not in before),
+            removed=tuple(h for h in before if h not in headings),
             semantic=None if model is None else vectors is not None,
         )
 
-    async def load(self, article_id: int | None = None) -> StoredArticle:
-        """The current version of an article (the newest article when ``article_id`` is None)."""
+    async def seed(
+        self, space: str, articles: list[tuple[Article, str, np.ndarray | None]], model: str | None
+    ) -> list[ArticleInfo]:
+        """Store the bundled ``articles`` in ``space`` if, and only if, it holds none yet.
+
+        The check and the writes are one transaction: processes starting together on a new
+        library seed it once.
+        """
+        now = datetime.now(UTC).isoformat(timespec="microseconds")
+        written = []
+        async with self.database.transaction() as db:
+            async with db.execute("SELECT 1 FROM articles WHERE space = ? LIMIT 1", (space,)) as c:
+                if await c.fetchone() is not None:
+                    return []
+            for article, source, vectors in articles:
+                content = json.dumps(article.to_dict(), ensure_ascii=False)
+                key = source_key(article.title)
+                article_id, version, _ = await self._write(
+                    db, space, key, article, source, content, now, vectors, model
+                )
+                written.append(
+                    ArticleInfo(article_id, article.title, version, article.language, now, source)
+                )
+        return written
+
+    async def _write(
+        self,
+        db: aiosqlite.Connection,
+        space: str,
+        key: str,
+        article: Article,
+        source: str,
+        content: str,
+        now: str,
+        vectors: np.ndarray | None,
+        model: str | None,
+    ) -> tuple[int, int, Article | None]:
+        async with db.execute(
+            "SELECT id, current_version FROM articles WHERE space = ? AND source_key = ?",
+            (space, key),
+        ) as cursor:
+            row = await cursor.fetchone()
+        previous: Article | None = None
+        if row is None:
+            cursor = await db.execute(
+                "INSERT INTO articles (space, source_key, title, created_at) VALUES (?, ?, ?, ?)",
+                (space, key, article.title, now),
+            )
+            article_id, version = cursor.lastrowid, 1
+        else:
+            article_id, version = row["id"], row["current_version"] + 1
+            previous = await _article(db, article_id, row["current_version"])
+        await db.execute(
+            "INSERT INTO versions (article_id, version, source, language, content, indexed_at,"
+            " vectors, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                article_id,
+                version,
+                source,
+                article.language,
+                content,
+                now,
+                None if vectors is None else to_bytes(vectors),
+                None if vectors is None else model,
+            ),
+        )
+        await db.execute(
+            "UPDATE articles SET current_version = ?, title = ? WHERE id = ?",
+            (version, article.title, article_id),
+        )
+        return article_id, version, previous
+
+    async def load(self, space: str, article_id: int | None = None) -> StoredArticle:
+        """The current version of an article of ``space`` (the newest one when no id)."""
         if article_id is None:
             row = await self.database.fetchone(
-                "SELECT id, current_version FROM articles WHERE current_version > 0"
-                " ORDER BY created_at DESC, id DESC LIMIT 1"
+                "SELECT id, current_version FROM articles WHERE space = ? AND current_version > 0"
+                " ORDER BY created_at DESC, id DESC LIMIT 1",
+                (space,),
             )
             if row is None:
                 raise KiosqueError("no_articles")
         else:
             row = await self.database.fetchone(
-                "SELECT id, current_version FROM articles WHERE id = ? AND current_version > 0",
-                (article_id,),
+                "SELECT id, current_version FROM articles"
+                " WHERE id = ? AND space = ? AND current_version > 0",
+                (article_id, space),
             )
             if row is None:
                 raise KiosqueError("unknown_article", ref=article_id)
         article_id, version = row["id"], row["current_version"]
         cached = self._current.get(article_id)
         if cached is None or cached.version != version:
-            article, vectors = await self._content(self.database.reader, article_id, version)
+            content = await self.database.fetchone(
+                "SELECT content, vectors, model FROM versions WHERE article_id = ? AND version = ?",
+                (article_id, version),
+            )
+            article = Article.from_dict(json.loads(content["content"]))
+            vectors = None
+            if self.model and content["vectors"] is not None and content["model"] == self.model:
+                vectors = from_bytes(content["vectors"], len(article.sentences))
             cached = StoredArticle(article_id, version, article, vectors)
-            self._current[article_id] = cached
+            self._current.put(article_id, cached, _weight(cached))
         return cached
 
-    async def articles(self) -> list[ArticleInfo]:
-        """Every article's current version, newest first."""
-        rows = await self.database.fetchall(
-            "SELECT a.id, a.title, a.current_version, v.language, v.indexed_at, v.source"
-            " FROM articles a JOIN versions v"
-            " ON v.article_id = a.id AND v.version = a.current_version"
-            " ORDER BY a.created_at DESC, a.id DESC"
+    async def has(self, space: str, article_id: int) -> bool:
+        """Whether ``space`` holds the article (another space's id is not found)."""
+        row = await self.database.fetchone(
+            "SELECT 1 FROM articles WHERE id = ? AND space = ? AND current_version > 0",
+            (article_id, space),
         )
-        return [
-            ArticleInfo(
-                id=r["id"],
-                title=r["title"],
-                version=r["current_version"],
-                language=r["language"],
-                indexed_at=r["indexed_at"],
-                source=r["source"],
-            )
-            for r in rows
-        ]
+        return row is not None
 
-    async def find(self, ref: str) -> ArticleInfo:
-        """An article by id, or by title (exact, then the only one that contains ``ref``)."""
-        listed = await self.articles()
+    async def page(self, space: str, number: int = 1, size: int = PAGE) -> Listing:
+        """One page of the library, newest first (contents are not read)."""
+        total = int((await self.database.fetchone(
+            "SELECT COUNT(*) FROM articles WHERE space = ? AND current_version > 0", (space,)
+        ))[0])
+        pages = max(1, -(-total // size))
+        number = min(max(1, number), pages)
+        rows = await self.database.fetchall(
+            _LISTED + " WHERE a.space = ? AND a.current_version > 0"
+            " ORDER BY a.created_at DESC, a.id DESC LIMIT ? OFFSET ?",
+            (space, size, (number - 1) * size),
+        )
+        return Listing(tuple(_info(r) for r in rows), number, pages, total)
+
+    async def articles(self, space: str) -> list[ArticleInfo]:
+        """Every article of ``space``, newest first (contents are not read)."""
+        rows = await self.database.fetchall(
+            _LISTED + " WHERE a.space = ? AND a.current_version > 0"
+            " ORDER BY a.created_at DESC, a.id DESC",
+            (space,),
+        )
+        return [_info(r) for r in rows]
+
+    async def titled(self, space: str, typed: str, limit: int = CHOICES) -> list[ArticleInfo]:
+        """Articles whose title contains ``typed`` (or whose id it is), newest first."""
+        typed = typed.strip()
+        pattern = "%" + typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = await self.database.fetchall(
+            _LISTED + " WHERE a.space = ? AND a.current_version > 0"
+            " AND (a.title LIKE ? ESCAPE '\\' OR CAST(a.id AS TEXT) = ?)"
+            " ORDER BY a.created_at DESC, a.id DESC LIMIT ?",
+            (space, pattern, typed, limit),
+        )
+        return [_info(r) for r in rows]
+
+    async def find(self, space: str, ref: str) -> ArticleInfo:
+        """An article of ``space`` by id, or by title (exact, then the only one containing it)."""
         wanted = ref.strip()
         if wanted.isdigit():
-            for info in listed:
-                if info.id == int(wanted):
-                    return info
-        folded = wanted.casefold()
-        exact = [i for i in listed if i.title.casefold() == folded]
-        partial = [i for i in listed if folded and folded in i.title.casefold()]
-        for matches in (exact, partial):
-            if len(matches) == 1:
-                return matches[0]
+            rows = await self.database.fetchall(
+                _LISTED + " WHERE a.space = ? AND a.id = ? AND a.current_version > 0",
+                (space, int(wanted)),
+            )
+            if rows:
+                return _info(rows[0])
+        if wanted:
+            exact = await self.database.fetchall(
+                _LISTED + " WHERE a.space = ? AND a.current_version > 0"
+                " AND a.title = ? COLLATE NOCASE LIMIT 2",
+                (space, wanted),
+            )
+            if len(exact) == 1:
+                return _info(exact[0])
+            partial = await self.titled(space, wanted, limit=2)
+            if len(partial) == 1 and not exact:
+                return partial[0]
         raise KiosqueError("unknown_article", ref=ref)
 
-    async def is_empty(self) -> bool:
-        """Whether no article has been indexed yet."""
-        return await self.database.fetchone("SELECT 1 FROM articles LIMIT 1") is None
+    async def is_empty(self, space: str) -> bool:
+        """Whether no article has been indexed in ``space`` yet."""
+        row = await self.database.fetchone(
+            "SELECT 1 FROM articles WHERE space = ? LIMIT 1", (space,)
+        )
+        return row is None
 
-    async def _content(
-        self, db: aiosqlite.Connection, article_id: int, version: int
-    ) -> tuple[Article, np.ndarray | None]:
-        async with db.execute(
-            "SELECT content, vectors, model FROM versions WHERE article_id = ? AND version = ?",
-            (article_id, version),
-        ) as cursor:
-            row = await cursor.fetchone()
-        article = Article.from_dict(json.loads(row["content"]))
-        vectors = None
-        if self.model and row["vectors"] is not None and row["model"] == self.model:
-            vectors = from_bytes(row["vectors"], len(article.sentences))
-        return article, vectors
+
+_LISTED = (
+    "SELECT a.id, a.title, a.current_version, v.language, v.indexed_at, v.source"
+    " FROM articles a JOIN versions v ON v.article_id = a.id AND v.version = a.current_version"
+)
+
+
+def _info(row: aiosqlite.Row) -> ArticleInfo:
+    return ArticleInfo(
+        id=row["id"],
+        title=row["title"],
+        version=row["current_version"],
+        language=row["language"],
+        indexed_at=row["indexed_at"],
+        source=row["source"],
+    )
+
+
+async def _article(db: aiosqlite.Connection, article_id: int, version: int) -> Article:
+    async with db.execute(
+        "SELECT content FROM versions WHERE article_id = ? AND version = ?", (article_id, version)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return Article.from_dict(json.loads(row["content"]))
 
 
 def _headings(article: Article) -> tuple[str, ...]:
     return tuple(s.heading for s in article.sections if s.heading)
+
+
+def _weight(stored: StoredArticle) -> int:
+    # The text, its sentences' objects (~200 bytes each) and the vectors.
+    vectors = stored.vectors.nbytes if stored.vectors is not None else 0
+    return 2 * len(stored.article.text) + 200 * len(stored.article.sentences) + vectors

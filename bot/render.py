@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +32,26 @@ class _Break(str):
 def _printable(value: Any) -> str:
     if isinstance(value, _Break):
         return value
+    return visible("" if value is None else str(value))
+
+
+def visible(text: str) -> str:
+    """The text without control characters nor invisible format ones (direction overrides
+    such as U+202E, zero-width characters): what is echoed reads as it was meant."""
+    return "".join(
+        ch
+        for ch in text
+        if ch in "\n\t"
+        or (ord(ch) >= 32 and ord(ch) != 127 and unicodedata.category(ch) != "Cf")
+    )
+
+
+def clip(value: Any, limit: int = 120) -> str:
+    """A title or a name cut at a word before ``limit`` characters, marked "…" when cut."""
     text = "" if value is None else str(value)
-    return "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127))
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
 ECHO_LIMIT = 200
@@ -49,8 +69,7 @@ def escape(value: Any) -> str:
         return ""
     if isinstance(value, _Break):
         return value
-    text = str(value)
-    text = "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127))
+    text = visible(str(value))
     text = _MARKDOWN.sub(r"\\\1", text)
     text = _LINE_START.sub(r"\1\\\2\3", text)
     text = _NUMBERED.sub(r"\1\\.\2", text)
@@ -89,6 +108,10 @@ def _fit(block: str, limit: int) -> list[str]:
         while len(line) > limit:
             cut = line.rfind(" ", 0, limit)
             cut = cut if cut > len(prefix) else limit
+            # Never between an escaping backslash and what it escapes ("\#" would become a
+            # live heading at the start of the next message).
+            while cut > len(prefix) + 1 and _escapes(line, cut):
+                cut -= 1
             head, line = line[:cut], prefix + line[cut:].lstrip()
             if current:
                 pieces.append(current)
@@ -105,6 +128,21 @@ def _fit(block: str, limit: int) -> list[str]:
     return pieces
 
 
+def when(value: Any) -> str:
+    """A stored ISO timestamp as people read it: ``2026-11-25 12:07`` (UTC)."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _escapes(line: str, cut: int) -> bool:
+    """Whether the backslashes just before ``cut`` leave one that escapes ``line[cut]``."""
+    slashes = len(line[:cut]) - len(line[:cut].rstrip("\\"))
+    return slashes % 2 == 1
+
+
 class Renderer:
     """Templates for each language; every value written into them is escaped."""
 
@@ -118,6 +156,8 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self._env.filters["clip"] = clip
+        self._env.filters["when"] = when
         self._plain = self._env.overlay(finalize=_printable)
         self._messages: dict[tuple[str, bool], Any] = {}
 

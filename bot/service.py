@@ -1,4 +1,9 @@
-"""Kiosque as one object: library, history and responder behind the calls adapters make."""
+"""Kiosque as one object: libraries, history and responder behind the calls adapters make.
+
+Every call names the space it acts in (``values.LOCAL`` for the command line, the console and
+direct messages, ``values.guild_space(id)`` for a Discord server): a space's library is its
+own, and nothing done in one reaches another.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +15,17 @@ from pathlib import Path
 
 from bot.database import Database
 from bot.errors import KiosqueError
+from bot.guilds import GuildSettings
 from bot.history import History
-from bot.library import ArticleInfo, Library
+from bot.library import ArticleInfo, Library, Listing
 from bot.render import Renderer
 from bot.responder import Responder
 from bot.settings import Settings
-from bot.values import Answer, StoredArticle, Summary, Turn
+from bot.values import LOCAL, Answer, StoredArticle, Summary, Turn
 from bot.vector_cache import CachedEmbedder
 from index import SourceError, parse_article
 from index.embedding import Encoder, embed_article, load_embedder
+from index.model import Article
 from index.sources import SUPPORTED
 
 FOLLOWUP_TURNS = 4
@@ -40,12 +47,15 @@ class Kiosque:
         self.embedder = embedder
         self.library = Library(database, model=embedder.name if embedder else None)
         self.history = History(database, settings.history_limit)
+        self.guilds = GuildSettings(database)
         self.responder = Responder(embedder=embedder)
         self.renderer = Renderer(settings.prompts_dir)
+        self._seeding: dict[str, asyncio.Lock] = {}
 
     @classmethod
     async def open(cls, settings: Settings, seed: bool = True) -> Kiosque:
-        """Open the database; index the bundled articles the first time it is empty."""
+        """Open the database; index the bundled articles the first time the local library is
+        empty."""
         embedder: Encoder | None = None
         if settings.semantic:
             embedder = load_embedder(settings.embed_threads)
@@ -56,8 +66,8 @@ class Kiosque:
         database = await Database.open(settings.database_path)
         kiosque = cls(settings, database, embedder)
         try:
-            if seed and await kiosque.library.is_empty():
-                await kiosque.seed()
+            if seed:
+                await kiosque.seed(LOCAL)
         except BaseException:
             await database.close()
             raise
@@ -67,14 +77,41 @@ class Kiosque:
         """Close the database after the write in progress."""
         await self.database.close()
 
-    async def seed(self) -> list[ArticleInfo]:
-        """Index every article bundled in ``articles_dir``."""
-        folder = self.settings.articles_dir
-        paths = sorted(p for p in folder.glob("*") if p.suffix.lower() in SUPPORTED)
-        return [await self.index_path(path) for path in paths]
+    async def seed(self, space: str) -> list[ArticleInfo]:
+        """Index every article bundled in ``articles_dir`` into ``space`` if it holds none.
+
+        A new server's library starts with them, as the local one does. Parsing and embedding
+        run off the event loop; the writes are one transaction that first checks the library
+        is still empty, so two processes never seed it twice.
+        """
+        lock = self._seeding.setdefault(space, asyncio.Lock())
+        async with lock:
+            if not await self.library.is_empty(space):
+                return []
+            folder = self.settings.articles_dir
+            paths = sorted(p for p in folder.glob("*") if p.suffix.lower() in SUPPORTED)
+            bundled = []
+            for path in paths:
+                data = await asyncio.to_thread(path.read_bytes)
+                article = await self._parse(data, str(path))
+                bundled.append((article, str(path), await self._vectors(article, str(path))))
+            return await self.library.seed(space, bundled, self._model)
+
+    async def ready(self, space: str) -> None:
+        """Make sure a server's library exists: a new one starts with the bundled articles.
+
+        Every call that reads a space's library does this first; the local library is seeded
+        when the service opens (unless asked not to).
+        """
+        if space != LOCAL and await self.library.is_empty(space):
+            await self.seed(space)
 
     async def index_path(
-        self, path: Path, title: str | None = None, progress: Progress | None = None
+        self,
+        space: str,
+        path: Path,
+        title: str | None = None,
+        progress: Progress | None = None,
     ) -> ArticleInfo:
         """Index a file from disk, after checking it exists and is under the size limit."""
         name = str(path)
@@ -99,21 +136,28 @@ class Kiosque:
                 problem="unreadable",
                 detail=error.strerror or str(error),
             ) from None
-        return await self.index_bytes(data, name, title=title, progress=progress)
+        return await self.index_bytes(space, data, name, title=title, progress=progress)
 
     async def index_url(
-        self, url: str, title: str | None = None, progress: Progress | None = None
+        self, space: str, url: str, title: str | None = None, progress: Progress | None = None
     ) -> ArticleInfo:
         """Download a page (see ``bot.fetch``) and index it as a version of that URL."""
         from bot.fetch import fetch
 
         page = await fetch(url, self.settings)
         return await self.index_bytes(
-            page.data, url, content_type=page.content_type, title=title, url=url, progress=progress
+            space,
+            page.data,
+            url,
+            content_type=page.content_type,
+            title=title,
+            url=url,
+            progress=progress,
         )
 
     async def index_bytes(
         self,
+        space: str,
         data: bytes,
         name: str,
         *,
@@ -122,7 +166,7 @@ class Kiosque:
         url: str | None = None,
         progress: Progress | None = None,
     ) -> ArticleInfo:
-        """Parse, embed and store one source; nothing is stored if any step fails.
+        """Parse, embed and store one source in ``space``; nothing is stored if any step fails.
 
         Sentence vectors are computed off the event loop before the version is written, and
         written with it: a process killed while embedding leaves the previous version served.
@@ -130,46 +174,75 @@ class Kiosque:
         """
         self._check_size(name, len(data))
         parse_name = url.split("?")[0] if url else name
+        article = await self._parse(data, parse_name, content_type=content_type, title=title,
+                                    source=name)
+        vectors = await self._vectors(article, name, progress)
+        return await self.library.add(
+            space, article, source=name, url=url, vectors=vectors, model=self._model
+        )
+
+    async def _parse(
+        self,
+        data: bytes,
+        name: str,
+        *,
+        content_type: str | None = None,
+        title: str | None = None,
+        source: str | None = None,
+    ) -> Article:
         try:
-            article = await asyncio.to_thread(
-                parse_article, data, parse_name, content_type=content_type, title=title
+            return await asyncio.to_thread(
+                parse_article, data, name, content_type=content_type, title=title
             )
         except SourceError as error:
             raise KiosqueError(
-                "source_error", source=name, problem=error.code, detail=error.detail
+                "source_error", source=source or name, problem=error.code, detail=error.detail
             ) from None
-        vectors = None
+
+    async def _vectors(self, article: Article, name: str, progress: Progress | None = None):
         embedder = self.embedder
         if embedder and 0 < len(article.sentences) <= self.settings.embed_max_sentences:
-            vectors = await asyncio.to_thread(embed_article, embedder, article, progress)
-        elif embedder and article.sentences:
+            return await asyncio.to_thread(embed_article, embedder, article, progress)
+        if embedder and article.sentences:
             log.info(
                 "%s: %d sentences, over EMBED_MAX_SENTENCES=%d: indexed without vectors",
                 name,
                 len(article.sentences),
                 self.settings.embed_max_sentences,
             )
-        return await self.library.add(
-            article,
-            source=name,
-            url=url,
-            vectors=vectors,
-            model=embedder.name if embedder else None,
-        )
+        return None
 
-    async def article_for(self, channel: str, article_id: int | None = None) -> StoredArticle:
-        """The article a channel asks about: the one named, its active one, else the newest."""
+    @property
+    def _model(self) -> str | None:
+        return self.embedder.name if self.embedder else None
+
+    async def article_for(
+        self,
+        space: str,
+        channel: str,
+        article_id: int | None = None,
+        parent: str | None = None,
+    ) -> StoredArticle:
+        """The article a channel asks about: the one named, the channel's active one, its
+        parent channel's (for a thread), else the space's newest."""
+        await self.ready(space)
         if article_id is None:
-            article_id = await self.history.active(channel)
-        return await self.library.load(article_id)
+            for key in (channel, parent):
+                active = await self.history.active(key) if key else None
+                if active is not None and await self.library.has(space, active):
+                    article_id = active
+                    break
+        return await self.library.load(space, article_id)
 
     async def ask(
         self,
+        space: str,
         question: str,
         channel: str,
         author: str = "cli",
         article_id: int | None = None,
         language: str | None = None,
+        parent: str | None = None,
     ) -> Answer:
         """Answer a question in a channel's context and record the turn."""
         question = " ".join(question.split())
@@ -177,7 +250,7 @@ class Kiosque:
             raise KiosqueError("empty_question")
         if len(question) > self.settings.max_question_chars:
             raise KiosqueError("too_long", limit=self.settings.max_question_chars)
-        stored = await self.article_for(channel, article_id)
+        stored = await self.article_for(space, channel, article_id, parent)
         history = await self.history.recent(channel, FOLLOWUP_TURNS)
         answer = await asyncio.to_thread(
             self.responder.answer, question, stored, history, self.chrome_language(language)
@@ -198,14 +271,16 @@ class Kiosque:
 
     async def summary(
         self,
+        space: str,
         channel: str,
         article_id: int | None = None,
         section: str | None = None,
         length: str | int = "medium",
         language: str | None = None,
+        parent: str | None = None,
     ) -> Summary:
         """Bullets over the channel's article or one of its sections."""
-        stored = await self.article_for(channel, article_id)
+        stored = await self.article_for(space, channel, article_id, parent)
         try:
             return await asyncio.to_thread(
                 self.responder.summary, stored, section, length, self.language(stored, language)
@@ -213,11 +288,53 @@ class Kiosque:
         except LookupError:
             raise KiosqueError("unknown_section", name=section) from None
 
-    async def use(self, channel: str, ref: str) -> ArticleInfo:
-        """Make an article (by id or title) the channel's active one."""
-        info = await self.library.find(ref)
+    async def use(self, space: str, channel: str, ref: str) -> ArticleInfo:
+        """Make an article of ``space`` (by id or title) the channel's active one."""
+        await self.ready(space)
+        info = await self.library.find(space, ref)
         await self.history.use(channel, info.id)
         return info
+
+    async def indexed_in(self, space: str, channel: str, info: ArticleInfo) -> None:
+        """After an admin indexed an article in a channel: a new article becomes the channel's,
+        as does any article in a channel that had none."""
+        active = await self.history.active(channel)
+        if info.version == 1 or active is None or not await self.library.has(space, active):
+            await self.history.use(channel, info.id)
+
+    async def articles(self, space: str) -> list[ArticleInfo]:
+        """Every article of a space's library, newest first."""
+        await self.ready(space)
+        return await self.library.articles(space)
+
+    async def listing(self, space: str, page: int = 1) -> Listing:
+        """One page of a space's library, newest first."""
+        await self.ready(space)
+        return await self.library.page(space, page)
+
+    async def titles(self, space: str, typed: str) -> list[ArticleInfo]:
+        """Articles of a space whose title contains what was typed (for autocompletion)."""
+        await self.ready(space)
+        return await self.library.titled(space, typed)
+
+    async def active(self, space: str, channel: str) -> int | None:
+        """The channel's active article, if it chose one of this space's."""
+        active = await self.history.active(channel)
+        return active if active is not None and await self.library.has(space, active) else None
+
+    async def turns(self, channel: str, count: int = 10) -> list[Turn]:
+        """A channel's last ``count`` questions, oldest first."""
+        return await self.history.recent(channel, count)
+
+    async def forget(self, channel: str) -> int:
+        """Delete a channel's history; how many questions were dropped."""
+        return await self.history.forget(channel)
+
+    async def backup(self, target: Path) -> None:
+        """A consistent copy of the database at ``target``."""
+        if target.exists():
+            raise KiosqueError("backup_exists", path=str(target))
+        await self.database.backup(target)
 
     def chrome_language(self, asked: str | None = None) -> str | None:
         """The language the bot must speak whatever is asked: asked for, else the setting.

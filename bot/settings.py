@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +33,7 @@ class Settings:
     discord_gateway_url: str = "wss://gateway.discord.gg/"
     discord_guild_id: int | None = None
     discord_guild_ready_timeout: float = 2.0
-    admin_role: str = ""
+    admin_role: int | None = None
     answer_channels: tuple[int, ...] = ()
     cooldown_questions: int = 5
     cooldown_seconds: float = 30.0
@@ -41,6 +42,11 @@ class Settings:
     embed_threads: int = 1
     embed_max_sentences: int = 2000
     embed_cache_dir: Path | None = Path("var/cache/vectors")
+
+    @property
+    def database_label(self) -> str:
+        """``DATABASE_URL`` as it may be shown: any password replaced by ``***``."""
+        return mask(self.database_url)
 
     @property
     def database_path(self) -> Path:
@@ -62,6 +68,11 @@ class Settings:
             values.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
         values.update(os.environ if env is None else env)
         return cls(**{name: parse(values[key]) for name, key, parse in _fields(values)})
+
+
+def mask(url: str) -> str:
+    """A URL with the password of its credentials (``user:password@``) hidden."""
+    return re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", url)
 
 
 def _int(name: str):
@@ -132,7 +143,7 @@ _SPEC = {
         "DISCORD_GUILD_READY_TIMEOUT",
         _float("DISCORD_GUILD_READY_TIMEOUT"),
     ),
-    "admin_role": ("ADMIN_ROLE", str.strip),
+    "admin_role": ("ADMIN_ROLE", _optional_int("ADMIN_ROLE")),
     "answer_channels": ("ANSWER_CHANNELS", _ids("ANSWER_CHANNELS")),
     "cooldown_questions": ("COOLDOWN_QUESTIONS", _int("COOLDOWN_QUESTIONS")),
     "cooldown_seconds": ("COOLDOWN_SECONDS", _float("COOLDOWN_SECONDS")),

@@ -10,6 +10,14 @@ import numpy as np
 
 from index.model import Article
 
+LOCAL = "local"
+"""The space of the command line, the console chat and Discord direct messages."""
+
+
+def guild_space(guild_id: int) -> str:
+    """The space of a Discord server: its library, its channels' articles, its settings."""
+    return f"guild:{guild_id}"
+
 
 @dataclass(frozen=True)
 class StoredArticle:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from bot.errors import KiosqueError
 from bot.render import LIMIT
+from bot.values import LOCAL
 
 if TYPE_CHECKING:
     from bot.service import Kiosque
@@ -224,7 +225,9 @@ async def check_questions(kiosque: Kiosque, questions: Iterable[str]) -> tuple[i
         label = f"#{number} {question[:60]!r}"
         expected = expected_refusal(question, limit)
         try:
-            answer = await kiosque.ask(question, channel=f"stress-{number % 7}", author="stress")
+            answer = await kiosque.ask(
+                LOCAL, question, channel=f"stress-{number % 7}", author="stress"
+            )
             messages = kiosque.renderer.messages(
                 "answer", answer.language, answer=answer, question=answer.question[:300]
             )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from bot.settings import ROOT, Settings
+from bot.values import LOCAL
 from stress.server import CAP, FRENCH, PNG, SCRIPTS_ONLY, LocalServer
 
 FETCH_TIMEOUT = 1
@@ -242,7 +243,7 @@ def _article_text(folder: Path, article_id: int) -> str:
         settings = Settings(database_url=f"sqlite:///{folder / 'kiosque.db'}")
         kiosque = await Kiosque.open(settings, seed=False)
         try:
-            stored = await kiosque.library.load(article_id)
+            stored = await kiosque.article_for(LOCAL, "stress", article_id)
         finally:
             await kiosque.close()
         article = stored.article

@@ -36,12 +36,21 @@ def in_guild() -> app_commands.check:
     return app_commands.check(predicate)
 
 
-def is_admin(member: discord.abc.User | None, permissions: discord.Permissions, role: str) -> bool:
-    """Manage Server (or Administrator), or a role with the configured name."""
+def is_admin(
+    member: discord.abc.User | None, permissions: discord.Permissions, role: int | None
+) -> bool:
+    """Manage Server (or Administrator), or the configured admin role, by id.
+
+    A role with the same name is not the admin role: anyone allowed to create roles could
+    make one. The server's default role (@everyone, whose id is the server's) never is.
+    """
     if permissions.manage_guild or permissions.administrator:
         return True
     roles = getattr(member, "roles", ())
-    return bool(role) and any(r.name.casefold() == role.casefold() for r in roles)
+    guild = getattr(member, "guild", None)
+    if not role or (guild is not None and role == guild.id):
+        return False
+    return any(r.id == role for r in roles)
 
 
 def admin_only() -> app_commands.check:
@@ -65,6 +74,18 @@ class RateLimiter:
         self.count = count
         self.seconds = seconds
         self._asked: dict[int, deque[float]] = defaultdict(deque)
+        self._told: dict[int, float] = {}
+
+    def tell(self, user_id: int, now: float | None = None) -> bool:
+        """Whether a refused user should be told to slow down: once per window, not at every
+        message (15 mentions in a row get one notice, not ten)."""
+        now = time.monotonic() if now is None else now
+        asked = self._asked.get(user_id)
+        window = asked[0] if asked else now
+        if self._told.get(user_id) == window:
+            return False
+        self._told[user_id] = window
+        return True
 
     def hit(self, user_id: int, now: float | None = None) -> float:
         """Record a question; return 0, or the seconds to wait when over the limit."""

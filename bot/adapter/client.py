@@ -1,4 +1,4 @@
-"""``KiosqueBot``: the discord.py bot that owns the service, the cogs and the command sync."""
+"""``KiosqueBot``: the discord.py bot that serves one ``Kiosque`` service, its cogs and the sync."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter.checks import Cooldown, DirectMessage, NotAdmin, RateLimiter
-from bot.adapter.guilds import GuildSettings
 from bot.adapter.replies import refuse
 from bot.errors import KiosqueError
 from bot.service import Kiosque
@@ -29,17 +28,26 @@ COGS = (
     "bot.adapter.cogs.config",
 )
 DRAIN_SECONDS = 10.0
-_ADMIN_PERMISSION = "Manage Server"
 
 
 class KiosqueBot(commands.Bot):
-    """The bot: slash commands and mentions served by one ``Kiosque`` service."""
+    """The bot: slash commands, mentions and direct messages served by one ``Kiosque``.
 
-    def __init__(self, settings: Settings, *, sync: str = "auto") -> None:
+    ``message_content`` asks Discord for the privileged intent that lets the bot read every
+    message of the answer channels (``ANSWER_CHANNELS`` or ``/config answer_here``); mentions,
+    direct messages and slash commands do not need it.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        service: Kiosque,
+        *,
+        sync: str = "auto",
+        message_content: bool = False,
+    ) -> None:
         intents = discord.Intents.default()
-        # Reading every message of the answer channels needs the privileged intent;
-        # mentions and slash commands do not.
-        intents.message_content = bool(settings.answer_channels)
+        intents.message_content = message_content
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -48,24 +56,16 @@ class KiosqueBot(commands.Bot):
             guild_ready_timeout=settings.discord_guild_ready_timeout,
         )
         self.settings = settings
+        self.service = service
         self.sync_mode = sync
-        self.kiosque: Kiosque | None = None
-        self.guilds_config: GuildSettings | None = None
         self.limiter = RateLimiter(settings.cooldown_questions, settings.cooldown_seconds)
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
-
-    @property
-    def service(self) -> Kiosque:
-        """The service, open once ``setup_hook`` ran."""
-        assert self.kiosque is not None, "setup_hook has not run"
-        return self.kiosque
+        self._interruptible: dict[asyncio.Task, discord.Interaction] = {}
 
     async def setup_hook(self) -> None:
-        """Open the library, load the cogs and sync the commands if they changed."""
-        self.kiosque = await Kiosque.open(self.settings)
-        self.guilds_config = GuildSettings(self.kiosque.database)
+        """Load the cogs and sync the commands if they changed."""
         self.tree.on_error = self.on_app_command_error
         for cog in COGS:
             await self.load_extension(cog)
@@ -86,17 +86,18 @@ class KiosqueBot(commands.Bot):
             json.dumps([payload, guild.id if guild else None], sort_keys=True).encode()
         ).hexdigest()
         key = f"commands:{guild.id if guild else 'global'}"
-        if not force and await self.guilds_config.meta(key) == digest:
+        guilds = self.service.guilds
+        if not force and await guilds.meta(key) == digest:
             return False
         await self.tree.sync(guild=guild)
-        await self.guilds_config.set_meta(key, digest)
+        await guilds.set_meta(key, digest)
         log.info("slash commands synced (%s)", "guild" if guild else "global")
         return True
 
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
-        """Every refusal and error of a slash command: one ephemeral line saying what to do."""
+        """Every refusal and error of a slash command: one private line saying what to do."""
         kiosque = self.service
         language = await self.language(interaction.guild_id) or "fr"
         original = getattr(error, "original", error)
@@ -108,9 +109,9 @@ class KiosqueBot(commands.Bot):
         elif isinstance(error, DirectMessage | app_commands.NoPrivateMessage):
             text = say("dm_refused", language)
         elif isinstance(error, NotAdmin):
-            text = say("not_allowed", language, permission=_ADMIN_PERMISSION)
+            text = say("not_allowed", language, permission=say("permission_manage_guild", language))
         elif isinstance(error, app_commands.MissingPermissions):
-            names = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+            names = ", ".join(say(f"permission_{p}", language) for p in error.missing_permissions)
             text = say("not_allowed", language, permission=names)
         else:
             log.error(
@@ -123,7 +124,7 @@ class KiosqueBot(commands.Bot):
             log.warning("could not send an error message to the user")
 
     async def on_message(self, message: discord.Message) -> None:
-        """Mentions are handled by the questions cog; there are no prefix commands."""
+        """Mentions and direct messages are handled by the questions cog; no prefix commands."""
 
     @property
     def in_flight(self) -> int:
@@ -142,27 +143,46 @@ class KiosqueBot(commands.Bot):
             if self._in_flight == 0:
                 self._idle.set()
 
+    @asynccontextmanager
+    async def interruptible(self, interaction: discord.Interaction) -> AsyncIterator[None]:
+        """A long request (a reindex) that shutdown may stop: its author is told so."""
+        task = asyncio.current_task()
+        self._interruptible[task] = interaction
+        try:
+            yield
+        finally:
+            self._interruptible.pop(task, None)
+
     async def close(self) -> None:
-        """Let requests in flight finish, then close the gateway and the database."""
+        """Let requests in flight finish; tell the authors of those that cannot finish in time
+        that they were stopped (nothing was changed); then close the gateway."""
         try:
             await asyncio.wait_for(self._idle.wait(), DRAIN_SECONDS)
         except TimeoutError:
             log.warning("closing with %d request(s) still in flight", self._in_flight)
+            await self._interrupt()
         await super().close()
-        if self.kiosque is not None:
-            await self.kiosque.close()
-            self.kiosque = None
 
-    async def admin_role(self, guild_id: int) -> str:
-        """The admin role name of a guild: its own setting, else ``ADMIN_ROLE``."""
-        stored = await self.guilds_config.get(guild_id)
+    async def _interrupt(self) -> None:
+        for task, interaction in list(self._interruptible.items()):
+            task.cancel()
+            language = await self.language(interaction.guild_id) or "fr"
+            text = self.service.renderer.line("interrupted", language)
+            try:
+                await refuse(interaction, text)
+            except discord.HTTPException:
+                log.warning("could not tell an admin that their reindex was stopped")
+
+    async def admin_role(self, guild_id: int) -> int | None:
+        """The id of a server's admin role: its own setting, else ``ADMIN_ROLE``."""
+        stored = await self.service.guilds.get(guild_id)
         return stored.admin_role or self.settings.admin_role
 
     async def language(self, guild_id: int | None) -> str | None:
-        """A guild's chosen language for the bot's words, if it set one."""
+        """A server's chosen language for the bot's words, if it set one."""
         if guild_id is None:
             return None
-        return (await self.guilds_config.get(guild_id)).language
+        return (await self.service.guilds.get(guild_id)).language
 
     async def answers_everything_in(self, guild_id: int | None, channel_id: int) -> bool:
         """Whether every message in this channel is a question (answer channels)."""
@@ -170,4 +190,4 @@ class KiosqueBot(commands.Bot):
             return True
         if guild_id is None:
             return False
-        return channel_id in (await self.guilds_config.get(guild_id)).answer_channels
+        return channel_id in (await self.service.guilds.get(guild_id)).answer_channels

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import discord
 
 NO_MENTIONS = discord.AllowedMentions.none()
+ACKNOWLEDGE_SECONDS = 2.0  # Discord allows 3 s; the rest is for the round trip
 
 log = logging.getLogger("kiosque.discord")
 
@@ -64,21 +65,26 @@ class Progress:
             content=messages[0], allowed_mentions=NO_MENTIONS
         )
         for content in messages[1:]:
-            await self.interaction.followup.send(content, allowed_mentions=NO_MENTIONS)
+            await self.interaction.followup.send(
+                content, allowed_mentions=NO_MENTIONS, suppress_embeds=True
+            )
 
 
 async def respond(
     interaction: discord.Interaction, messages: list[str], *, ephemeral: bool = False
 ) -> None:
-    """Answer an interaction with one or more messages (the first as the response)."""
+    """Answer an interaction with one or more messages (the first as the response).
+
+    No message mentions anyone or unfurls a link preview.
+    """
     for i, content in enumerate(messages):
         if i == 0 and not interaction.response.is_done():
             await interaction.response.send_message(
-                content, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+                content, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, suppress_embeds=True
             )
         else:
             await interaction.followup.send(
-                content, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+                content, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, suppress_embeds=True
             )
 
 
@@ -86,14 +92,51 @@ async def reply(message: discord.Message, messages: list[str]) -> None:
     """Answer a channel message: the first part as a reply, the rest after it."""
     for i, content in enumerate(messages):
         if i == 0:
-            await message.reply(content, allowed_mentions=NO_MENTIONS, mention_author=False)
+            await message.reply(
+                content, allowed_mentions=NO_MENTIONS, mention_author=False, suppress_embeds=True
+            )
         else:
-            await message.channel.send(content, allowed_mentions=NO_MENTIONS)
+            await message.channel.send(content, allowed_mentions=NO_MENTIONS, suppress_embeds=True)
 
 
 async def refuse(interaction: discord.Interaction, text: str) -> None:
-    """An ephemeral one-line refusal or error, whether or not the interaction was deferred."""
-    if interaction.response.is_done():
-        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-    else:
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    """A one-line refusal or error only the caller sees, whether or not it was deferred.
+
+    After a public defer Discord's first follow-up takes the place of the public "thinking…"
+    message whatever its ephemeral flag: that message is deleted first, so that the error
+    stays private.
+    """
+    response = interaction.response
+    if not response.is_done():
+        await response.send_message(
+            text, ephemeral=True, allowed_mentions=NO_MENTIONS, suppress_embeds=True
+        )
+        return
+    if response.type == discord.InteractionResponseType.deferred_channel_message:
+        try:
+            await interaction.delete_original_response()
+        except discord.HTTPException:
+            log.debug("no deferred response to delete")
+    await interaction.followup.send(
+        text, ephemeral=True, allowed_mentions=NO_MENTIONS, suppress_embeds=True
+    )
+
+
+async def within_deadline(
+    interaction: discord.Interaction,
+    work: Awaitable[list[str]],
+    *,
+    ephemeral: bool = False,
+    deadline: float = ACKNOWLEDGE_SECONDS,
+) -> None:
+    """Answer with what ``work`` produces, acknowledging first if it takes a while.
+
+    Discord drops an interaction not acknowledged within 3 seconds: past ``deadline`` the
+    bot says it is thinking, then answers in a follow-up. An error ``work`` raises reaches
+    the command's error handler, which answers privately.
+    """
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=deadline)
+    if not done:
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+    await respond(interaction, await task, ephemeral=ephemeral)

@@ -1,20 +1,32 @@
-"""``kiosque run`` and ``kiosque sync``: point discord.py at the configured Discord and start."""
+"""``kiosque run`` and ``kiosque sync``: open the library, point discord.py at the configured
+Discord and start; every failure at start is one line on stderr and exit code 2."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
+import sys
 
+import aiohttp
 import discord
 import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.adapter.client import KiosqueBot
+from bot.database import DatabaseUnavailable
+from bot.errors import KiosqueError
+from bot.service import Kiosque
 from bot.settings import Settings
 
 log = logging.getLogger("kiosque.discord")
+
+EXIT_START = 2
+
+
+class StartFailure(Exception):
+    """The bot cannot start; the message is the one line that says why."""
 
 
 def configure_endpoints(settings: Settings) -> None:
@@ -25,50 +37,100 @@ def configure_endpoints(settings: Settings) -> None:
 
 def run(settings: Settings, sync: str = "auto") -> int:
     """Run the bot until SIGINT or SIGTERM; return the exit code."""
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    configure_endpoints(settings)
-    try:
-        return asyncio.run(_serve(settings, sync))
-    except discord.LoginFailure:
-        log.error("Discord refused the token (DISCORD_TOKEN): check it in the developer portal")
-        return 2
-    except KeyboardInterrupt:
-        return 0
-
-
-async def _serve(settings: Settings, sync: str) -> int:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with KiosqueBot(settings, sync=sync) as bot:
-        runner = asyncio.create_task(bot.start(settings.discord_token))
-        stopper = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if stopper in done:
-            log.info("stopping: finishing the requests in flight")
-            await bot.close()
-            await runner
-        else:
-            stopper.cancel()
-            runner.result()
-    return 0
+    return _main(settings, _serve(settings, sync))
 
 
 def sync(settings: Settings) -> int:
     """Log in, sync the slash commands whatever the stored hash says, and exit."""
-    logging.basicConfig(level=settings.log_level)
+    return _main(settings, _sync(settings))
+
+
+def _main(settings: Settings, work: object) -> int:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # aiosqlite logs every statement with its parameters at DEBUG: whole articles, vectors
+    # and members' questions. Never in the bot's log.
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLogger().level))
     configure_endpoints(settings)
-
-    async def login_and_sync() -> None:
-        async with KiosqueBot(settings, sync="force") as bot:
-            await bot.login(settings.discord_token)  # runs setup_hook, which syncs
-
     try:
-        asyncio.run(login_and_sync())
-    except discord.LoginFailure:
-        log.error("Discord refused the token (DISCORD_TOKEN): check it in the developer portal")
-        return 2
+        return asyncio.run(work)
+    except StartFailure as failure:
+        print(f"kiosque: {failure}", file=sys.stderr, flush=True)
+        return EXIT_START
+    except KeyboardInterrupt:
+        return 0
+
+
+async def _open(settings: Settings) -> Kiosque:
+    try:
+        return await Kiosque.open(settings)
+    except DatabaseUnavailable as error:
+        raise StartFailure(
+            f"cannot open the database {settings.database_label}: {error}"
+        ) from None
+    except KiosqueError as error:
+        raise StartFailure(f"cannot index the bundled articles: {error.code}") from None
+
+
+async def _bot(settings: Settings, service: Kiosque, sync_mode: str) -> KiosqueBot:
+    # The privileged intent is asked for only where a channel answers every message.
+    reads = bool(settings.answer_channels) or await service.guilds.answering()
+    return KiosqueBot(settings, service, sync=sync_mode, message_content=reads)
+
+
+async def _serve(settings: Settings, sync_mode: str) -> int:
+    service = await _open(settings)
+    try:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with await _bot(settings, service, sync_mode) as bot:
+            runner = asyncio.create_task(_start(bot, settings))
+            stopper = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if stopper in done:
+                log.info("stopping: finishing the requests in flight")
+                await bot.close()
+                await runner
+            else:
+                stopper.cancel()
+                runner.result()
+    finally:
+        await service.close()
     return 0
+
+
+async def _sync(settings: Settings) -> int:
+    service = await _open(settings)
+    try:
+        async with await _bot(settings, service, "force") as bot:
+            await _login(bot, settings)  # runs setup_hook, which syncs
+    finally:
+        await service.close()
+    return 0
+
+
+async def _start(bot: KiosqueBot, settings: Settings) -> None:
+    await _login(bot, settings)
+    try:
+        await bot.connect()
+    except (aiohttp.ClientError, OSError, discord.GatewayNotFound) as error:
+        raise StartFailure(_unreachable(settings, error)) from None
+
+
+async def _login(bot: KiosqueBot, settings: Settings) -> None:
+    try:
+        await bot.login(settings.discord_token)
+    except discord.LoginFailure:
+        raise StartFailure(
+            "Discord refused the token (DISCORD_TOKEN): check it in the developer portal"
+        ) from None
+    except (aiohttp.ClientError, OSError, discord.HTTPException) as error:
+        raise StartFailure(_unreachable(settings, error)) from None
+
+
+def _unreachable(settings: Settings, error: BaseException) -> str:
+    detail = " ".join(str(error).split()) or type(error).__name__
+    return f"cannot reach Discord at {settings.discord_api_base}: {detail[:200]}"

@@ -15,6 +15,7 @@ import pytest
 from bot.render import escape
 from bot.service import Kiosque
 from bot.settings import Settings
+from bot.values import LOCAL
 from tests.conftest import BUNDLED, HEADINGS, Run, cli_env, library_rows, straight
 
 BUDGET = (
@@ -43,7 +44,7 @@ def library_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     async def build() -> None:
         kiosque = await Kiosque.open(Settings(database_url=f"sqlite:///{db}"))
         try:
-            await kiosque.index_path(source)
+            await kiosque.index_path(LOCAL, source)
         finally:
             await kiosque.close()
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from bot.history import History
 from bot.library import Library
-from bot.values import Passage, Turn
+from bot.values import LOCAL, Passage, Turn
 from tests.conftest import parse
 
 ARTICLE = "Le conseil vote le budget\n\nLe conseil a voté le budget mardi.\n"
@@ -121,8 +121,8 @@ def test_active_article_per_channel(database: Callable) -> None:
     async def scenario() -> tuple:
         async with database() as db:
             library = Library(db)
-            first = await library.add(parse(ARTICLE), source="a.txt")
-            second = await library.add(parse(OTHER), source="b.txt")
+            first = await library.add(LOCAL, parse(ARTICLE), source="a.txt")
+            second = await library.add(LOCAL, parse(OTHER), source="b.txt")
             history = History(db)
             before = await history.active("A")
             await history.use("A", first.id)

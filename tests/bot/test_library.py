@@ -13,6 +13,7 @@ import pytest
 
 from bot.errors import KiosqueError
 from bot.library import Library, source_key
+from bot.values import LOCAL
 from index.embedding import Embedder, embed_article
 from index.model import Article
 from tests.conftest import library_rows, parse
@@ -37,10 +38,10 @@ def test_new_article_then_new_version_keeps_its_id(database: Callable) -> None:
     async def scenario() -> tuple:
         async with database() as db:
             library = Library(db)
-            first = await library.add(parse(V1), source="budget.txt")
-            second = await library.add(parse(V2), source="budget-v2.txt")
-            listed = await library.articles()
-            stored = await library.load(first.id)
+            first = await library.add(LOCAL, parse(V1), source="budget.txt")
+            second = await library.add(LOCAL, parse(V2), source="budget-v2.txt")
+            listed = await library.articles(LOCAL)
+            stored = await library.load(LOCAL, first.id)
             return first, second, listed, stored
 
     first, second, listed, stored = asyncio.run(scenario())
@@ -59,9 +60,10 @@ def test_same_title_in_other_case_and_spacing_is_the_same_article(database: Call
     async def scenario() -> list[tuple[int, int]]:
         async with database() as db:
             library = Library(db)
-            a = await library.add(parse(V1), source="a.txt")
-            b = await library.add(parse(V1, title="LE  CONSEIL vote le budget"), source="b.txt")
-            c = await library.add(parse(OTHER), source="c.txt")
+            a = await library.add(LOCAL, parse(V1), source="a.txt")
+            renamed = parse(V1, title="LE  CONSEIL vote le budget")
+            b = await library.add(LOCAL, renamed, source="b.txt")
+            c = await library.add(LOCAL, parse(OTHER), source="c.txt")
             return [(a.id, a.version), (b.id, b.version), (c.id, c.version)]
 
     assert asyncio.run(scenario()) == [(1, 1), (1, 2), (2, 1)]
@@ -72,9 +74,9 @@ def test_same_url_is_the_same_article_whatever_its_title(database: Callable) -> 
         async with database() as db:
             library = Library(db)
             url = "https://example.org/budget"
-            a = await library.add(parse(V1), source=url, url=url)
-            b = await library.add(parse(OTHER), source=url, url=url)
-            c = await library.add(parse(V1), source="local.txt")
+            a = await library.add(LOCAL, parse(V1), source=url, url=url)
+            b = await library.add(LOCAL, parse(OTHER), source=url, url=url)
+            c = await library.add(LOCAL, parse(V1), source="local.txt")
             return [(a.id, a.version), (b.id, b.version), (c.id, c.version)]
 
     assert asyncio.run(scenario()) == [(1, 1), (1, 2), (2, 1)]
@@ -87,14 +89,14 @@ def test_failed_new_article_leaves_the_library_exactly_as_it_was(
 ) -> None:
     async def prepare() -> None:
         async with database() as db:
-            await Library(db).add(parse(V1), source="budget.txt")
+            await Library(db).add(LOCAL, parse(V1), source="budget.txt")
 
     async def fail() -> list:
         async with database() as db:
             library = Library(db)
             with pytest.raises(Exception, match="NOT NULL"):
-                await library.add(broken(parse(OTHER)), source="port.txt")
-            return [(a.id, a.title, a.version) for a in await library.articles()]
+                await library.add(LOCAL, broken(parse(OTHER)), source="port.txt")
+            return [(a.id, a.title, a.version) for a in await library.articles(LOCAL)]
 
     asyncio.run(prepare())
     before = library_rows(db_path)
@@ -108,16 +110,16 @@ def test_failed_reindex_keeps_serving_the_previous_version(
 ) -> None:
     async def prepare() -> None:
         async with database() as db:
-            await Library(db).add(parse(V1), source="budget.txt")
+            await Library(db).add(LOCAL, parse(V1), source="budget.txt")
 
     async def fail(before: list) -> tuple:
         async with database() as db:
             library = Library(db)
             with pytest.raises(Exception, match="NOT NULL"):
-                await library.add(broken(parse(V2)), source="budget-v2.txt")
+                await library.add(LOCAL, broken(parse(V2)), source="budget-v2.txt")
             assert library_rows(db_path) == before
-            stored = await library.load(1)
-            again = await library.add(parse(V2), source="budget-v2.txt")
+            stored = await library.load(LOCAL, 1)
+            again = await library.add(LOCAL, parse(V2), source="budget-v2.txt")
             return stored, again
 
     asyncio.run(prepare())
@@ -134,15 +136,15 @@ def test_interrupted_index_leaves_the_library_as_it_was_and_usable(
     async def scenario() -> tuple:
         async with database() as db:
             library = Library(db)
-            await library.add(parse(V1), source="budget.txt")
+            await library.add(LOCAL, parse(V1), source="budget.txt")
             before = library_rows(db_path)
-            task = asyncio.ensure_future(library.add(parse(V2), source="budget-v2.txt"))
+            task = asyncio.ensure_future(library.add(LOCAL, parse(V2), source="budget-v2.txt"))
             await asyncio.sleep(0)  # the index has started writing
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             unchanged = library_rows(db_path) == before
-            other = await library.add(parse(OTHER), source="port.txt")
+            other = await library.add(LOCAL, parse(OTHER), source="port.txt")
             return unchanged, (other.id, other.version)
 
     assert asyncio.run(scenario()) == (True, (2, 1))
@@ -152,11 +154,11 @@ def test_load_defaults_to_the_newest_article(database: Callable) -> None:
     async def scenario() -> tuple:
         async with database() as db:
             library = Library(db)
-            await library.add(parse(V1), source="a.txt")
-            await library.add(parse(OTHER), source="b.txt")
-            await library.add(parse(V2), source="a2.txt")  # a new version, not a new article
-            newest = await library.load()
-            listed = [a.id for a in await library.articles()]
+            await library.add(LOCAL, parse(V1), source="a.txt")
+            await library.add(LOCAL, parse(OTHER), source="b.txt")
+            await library.add(LOCAL, parse(V2), source="a2.txt")  # a new version, not a new article
+            newest = await library.load(LOCAL)
+            listed = [a.id for a in await library.articles(LOCAL)]
             return newest.id, newest.article.title, listed
 
     assert asyncio.run(scenario()) == (2, "Le port ouvre un terminal", [2, 1])
@@ -167,14 +169,14 @@ def test_load_errors(database: Callable) -> None:
         async with database() as db:
             library = Library(db)
             codes = []
-            assert await library.is_empty()
+            assert await library.is_empty(LOCAL)
             with pytest.raises(KiosqueError) as empty:
-                await library.load()
+                await library.load(LOCAL)
             codes.append(empty.value.code)
-            await library.add(parse(V1), source="a.txt")
-            assert not await library.is_empty()
+            await library.add(LOCAL, parse(V1), source="a.txt")
+            assert not await library.is_empty(LOCAL)
             with pytest.raises(KiosqueError) as unknown:
-                await library.load(999)
+                await library.load(LOCAL, 999)
             codes.append(unknown.value.code)
             assert unknown.value.values == {"ref": 999}
             return codes
@@ -186,16 +188,16 @@ def test_find_by_id_title_or_unique_part_of_title(database: Callable) -> None:
     async def scenario() -> list:
         async with database() as db:
             library = Library(db)
-            await library.add(parse(V1), source="a.txt")
-            await library.add(parse(OTHER), source="b.txt")
+            await library.add(LOCAL, parse(V1), source="a.txt")
+            await library.add(LOCAL, parse(OTHER), source="b.txt")
             found = [
-                (await library.find("2")).id,
-                (await library.find("le conseil vote le budget")).id,
-                (await library.find("terminal")).id,
+                (await library.find(LOCAL, "2")).id,
+                (await library.find(LOCAL, "le conseil vote le budget")).id,
+                (await library.find(LOCAL, "terminal")).id,
             ]
             for ref in ("999", "le", "météo"):
                 with pytest.raises(KiosqueError):
-                    await library.find(ref)
+                    await library.find(LOCAL, ref)
             return found
 
     assert asyncio.run(scenario()) == [2, 1, 2]
@@ -205,8 +207,8 @@ def test_stored_article_round_trips(database: Callable, bundled_article: Article
     async def scenario() -> Article:
         async with database() as db:
             library = Library(db)
-            info = await library.add(bundled_article, source="bundled.txt")
-            return (await Library(db).load(info.id)).article
+            info = await library.add(LOCAL, bundled_article, source="bundled.txt")
+            return (await Library(db).load(LOCAL, info.id)).article
 
     assert asyncio.run(scenario()) == bundled_article
 
@@ -218,13 +220,13 @@ def test_vectors_are_stored_and_reloaded_with_their_version(
 
     async def scenario() -> tuple:
         async with database() as db:
-            info = await Library(db, model=embedder.name).add(
+            info = await Library(db, model=embedder.name).add(LOCAL,
                 bundled_article, source="a.txt", vectors=vectors, model=embedder.name
             )
             # A fresh library (a restart) reads them back; it never computes them again.
-            served = await Library(db, model=embedder.name).load(info.id)
-            other_model = await Library(db, model="another model").load(info.id)
-            without_model = await Library(db).load(info.id)
+            served = await Library(db, model=embedder.name).load(LOCAL, info.id)
+            other_model = await Library(db, model="another model").load(LOCAL, info.id)
+            without_model = await Library(db).load(LOCAL, info.id)
             return info, served, other_model, without_model
 
     info, served, other_model, without_model = asyncio.run(scenario())
@@ -242,12 +244,12 @@ def test_a_new_version_gets_its_own_vectors(
     async def scenario() -> tuple:
         async with database() as db:
             library = Library(db, model=embedder.name)
-            await library.add(first, "v1.txt", vectors=embed_article(embedder, first),
+            await library.add(LOCAL, first, "v1.txt", vectors=embed_article(embedder, first),
                               model=embedder.name)
-            one = await library.load(1)
-            info = await library.add(second, "v2.txt", vectors=embed_article(embedder, second),
-                                     model=embedder.name)
-            two = await library.load(1)
+            one = await library.load(LOCAL, 1)
+            vectors = embed_article(embedder, second)
+            info = await library.add(LOCAL, second, "v2.txt", vectors=vectors, model=embedder.name)
+            two = await library.load(LOCAL, 1)
             return one, info, two
 
     one, info, two = asyncio.run(scenario())
@@ -260,8 +262,8 @@ def test_an_article_stored_without_vectors_says_so(database: Callable) -> None:
     async def scenario() -> tuple:
         async with database() as db:
             library = Library(db, model="m")
-            info = await library.add(parse(OTHER), "port.txt", model="m")
-            return info, await library.load(info.id)
+            info = await library.add(LOCAL, parse(OTHER), "port.txt", model="m")
+            return info, await library.load(LOCAL, info.id)
 
     info, stored = asyncio.run(scenario())
     assert info.semantic is False and stored.vectors is None

@@ -10,6 +10,7 @@ import pytest
 
 from bot.errors import KiosqueError
 from bot.render import escape
+from bot.values import LOCAL
 from tests.conftest import BUNDLED, DATA, HEADINGS, straight
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" + bytes(32)
@@ -20,9 +21,9 @@ BUDGET_V2 = "Le conseil vote le budget\n\nLe conseil municipal a rejeté le budg
 def test_empty_library_is_seeded_with_the_bundled_article_once(kiosque: Callable) -> None:
     async def scenario() -> tuple:
         async with kiosque() as k:
-            first = await k.library.articles()
+            first = await k.articles(LOCAL)
         async with kiosque() as k:
-            again = await k.library.articles()
+            again = await k.articles(LOCAL)
         return first, again
 
     first, again = asyncio.run(scenario())
@@ -34,7 +35,7 @@ def test_empty_library_is_seeded_with_the_bundled_article_once(kiosque: Callable
 def test_no_seed_when_asked_not_to(kiosque: Callable) -> None:
     async def scenario() -> list:
         async with kiosque(seed=False) as k:
-            return await k.library.articles()
+            return await k.articles(LOCAL)
 
     assert asyncio.run(scenario()) == []
 
@@ -69,11 +70,11 @@ def test_index_errors_name_the_input_and_change_nothing(
 
     async def scenario() -> tuple:
         async with kiosque() as k:
-            before = await k.library.articles()
+            before = await k.articles(LOCAL)
         async with kiosque(max_source_bytes=200) as k:
             with pytest.raises(KiosqueError) as caught:
-                await k.index_path(path)
-            after = await k.library.articles()
+                await k.index_path(LOCAL, path)
+            after = await k.articles(LOCAL)
             return caught.value, k.error_text(caught.value), before, after
 
     error, text, before, after = asyncio.run(scenario())
@@ -91,11 +92,11 @@ def test_reindex_serves_the_new_version_under_the_same_id(
 
     async def scenario() -> tuple:
         async with kiosque(seed=False) as k:
-            first = await k.index_path(source)
-            before = await k.ask("Qu'a fait le conseil municipal du budget ?", "salon")
+            first = await k.index_path(LOCAL, source)
+            before = await k.ask(LOCAL, "Qu'a fait le conseil municipal du budget ?", "salon")
             write(tmp_path, "budget.txt", BUDGET_V2)
-            second = await k.index_path(source)
-            after = await k.ask("Qu'a fait le conseil municipal du budget ?", "salon")
+            second = await k.index_path(LOCAL, source)
+            after = await k.ask(LOCAL, "Qu'a fait le conseil municipal du budget ?", "salon")
             return first, second, before, after
 
     first, second, before, after = asyncio.run(scenario())
@@ -109,10 +110,10 @@ def test_index_html_bytes_with_a_title(kiosque: Callable) -> None:
     async def scenario() -> tuple:
         async with kiosque(seed=False) as k:
             info = await k.index_bytes(
-                (DATA / "clutter.html").read_bytes(), "page", content_type="text/html"
+                LOCAL, (DATA / "clutter.html").read_bytes(), "page", content_type="text/html"
             )
             renamed = await k.index_bytes(
-                (DATA / "clutter.html").read_bytes(), "page.html", title="Marseille"
+                LOCAL, (DATA / "clutter.html").read_bytes(), "page.html", title="Marseille"
             )
             return info, renamed
 
@@ -125,9 +126,9 @@ def test_index_html_bytes_with_a_title(kiosque: Callable) -> None:
 def test_ask_records_the_turn_in_its_channel(kiosque: Callable) -> None:
     async def scenario() -> tuple:
         async with kiosque() as k:
-            answer = await k.ask("  Qui a ratifié\n le traité ?  ", "salon", author="alice")
-            turns = await k.history.recent("salon")
-            return answer, turns, await k.history.recent("ailleurs")
+            answer = await k.ask(LOCAL, "  Qui a ratifié\n le traité ?  ", "salon", author="alice")
+            turns = await k.turns("salon")
+            return answer, turns, await k.turns("ailleurs")
 
     answer, turns, elsewhere = asyncio.run(scenario())
     assert answer.question == "Qui a ratifié le traité ?"
@@ -141,9 +142,9 @@ def test_ask_records_the_turn_in_its_channel(kiosque: Callable) -> None:
 def test_history_of_one_channel_never_reaches_another(kiosque: Callable) -> None:
     async def scenario() -> tuple:
         async with kiosque() as k:
-            await k.ask("Quel missile a été testé ?", "A")
-            in_b = await k.ask("Et pourquoi est-ce important ?", "B")
-            in_a = await k.ask("Et pourquoi est-ce important ?", "A")
+            await k.ask(LOCAL, "Quel missile a été testé ?", "A")
+            in_b = await k.ask(LOCAL, "Et pourquoi est-ce important ?", "B")
+            in_a = await k.ask(LOCAL, "Et pourquoi est-ce important ?", "A")
             return in_a, in_b
 
     in_a, in_b = asyncio.run(scenario())
@@ -160,7 +161,7 @@ def test_refused_questions(kiosque: Callable, question: str, code: str) -> None:
     async def scenario() -> tuple:
         async with kiosque() as k:
             with pytest.raises(KiosqueError) as caught:
-                await k.ask(question, "salon")
+                await k.ask(LOCAL, question, "salon")
             return caught.value.code, await k.history.count("salon")
 
     assert asyncio.run(scenario()) == (code, 0)
@@ -171,12 +172,12 @@ def test_channel_uses_its_active_article_else_the_newest(kiosque: Callable, tmp_
 
     async def scenario() -> tuple:
         async with kiosque() as k:
-            budget = await k.index_path(source)
-            default = await k.article_for("A")
-            used = await k.use("A", "1")
-            chosen = await k.article_for("A")
-            other = await k.article_for("B")
-            explicit = await k.article_for("A", budget.id)
+            budget = await k.index_path(LOCAL, source)
+            default = await k.article_for(LOCAL, "A")
+            used = await k.use(LOCAL, "A", "1")
+            chosen = await k.article_for(LOCAL, "A")
+            other = await k.article_for(LOCAL, "B")
+            explicit = await k.article_for(LOCAL, "A", budget.id)
             return budget.id, default.id, used.id, chosen.id, other.id, explicit.id
 
     assert asyncio.run(scenario()) == (2, 2, 1, 1, 2, 2)
@@ -186,7 +187,7 @@ def test_unknown_article_is_an_error(kiosque: Callable) -> None:
     async def scenario() -> tuple[str, str]:
         async with kiosque() as k:
             with pytest.raises(KiosqueError) as caught:
-                await k.ask("Qui ?", "salon", article_id=999)
+                await k.ask(LOCAL, "Qui ?", "salon", article_id=999)
             return caught.value.code, k.error_text(caught.value)
 
     code, text = asyncio.run(scenario())
@@ -197,7 +198,8 @@ def test_unknown_article_is_an_error(kiosque: Callable) -> None:
 def test_summary_of_a_section(kiosque: Callable) -> None:
     async def scenario() -> tuple:
         async with kiosque() as k:
-            return await k.summary("salon"), await k.summary("salon", section="conséquences")
+            whole = await k.summary(LOCAL, "salon")
+            return whole, await k.summary(LOCAL, "salon", section="conséquences")
 
     whole, section = asyncio.run(scenario())
     assert len(whole.bullets) == 5
@@ -208,7 +210,7 @@ def test_unknown_section_is_a_kiosque_error(kiosque: Callable) -> None:
     async def scenario() -> str:
         async with kiosque() as k:
             with pytest.raises(KiosqueError) as caught:
-                await k.summary("salon", section="Sport")
+                await k.summary(LOCAL, "salon", section="Sport")
             return caught.value.code
 
     assert asyncio.run(scenario()) == "unknown_section"
@@ -225,7 +227,7 @@ def test_unknown_section_error_text_names_the_section(kiosque: Callable) -> None
 def test_chrome_language_setting_overrides_the_article(kiosque: Callable) -> None:
     async def scenario() -> tuple:
         async with kiosque(language="en") as k:
-            answer = await k.ask("Qui a ratifié le traité ?", "salon")
+            answer = await k.ask(LOCAL, "Qui a ratifié le traité ?", "salon")
             message = k.renderer.text("answer", answer.language, answer=answer, question="q")
             return answer.language, message
 
@@ -238,8 +240,8 @@ def test_history_limit_setting_caps_each_channel(kiosque: Callable) -> None:
     async def scenario() -> list[str]:
         async with kiosque(history_limit=2) as k:
             for question in ("Qui a ratifié le traité ?", "Quel missile ?", "Qui est Blinken ?"):
-                await k.ask(question, "salon")
-            return [t.question for t in await k.history.recent("salon")]
+                await k.ask(LOCAL, question, "salon")
+            return [t.question for t in await k.turns("salon")]
 
     assert asyncio.run(scenario()) == ["Quel missile ?", "Qui est Blinken ?"]
 
@@ -250,10 +252,10 @@ def test_indexing_stores_sentence_vectors_computed_off_the_loop(kiosque: Callabl
     async def scenario() -> tuple:
         async with kiosque(seed=False) as k:
             info = await k.index_bytes(
-                BUDGET.encode(), "budget.txt", progress=lambda d, t: told.append((d, t))
+                LOCAL, BUDGET.encode(), "budget.txt", progress=lambda d, t: told.append((d, t))
             )
-            stored = await k.article_for("salon", info.id)
-            answer = await k.ask("Qu'a décidé le conseil municipal ?", "salon")
+            stored = await k.article_for(LOCAL, "salon", info.id)
+            answer = await k.ask(LOCAL, "Qu'a décidé le conseil municipal ?", "salon")
             return info, stored, answer
 
     info, stored, answer = asyncio.run(scenario())
@@ -268,10 +270,10 @@ def test_an_article_over_the_sentence_cap_is_indexed_without_vectors(kiosque: Ca
 
     async def scenario() -> tuple:
         async with kiosque(seed=False, embed_max_sentences=10) as k:
-            info = await k.index_bytes(long.encode(), "rapport.txt")
-            stored = await k.article_for("salon", info.id)
+            info = await k.index_bytes(LOCAL, long.encode(), "rapport.txt")
+            stored = await k.article_for(LOCAL, "salon", info.id)
             message = k.renderer.text("indexed", "fr", stored=info)
-            answer = await k.ask("De quoi parle la phrase 7 ?", "salon")
+            answer = await k.ask(LOCAL, "De quoi parle la phrase 7 ?", "salon")
             return info, stored, message, answer
 
     info, stored, message, answer = asyncio.run(scenario())
@@ -283,8 +285,8 @@ def test_an_article_over_the_sentence_cap_is_indexed_without_vectors(kiosque: Ca
 def test_the_model_can_be_turned_off(kiosque: Callable) -> None:
     async def scenario() -> tuple:
         async with kiosque(semantic=False) as k:
-            stored = await k.article_for("salon")
-            answer = await k.ask("Qui a ratifié le traité ?", "salon")
+            stored = await k.article_for(LOCAL, "salon")
+            answer = await k.ask(LOCAL, "Qui a ratifié le traité ?", "salon")
             return k.embedder, stored, answer
 
     embedder, stored, answer = asyncio.run(scenario())
@@ -295,8 +297,8 @@ def test_the_model_can_be_turned_off(kiosque: Callable) -> None:
 def test_the_bots_words_follow_the_question_language(kiosque: Callable) -> None:
     async def scenario() -> tuple:
         async with kiosque() as k:
-            english = await k.ask("Who ratified the treaty?", "salon")
-            french = await k.ask("Qui a ratifié le traité ?", "autre")
+            english = await k.ask(LOCAL, "Who ratified the treaty?", "salon")
+            french = await k.ask(LOCAL, "Qui a ratifié le traité ?", "autre")
             return english, french
 
     english, french = asyncio.run(scenario())

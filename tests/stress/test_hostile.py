@@ -12,6 +12,7 @@ import pytest
 from bot.errors import KiosqueError
 from bot.service import Kiosque
 from bot.settings import Settings
+from bot.values import LOCAL
 from stress.hostile import (
     FRAGMENTS,
     check_questions,
@@ -68,9 +69,10 @@ def test_some_hostile_questions_get_real_answers(tmp_path: Path) -> None:
                 "Qui a ratifié le traité ? @everyone <@&123>",
                 "```Qui a ratifié le traité ?``` \u202e{{ 7*7 }}",
             ]
-            answered = [not (await kiosque.ask(q, channel="c")).abstained for q in questions]
+            answered = [not (await kiosque.ask(LOCAL, q, channel="c")).abstained for q in questions]
             # SQL in a question is only text: answered or not, the history table survives it.
-            await kiosque.ask("'); DROP TABLE turns;-- Qui a ratifié le traité ?", channel="c")
+            injection = "'); DROP TABLE turns;-- Qui a ratifié le traité ?"
+            await kiosque.ask(LOCAL, injection, channel="c")
             kept = await kiosque.history.count("c")
             return [*answered, kept == 3]
         finally:
@@ -92,7 +94,7 @@ def test_length_limit_is_a_setting(tmp_path: Path) -> None:
         settings = Settings(database_url=f"sqlite:///{tmp_path / 'k.db'}", max_question_chars=40)
         kiosque = await Kiosque.open(settings)
         try:
-            await kiosque.ask("Qui a ratifié le traité de défense mutuelle ?", channel="c")
+            await kiosque.ask(LOCAL, "Qui a ratifié le traité de défense mutuelle ?", channel="c")
         except KiosqueError as error:
             return kiosque.error_text(error, "en")
         finally:
@@ -127,8 +129,8 @@ def test_cli_batch_of_500_hostile_lines_answers_each_in_order(tmp_path: Path) ->
 @pytest.mark.parametrize(
     "call",
     [
-        lambda k: k.summary("c", section="x" * 3000),
-        lambda k: k.use("c", "Corée " * 500),
+        lambda k: k.summary(LOCAL, "c", section="x" * 3000),
+        lambda k: k.use(LOCAL, "c", "Corée " * 500),
     ],
     ids=["unknown section", "unknown article"],
 )

@@ -11,6 +11,7 @@ import pytest
 from bot.errors import KiosqueError
 from bot.service import Kiosque
 from bot.settings import Settings
+from bot.values import LOCAL
 from stress.server import LocalServer
 from stress.sources import check_sources, run_cli
 
@@ -47,7 +48,7 @@ def test_the_service_refuses_other_schemes(tmp_path: Path, url: str) -> None:
         settings = Settings(database_url=f"sqlite:///{tmp_path / 'k.db'}")
         kiosque = await Kiosque.open(settings, seed=False)
         try:
-            await kiosque.index_url(url)
+            await kiosque.index_url(LOCAL, url)
         except KiosqueError as error:
             return error
         finally:

@@ -1,4 +1,4 @@
-"""``/config``: a guild's own admin role, answer channels and language (admins only)."""
+"""``/config``: a server's own admin role, answer channels and language (admins only)."""
 
 from __future__ import annotations
 
@@ -12,17 +12,19 @@ from discord.ext import commands
 from bot.adapter.checks import admin_only
 from bot.adapter.client import KiosqueBot
 from bot.adapter.replies import respond
+from bot.errors import KiosqueError
 
 
 class Config(commands.Cog):
-    """Per-guild settings stored in the bot's database."""
+    """Per-server settings stored in the bot's database."""
 
     def __init__(self, bot: KiosqueBot) -> None:
         self.bot = bot
 
     @app_commands.command(name="config", description="This server's Kiosque settings")
     @app_commands.describe(
-        admin_role="Role allowed to use admin commands",
+        admin_role="Role allowed to use admin commands (kept by id)",
+        clear_admin_role="Forget the admin role: Manage Server only",
         answer_here="Answer every message in this channel (needs the message-content intent)",
         language="Language of the bot's words",
     )
@@ -31,14 +33,19 @@ class Config(commands.Cog):
         self,
         interaction: discord.Interaction,
         admin_role: discord.Role | None = None,
+        clear_admin_role: bool | None = None,
         answer_here: bool | None = None,
         language: Literal["auto", "fr", "en"] | None = None,
     ) -> None:
         """Change and show the server's settings (Manage Server or the admin role)."""
-        store = self.bot.guilds_config
+        store = self.bot.service.guilds
         current = await store.get(interaction.guild_id)
         if admin_role is not None:
-            current = replace(current, admin_role=admin_role.name)
+            if admin_role.is_default():  # @everyone would make every member an admin
+                raise KiosqueError("everyone_role")
+            current = replace(current, admin_role=admin_role.id)
+        if clear_admin_role:
+            current = replace(current, admin_role=None)
         if answer_here is not None:
             channels = set(current.answer_channels)
             channels = (
@@ -51,9 +58,10 @@ class Config(commands.Cog):
             current = replace(current, language=None if language == "auto" else language)
         await store.set(interaction.guild_id, current)
         shown = current.language or "fr"
+        waiting = bool(current.answer_channels) and not self.bot.intents.message_content
         await respond(
             interaction,
-            self.bot.service.renderer.messages("config", shown, config=current),
+            self.bot.service.renderer.messages("config", shown, config=current, waiting=waiting),
             ephemeral=True,
         )
 

@@ -1,4 +1,4 @@
-"""``/history`` (ephemeral) and ``/forget`` (Manage Messages): a channel's past questions."""
+"""``/history`` (only the caller sees it) and ``/forget`` (Manage Messages, or one's own DM)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,21 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter.client import KiosqueBot
-from bot.adapter.cogs.questions import channel_key
+from bot.adapter.places import of_interaction
 from bot.adapter.replies import respond
+
+
+def own_dm_or_manage_messages() -> app_commands.check:
+    """In a server, Manage Messages; in a direct message, the history is the caller's own."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        if interaction.guild_id is None:
+            return True
+        if not interaction.permissions.manage_messages:
+            raise app_commands.MissingPermissions(["manage_messages"])
+        return True
+
+    return app_commands.check(predicate)
 
 
 class History(commands.Cog):
@@ -25,18 +38,18 @@ class History(commands.Cog):
         """Show the channel's last questions, to the caller only."""
         kiosque = self.bot.service
         language = await self.bot.language(interaction.guild_id) or "fr"
-        turns = await kiosque.history.recent(channel_key(interaction.channel_id), count)
+        turns = await kiosque.turns(of_interaction(interaction).channel, count)
         await respond(
             interaction, kiosque.renderer.messages("history", language, turns=turns), ephemeral=True
         )
 
     @app_commands.command(name="forget", description="Clear this channel's history")
-    @app_commands.checks.has_permissions(manage_messages=True)
+    @own_dm_or_manage_messages()
     async def forget(self, interaction: discord.Interaction) -> None:
-        """Delete the channel's history (Manage Messages)."""
+        """Delete the channel's history (Manage Messages; anyone in their own DM)."""
         kiosque = self.bot.service
         language = await self.bot.language(interaction.guild_id) or "fr"
-        count = await kiosque.history.forget(channel_key(interaction.channel_id))
+        count = await kiosque.forget(of_interaction(interaction).channel)
         await respond(interaction, [kiosque.renderer.line("forgotten", language, count=count)])
 
 

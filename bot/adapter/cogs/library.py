@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter.checks import admin_only, in_guild
 from bot.adapter.client import KiosqueBot
-from bot.adapter.cogs.questions import channel_key
-from bot.adapter.replies import NO_MENTIONS, Progress, respond
+from bot.adapter.places import of_interaction
+from bot.adapter.replies import Progress, refuse, respond
 from bot.errors import KiosqueError
-
-log = logging.getLogger("kiosque.discord")
 
 
 class Library(commands.Cog):
@@ -24,15 +20,20 @@ class Library(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="articles", description="The articles Kiosque knows")
-    async def articles(self, interaction: discord.Interaction) -> None:
-        """List the library: title, version, date, id."""
+    @app_commands.describe(page="Page of the list (20 articles a page, newest first)")
+    async def articles(
+        self, interaction: discord.Interaction, page: app_commands.Range[int, 1] = 1
+    ) -> None:
+        """List the server's library: title, version, date, id, one page at a time."""
         kiosque = self.bot.service
+        where = of_interaction(interaction)
         language = await self.bot.language(interaction.guild_id) or "fr"
-        listed = await kiosque.library.articles()
-        active = await kiosque.history.active(channel_key(interaction.channel_id))
+        listing = await kiosque.listing(where.space, page)
+        active = await kiosque.active(where.space, where.channel)
         await respond(
             interaction,
-            kiosque.renderer.messages("articles", language, articles=listed, active=active),
+            kiosque.renderer.messages("articles", language, listing=listing, active=active),
+            ephemeral=True,
         )
 
     @app_commands.command(name="use", description="Choose this channel's article")
@@ -42,7 +43,8 @@ class Library(commands.Cog):
     async def use(self, interaction: discord.Interaction, article: str) -> None:
         """Make an article the channel's active one (Manage Channels)."""
         kiosque = self.bot.service
-        info = await kiosque.use(channel_key(interaction.channel_id), article)
+        where = of_interaction(interaction)
+        info = await kiosque.use(where.space, where.channel, article)
         language = await self.bot.language(interaction.guild_id) or info.language
         await respond(
             interaction, [kiosque.renderer.line("using", language, title=info.title, id=info.id)]
@@ -52,14 +54,12 @@ class Library(commands.Cog):
     async def use_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        """Titles that contain what was typed so far (at most 25, as Discord allows)."""
-        listed = await self.bot.service.library.articles()
-        typed = current.casefold().strip()
+        """Titles of this server's library that contain what was typed (at most 25)."""
+        found = await self.bot.service.titles(of_interaction(interaction).space, current)
         return [
             app_commands.Choice(name=f"{info.title[:90]} (v{info.version})", value=str(info.id))
-            for info in listed
-            if not typed or typed in info.title.casefold() or typed == str(info.id)
-        ][:25]
+            for info in found
+        ]
 
     @app_commands.command(name="reindex", description="Add an article or a new version of one")
     @app_commands.describe(
@@ -77,6 +77,7 @@ class Library(commands.Cog):
     ) -> None:
         """Index a URL or an attachment (Manage Server or the admin role)."""
         kiosque = self.bot.service
+        where = of_interaction(interaction)
         language = await self.bot.language(interaction.guild_id) or "fr"
         if not url and not file:
             raise KiosqueError("nothing_to_index")
@@ -89,16 +90,14 @@ class Library(commands.Cog):
                 "embedding", language, source=source, done=done, total=total
             ),
         )
-        async with self.bot.busy():
+        async with self.bot.busy(), self.bot.interruptible(interaction):
             try:
-                info = await self._index(url, file, title, progress)
+                info = await self._index(where.space, url, file, title, progress)
             except KiosqueError as error:
                 await progress.settle()
-                await _replace_with_error(interaction, kiosque.error_text(error, language))
+                await refuse(interaction, kiosque.error_text(error, language))
                 return
-            channel = channel_key(interaction.channel_id)
-            if info.version == 1 or await kiosque.history.active(channel) is None:
-                await kiosque.history.use(channel, info.id)
+            await kiosque.indexed_in(where.space, where.channel, info)
             messages = kiosque.renderer.messages(
                 "indexed",
                 await self.bot.language(interaction.guild_id) or info.language,
@@ -108,6 +107,7 @@ class Library(commands.Cog):
 
     async def _index(
         self,
+        space: str,
         url: str | None,
         file: discord.Attachment | None,
         title: str | None,
@@ -120,20 +120,24 @@ class Library(commands.Cog):
                 raise KiosqueError(
                     "source_error", source=file.filename, problem="too_large", limit=limit
                 )
-            data = await file.read()
+            try:
+                data = await file.read()
+            except discord.HTTPException as error:
+                raise KiosqueError(
+                    "source_error",
+                    source=file.filename,
+                    problem="fetch",
+                    detail=f"HTTP {error.status}",
+                ) from None
             return await kiosque.index_bytes(
-                data, file.filename, content_type=file.content_type, title=title, progress=progress
+                space,
+                data,
+                file.filename,
+                content_type=file.content_type,
+                title=title,
+                progress=progress,
             )
-        return await kiosque.index_url(url.strip(), title=title, progress=progress)
-
-
-async def _replace_with_error(interaction: discord.Interaction, text: str) -> None:
-    # The deferred "thinking…" message is public; the error should only reach the admin.
-    try:
-        await interaction.delete_original_response()
-    except discord.HTTPException:
-        log.debug("no deferred response to delete")
-    await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        return await kiosque.index_url(space, url.strip(), title=title, progress=progress)
 
 
 async def setup(bot: KiosqueBot) -> None:

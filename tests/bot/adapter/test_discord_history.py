@@ -54,7 +54,7 @@ def test_forget_needs_manage_messages(tmp_path: Path) -> None:
             await (await fake.send_slash("ask", {"question": "Quel missile a été testé ?"},
                                          user=member)).response()
             refused = await (await fake.send_slash("forget", {}, user=member)).response()
-            assert refused.ephemeral and "Manage Messages" in refused.content
+            assert refused.ephemeral and "Gérer les messages" in refused.content
             done = await (await fake.send_slash("forget", {},
                                                 user=fake.guild.member("moderator"))).response()
             assert "effacé (1" in done.content

@@ -53,7 +53,7 @@ def test_plain_member_cannot_reindex(tmp_path: Path) -> None:
                                            user=fake.guild.member("member"))
             refused = await handle.response()
             assert refused.ephemeral
-            assert "Manage Server" in refused.content
+            assert "Gérer le serveur" in refused.content
             articles = await fake.send_slash("articles", {}, user=fake.guild.member("member"))
             assert "Space X" not in (await articles.response()).content
 
@@ -104,7 +104,7 @@ def test_use_autocompletes_titles_and_needs_manage_channels(tmp_path: Path) -> N
             refused = await fake.send_slash("use", {"article": "1"},
                                             user=fake.guild.member("member"))
             reply = await refused.response()
-            assert reply.ephemeral and "Manage Channels" in reply.content
+            assert reply.ephemeral and "Gérer les salons" in reply.content
 
     run(scenario())
 
@@ -114,7 +114,7 @@ def test_config_is_admin_only_and_sets_the_language(tmp_path: Path) -> None:
         async with running_bot(tmp_path) as (fake, _):
             refused = await (await fake.send_slash("config", {"language": "en"},
                                                    user=fake.guild.member("member"))).response()
-            assert refused.ephemeral and "Manage Server" in refused.content
+            assert refused.ephemeral and "Gérer le serveur" in refused.content
             done = await (await fake.send_slash("config", {"language": "en"},
                                                 user=fake.guild.member("admin"))).response()
             assert done.ephemeral and "Language: en" in done.content
