@@ -24,10 +24,6 @@ class PretendInternet:
         self.routes = routes
         self.connected: list[tuple[str, int]] = []
 
-    def to(self, host: str, port: int) -> bool:
-        """Whether a connection to ``host``:``port`` was asked (before any rerouting)."""
-        return (host, port) in self.connected
-
     async def connect(
         self, original: Any, sock: socket.socket, address: tuple[Any, ...]
     ) -> None:
