@@ -1,4 +1,4 @@
-"""``make stress``: hostile questions, bad sources, kills during reindex, load through Discord."""
+"""``make stress``: hostile questions, bad sources, DNS rebinding, kills during reindex, load."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.settings import Settings
 from stress.hostile import check_questions, hostile_strings
 from stress.kills import kill_during_reindex
 from stress.load import load
+from stress.rebinding import check_rebinding
 from stress.sources import check_sources
 
 
@@ -40,6 +41,12 @@ def main() -> int:
         tried, failed = check_sources(folder / "sources")
         failures += failed
         print(f"bad sources: {tried} tried, {tried - len(failed)} clean errors"
+              f"   ({time.perf_counter() - start:.1f} s)")
+
+        start = time.perf_counter()
+        tried, failed = check_rebinding()
+        failures += failed
+        print(f"DNS rebinding and IPv4 inside IPv6: {tried} tried, {tried - len(failed)} safe"
               f"   ({time.perf_counter() - start:.1f} s)")
 
         start = time.perf_counter()

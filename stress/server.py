@@ -53,6 +53,11 @@ class LocalServer:
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(10)
 
+    @property
+    def port(self) -> int:
+        """The TCP port the server listens on."""
+        return int(self.base.rsplit(":", 1)[1])
+
     def url(self, path: str) -> str:
         """The address of ``path`` on this server."""
         return f"{self.base}{path}"
@@ -117,6 +122,8 @@ class LocalServer:
             raise web.HTTPFound("file:///etc/passwd")
         if name == "to-ftp":
             raise web.HTTPFound("ftp://127.0.0.1/article.txt")
+        if name == "redirect":
+            raise web.HTTPFound(request.query["to"])
         if name == "no-location":
             return web.Response(status=302)
         if name in ("photo", "photo.txt", "photo.html"):

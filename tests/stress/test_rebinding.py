@@ -1,0 +1,49 @@
+"""The rebinding scenario of ``make stress``: every case safe, and the scenario able to fail."""
+
+from __future__ import annotations
+
+import asyncio
+
+from stress.nameserver import Nameserver
+from stress.network import pretend_internet
+from stress.rebinding import CARRYING_LOOPBACK, PUBLIC, check_rebinding
+from stress.server import LocalServer
+
+
+def test_every_rebinding_case_is_refused_or_reaches_only_the_public_address() -> None:
+    tried, failures = check_rebinding()
+    assert failures == []
+    assert tried >= 6 + 2 * len(CARRYING_LOOPBACK)
+
+
+def test_the_nameserver_plays_its_script_and_the_last_step_repeats() -> None:
+    from bot import dns
+
+    async def ask(server: Nameserver) -> list[list[str]]:
+        return [await dns.ask(server.address, "rebind.test", dns.A) for _ in range(3)]
+
+    with Nameserver({"rebind.test": [[PUBLIC], ["127.0.0.1"]]}) as server:
+        assert asyncio.run(ask(server)) == [[PUBLIC], ["127.0.0.1"], ["127.0.0.1"]]
+
+
+def test_the_pretend_internet_reroutes_public_and_refuses_the_rest() -> None:
+    async def run(public: LocalServer) -> tuple[bytes, str, list[tuple[str, int]]]:
+        async with pretend_internet({PUBLIC: public.port}) as network:
+            reader, writer = await asyncio.open_connection(PUBLIC, 80)
+            writer.write(b"GET /hello HTTP/1.0\r\nHost: x\r\n\r\n")
+            answer = await reader.read()
+            writer.close()
+            try:
+                await asyncio.open_connection("198.51.100.7", 80)
+            except OSError as error:
+                refused = str(error)
+            else:
+                refused = "connected"
+        return answer, refused, network.connected
+
+    with LocalServer() as public:
+        answer, refused, connected = asyncio.run(run(public))
+        assert public.requested == ["/hello"]
+    assert answer.startswith(b"HTTP/1.0 200")
+    assert "pretend internet" in refused
+    assert connected == [(PUBLIC, 80), ("198.51.100.7", 80)]
