@@ -24,12 +24,15 @@ STARTUP = 30.0
 
 @asynccontextmanager
 async def running_bot(
-    folder: Path, fake: FakeDiscord | None = None, **env: str
+    folder: Path, fake: FakeDiscord | None = None, python: str = sys.executable, **env: str
 ) -> AsyncIterator[tuple[FakeDiscord, asyncio.subprocess.Process]]:
-    """A started fake and a ``kiosque run`` process on ``folder/kiosque.db``, ready and synced."""
+    """A started fake and a ``kiosque run`` process on ``folder/kiosque.db``, ready and synced.
+
+    ``python`` is the interpreter that runs the bot: another one tests an installed wheel.
+    """
     async with fake or FakeDiscord() as discord:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run",
+            python, "-m", "bot", "run",
             cwd=folder,
             env={
                 **os.environ,
