@@ -7,7 +7,24 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The checkout's root; once installed it is site-packages, which only the tools that run from a
+# checkout (tests, eval, bench, stress) would read.
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bundled(folder: str) -> Path:
+    """Where a folder shipped with Kiosque (``prompts``, ``articles``) is on this machine.
+
+    The repository keeps them at its top level, next to ``bot/``; the wheel installs them inside
+    the ``bot`` package (pyproject maps them with ``package-dir``), because an installed
+    distribution has no top level of its own: ``site-packages/prompts`` would be anyone's.
+    """
+    installed = Path(__file__).resolve().parent / folder
+    return installed if installed.is_dir() else ROOT / folder
+
+
+ARTICLES_DIR = _bundled("articles")
+PROMPTS_DIR = _bundled("prompts")
 
 
 class SettingsError(ValueError):
@@ -20,8 +37,8 @@ class Settings:
 
     discord_token: str = field(default="", repr=False)
     database_url: str = "sqlite:///var/kiosque.db"
-    articles_dir: Path = ROOT / "articles"
-    prompts_dir: Path = ROOT / "prompts"
+    articles_dir: Path = ARTICLES_DIR
+    prompts_dir: Path = PROMPTS_DIR
     max_source_bytes: int = 5_000_000
     history_limit: int = 200
     max_question_chars: int = 500

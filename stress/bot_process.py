@@ -1,8 +1,7 @@
 """A real ``kiosque run`` process connected to a FakeDiscord on loopback.
 
-Used by the adapter's tests, ``make bench`` and ``make stress``. The fake lives with the tests
-(``tests/fake_discord``); its folder is appended to ``sys.path``, never put first, so that the
-test packages ``tests/bot`` and ``tests/index`` cannot shadow the project's own.
+Used by the adapter's tests, ``make bench`` and ``make stress``. The fake lives with the tests,
+as the package ``tests.fake_discord``: run from the repository's root, as the Makefile does.
 """
 
 from __future__ import annotations
@@ -16,11 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot.settings import ROOT
-
-if str(ROOT / "tests") not in sys.path:
-    sys.path.append(str(ROOT / "tests"))
-from fake_discord import FakeDiscord
-from fake_discord.models import FakeChannel, default_guild
+from tests.fake_discord import FakeChannel, FakeDiscord, default_guild
 
 __all__ = ["FakeChannel", "FakeDiscord", "default_guild", "running_bot", "stop"]
 
@@ -29,12 +24,15 @@ STARTUP = 30.0
 
 @asynccontextmanager
 async def running_bot(
-    folder: Path, fake: FakeDiscord | None = None, **env: str
+    folder: Path, fake: FakeDiscord | None = None, python: str = sys.executable, **env: str
 ) -> AsyncIterator[tuple[FakeDiscord, asyncio.subprocess.Process]]:
-    """A started fake and a ``kiosque run`` process on ``folder/kiosque.db``, ready and synced."""
+    """A started fake and a ``kiosque run`` process on ``folder/kiosque.db``, ready and synced.
+
+    ``python`` is the interpreter that runs the bot: another one tests an installed wheel.
+    """
     async with fake or FakeDiscord() as discord:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run",
+            python, "-m", "bot", "run",
             cwd=folder,
             env={
                 **os.environ,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sqlite3
@@ -15,9 +14,6 @@ from pathlib import Path
 
 import pytest
 
-# ``tests/bot``, ``tests/index`` and ``tests/stress`` are named like the project's packages, and
-# some conftests put ``tests/`` first on sys.path: bind the names to the project's packages
-# before that happens.
 import bot.service
 import index
 from bot.database import Database
@@ -28,9 +24,6 @@ from bot.values import StoredArticle
 from index.embedding import Embedder, embed_article, load_embedder
 from index.model import Article
 from index.retrieval import ArticleIndex
-
-with contextlib.suppress(ImportError):
-    import stress  # noqa: F401
 
 DATA = Path(__file__).resolve().parent / "data"
 BUNDLED = ROOT / "articles" / "russie-coree-du-nord-alliance.txt"

@@ -1,15 +1,8 @@
-"""Make `fake_discord` importable and check each test leaves discord.py's endpoints untouched."""
+"""Check that each self-test leaves discord.py's endpoints as it found them."""
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-
-# tests/ has no __init__.py, so pytest only puts this test directory on sys.path.
-TESTS_DIR = str(Path(__file__).resolve().parents[1])
-if TESTS_DIR not in sys.path:
-    sys.path.insert(0, TESTS_DIR)
 
 
 @pytest.fixture(autouse=True)

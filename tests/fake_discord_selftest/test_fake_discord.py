@@ -17,7 +17,8 @@ import discord
 import pytest
 from discord import app_commands
 from discord.ext import commands
-from fake_discord import EPHEMERAL, MANAGE_GUILD, FakeDiscord
+
+from tests.fake_discord import EPHEMERAL, MANAGE_GUILD, FakeDiscord
 
 SOURCES = ["Le Monde", "Le Figaro", "Libération", "Mediapart", "Le Monde diplomatique"]
 TEST_TIMEOUT = 20.0

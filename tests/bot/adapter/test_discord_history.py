@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import run, running_bot
+from tests.bot.adapter.harness import run, running_bot
 
 
 def test_followups_use_the_channel_history_and_do_not_leak(tmp_path: Path) -> None:

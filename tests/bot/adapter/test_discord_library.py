@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import DATA, run, running_bot
+from tests.bot.adapter.harness import DATA, run, running_bot
 
 WIKINEWS = DATA / "wikinews-43971.html"
 

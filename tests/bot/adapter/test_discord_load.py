@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from harness import run
-
 from stress.load import load
+from tests.bot.adapter.harness import run
 
 
 def test_questions_under_load_with_reindexes_are_each_answered_once() -> None:

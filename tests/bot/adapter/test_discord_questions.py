@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import DATA, run, running_bot
+from tests.bot.adapter.harness import DATA, run, running_bot
 
 QUOTE = "La chambre haute du Parlement russe a récemment ratifié un traité de défense mutuelle"
 

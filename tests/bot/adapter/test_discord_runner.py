@@ -8,7 +8,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from harness import run, running_bot, stop, turns
+from tests.bot.adapter.harness import run, running_bot, stop, turns
 
 
 def test_sigterm_with_questions_in_flight_keeps_every_answered_turn(tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""The Discord adapter's tests: a real ``kiosque run`` process against the loopback fake."""

@@ -1,0 +1,1 @@
+"""Self-test of the loopback Discord fake with a real discord.py client."""
