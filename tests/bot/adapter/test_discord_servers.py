@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from fake_discord import (
+from tests.bot.adapter.harness import run, running_bot
+from tests.fake_discord import (
     ADMINISTRATOR,
     FakeChannel,
     FakeDiscord,
@@ -15,7 +16,6 @@ from fake_discord import (
     FakeUser,
     default_guild,
 )
-from harness import run, running_bot
 
 REPORT = "Le conseil vote le budget\n\nLe conseil municipal a voté le budget de la ville mardi.\n"
 FORGED = "Le conseil vote le budget\n\nLe conseil municipal a vendu la ville à un pirate.\n"
