@@ -7,11 +7,10 @@ whether the best of them answers, and assembles the quotes and context bullets.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from bot.cache import ByteBoundCache
 from bot.values import Answer, Passage, StoredArticle, Summary, Turn
 from index.embedding import Encoder
 from index.model import Article
@@ -64,28 +63,22 @@ class Responder:
         weights: Weights = Weights(),
         fusion: Fusion = Fusion(),
         embedder: Encoder | None = None,
-        cache_size: int = 32,
+        cache_bytes: int = 512 << 20,
     ) -> None:
         self.tuning = tuning
         self.weights = weights
         self.fusion = fusion
         self.embedder = embedder
-        self._cache: OrderedDict[tuple[int, int], ArticleIndex] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()  # answers run in worker threads
+        # Built indexes, kept while they fit: a 1 MB article's index weighs about 50 MB.
+        self._cache = ByteBoundCache(cache_bytes)
 
     def index(self, stored: StoredArticle) -> ArticleIndex:
         """The search index of a stored article's version, built once."""
         key = (stored.id, stored.version)
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        built = ArticleIndex(stored.article, self.weights, stored.vectors)
-        with self._lock:
-            self._cache[key] = built
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        built = self._cache.get(key)
+        if built is None:
+            built = ArticleIndex(stored.article, self.weights, stored.vectors)
+            self._cache.put(key, built, index_weight(stored))
         return built
 
     def answer(
@@ -232,6 +225,13 @@ class Responder:
         return replace(
             base, abstained=True, closest_sections=tuple(closest), exhausted=found.repeated
         )
+
+
+def index_weight(stored: StoredArticle) -> int:
+    """About how many bytes an article's built index holds (measured: ~50 per character of
+    text), plus its vectors once widened to float32."""
+    vectors = 2 * stored.vectors.nbytes if stored.vectors is not None else 0
+    return 50 * len(stored.article.text) + vectors
 
 
 def answer_features(found: Retrieval, candidate: Candidate) -> dict[str, float]:

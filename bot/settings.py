@@ -70,7 +70,7 @@ class Settings:
         """The SQLite file named by ``DATABASE_URL`` (relative paths from the working dir)."""
         url = self.database_url
         if not url.startswith("sqlite:///"):
-            raise SettingsError(f"DATABASE_URL {url!r}: only sqlite:///PATH is supported")
+            raise SettingsError(f"DATABASE_URL {mask(url)!r}: only sqlite:///PATH is supported")
         return Path(url.removeprefix("sqlite:///"))
 
     @classmethod

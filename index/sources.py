@@ -42,21 +42,48 @@ def kind_of(name: str, content_type: str | None = None, data: bytes = b"") -> st
     return "html" if head.startswith((b"<!doctype html", b"<html")) else "text"
 
 
-def decode(data: bytes) -> str:
-    """Text from UTF-8 (with or without BOM) or Windows-1252/Latin-1 bytes; binary is refused."""
-    if b"\x00" in data[:8192]:
-        raise SourceError("binary")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace").replace("\ufffd", "")
-        if _looks_binary(text):
+def decode(data: bytes, charset: str | None = None) -> str:
+    """Text from UTF-8 (with or without BOM), UTF-16 (a BOM, a declared charset, or the zero
+    bytes of ASCII-range text) or Windows-1252/Latin-1 bytes; binary is refused."""
+    utf16 = _utf16(data, charset)
+    if utf16 is not None:
+        try:
+            text = data.decode(utf16)
+        except UnicodeDecodeError:
             raise SourceError("binary") from None
+        text = text.removeprefix("\ufeff")
+    else:
+        if b"\x00" in data[:8192]:
+            raise SourceError("binary")
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace").replace("\ufffd", "")
+            if _looks_binary(text):
+                raise SourceError("binary") from None
     if _looks_binary(text):
         raise SourceError("binary")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _utf16(data: bytes, charset: str | None) -> str | None:
+    """The UTF-16 codec the bytes are in, if they are."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"  # the BOM tells the byte order
+    declared = (charset or "").strip().lower().replace("_", "-")
+    if declared in ("utf-16", "utf-16le", "utf-16be"):
+        return declared
+    # Without a BOM: text in the ASCII range has a zero byte in every other position.
+    sample = data[:4096]
+    if len(sample) >= 16 and len(sample) % 2 == 0:
+        even, odd = sample[0::2], sample[1::2]
+        if odd.count(0) > 0.8 * len(odd) and even.count(0) < 0.05 * len(even):
+            return "utf-16-le"
+        if even.count(0) > 0.8 * len(even) and odd.count(0) < 0.05 * len(odd):
+            return "utf-16-be"
+    return None
 
 
 def _looks_binary(text: str) -> bool:
@@ -107,12 +134,17 @@ def text_blocks(text: str, titled: bool = False) -> tuple[str | None, list[Block
     return title, blocks
 
 
+def _charset(content_type: str | None) -> str | None:
+    match = re.search(r"charset\s*=\s*\"?([\w-]+)", content_type or "", re.IGNORECASE)
+    return match.group(1) if match else None
+
+
 def parse_article(
     data: bytes, name: str, *, content_type: str | None = None, title: str | None = None
 ) -> Article:
     """Read, clean and structure one source; ``name`` is used to guess its type."""
     kind = kind_of(name, content_type, data)
-    text = decode(data)
+    text = decode(data, _charset(content_type))
     if kind == "html":
         found_title, blocks = html_blocks(text)
     else:

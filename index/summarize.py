@@ -42,9 +42,15 @@ def summary_sentences(index: ArticleIndex, count: int = 5, section: int | None =
     lead = [i for i in pool if article.paragraphs[article.sentences[i].paragraph].kind == LEAD]
     if section is None and lead:
         take([lead[0]])
-    sections = sorted({article.sentences[i].section for i in pool})
-    for sec in sections:
-        take([i for i in pool if article.sentences[i].section == sec])
+    # Grouped once: a summary's cost grows with the article's size, not with sections times
+    # sentences (an article of 20 000 sections would otherwise take seconds).
+    by_section: dict[int, list[int]] = {}
+    for i in pool:
+        by_section.setdefault(article.sentences[i].section, []).append(i)
+    for sec in sorted(by_section):
+        if len(chosen) >= count:
+            break
+        take(by_section[sec])
     for i in sorted(pool, key=lambda i: (-weight[i], i)):
         if len(chosen) >= count:
             break

@@ -1,4 +1,5 @@
-"""``make stress``: hostile questions, bad sources, DNS rebinding, kills during reindex, load."""
+"""``make stress``: hostile questions, bad sources, DNS rebinding, two servers and floods, kills
+during reindex, load."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from stress.hostile import check_questions, hostile_strings
 from stress.kills import kill_during_reindex
 from stress.load import load
 from stress.rebinding import check_rebinding
+from stress.servers import check_servers
 from stress.sources import check_sources
 
 
@@ -48,6 +50,12 @@ def main() -> int:
         failures += failed
         print(f"DNS rebinding and IPv4 inside IPv6: {tried} tried, {tried - len(failed)} safe"
               f"   ({time.perf_counter() - start:.1f} s)")
+
+        start = time.perf_counter()
+        tried, failed = check_servers()
+        failures += failed
+        print(f"two servers, hostile members and floods: {tried} kinds of attempt,"
+              f" {len(failed)} got through   ({time.perf_counter() - start:.1f} s)")
 
         start = time.perf_counter()
         (folder / "kills").mkdir()

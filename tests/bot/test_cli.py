@@ -303,3 +303,47 @@ def test_bad_bundled_article_is_a_one_line_error(cli: Callable, tmp_path: Path) 
     (folder / "vide.txt").write_bytes(b"")
     run = cli("articles", timeout=5, KIOSQUE_ARTICLES_DIR=str(folder))
     assert_one_line_error(run, "vide.txt", "aucun texte d’article")
+
+
+@pytest.mark.parametrize("command", ["run", "sync"])
+def test_the_bot_on_a_file_that_is_not_a_database_says_so_in_one_line(
+    cli: Callable, db_path: Path, command: str
+) -> None:
+    db_path.write_bytes(b"SQLite? non: " + bytes(range(256)) * 20)
+    run = cli(command, timeout=20, DISCORD_TOKEN="MTIz.fake.token")
+    assert_one_line_error(run, str(db_path))
+    assert "Traceback" not in run.err
+
+
+def test_a_database_url_with_a_password_never_shows_it(cli: Callable) -> None:
+    run = cli("articles", DATABASE_URL="postgresql://kiosque:s3cr3t-pw@db.example/kiosque")
+    assert_one_line_error(run, "DATABASE_URL")
+    assert "s3cr3t-pw" not in run.err and "***" in run.err
+
+
+def test_an_in_memory_database_works_for_one_command(cli: Callable) -> None:
+    run = cli("ask", "Qui a ratifié le traité ?", "--json", DATABASE_URL="sqlite:///:memory:")
+    assert run.code == 0, run.err
+    assert "ratifié un traité" in run.json_lines()[0]["passages"][0]["text"]
+
+
+def test_processes_starting_together_on_a_new_database_seed_it_once(
+    tmp_path: Path, db_path: Path
+) -> None:
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "articles", "--json"],
+            cwd=tmp_path,
+            env=cli_env(db_path),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(4)
+    ]
+    outputs = [p.communicate(timeout=60) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0, 0], [e for _, e in outputs]
+    for out, _ in outputs:
+        listed = [json.loads(line) for line in out.decode().splitlines() if line.strip()]
+        assert len(listed) == 1  # the bundled article, once
+    rows = library_rows(db_path)
+    assert len(rows) == 2  # one article row, one version row

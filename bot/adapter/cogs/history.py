@@ -40,7 +40,9 @@ class History(commands.Cog):
         language = await self.bot.language(interaction.guild_id) or "fr"
         turns = await kiosque.turns(of_interaction(interaction).channel, count)
         await respond(
-            interaction, kiosque.renderer.messages("history", language, turns=turns), ephemeral=True
+            interaction,
+            kiosque.renderer.messages("history", language, turns=turns, discord=True),
+            ephemeral=True,
         )
 
     @app_commands.command(name="forget", description="Clear this channel's history")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from stress.kills import big_article
 from tests.bot.adapter.harness import DATA, run, running_bot
 
 QUOTE = "La chambre haute du Parlement russe a récemment ratifié un traité de défense mutuelle"
@@ -110,5 +111,31 @@ def test_cooldown_refuses_extra_questions_ephemerally(tmp_path: Path) -> None:
             other = await fake.send_slash("ask", {"question": "Qui a ratifié le traité ?"},
                                           user=fake.guild.member("moderator"))
             assert not (await other.response()).ephemeral
+
+    run(scenario())
+
+
+def test_a_big_article_is_acknowledged_in_time_and_help_is_not_held_up(tmp_path: Path) -> None:
+    big = big_article(4_000_000)
+
+    async def scenario() -> None:
+        async with running_bot(tmp_path) as (fake, _):
+            # The fake answers "Unknown interaction" to a callback later than Discord's 3 s.
+            admin = fake.guild.member("admin")
+            attachment = fake.add_attachment("chronique.txt", big.encode(), "text/plain")
+            indexed = await fake.send_slash("reindex", {"file": attachment}, user=admin)
+            await indexed.saying("indexé", timeout=120)
+            member = fake.guild.member("member")
+            asked = await fake.send_slash(
+                "ask", {"question": "Combien de blindés recense le rapport numéro 3 ?"},
+                user=member,
+            )
+            helped = await fake.send_slash("help", {}, user=fake.guild.member("moderator"))
+            help_reply = await helped.response(timeout=3)
+            assert help_reply.ok and help_reply.ephemeral
+            acknowledged = await asked.callback(timeout=3)
+            assert acknowledged.ok  # deferred in time, not "Unknown interaction"
+            answer = await asked.response(timeout=120)
+            assert "blindés" in answer.content
 
     run(scenario())

@@ -8,6 +8,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from stress.kills import TITLE, medium_article
 from tests.bot.adapter.harness import run, running_bot, stop, turns
 
 
@@ -74,3 +75,25 @@ def test_backup_while_the_bot_runs_is_a_consistent_copy(tmp_path: Path) -> None:
     with sqlite3.connect(copy) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert [q for _, q in turns(copy)] == ["Qui a ratifié le traité ?"]
+
+
+def test_a_reindex_stopped_by_shutdown_tells_its_admin_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    long = medium_article(240)  # a few hundred sentences: longer to embed than the drain
+
+    async def scenario() -> None:
+        async with running_bot(tmp_path, EMBED_CACHE_DIR="off") as (fake, process):
+            admin = fake.guild.member("admin")
+            attachment = fake.add_attachment("long.txt", long.encode(), "text/plain")
+            handle = await fake.send_slash("reindex", {"file": attachment}, user=admin)
+            await handle.saying("phrases analysées", timeout=60)
+            code, _ = await stop(process)
+            told = await handle.saying("interrompue", timeout=5)
+            assert told.ephemeral
+            assert code == 0
+
+    run(scenario())
+    with sqlite3.connect(tmp_path / "kiosque.db") as db:
+        titles = [row[0] for row in db.execute("SELECT title FROM articles")]
+    assert TITLE not in titles
