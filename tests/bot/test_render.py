@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
+from bot.library import ArticleInfo
 from bot.render import BREAK, LIMIT, Renderer, escape, split_messages
 from bot.settings import ROOT
-from bot.values import Answer, Passage, Summary
+from bot.values import Answer, Passage, Summary, Turn
 
 SENTENCE = "Le traité engage les deux nations à s’assister militairement en cas d’attaque. "
 
@@ -216,3 +218,43 @@ def test_error_line_names_the_input(renderer: Renderer) -> None:
     line = renderer.line("source_error", "fr", source="notes.txt", problem=problem)
     assert line == "notes.txt : fichier introuvable"
     assert "\n" not in renderer.line("no_token", "en")
+
+
+def test_direction_and_invisible_characters_are_never_echoed() -> None:
+    assert escape("abc\u202edef\u200bghi\u2066") == "abcdefghi"
+
+
+def test_a_split_never_falls_between_a_backslash_and_what_it_escapes() -> None:
+    text = "x" * (LIMIT - 1) + escape("# titre")
+    for message in split_messages(text):
+        assert not message.startswith("#")
+        assert not message.endswith("\\")
+
+
+def test_a_huge_title_and_many_sections_stay_in_one_message(renderer: Renderer) -> None:
+    info = ArticleInfo(
+        id=7, title="Titre " * 2000, version=1, language="fr", indexed_at="2026-11-25T12:00:00",
+        source="t.txt", sections=tuple(f"Partie {n}" for n in range(10_000)), sentences=10_000,
+    )
+    messages = renderer.messages("indexed", "fr", stored=info)
+    assert len(messages) == 1
+    assert "(+9990)" in messages[0] and "…" in messages[0]
+
+
+def test_a_quote_cut_to_fit_is_marked_as_cut(renderer: Renderer) -> None:
+    answer = long_answer()
+    cut = Passage(text="Le début d’une très longue phrase", section=None, article_id=1,
+                  score=1.0, sentences=(0,), cut=True)
+    shown = render(renderer, Answer(**{**answer.__dict__, "passages": (cut,)}))
+    assert "Le début d’une très longue phrase […]" in shown[0]
+
+
+def test_history_in_discord_names_members_without_pinging_and_dates_for_each_reader(
+    renderer: Renderer,
+) -> None:
+    asked = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    turns = [Turn("c", "1234567890", "Qui a voté ?", 1, 1, False, (), asked)]
+    discord = renderer.text("history", "fr", turns=turns, discord=True)
+    assert "<@1234567890>" in discord and f"<t:{int(asked.timestamp())}:f>" in discord
+    terminal = renderer.text("history", "fr", turns=turns)
+    assert "<@" not in terminal and "2026-11-25 12:00" in terminal

@@ -232,3 +232,14 @@ def test_wikinews_list_items_are_kept() -> None:
     assert len(items) == 3
     assert items[0].startswith("les 21, 22 et 23 novembre, elle tiendra un stand")
     assert article.sentences[-1].text.endswith("visibilité stable et infinie sur l'Internet.")
+
+
+@pytest.mark.parametrize(
+    ("codec", "charset"),
+    [("utf-16", None), ("utf-16-le", None), ("utf-16-be", None), ("utf-16-le", "UTF-16LE")],
+)
+def test_utf16_text_is_read_not_refused_as_binary(codec: str, charset: str | None) -> None:
+    text = "Le budget\n\nLe conseil a voté le budget de l’été à l’unanimité.\n"
+    content_type = f"text/plain; charset={charset}" if charset else None
+    article = parse_article(text.encode(codec), "budget.txt", content_type=content_type)
+    assert article.sentences[0].text == "Le conseil a voté le budget de l’été à l’unanimité."

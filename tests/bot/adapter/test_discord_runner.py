@@ -10,6 +10,7 @@ from pathlib import Path
 
 from stress.kills import TITLE, medium_article
 from tests.bot.adapter.harness import run, running_bot, stop, turns
+from tests.fake_discord import INTENT_MESSAGE_CONTENT, FakeDiscord, default_guild
 
 
 def test_sigterm_with_questions_in_flight_keeps_every_answered_turn(tmp_path: Path) -> None:
@@ -97,3 +98,45 @@ def test_a_reindex_stopped_by_shutdown_tells_its_admin_and_changes_nothing(
     with sqlite3.connect(tmp_path / "kiosque.db") as db:
         titles = [row[0] for row in db.execute("SELECT title FROM articles")]
     assert TITLE not in titles
+
+
+def test_sync_syncs_the_commands_and_exits(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with FakeDiscord() as fake:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "sync", cwd=tmp_path,
+                env={**os.environ, **fake.env,
+                     "DATABASE_URL": f"sqlite:///{tmp_path / 'kiosque.db'}"},
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )
+            _, stderr = await asyncio.wait_for(process.communicate(), 60)
+            assert process.returncode == 0, stderr.decode()
+            assert fake.recorder.find_all(lambda r: r.route == "bulk_overwrite_commands")
+            assert fake.gateway.current is None  # it synced; it did not run the bot
+
+    run(scenario())
+
+
+def test_answer_here_brings_the_message_content_intent_at_the_next_start(tmp_path: Path) -> None:
+    guild = default_guild()
+
+    async def first() -> None:
+        async with running_bot(tmp_path, FakeDiscord(guilds=[guild])) as (fake, _):
+            assert not fake.gateway.current.intents & INTENT_MESSAGE_CONTENT
+            done = await fake.send_slash("config", {"answer_here": True},
+                                         user=guild.member("admin"))
+            assert "prochain démarrage" in (await done.response()).content
+
+    async def second() -> None:
+        async with running_bot(tmp_path, FakeDiscord(guilds=[guild])) as (fake, _):
+            assert fake.gateway.current.intents & INTENT_MESSAGE_CONTENT
+            message = await fake.send_message(
+                guild.channel("general"), guild.member("member"), "Qui a ratifié le traité ?"
+            )
+            assert "ratifié un traité" in (await message.reply(timeout=20)).content
+
+    run(first())
+    # A new fake knows no commands: make the bot sync them again, as on a first start.
+    with sqlite3.connect(tmp_path / "kiosque.db") as db:
+        db.execute("DELETE FROM meta WHERE key LIKE 'commands:%'")
+    run(second())
