@@ -156,6 +156,9 @@ class KiosqueBot(commands.Bot):
     async def close(self) -> None:
         """Let requests in flight finish; tell the authors of those that cannot finish in time
         that they were stopped (nothing was changed); then close the gateway."""
+        # Interactions already received are tasks that may not have started: let them take
+        # their place among the requests in flight before waiting for those to finish.
+        await asyncio.sleep(0.1)
         try:
             await asyncio.wait_for(self._idle.wait(), DRAIN_SECONDS)
         except TimeoutError:

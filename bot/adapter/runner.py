@@ -52,6 +52,8 @@ def _main(settings: Settings, work: object) -> int:
     # aiosqlite logs every statement with its parameters at DEBUG: whole articles, vectors
     # and members' questions. Never in the bot's log.
     logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLogger().level))
+    # Kiosque has no voice: discord.py's warnings about voice libraries are noise.
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
     configure_endpoints(settings)
     try:
         return asyncio.run(work)

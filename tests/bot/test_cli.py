@@ -347,3 +347,15 @@ def test_processes_starting_together_on_a_new_database_seed_it_once(
         assert len(listed) == 1  # the bundled article, once
     rows = library_rows(db_path)
     assert len(rows) == 2  # one article row, one version row
+
+
+def test_a_discord_that_cannot_be_reached_at_start_is_one_line(cli: Callable) -> None:
+    run = cli(
+        "run",
+        timeout=30,
+        DISCORD_TOKEN="MTIz.fake.token",
+        DISCORD_API_BASE="http://127.0.0.1:9/api/v10",  # nothing listens on the discard port
+        LOG_LEVEL="WARNING",
+    )
+    assert_one_line_error(run, "cannot reach Discord")
+    assert "Traceback" not in run.err

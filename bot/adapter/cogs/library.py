@@ -9,7 +9,7 @@ from discord.ext import commands
 from bot.adapter.checks import admin_only, in_guild
 from bot.adapter.client import KiosqueBot
 from bot.adapter.places import of_interaction
-from bot.adapter.replies import Progress, refuse, respond
+from bot.adapter.replies import Progress, refuse, within_deadline
 from bot.errors import KiosqueError
 
 
@@ -25,16 +25,15 @@ class Library(commands.Cog):
         self, interaction: discord.Interaction, page: app_commands.Range[int, 1] = 1
     ) -> None:
         """List the server's library: title, version, date, id, one page at a time."""
+        await within_deadline(interaction, self._listing(interaction, page), ephemeral=True)
+
+    async def _listing(self, interaction: discord.Interaction, page: int) -> list[str]:
         kiosque = self.bot.service
         where = of_interaction(interaction)
         language = await self.bot.language(interaction.guild_id) or "fr"
         listing = await kiosque.listing(where.space, page)
         active = await kiosque.active(where.space, where.channel)
-        await respond(
-            interaction,
-            kiosque.renderer.messages("articles", language, listing=listing, active=active),
-            ephemeral=True,
-        )
+        return kiosque.renderer.messages("articles", language, listing=listing, active=active)
 
     @app_commands.command(name="use", description="Choose this channel's article")
     @app_commands.describe(article="Article id or title")
@@ -42,13 +41,14 @@ class Library(commands.Cog):
     @app_commands.checks.has_permissions(manage_channels=True)
     async def use(self, interaction: discord.Interaction, article: str) -> None:
         """Make an article the channel's active one (Manage Channels)."""
+        await within_deadline(interaction, self._use(interaction, article))
+
+    async def _use(self, interaction: discord.Interaction, article: str) -> list[str]:
         kiosque = self.bot.service
         where = of_interaction(interaction)
         info = await kiosque.use(where.space, where.channel, article)
         language = await self.bot.language(interaction.guild_id) or info.language
-        await respond(
-            interaction, [kiosque.renderer.line("using", language, title=info.title, id=info.id)]
-        )
+        return [kiosque.renderer.line("using", language, title=info.title, id=info.id)]
 
     @use.autocomplete("article")
     async def use_autocomplete(
