@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -58,10 +59,19 @@ ENGLISH_QUESTION_WORDS = frozenset(
 
 _ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’ʼ]", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*", re.UNICODE)
-_STEMMERS = {
-    "fr": snowballstemmer.stemmer("french"),
-    "en": snowballstemmer.stemmer("english"),
-}
+# Snowball stemmers keep their word in the object while they work: one per thread (answers
+# are computed in worker threads, several at once).
+_LOCAL = threading.local()
+
+
+def _stemmer(language: str) -> snowballstemmer.stemmer:
+    stemmers = getattr(_LOCAL, "stemmers", None)
+    if stemmers is None:
+        stemmers = _LOCAL.stemmers = {
+            "fr": snowballstemmer.stemmer("french"),
+            "en": snowballstemmer.stemmer("english"),
+        }
+    return stemmers[language]
 
 
 def fold(text: str) -> str:
@@ -108,9 +118,9 @@ def term(word: str, language: str) -> str:
         return word
     if language == "fr":
         lemma = _lemmatize(word)
-        stem = _STEMMERS["fr"].stemWord(lemma)
+        stem = _stemmer("fr").stemWord(lemma)
     else:
-        stem = _STEMMERS["en"].stemWord(_lemmatize_en(word))
+        stem = _stemmer("en").stemWord(_lemmatize_en(word))
     return fold(stem)
 
 

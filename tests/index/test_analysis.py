@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
-from index.analysis import detect_language, fold, question_terms, terms, words
+from index.analysis import detect_language, fold, question_terms, term, terms, words
 
 
 @pytest.mark.parametrize("typed", ["l’Ukraine", "l'ukraine", "L’UKRAINE", "Ukraine", "ukraine"])
@@ -99,3 +101,13 @@ def test_english_stemming() -> None:
 )
 def test_detect_language(text: str, language: str) -> None:
     assert detect_language(text) == language
+
+
+def test_analysis_gives_the_same_terms_from_many_threads_at_once() -> None:
+    # Answers are computed in worker threads: the stemmers must not share their state.
+    words = [f"ratifications{n} inquiètent traités{n} successivement" for n in range(3000)]
+    expected = [terms(w, "fr") for w in words]
+    term.cache_clear()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda w: terms(w, "fr"), words))
+    assert results == expected

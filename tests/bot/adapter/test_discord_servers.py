@@ -188,7 +188,7 @@ def test_one_cooldown_notice_per_window_for_a_flood_of_mentions(tmp_path: Path) 
                     start=first.start,
                 )
             ]
-            assert sum("ratifié un traité" in text for text in posted) == 2
+            assert sum("ratifié un traité" in text for text in posted) == 2, posted
             assert sum("Doucement" in text for text in posted) == 1
 
     run(scenario())
