@@ -67,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     forget = sub.add_parser("forget", help="clear a channel's history")
     forget.add_argument("--channel", default="cli")
 
+    feedback = sub.add_parser("feedback", help="votes on answers per article, questions voted down")
+    feedback.add_argument("--json", action="store_true")
+    _guild_option(feedback)
+
     backup = sub.add_parser("backup", help="write a consistent copy of the database")
     backup.add_argument("path", metavar="PATH")
 
@@ -115,7 +119,8 @@ def _run_discord(settings: Settings, command: str) -> int:
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        kiosque = await Kiosque.open(settings, seed=args.command not in ("index", "backup"))
+        seeding = args.command not in ("index", "backup", "feedback")
+        kiosque = await Kiosque.open(settings, seed=seeding)
     except KiosqueError as error:  # a bundled article that cannot be indexed
         return _fail(Renderer(settings.prompts_dir).error(error, "fr", plain=True))
     except Exception as error:  # never a traceback on the terminal
@@ -260,6 +265,31 @@ async def _forget(kiosque: Kiosque, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _feedback(kiosque: Kiosque, args: argparse.Namespace) -> int:
+    votes = await kiosque.votes(_space(args) if args.guild else None)
+    if args.json:
+        for v in votes:
+            print(
+                json.dumps(
+                    {
+                        "space": v.space,
+                        "article_id": v.article_id,
+                        "title": v.title,
+                        "up": v.up,
+                        "down": v.down,
+                        "downvoted": [
+                            {"question": question, "quoted": list(quotes)}
+                            for question, quotes in v.downvoted
+                        ],
+                    },
+                    ensure_ascii=False,
+                )
+            )
+    else:
+        print(kiosque.renderer.text("feedback", _language(kiosque), votes=votes))
+    return 0
+
+
 async def _backup(kiosque: Kiosque, args: argparse.Namespace) -> int:
     target = Path(args.path)
     await kiosque.backup(target)
@@ -283,6 +313,7 @@ COMMANDS = {
     "forget": _forget,
     "chat": _chat,
     "backup": _backup,
+    "feedback": _feedback,
 }
 
 

@@ -18,6 +18,7 @@ class GuildConfig:
     admin_role: int | None = None
     answer_channels: tuple[int, ...] = ()
     language: str | None = None
+    thread_answers: bool = False
 
 
 class GuildSettings:
@@ -32,7 +33,7 @@ class GuildSettings:
     async def get(self, guild_id: int) -> GuildConfig:
         """A guild's settings (defaults when it never set any)."""
         row = await self.database.fetchone(
-            "SELECT admin_role_id, answer_channels, language FROM guild_settings"
+            "SELECT admin_role_id, answer_channels, language, thread_answers FROM guild_settings"
             " WHERE guild_id = ?",
             (str(guild_id),),
         )
@@ -40,7 +41,7 @@ class GuildSettings:
             return GuildConfig()
         channels = tuple(int(c) for c in (row["answer_channels"] or "").split(",") if c)
         role = int(row["admin_role_id"]) if row["admin_role_id"] else None
-        return GuildConfig(role, channels, row["language"] or None)
+        return GuildConfig(role, channels, row["language"] or None, bool(row["thread_answers"]))
 
     async def answering(self) -> bool:
         """Whether any server asked for every message of a channel to be answered."""
@@ -53,15 +54,17 @@ class GuildSettings:
         """Replace a guild's settings."""
         async with self.database.transaction() as db:
             await db.execute(
-                "INSERT INTO guild_settings (guild_id, admin_role_id, answer_channels, language)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET"
+                "INSERT INTO guild_settings (guild_id, admin_role_id, answer_channels, language,"
+                " thread_answers) VALUES (?, ?, ?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET"
                 " admin_role_id = excluded.admin_role_id,"
-                " answer_channels = excluded.answer_channels, language = excluded.language",
+                " answer_channels = excluded.answer_channels, language = excluded.language,"
+                " thread_answers = excluded.thread_answers",
                 (
                     str(guild_id),
                     str(config.admin_role) if config.admin_role else None,
                     ",".join(str(c) for c in config.answer_channels),
                     config.language,
+                    int(config.thread_answers),
                 ),
             )
 

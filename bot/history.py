@@ -18,26 +18,13 @@ class History:
         self.database = database
         self.limit = limit
 
-    async def record(self, turn: Turn) -> None:
-        """Append a turn and drop the channel's oldest ones beyond the cap, atomically."""
-        passages = json.dumps(
-            [
-                {
-                    "text": p.text,
-                    "section": p.section,
-                    "article_id": p.article_id,
-                    "score": p.score,
-                    "sentences": list(p.sentences),
-                    "sentence": p.sentence,
-                    "cut": p.cut,
-                }
-                for p in turn.passages
-            ],
-            ensure_ascii=False,
-        )
+    async def record(self, turn: Turn) -> int:
+        """Append a turn and drop the channel's oldest ones beyond the cap, atomically; the
+        new turn's id."""
+        passages = passages_json(turn.passages)
         asked_at = (turn.asked_at or datetime.now(UTC)).isoformat(timespec="seconds")
         async with self.database.transaction() as db:
-            await db.execute(
+            cursor = await db.execute(
                 "INSERT INTO turns (channel, author, question, article_id, version, abstained,"
                 " passages, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -51,16 +38,31 @@ class History:
                     asked_at,
                 ),
             )
+            turn_id = cursor.lastrowid
             await db.execute(
                 "DELETE FROM turns WHERE channel = ? AND id NOT IN"
                 " (SELECT id FROM turns WHERE channel = ? ORDER BY id DESC LIMIT ?)",
                 (turn.channel, turn.channel, self.limit),
             )
+        return turn_id
+
+    async def get(self, turn_id: int) -> Turn | None:
+        """One turn by its id (``None`` once trimmed or forgotten)."""
+        row = await self.database.fetchone("SELECT * FROM turns WHERE id = ?", (turn_id,))
+        return _turn(row) if row else None
 
     async def recent(self, channel: str, count: int = 10) -> list[Turn]:
         """The channel's last ``count`` turns, oldest first."""
         rows = await self.database.fetchall(
             "SELECT * FROM turns WHERE channel = ? ORDER BY id DESC LIMIT ?", (channel, count)
+        )
+        return [_turn(row) for row in reversed(rows)]
+
+    async def page(self, channel: str, offset: int, count: int) -> list[Turn]:
+        """``count`` turns of a channel after skipping the ``offset`` newest, oldest first."""
+        rows = await self.database.fetchall(
+            "SELECT * FROM turns WHERE channel = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+            (channel, count, offset),
         )
         return [_turn(row) for row in reversed(rows)]
 
@@ -94,6 +96,25 @@ class History:
             )
 
 
+def passages_json(passages: tuple[Passage, ...]) -> str:
+    """Quoted passages as stored with a turn or a vote."""
+    return json.dumps(
+        [
+            {
+                "text": p.text,
+                "section": p.section,
+                "article_id": p.article_id,
+                "score": p.score,
+                "sentences": list(p.sentences),
+                "sentence": p.sentence,
+                "cut": p.cut,
+            }
+            for p in passages
+        ],
+        ensure_ascii=False,
+    )
+
+
 def _turn(row: aiosqlite.Row) -> Turn:
     passages = tuple(
         Passage(
@@ -116,4 +137,5 @@ def _turn(row: aiosqlite.Row) -> Turn:
         abstained=bool(row["abstained"]),
         passages=passages,
         asked_at=datetime.fromisoformat(row["asked_at"]),
+        id=row["id"],
     )

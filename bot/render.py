@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,12 @@ class _Break(str):
         return super().__new__(cls, BREAK)
 
 
+class Raw(str):
+    """Discord markup the bot writes itself (a command mention ``</ask:id>``): not escaped."""
+
+
 def _printable(value: Any) -> str:
-    if isinstance(value, _Break):
+    if isinstance(value, _Break | Raw):
         return value
     return visible("" if value is None else str(value))
 
@@ -67,7 +72,7 @@ def escape(value: Any) -> str:
     """Text that Discord shows as typed: no formatting, no mention, no link markup."""
     if value is None:
         return ""
-    if isinstance(value, _Break):
+    if isinstance(value, _Break | Raw):
         return value
     text = visible(str(value))
     text = _MARKDOWN.sub(r"\\\1", text)
@@ -137,6 +142,14 @@ def when(value: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
+def stamp(value: Any) -> int:
+    """A stored ISO timestamp as Unix seconds, for a Discord timestamp (``<t:…:d>``)."""
+    moment = datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
 def _escapes(line: str, cut: int) -> bool:
     """Whether the backslashes just before ``cut`` leave one that escapes ``line[cut]``."""
     slashes = len(line[:cut]) - len(line[:cut].rstrip("\\"))
@@ -158,8 +171,19 @@ class Renderer:
         )
         self._env.filters["clip"] = clip
         self._env.filters["when"] = when
+        self._env.filters["stamp"] = stamp
         self._plain = self._env.overlay(finalize=_printable)
         self._messages: dict[tuple[str, bool], Any] = {}
+        self._strings: dict[str, dict[str, str]] = {}
+        self.prompts_dir = prompts_dir
+
+    def strings(self, language: str) -> dict[str, str]:
+        """The command names and descriptions of a language (``prompts/<lang>/commands.json``),
+        keyed by their English text."""
+        if language not in self._strings:
+            path = self.prompts_dir / language / "commands.json"
+            self._strings[language] = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+        return self._strings[language]
 
     def messages(self, template: str, language: str, **values: Any) -> list[str]:
         """A template rendered and split into Discord messages."""

@@ -118,6 +118,43 @@ class Responder:
             bullets=tuple(_trim(article.sentences[i].text, MAX_BULLET)[0] for i in bullets),
         )
 
+    def more(
+        self, question: str, stored: StoredArticle, shown: set[int], language: str | None = None
+    ) -> Answer:
+        """The next passages for a question already answered, none of the sentences ``shown``.
+
+        Asked for by the member, so they are not held to the answer's floor; a passage that
+        lacks the kind of answer asked for is still never quoted. An empty answer (abstained,
+        ``exhausted``) when the article has nothing more.
+        """
+        asked = read_question(question, (), stored.article.language)
+        found = retrieve(self.index(stored), asked, self.embedder, self.fusion, limit=12)
+        fresh = [
+            c
+            for c in found.candidates
+            if not shown.intersection(c.sentences) and c.holds is not False
+        ][:3]
+        base = Answer(
+            question=question,
+            language=language or asked.language,
+            article_id=stored.id,
+            article_title=stored.article.title,
+            version=stored.version,
+            semantic=found.semantic,
+        )
+        if not fresh:
+            return replace(base, abstained=True, exhausted=True)
+        return replace(base, passages=tuple(self._passage(stored, c) for c in fresh))
+
+    def paragraph(self, stored: StoredArticle, sentence: int) -> tuple[str, str | None]:
+        """The paragraph around a sentence, verbatim, and its section's heading."""
+        article = stored.article
+        member = article.sentences[sentence]
+        paragraph = article.paragraphs[member.paragraph]
+        first = article.sentences[paragraph.sentences[0]]
+        last = article.sentences[paragraph.sentences[-1]]
+        return article.text[first.start : last.end], article.heading(member.section)
+
     def retrieval(
         self, question: str, stored: StoredArticle, history: Sequence[Turn] = ()
     ) -> Retrieval:

@@ -10,18 +10,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.database import Database
 from bot.errors import KiosqueError
+from bot.feedback import Feedback
 from bot.guilds import GuildSettings
 from bot.history import History
 from bot.library import ArticleInfo, Library, Listing
 from bot.render import Renderer
 from bot.responder import Responder
 from bot.settings import Settings
-from bot.values import LOCAL, Answer, StoredArticle, Summary, Turn
+from bot.values import LOCAL, Answer, StoredArticle, Summary, Turn, Votes
 from bot.vector_cache import CachedEmbedder
 from index import SourceError, parse_article
 from index.embedding import Encoder, embed_article, load_embedder
@@ -48,6 +50,7 @@ class Kiosque:
         self.library = Library(database, model=embedder.name if embedder else None)
         self.history = History(database, settings.history_limit)
         self.guilds = GuildSettings(database)
+        self.feedback = Feedback(database)
         self.responder = Responder(embedder=embedder)
         self.renderer = Renderer(settings.prompts_dir)
         self._seeding: dict[str, asyncio.Lock] = {}
@@ -255,7 +258,7 @@ class Kiosque:
         answer = await asyncio.to_thread(
             self.responder.answer, question, stored, history, self.chrome_language(language)
         )
-        await self.history.record(
+        turn = await self.history.record(
             Turn(
                 channel=channel,
                 author=author,
@@ -267,7 +270,53 @@ class Kiosque:
                 asked_at=datetime.now(UTC),
             )
         )
-        return answer
+        return replace(answer, turn=turn)
+
+    async def _turn(self, space: str, turn_id: int) -> tuple[Turn, StoredArticle]:
+        """A recorded turn of ``space`` and the article version it was answered from."""
+        turn = await self.history.get(turn_id)
+        if turn is None or not await self.library.has(space, turn.article_id):
+            raise KiosqueError("unknown_turn")
+        stored = await self.library.load(space, turn.article_id)
+        if stored.version != turn.version:
+            raise KiosqueError("stale_turn")
+        return turn, stored
+
+    async def more(
+        self, space: str, turn_id: int, page: int = 1, language: str | None = None
+    ) -> Answer:
+        """The ``page``-th batch of further passages for an answered question (1: those right
+        after the answer's own)."""
+        turn, stored = await self._turn(space, turn_id)
+        shown = {i for p in turn.passages for i in p.sentences}
+        chrome = self.chrome_language(language)
+        answer = None
+        for _ in range(max(1, page)):
+            answer = await asyncio.to_thread(
+                self.responder.more, turn.question, stored, set(shown), chrome
+            )
+            shown |= {i for p in answer.passages for i in p.sentences}
+        return replace(answer, turn=turn_id)
+
+    async def surrounding(self, space: str, turn_id: int) -> tuple[str, str | None]:
+        """The paragraph around an answer's first quote, and its section."""
+        turn, stored = await self._turn(space, turn_id)
+        if not turn.passages:
+            raise KiosqueError("unknown_turn")
+        first = turn.passages[0]
+        core = first.sentence if first.sentence is not None else first.sentences[0]
+        return self.responder.paragraph(stored, core)
+
+    async def vote(self, space: str, turn_id: int, member: str, up: bool) -> tuple[int, int]:
+        """A member's vote on an answer (changeable); the answer's votes up and down."""
+        turn = await self.history.get(turn_id)
+        if turn is None or not await self.library.has(space, turn.article_id):
+            raise KiosqueError("unknown_turn")
+        return await self.feedback.vote(space, turn, member, up)
+
+    async def votes(self, space: str | None = None) -> list[Votes]:
+        """Votes per article, with the questions voted down and what was quoted."""
+        return await self.feedback.report(space)
 
     async def summary(
         self,
@@ -307,10 +356,10 @@ class Kiosque:
         await self.ready(space)
         return await self.library.articles(space)
 
-    async def listing(self, space: str, page: int = 1) -> Listing:
+    async def listing(self, space: str, page: int = 1, size: int = 20) -> Listing:
         """One page of a space's library, newest first."""
         await self.ready(space)
-        return await self.library.page(space, page)
+        return await self.library.page(space, page, size)
 
     async def titles(self, space: str, typed: str) -> list[ArticleInfo]:
         """Articles of a space whose title contains what was typed (for autocompletion)."""
@@ -325,6 +374,29 @@ class Kiosque:
     async def turns(self, channel: str, count: int = 10) -> list[Turn]:
         """A channel's last ``count`` questions, oldest first."""
         return await self.history.recent(channel, count)
+
+    async def turns_page(
+        self, channel: str, page: int = 1, size: int = 10
+    ) -> tuple[list[Turn], int, int]:
+        """One page of a channel's questions, newest page first: (turns, page, pages)."""
+        total = await self.history.count(channel)
+        pages = max(1, -(-total // size))
+        page = min(max(1, page), pages)
+        turns = await self.history.page(channel, (page - 1) * size, size)
+        return turns, page, pages
+
+    async def resolve(self, space: str, ref: str) -> int:
+        """The id of an article of ``space`` named by id or title."""
+        return (await self.library.find(space, ref)).id
+
+    async def sections(
+        self, space: str, channel: str, article_id: int | None = None, parent: str | None = None
+    ) -> list[str]:
+        """The names of the sections of the channel's (or the named) article; the lead is
+        "Introduction", as answers call it."""
+        stored = await self.article_for(space, channel, article_id, parent)
+        return ["Introduction" if s.heading is None else s.heading
+                for s in stored.article.sections if s.paragraphs]
 
     async def forget(self, channel: str) -> int:
         """Delete a channel's history; how many questions were dropped."""

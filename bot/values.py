@@ -65,6 +65,7 @@ class Answer:
     followup: bool = False
     exhausted: bool = False
     semantic: bool = False
+    turn: int | None = None  # the recorded turn, for the buttons under the answer
 
     def to_json(self, message: str) -> dict:
         """The answer in the CLI's JSON contract, with its rendered Discord ``message``."""
@@ -98,6 +99,19 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class Votes:
+    """What members said of the answers about one article: votes up and down, and the
+    questions voted down with what was quoted (cases for the evaluation)."""
+
+    space: str
+    article_id: int
+    title: str
+    up: int
+    down: int
+    downvoted: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
 class Turn:
     """One question asked in a channel and what was answered."""
 
@@ -109,3 +123,4 @@ class Turn:
     abstained: bool
     passages: tuple[Passage, ...] = ()
     asked_at: datetime | None = field(default=None, compare=False)
+    id: int | None = field(default=None, compare=False)

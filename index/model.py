@@ -58,12 +58,15 @@ class Article:
         return self.sections[section].heading
 
     def find_section(self, name: str) -> int | None:
-        """The section whose heading matches ``name`` (case-insensitive, prefix allowed)."""
+        """The section whose heading matches ``name`` (case-insensitive, prefix allowed); the
+        lead answers to "Introduction", the name answers give it."""
         wanted = name.strip().casefold()
         headings = [(i, (s.heading or "").casefold()) for i, s in enumerate(self.sections)]
         for i, heading in headings:
             if heading == wanted:
                 return i
+        if wanted == "introduction" and self.sections and self.sections[0].heading is None:
+            return 0
         for i, heading in headings:
             if wanted and (heading.startswith(wanted) or wanted in heading):
                 return i

@@ -14,8 +14,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter.checks import Cooldown, DirectMessage, NotAdmin, RateLimiter
+from bot.adapter.places import of_interaction
 from bot.adapter.replies import refuse
+from bot.adapter.translator import Translator
+from bot.adapter.views import DYNAMIC_ITEMS, pages_view
 from bot.errors import KiosqueError
+from bot.render import Raw
 from bot.service import Kiosque
 from bot.settings import Settings
 
@@ -28,6 +32,17 @@ COGS = (
     "bot.adapter.cogs.config",
 )
 DRAIN_SECONDS = 10.0
+LIST_PAGE = 10  # a page of a list fits in one message, under its buttons
+
+
+def locale_language(interaction: discord.Interaction) -> str | None:
+    """``"fr"`` or ``"en"`` from the member's Discord language, if it is one of them."""
+    locale = str(interaction.locale)
+    if locale.startswith("fr"):
+        return "fr"
+    if locale.startswith("en"):
+        return "en"
+    return None
 
 
 class KiosqueBot(commands.Bot):
@@ -63,14 +78,80 @@ class KiosqueBot(commands.Bot):
         self._idle = asyncio.Event()
         self._idle.set()
         self._interruptible: dict[asyncio.Task, discord.Interaction] = {}
+        self.command_ids: dict[str, int] = {}
 
     async def setup_hook(self) -> None:
-        """Load the cogs and sync the commands if they changed."""
+        """Load the cogs, the buttons and the translations; sync the commands if they changed."""
         self.tree.on_error = self.on_app_command_error
+        await self.tree.set_translator(Translator(self.service.renderer))
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
         for cog in COGS:
             await self.load_extension(cog)
         if self.sync_mode != "never":
             await self.sync_commands(force=self.sync_mode == "force")
+            await self._learn_command_ids()
+
+    async def _learn_command_ids(self) -> None:
+        # Command mentions (</ask:id>) are clickable in Discord: they need the synced ids.
+        guild = (
+            discord.Object(self.settings.discord_guild_id)
+            if self.settings.discord_guild_id
+            else None
+        )
+        try:
+            synced = await self.tree.fetch_commands(guild=guild)
+        except discord.HTTPException:
+            log.warning("could not read the synced commands' ids")
+            return
+        self.command_ids = {command.name: command.id for command in synced}
+
+    def mentions(self) -> dict[str, Raw]:
+        """How to write each command in a message: a clickable mention when its id is known."""
+        slash = app_commands.Command
+        names = [c.name for c in self.tree.get_commands() if isinstance(c, slash)]
+        return {
+            name: Raw(f"</{name}:{self.command_ids[name]}>")
+            if name in self.command_ids
+            else Raw(f"`/{name}`")
+            for name in names
+        }
+
+    async def speaking(self, interaction: discord.Interaction) -> str:
+        """The language of the bot's words to a member: the server's choice, else the member's
+        Discord language when it is French or English, else French."""
+        return await self.language(interaction.guild_id) or locale_language(interaction) or "fr"
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """A short welcome in the new server's system channel, if the bot may post there."""
+        channel = guild.system_channel
+        if channel is None or not channel.permissions_for(guild.me).send_messages:
+            return
+        language = "en" if str(guild.preferred_locale).startswith("en") else "fr"
+        text = self.service.renderer.text("help", language, commands=self.mentions())
+        try:
+            await channel.send(text, allowed_mentions=discord.AllowedMentions.none(),
+                               suppress_embeds=True)
+        except discord.HTTPException:
+            log.info("could not post the welcome message in %s", guild.id)
+
+    async def page(
+        self, interaction: discord.Interaction, what: str, number: int
+    ) -> tuple[str, discord.ui.View | None]:
+        """One page of ``/articles`` or ``/history``, with its ◀ ▶ buttons."""
+        where = of_interaction(interaction)
+        language = await self.speaking(interaction)
+        renderer = self.service.renderer
+        if what == "articles":
+            listing = await self.service.listing(where.space, number, LIST_PAGE)
+            active = await self.service.active(where.space, where.channel)
+            text = renderer.text(
+                "articles", language, listing=listing, active=active, discord=True
+            )
+            return text, pages_view("articles", listing.page, listing.pages)
+        turns, page, pages = await self.service.turns_page(where.channel, number)
+        text = renderer.text("history", language, turns=turns, discord=True, page=page,
+                             pages=pages)
+        return text, pages_view("history", page, pages)
 
     async def sync_commands(self, force: bool = False) -> bool:
         """Sync the slash commands when their definition changed since the last sync."""
@@ -99,7 +180,7 @@ class KiosqueBot(commands.Bot):
     ) -> None:
         """Every refusal and error of a slash command: one private line saying what to do."""
         kiosque = self.service
-        language = await self.language(interaction.guild_id) or "fr"
+        language = await self.speaking(interaction)
         original = getattr(error, "original", error)
         say = kiosque.renderer.line
         if isinstance(original, KiosqueError):
@@ -169,7 +250,7 @@ class KiosqueBot(commands.Bot):
     async def _interrupt(self) -> None:
         for task, interaction in list(self._interruptible.items()):
             task.cancel()
-            language = await self.language(interaction.guild_id) or "fr"
+            language = await self.speaking(interaction)
             text = self.service.renderer.line("interrupted", language)
             try:
                 await refuse(interaction, text)

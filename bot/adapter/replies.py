@@ -71,32 +71,56 @@ class Progress:
 
 
 async def respond(
-    interaction: discord.Interaction, messages: list[str], *, ephemeral: bool = False
+    interaction: discord.Interaction,
+    messages: list[str],
+    *,
+    ephemeral: bool = False,
+    view: discord.ui.View | None = None,
 ) -> None:
-    """Answer an interaction with one or more messages (the first as the response).
+    """Answer an interaction with one or more messages (the first as the response), the
+    ``view``'s buttons under the last one.
 
     No message mentions anyone or unfurls a link preview.
     """
     for i, content in enumerate(messages):
+        extra = {"view": view} if view is not None and i == len(messages) - 1 else {}
         if i == 0 and not interaction.response.is_done():
             await interaction.response.send_message(
-                content, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, suppress_embeds=True
+                content,
+                ephemeral=ephemeral,
+                allowed_mentions=NO_MENTIONS,
+                suppress_embeds=True,
+                **extra,
             )
         else:
             await interaction.followup.send(
-                content, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, suppress_embeds=True
+                content,
+                ephemeral=ephemeral,
+                allowed_mentions=NO_MENTIONS,
+                suppress_embeds=True,
+                **extra,
             )
 
 
-async def reply(message: discord.Message, messages: list[str]) -> None:
-    """Answer a channel message: the first part as a reply, the rest after it."""
+async def reply(
+    message: discord.Message, messages: list[str], *, view: discord.ui.View | None = None
+) -> None:
+    """Answer a channel message: the first part as a reply, the rest after it, the ``view``'s
+    buttons under the last one."""
     for i, content in enumerate(messages):
+        extra = {"view": view} if view is not None and i == len(messages) - 1 else {}
         if i == 0:
             await message.reply(
-                content, allowed_mentions=NO_MENTIONS, mention_author=False, suppress_embeds=True
+                content,
+                allowed_mentions=NO_MENTIONS,
+                mention_author=False,
+                suppress_embeds=True,
+                **extra,
             )
         else:
-            await message.channel.send(content, allowed_mentions=NO_MENTIONS, suppress_embeds=True)
+            await message.channel.send(
+                content, allowed_mentions=NO_MENTIONS, suppress_embeds=True, **extra
+            )
 
 
 async def refuse(interaction: discord.Interaction, text: str) -> None:
@@ -122,14 +146,18 @@ async def refuse(interaction: discord.Interaction, text: str) -> None:
     )
 
 
+Work = Awaitable[list[str] | tuple[list[str], discord.ui.View | None]]
+
+
 async def within_deadline(
     interaction: discord.Interaction,
-    work: Awaitable[list[str]],
+    work: Work,
     *,
     ephemeral: bool = False,
     deadline: float = ACKNOWLEDGE_SECONDS,
 ) -> None:
-    """Answer with what ``work`` produces, acknowledging first if it takes a while.
+    """Answer with what ``work`` produces (messages, and maybe buttons), acknowledging first
+    if it takes a while.
 
     Discord drops an interaction not acknowledged within 3 seconds: past ``deadline`` the
     bot says it is thinking, then answers in a follow-up. An error ``work`` raises reaches
@@ -139,4 +167,6 @@ async def within_deadline(
     done, _ = await asyncio.wait({task}, timeout=deadline)
     if not done:
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
-    await respond(interaction, await task, ephemeral=ephemeral)
+    produced = await task
+    messages, view = produced if isinstance(produced, tuple) else (produced, None)
+    await respond(interaction, messages, ephemeral=ephemeral, view=view)

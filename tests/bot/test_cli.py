@@ -359,3 +359,26 @@ def test_a_discord_that_cannot_be_reached_at_start_is_one_line(cli: Callable) ->
     )
     assert_one_line_error(run, "cannot reach Discord")
     assert "Traceback" not in run.err
+
+
+def test_feedback_lists_votes_per_article_and_the_questions_voted_down(
+    cli: Callable, db_path: Path
+) -> None:
+    async def vote() -> None:
+        kiosque = await Kiosque.open(Settings(database_url=f"sqlite:///{db_path}"))
+        try:
+            answer = await kiosque.ask(LOCAL, "Qui a ratifié le traité ?", "salon")
+            await kiosque.vote(LOCAL, answer.turn, "alice", up=False)
+            await kiosque.vote(LOCAL, answer.turn, "bob", up=True)
+        finally:
+            await kiosque.close()
+
+    asyncio.run(vote())
+    listed = cli("feedback", "--json")
+    assert listed.code == 0, listed.err
+    [article] = listed.json_lines()
+    assert (article["up"], article["down"]) == (1, 1)
+    assert article["downvoted"][0]["question"] == "Qui a ratifié le traité ?"
+    assert "ratifié un traité" in article["downvoted"][0]["quoted"][0]
+    shown = cli("feedback")
+    assert "👎 1" in shown.out and "Qui a ratifié le traité ?" in shown.out

@@ -10,7 +10,7 @@ import pytest
 
 from bot.errors import KiosqueError
 from bot.render import escape
-from bot.values import LOCAL
+from bot.values import LOCAL, guild_space
 from tests.conftest import BUNDLED, DATA, HEADINGS, straight
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" + bytes(32)
@@ -304,3 +304,72 @@ def test_the_bots_words_follow_the_question_language(kiosque: Callable) -> None:
     english, french = asyncio.run(scenario())
     assert english.language == "en" and french.language == "fr"
     assert "ratifié un traité" in english.passages[0].text  # the article's own words
+
+
+def test_more_passages_surroundings_and_votes_on_an_answer(kiosque: Callable) -> None:
+    async def scenario() -> tuple:
+        async with kiosque() as k:
+            answer = await k.ask(LOCAL, "Quelles sont les conséquences du traité ?", "salon")
+            more = await k.more(LOCAL, answer.turn, 1)
+            further = await k.more(LOCAL, answer.turn, 2)
+            paragraph, section = await k.surrounding(LOCAL, answer.turn)
+            first = await k.vote(LOCAL, answer.turn, "alice", up=False)
+            changed = await k.vote(LOCAL, answer.turn, "alice", up=True)
+            other = await k.vote(LOCAL, answer.turn, "bob", up=False)
+            votes = await k.votes()
+            return answer, more, further, paragraph, section, (first, changed, other), votes
+
+    answer, more, further, paragraph, section, counts, votes = asyncio.run(scenario())
+    quoted = {i for p in answer.passages for i in p.sentences}
+    again = {i for p in more.passages for i in p.sentences}
+    assert more.passages and not quoted & again  # the next passages, none already shown
+    assert not again & {i for p in further.passages for i in p.sentences}
+    assert answer.passages[0].text in paragraph  # the quote inside its paragraph, verbatim
+    assert section == answer.passages[0].section
+    assert counts == ((0, 1), (1, 0), (1, 1))  # one vote per member, changeable
+    assert [(v.article_id, v.up, v.down) for v in votes] == [(answer.article_id, 1, 1)]
+    assert votes[0].downvoted[0][0] == "Quelles sont les conséquences du traité ?"
+    assert votes[0].downvoted[0][1][0] == answer.passages[0].text
+
+
+def test_votes_and_more_passages_stay_in_their_server(kiosque: Callable) -> None:
+    async def scenario() -> list[str]:
+        async with kiosque() as k:
+            answer = await k.ask(guild_space(1), "Qui a ratifié le traité ?", "salon-1")
+            refused = []
+            for call in (
+                k.vote(guild_space(2), answer.turn, "mallory", up=False),
+                k.more(guild_space(2), answer.turn, 1),
+                k.surrounding(guild_space(2), answer.turn),
+            ):
+                try:
+                    await call
+                except KiosqueError as error:
+                    refused.append(error.code)
+            return refused
+
+    assert asyncio.run(scenario()) == ["unknown_turn"] * 3
+
+
+def test_sections_name_the_lead_introduction_and_summaries_accept_it(kiosque: Callable) -> None:
+    async def scenario() -> tuple:
+        async with kiosque() as k:
+            names = await k.sections(LOCAL, "salon")
+            lead = await k.summary(LOCAL, "salon", section="Introduction")
+            return names, lead
+
+    names, lead = asyncio.run(scenario())
+    assert names[0] == "Introduction" and set(HEADINGS) <= set(names)
+    assert lead.bullets and lead.section is None
+
+
+def test_history_pages_newest_first(kiosque: Callable) -> None:
+    async def scenario() -> tuple:
+        async with kiosque() as k:
+            for n in range(13):
+                await k.ask(LOCAL, f"Qui a ratifié le traité ? ({n})", "salon")
+            return await k.turns_page("salon", 1), await k.turns_page("salon", 2)
+
+    (first, page, pages), (second, _, _) = asyncio.run(scenario())
+    assert (page, pages) == (1, 2) and len(first) == 10 and len(second) == 3
+    assert first[-1].question.endswith("(12)") and second[0].question.endswith("(0)")

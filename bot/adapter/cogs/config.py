@@ -26,8 +26,11 @@ class Config(commands.Cog):
         admin_role="Role allowed to use admin commands (kept by id)",
         clear_admin_role="Forget the admin role: Manage Server only",
         answer_here="Answer every message in this channel (needs the message-content intent)",
+        thread_answers="Answer a mention in a new thread named after the question",
         language="Language of the bot's words",
     )
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
     @admin_only()
     async def config(
         self,
@@ -35,6 +38,7 @@ class Config(commands.Cog):
         admin_role: discord.Role | None = None,
         clear_admin_role: bool | None = None,
         answer_here: bool | None = None,
+        thread_answers: bool | None = None,
         language: Literal["auto", "fr", "en"] | None = None,
     ) -> None:
         """Change and show the server's settings (Manage Server or the admin role)."""
@@ -54,6 +58,8 @@ class Config(commands.Cog):
                 else (channels - {interaction.channel_id})
             )
             current = replace(current, answer_channels=tuple(sorted(channels)))
+        if thread_answers is not None:
+            current = replace(current, thread_answers=thread_answers)
         if language is not None:
             current = replace(current, language=None if language == "auto" else language)
         await store.set(interaction.guild_id, current)

@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from bot.adapter.client import KiosqueBot
 from bot.adapter.places import of_interaction
-from bot.adapter.replies import respond
+from bot.adapter.replies import respond, within_deadline
 
 
 def own_dm_or_manage_messages() -> app_commands.check:
@@ -31,21 +31,21 @@ class History(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="history", description="This channel's recent questions")
-    @app_commands.describe(count="How many (default 10)")
+    @app_commands.describe(page="Page of the list (10 questions a page, newest first)")
     async def history(
-        self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 50] = 10
+        self, interaction: discord.Interaction, page: app_commands.Range[int, 1] = 1
     ) -> None:
-        """Show the channel's last questions, to the caller only."""
-        kiosque = self.bot.service
-        language = await self.bot.language(interaction.guild_id) or "fr"
-        turns = await kiosque.turns(of_interaction(interaction).channel, count)
-        await respond(
-            interaction,
-            kiosque.renderer.messages("history", language, turns=turns, discord=True),
-            ephemeral=True,
-        )
+        """Show the channel's questions, to the caller only, a page at a time."""
+        await within_deadline(interaction, self._page(interaction, page), ephemeral=True)
+
+    async def _page(
+        self, interaction: discord.Interaction, page: int
+    ) -> tuple[list[str], discord.ui.View | None]:
+        content, view = await self.bot.page(interaction, "history", page)
+        return [content], view
 
     @app_commands.command(name="forget", description="Clear this channel's history")
+    @app_commands.default_permissions(manage_messages=True)
     @own_dm_or_manage_messages()
     async def forget(self, interaction: discord.Interaction) -> None:
         """Delete the channel's history (Manage Messages; anyone in their own DM)."""

@@ -27,16 +27,16 @@ class Library(commands.Cog):
         """List the server's library: title, version, date, id, one page at a time."""
         await within_deadline(interaction, self._listing(interaction, page), ephemeral=True)
 
-    async def _listing(self, interaction: discord.Interaction, page: int) -> list[str]:
-        kiosque = self.bot.service
-        where = of_interaction(interaction)
-        language = await self.bot.language(interaction.guild_id) or "fr"
-        listing = await kiosque.listing(where.space, page)
-        active = await kiosque.active(where.space, where.channel)
-        return kiosque.renderer.messages("articles", language, listing=listing, active=active)
+    async def _listing(
+        self, interaction: discord.Interaction, page: int
+    ) -> tuple[list[str], discord.ui.View | None]:
+        content, view = await self.bot.page(interaction, "articles", page)
+        return [content], view
 
     @app_commands.command(name="use", description="Choose this channel's article")
     @app_commands.describe(article="Article id or title")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_channels=True)
     @in_guild()
     @app_commands.checks.has_permissions(manage_channels=True)
     async def use(self, interaction: discord.Interaction, article: str) -> None:
@@ -67,6 +67,8 @@ class Library(commands.Cog):
         file="Text, Markdown or HTML file",
         title="Title (default: the page's own)",
     )
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
     @admin_only()
     async def reindex(
         self,

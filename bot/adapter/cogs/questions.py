@@ -1,4 +1,5 @@
-"""``/ask``, ``/summary``, ``/help``, and questions asked by @mentioning the bot or in a DM."""
+"""``/ask``, ``/summary``, ``/help``, the « Vérifier dans l'article » message menu, and questions
+asked by @mentioning the bot or in a DM."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter.checks import Cooldown
-from bot.adapter.client import KiosqueBot
-from bot.adapter.places import Place, of_interaction, of_message
-from bot.adapter.replies import reply, within_deadline
+from bot.adapter.client import KiosqueBot, locale_language
+from bot.adapter.places import Place, of_interaction, of_message, place
+from bot.adapter.replies import NO_MENTIONS, reply, within_deadline
+from bot.adapter.views import answer_view
 from bot.errors import KiosqueError
 
 log = logging.getLogger("kiosque.discord")
+THREAD_NAME = 90  # Discord allows 100 characters
 
 
 class Questions(commands.Cog):
@@ -24,64 +27,153 @@ class Questions(commands.Cog):
 
     def __init__(self, bot: KiosqueBot) -> None:
         self.bot = bot
+        self.check_menu = app_commands.ContextMenu(
+            name="Check against the article", callback=self.check
+        )
+
+    async def cog_load(self) -> None:
+        """The message menu lives on the tree, not in the cog (a discord.py rule)."""
+        self.bot.tree.add_command(self.check_menu)
+
+    async def cog_unload(self) -> None:
+        """Take the message menu off the tree with the cog."""
+        self.bot.tree.remove_command(self.check_menu.name, type=self.check_menu.type)
 
     def _slow_down(self, user_id: int) -> None:
         wait = self.bot.limiter.hit(user_id)
         if wait:
             raise Cooldown(wait)
 
+    async def _language(self, interaction: discord.Interaction) -> str | None:
+        # The server's choice, else the member's Discord language (French or English); else
+        # an answer speaks the question's language.
+        return await self.bot.language(interaction.guild_id) or locale_language(interaction)
+
     @app_commands.command(name="ask", description="Ask a question about the channel's article")
-    @app_commands.describe(question="Your question, in plain language")
-    async def ask(self, interaction: discord.Interaction, question: str) -> None:
-        """Answer with verbatim quotes from the article."""
+    @app_commands.describe(
+        question="Your question, in plain language",
+        article="Another article than the channel's (id or title)",
+    )
+    async def ask(
+        self, interaction: discord.Interaction, question: str, article: str | None = None
+    ) -> None:
+        """Answer with verbatim quotes from the article, and buttons under them."""
         self._slow_down(interaction.user.id)
+        where = of_interaction(interaction)
+        language = await self._language(interaction)
         async with self.bot.busy():
             await within_deadline(
-                interaction, self._answer(question, of_interaction(interaction), interaction.user)
+                interaction,
+                self._answer(question, where, interaction.user, language, article),
             )
 
     @app_commands.command(name="summary", description="Bullet summary of the article")
-    @app_commands.describe(section="Only this section", length="short (3) or long (7 bullets)")
+    @app_commands.describe(
+        section="Only this section",
+        length="short (3) or long (7 bullets)",
+        article="Another article than the channel's (id or title)",
+    )
     async def summary(
         self,
         interaction: discord.Interaction,
         section: str | None = None,
         length: Literal["short", "long"] | None = None,
+        article: str | None = None,
     ) -> None:
-        """Sum up the channel's article, or one of its sections."""
+        """Sum up the channel's article (or the one named), or one of its sections."""
         self._slow_down(interaction.user.id)
+        language = await self._language(interaction)
         async with self.bot.busy():
             await within_deadline(
-                interaction, self._summary(of_interaction(interaction), section, length)
+                interaction,
+                self._summary(of_interaction(interaction), section, length, article, language),
             )
 
-    async def _summary(self, where: Place, section: str | None, length: str | None) -> list[str]:
+    async def _summary(
+        self,
+        where: Place,
+        section: str | None,
+        length: str | None,
+        article: str | None,
+        language: str | None,
+    ) -> list[str]:
         kiosque = self.bot.service
+        article_id = await kiosque.resolve(where.space, article) if article else None
         result = await kiosque.summary(
             where.space,
             where.channel,
+            article_id,
             section=section,
             length=length or "medium",
-            language=await self.bot.language(where.guild_id),
+            language=language,
             parent=where.parent,
         )
         return kiosque.renderer.messages("summary", result.language, summary=result)
 
+    @ask.autocomplete("article")
+    @summary.autocomplete("article")
+    async def article_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Titles of this server's library that contain what was typed (at most 25)."""
+        found = await self.bot.service.titles(of_interaction(interaction).space, current)
+        return [
+            app_commands.Choice(name=f"{info.title[:90]} (v{info.version})", value=str(info.id))
+            for info in found
+        ]
+
+    @summary.autocomplete("section")
+    async def section_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """The headings of the article the summary is about (the chosen one, else the
+        channel's)."""
+        kiosque = self.bot.service
+        where = of_interaction(interaction)
+        chosen = getattr(interaction.namespace, "article", None)
+        try:
+            article_id = await kiosque.resolve(where.space, chosen) if chosen else None
+            names = await kiosque.sections(where.space, where.channel, article_id, where.parent)
+        except KiosqueError:
+            return []
+        typed = current.casefold().strip()
+        return [
+            app_commands.Choice(name=name[:100], value=name[:100])
+            for name in names
+            if typed in name.casefold()
+        ][:25]
+
     @app_commands.command(name="help", description="What Kiosque can do")
     async def help(self, interaction: discord.Interaction) -> None:
-        """List the commands."""
-        language = await self.bot.language(interaction.guild_id) or "fr"
-        await within_deadline(
-            interaction, self._help(language), ephemeral=True
+        """The commands, as clickable mentions."""
+        language = await self.bot.speaking(interaction)
+        messages = self.bot.service.renderer.messages(
+            "help", language, commands=self.bot.mentions()
         )
+        await within_deadline(interaction, _ready(messages), ephemeral=True)
 
-    async def _help(self, language: str) -> list[str]:
-        return self.bot.service.renderer.messages("help", language)
+    async def check(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """« Vérifier dans l'article »: the message's text as a question, answered to the caller
+        only, with a button to post the answer in the channel."""
+        self._slow_down(interaction.user.id)
+        where = of_interaction(interaction)
+        # The caller's own history in this channel: a check is not the channel's conversation.
+        private = Place(where.space, f"{where.channel}:{interaction.user.id}", where.channel,
+                        where.guild_id)
+        language = await self._language(interaction)
+        async with self.bot.busy():
+            await within_deadline(
+                interaction,
+                self._answer(message.content[:500], private, interaction.user, language,
+                             publish=True),
+                ephemeral=True,
+            )
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """A question: a message that @mentions the bot, any direct message, or any message
-        in an answer channel."""
+        in an answer channel. Where the server asked for it, a mention is answered in a new
+        thread named after the question."""
         if message.author.bot or self.bot.user is None:
             return
         where = of_message(message)
@@ -96,36 +188,79 @@ class Questions(commands.Cog):
         if not question:
             return
         kiosque = self.bot.service
-        language = await self.bot.language(where.guild_id) or "fr"
+        language = await self.bot.language(where.guild_id)
         wait = self.bot.limiter.hit(message.author.id)
         if wait:
             if self.bot.limiter.tell(message.author.id):
-                line = kiosque.renderer.line("cooldown", language, seconds=int(wait) + 1)
+                line = kiosque.renderer.line("cooldown", language or "fr", seconds=int(wait) + 1)
                 await reply(message, [line])
             return
         async with self.bot.busy():
+            target = await self._thread_for(message, question, where)
+            if target is not None:
+                where = place(target, target.id, where.guild_id)
             try:
-                messages = await self._answer(question, where, message.author)
+                messages, view = await self._answer(question, where, message.author, language)
             except KiosqueError as error:
-                messages = [kiosque.error_text(error, language)]
+                messages, view = [kiosque.error_text(error, language or "fr")], None
             except Exception:
                 log.exception("question by message failed")
-                messages = [kiosque.renderer.line("internal_error", language)]
-            await reply(message, messages)
+                messages, view = [kiosque.renderer.line("internal_error", language or "fr")], None
+            if target is None:
+                await reply(message, messages, view=view)
+            else:
+                for i, content in enumerate(messages):
+                    extra = {"view": view} if view is not None and i == len(messages) - 1 else {}
+                    await target.send(
+                        content, allowed_mentions=NO_MENTIONS, suppress_embeds=True, **extra
+                    )
 
-    async def _answer(self, question: str, where: Place, user: discord.abc.User) -> list[str]:
+    async def _thread_for(
+        self, message: discord.Message, question: str, where: Place
+    ) -> discord.Thread | None:
+        # Only a mention in a server channel (not already a thread) whose server asked for it.
+        if where.private or isinstance(message.channel, discord.Thread):
+            return None
+        if not (await self.bot.service.guilds.get(where.guild_id)).thread_answers:
+            return None
+        name = " ".join(question.split())[:THREAD_NAME] or "Kiosque"
+        try:
+            return await message.create_thread(name=name)
+        except discord.HTTPException:
+            log.info("could not open a thread for a question in %s", message.channel.id)
+            return None
+
+    async def _answer(
+        self,
+        question: str,
+        where: Place,
+        user: discord.abc.User,
+        language: str | None,
+        article: str | None = None,
+        publish: bool = False,
+    ) -> tuple[list[str], discord.ui.View | None]:
         kiosque = self.bot.service
+        article_id = await kiosque.resolve(where.space, article) if article else None
         answer = await kiosque.ask(
             where.space,
             question,
             where.channel,
             author=str(user.id),
-            language=await self.bot.language(where.guild_id),
+            article_id=article_id,
+            language=language,
             parent=where.parent,
         )
-        return kiosque.renderer.messages(
+        messages = kiosque.renderer.messages(
             "answer", answer.language, answer=answer, question=answer.question[:300]
         )
+        view = None
+        if answer.turn is not None and not answer.abstained:
+            view = answer_view(self.bot, answer.turn, answer.language, publish=publish)
+        return messages, view
+
+
+async def _ready(messages: list[str]) -> list[str]:
+    return messages
 
 
 async def setup(bot: KiosqueBot) -> None:
