@@ -56,18 +56,35 @@ class Progress:
         await asyncio.gather(*(asyncio.wrap_future(e) for e in self._edits), return_exceptions=True)
 
     async def replace(self, messages: list[str]) -> None:
-        """The final answer: in place of the progress message if one was shown."""
+        """The final answer: in place of the progress message if one was shown.
+
+        An interaction's token lasts 15 minutes: an indexing that took longer is announced in
+        the channel instead, to its admin.
+        """
         await self.settle()
-        if not self.shown or not messages:
-            await respond(self.interaction, messages)
-            return
-        await self.interaction.edit_original_response(
-            content=messages[0], allowed_mentions=NO_MENTIONS
-        )
-        for content in messages[1:]:
-            await self.interaction.followup.send(
-                content, allowed_mentions=NO_MENTIONS, suppress_embeds=True
+        try:
+            if not self.shown or not messages:
+                await respond(self.interaction, messages)
+                return
+            await self.interaction.edit_original_response(
+                content=messages[0], allowed_mentions=NO_MENTIONS
             )
+            for content in messages[1:]:
+                await self.interaction.followup.send(
+                    content, allowed_mentions=NO_MENTIONS, suppress_embeds=True
+                )
+        except discord.HTTPException as error:
+            channel = self.interaction.channel
+            if error.status not in (401, 403, 404) or channel is None:
+                raise
+            log.info("interaction expired (%s): announcing in the channel", error)
+            user = self.interaction.user
+            for i, content in enumerate(messages):
+                await channel.send(
+                    f"{user.mention} {content}" if i == 0 else content,
+                    allowed_mentions=discord.AllowedMentions(users=[user]),
+                    suppress_embeds=True,
+                )
 
 
 async def respond(
