@@ -187,7 +187,7 @@ class EventInjection:
     async def send_context_menu(
         self: FakeDiscord,
         name: str,
-        target: FakeMember | FakeUser | Any,
+        target: Any,
         *,
         user: FakeMember | FakeUser,
         channel: FakeChannel | str | None = None,

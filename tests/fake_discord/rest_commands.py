@@ -64,8 +64,9 @@ class CommandRoutes:
     async def _post_command(self, call: Call) -> Any:
         scope = self._command_scope(call)
         command = self._store_command(call.json or {}, call.params.get("guild_id"), scope, [])
-        scope[:] = [c for c in scope if c["id"] != command["id"]] + [command]
-        _check_counts(scope)
+        new = [c for c in scope if c["id"] != command["id"]] + [command]
+        _check_counts(new)
+        scope[:] = new
         return command
 
     async def _one_command(self, call: Call) -> Any:
