@@ -1,5 +1,6 @@
 """A fake Discord (REST API v10 + gateway) for end-to-end tests of a real discord.py bot."""
 
+from .components import Button
 from .handles import InteractionHandle, MessageHandle
 from .messages import ApiError
 from .models import (
@@ -26,6 +27,7 @@ from .models import (
     FakeChannel,
     FakeGuild,
     FakeMember,
+    FakeOverwrite,
     FakeRole,
     FakeUser,
     default_guild,
@@ -56,10 +58,12 @@ __all__ = [
     "USE_APPLICATION_COMMANDS",
     "VIEW_CHANNEL",
     "ApiError",
+    "Button",
     "FakeChannel",
     "FakeDiscord",
     "FakeGuild",
     "FakeMember",
+    "FakeOverwrite",
     "FakeRole",
     "FakeUser",
     "InteractionHandle",

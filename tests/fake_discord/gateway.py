@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
-from .models import INTENT_GUILD_MEMBERS, INTENT_GUILDS, PRIVILEGED_INTENTS
+from .models import INTENT_GUILD_MEMBERS, INTENT_GUILDS, PRIVILEGED_INTENTS, FakeGuild
 from .payloads import guild_payload, member_payload, ready_payload
 
 if TYPE_CHECKING:
@@ -127,15 +127,26 @@ class Gateway:
             data.get("shard"),
         )
         await session.dispatch("READY", ready)
-        if intents & INTENT_GUILDS:
-            for guild in server.guilds:
-                members = guild.members
-                if not intents & INTENT_GUILD_MEMBERS:
-                    # Without the members intent Discord only sends the bot's own member.
-                    members = [m for m in guild.members if m.id == server.bot.id]
-                await session.dispatch("GUILD_CREATE", guild_payload(guild, members))
+        for guild in server.guilds:
+            await self.send_guild_create(session, guild)
         self.ready.set()
         return session
+
+    async def send_guild_create(
+        self, session: GatewaySession, guild: FakeGuild, *, joined: bool = False
+    ) -> None:
+        """GUILD_CREATE for `guild` (needs the GUILDS intent). `joined` leaves `unavailable`
+        out, as Discord does for a guild the bot was just added to."""
+        if not session.intents & INTENT_GUILDS:
+            return
+        members = guild.members
+        if not session.intents & INTENT_GUILD_MEMBERS:
+            # Without the members intent Discord only sends the bot's own member.
+            members = [m for m in guild.members if m.id == self.server.bot.id]
+        data = guild_payload(guild, members)
+        if joined:
+            del data["unavailable"]
+        await session.dispatch("GUILD_CREATE", data)
 
     async def _reject(self, ws: web.WebSocketResponse, code: int, reason: str) -> None:
         self.rejections.append(f"{code} {reason}")

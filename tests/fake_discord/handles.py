@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .components import Button, buttons_of
 from .recorder import DEFAULT_TIMEOUT, Predicate, RecordedRequest
 
 if TYPE_CHECKING:
@@ -14,7 +15,11 @@ VISIBLE_CALLBACK_TYPES = (4, 7)
 
 
 class InteractionHandle:
-    """An injected INTERACTION_CREATE; await the callback, follow-ups and edits it triggers."""
+    """An injected INTERACTION_CREATE; await the callback, follow-ups and edits it triggers.
+
+    The waits skip requests answered 429: discord.py retries them, and the retry is the one
+    that counts (`requests` still lists both).
+    """
 
     def __init__(self, fake: FakeDiscord, payload: dict[str, Any], start: int) -> None:
         self.fake = fake
@@ -34,15 +39,21 @@ class InteractionHandle:
 
     @property
     def original_message(self) -> dict[str, Any] | None:
-        """The fake's current copy of the original response message, if one exists."""
+        """The fake's current copy of the original response message, if one exists (for a
+        button press answered with type 6 or 7: the message the button is on)."""
         state = self.fake.interactions[self.id]
         return self.fake.messages.get(state.original_id or "")
+
+    @property
+    def buttons(self) -> list[Button]:
+        """The buttons of the original response message as it is now."""
+        return buttons_of(self.original_message)
 
     async def _wait(
         self, extra: Predicate, what: str, count: int, timeout: float
     ) -> list[RecordedRequest]:
         return await self.fake.recorder.wait_for(
-            lambda r: self._mine(r) and extra(r),
+            lambda r: self._mine(r) and not r.rate_limited and extra(r),
             start=self.start, count=count, timeout=timeout, what=f"{what} for {self.describe()}",
         )
 
@@ -74,7 +85,7 @@ class InteractionHandle:
 
     async def response(self, timeout: float = DEFAULT_TIMEOUT) -> RecordedRequest:
         """The first request carrying visible content: a type 4/7 callback, a follow-up or an
-        edit of @original (after a defer)."""
+        edit of @original (after a defer, or a type 6 on a button press)."""
 
         def visible(r: RecordedRequest) -> bool:
             if r.route == "interaction_callback":
@@ -98,8 +109,9 @@ class InteractionHandle:
 
     def describe(self) -> str:
         """Short description for error messages."""
-        name = self.payload.get("data", {}).get("name")
-        return f"interaction {self.id} (type {self.payload['type']}, /{name})"
+        data = self.payload.get("data", {})
+        what = f"/{data['name']}" if "name" in data else f"custom_id {data.get('custom_id')!r}"
+        return f"interaction {self.id} (type {self.payload['type']}, {what})"
 
 
 class MessageHandle:
@@ -116,10 +128,12 @@ class MessageHandle:
     async def replies(
         self, count: int = 1, timeout: float = DEFAULT_TIMEOUT, channel_id: str | None = None
     ) -> list[RecordedRequest]:
-        """The first `count` messages the bot posted in the channel (or `channel_id`) since."""
+        """The first `count` messages the bot posted in the channel (or `channel_id`) since
+        (429s left out: their retries count)."""
         target = channel_id or self.channel_id
         return await self.fake.recorder.wait_for(
-            lambda r: r.route == "create_message" and r.params.get("channel_id") == target,
+            lambda r: r.route == "create_message" and r.params.get("channel_id") == target
+            and not r.rate_limited,
             start=self.start, count=count, timeout=timeout,
             what=f"bot message in channel {target} after message {self.id}",
         )

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from .components import stored_components
+from .errors import ApiError, invalid_form
 from .payloads import now_iso
 from .recorder import UploadedFile
+
+__all__ = ["ApiError", "apply_payload", "invalid_form", "mark_edited", "validate_choices",
+           "validate_message"]
 
 JSON = dict[str, Any]
 
@@ -13,32 +18,8 @@ JSON = dict[str, Any]
 ECHOED_FIELDS = ("embeds", "components", "tts", "nonce", "poll", "message_reference")
 
 
-class ApiError(Exception):
-    """A Discord-style JSON error: HTTP status, numeric code, message."""
-
-    def __init__(self, status: int, code: int, message: str, errors: JSON | None = None) -> None:
-        super().__init__(f"{status} {code} {message}")
-        self.status = status
-        self.code = code
-        self.message = message
-        self.errors = errors
-
-    def body(self) -> JSON:
-        """The JSON body Discord returns for this error."""
-        body: JSON = {"message": self.message, "code": self.code}
-        if self.errors:
-            body["errors"] = self.errors
-        return body
-
-
-def invalid_form(field: str, message: str) -> ApiError:
-    """Discord's 50035 Invalid Form Body error for one field."""
-    errors = {field: {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": message}]}}
-    return ApiError(400, 50035, "Invalid Form Body", errors)
-
-
 def validate_message(payload: JSON, files: list[UploadedFile], *, editing: bool = False) -> None:
-    """Reject what Discord rejects: empty messages, >2000 chars, oversized embeds."""
+    """Reject what Discord rejects: empty messages, >2000 chars, oversized embeds, bad buttons."""
     content = payload.get("content")
     if content is not None and len(str(content)) > 2000:
         raise invalid_form("content", "Must be 2000 or fewer in length.")
@@ -57,6 +38,8 @@ def validate_message(payload: JSON, files: list[UploadedFile], *, editing: bool 
             total += len(embed_field.get("name", "")) + len(embed_field.get("value", ""))
         if total > 6000:
             raise invalid_form(f"embeds.{index}", "Embed size exceeds maximum size of 6000")
+    if payload.get("components"):
+        stored_components(payload["components"], int(payload.get("flags") or 0))
     has_body = content or embeds or files or payload.get("components") or payload.get("poll")
     if not editing and not has_body and not payload.get("sticker_ids"):
         raise ApiError(400, 50006, "Cannot send an empty message")
@@ -85,6 +68,8 @@ def apply_payload(message: JSON, payload: JSON, attachments: list[JSON]) -> JSON
     for key in ECHOED_FIELDS:
         if key in payload and payload[key] is not None:
             message[key] = payload[key]
+    if payload.get("components"):
+        message["components"] = stored_components(payload["components"], message["flags"])
     if "attachments" in payload or attachments:
         kept_ids = {str(a.get("id")) for a in payload.get("attachments") or []}
         kept = [a for a in message.get("attachments", []) if a["id"] in kept_ids]

@@ -91,6 +91,7 @@ class FakeUser:
     id: str = field(default_factory=snowflake)
     global_name: str | None = None
     bot: bool = False
+    locale: str = "fr"
 
     @property
     def mention(self) -> str:
@@ -138,8 +139,18 @@ class FakeMember:
 
 
 @dataclass
+class FakeOverwrite:
+    """A channel permission overwrite for a role (`type` 0) or a member (`type` 1)."""
+
+    id: str
+    type: int = 0
+    allow: int = 0
+    deny: int = 0
+
+
+@dataclass
 class FakeChannel:
-    """A guild channel; threads use a thread `type` and a `parent_id`."""
+    """A guild channel; threads use a thread `type` and a `parent_id` (and its overwrites)."""
 
     name: str
     type: int = GUILD_TEXT
@@ -148,6 +159,7 @@ class FakeChannel:
     position: int = 0
     topic: str | None = None
     owner_id: str | None = None
+    overwrites: list[FakeOverwrite] = field(default_factory=list)
 
     @property
     def is_thread(self) -> bool:
@@ -171,6 +183,7 @@ class FakeGuild:
     channels: list[FakeChannel] = field(default_factory=list)
     members: list[FakeMember] = field(default_factory=list)
     preferred_locale: str = "fr"
+    system_channel_id: str | None = None
 
     def __post_init__(self) -> None:
         if not any(role.id == self.id for role in self.roles):
@@ -222,6 +235,31 @@ class FakeGuild:
             value |= role.permissions
         return ALL_PERMISSIONS if value & ADMINISTRATOR else value
 
+    def channel_permissions(self, member: FakeMember, channel: FakeChannel) -> int:
+        """A member's permissions in a channel: Discord's overwrite order (@everyone, roles,
+        member); a thread takes its parent's overwrites."""
+        value = self.permissions_for(member)
+        if value & ADMINISTRATOR or member.permissions is not None:
+            return value
+        source = channel
+        if channel.is_thread and channel.parent_id:
+            source = self.find_channel(channel.parent_id) or channel
+        by_id = {o.id: o for o in source.overwrites}
+        if everyone := by_id.get(self.id):
+            value = (value & ~everyone.deny) | everyone.allow
+        role_ids = {role.id for role in member.roles}
+        roles = [o for o in source.overwrites if o.type == 0 and o.id in role_ids]
+        deny = allow = 0
+        for overwrite in roles:
+            deny, allow = deny | overwrite.deny, allow | overwrite.allow
+        value = (value & ~deny) | allow
+        if (own := by_id.get(member.id)) and own.type == 1:
+            value = (value & ~own.deny) | own.allow
+        if not value & VIEW_CHANNEL:
+            # Discord: a channel you cannot see grants nothing else.
+            return 0
+        return value
+
 
 def default_guild() -> FakeGuild:
     """A small French newsroom guild: 3 roles, 2 text channels, 1 thread, 4 human members."""
@@ -243,6 +281,7 @@ def default_guild() -> FakeGuild:
         FakeMember(FakeUser("member", global_name="Lecteur")),
     ]
     guild.owner_id = owner.id
+    guild.system_channel_id = general.id
     for channel in guild.channels:
         if channel.is_thread and channel.owner_id is None:
             channel.owner_id = owner.id

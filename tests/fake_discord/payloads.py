@@ -92,7 +92,10 @@ def channel_payload(channel: FakeChannel, guild_id: str) -> JSON:
         "name": channel.name,
         "position": channel.position,
         "parent_id": channel.parent_id,
-        "permission_overwrites": [],
+        "permission_overwrites": [
+            {"id": o.id, "type": o.type, "allow": str(o.allow), "deny": str(o.deny)}
+            for o in channel.overwrites
+        ],
         "nsfw": False,
         "flags": 0,
     }
@@ -147,7 +150,7 @@ def guild_payload(guild: FakeGuild, members: list[FakeMember]) -> JSON:
         "premium_tier": 0,
         "premium_subscription_count": 0,
         "premium_progress_bar_enabled": False,
-        "system_channel_id": None,
+        "system_channel_id": guild.system_channel_id,
         "system_channel_flags": 0,
         "rules_channel_id": None,
         "public_updates_channel_id": None,

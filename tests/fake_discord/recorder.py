@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .components import Button, buttons_of
 from .models import EPHEMERAL
 
 DEFAULT_TIMEOUT = 5.0
@@ -39,6 +40,7 @@ class RecordedRequest:
     status: int = 200
     response: Any = None
     timestamp: float = field(default_factory=time.monotonic)
+    response_headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def message(self) -> dict[str, Any]:
@@ -79,6 +81,16 @@ class RecordedRequest:
     def embeds(self) -> list[dict[str, Any]]:
         """The raw embeds sent by the bot."""
         return self.message.get("embeds") or []
+
+    @property
+    def buttons(self) -> list[Button]:
+        """The buttons in the body's components (what the bot sent), in reading order."""
+        return buttons_of(self.message)
+
+    @property
+    def rate_limited(self) -> bool:
+        """Whether the fake answered 429 (discord.py retries such a request)."""
+        return self.status == 429
 
     @property
     def ok(self) -> bool:

@@ -14,7 +14,6 @@ from .messages import ApiError
 from .payloads import (
     app_info_payload,
     channel_payload,
-    command_payload,
     dm_channel_payload,
     guild_payload,
     member_payload,
@@ -22,6 +21,7 @@ from .payloads import (
     user_payload,
 )
 from .recorder import RecordedRequest, UploadedFile
+from .rest_commands import CommandRoutes
 from .rest_messages import NO_CONTENT, Call, Handler, MessageRoutes, NoContent
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ API_PREFIX = "/api/v10"
 TOKENLESS_ROUTES = ("interaction_callback", "followup", "webhook_message", "attachment")
 
 
-class RestApi(MessageRoutes):
+class RestApi(MessageRoutes, CommandRoutes):
     """Route table and handlers for the subset of API v10 a discord.py bot uses."""
 
     def __init__(self, server: FakeDiscord) -> None:
@@ -105,12 +105,18 @@ class RestApi(MessageRoutes):
                 route, params, handler = name, match.groupdict(), candidate
                 break
         call = Call(request.method, params, dict(request.query), body, files)
+        headers: dict[str, str] = {}
         try:
             if handler is None:
                 log.warning("fake Discord: unknown route %s %s", request.method, request.path)
                 raise ApiError(404, 0, "404: Not Found")
             self._check_auth(request, route)
-            status, result = 200, await handler(call)
+            if limited := self.server.rate_limits.check(route):
+                status, result, headers = 429, limited.body, limited.headers
+                log.info("fake Discord: %s %s -> 429 (rate limit on demand)", request.method,
+                         request.path)
+            else:
+                status, result = 200, await handler(call)
             if isinstance(result, NoContent):
                 status, result = 204, None
         except ApiError as error:
@@ -131,15 +137,15 @@ class RestApi(MessageRoutes):
                 status=status,
                 # Stored messages keep changing with later edits; freeze what was answered.
                 response=copy.deepcopy(result),
+                response_headers=headers,
             )
         )
         if status == 204:
             return web.Response(status=204)
         # discord.py only decodes JSON when Content-Type is exactly "application/json": aiohttp
         # appends "; charset=utf-8" when given text=, so the body must be bytes.
-        return web.Response(
-            status=status, body=json.dumps(result).encode(), content_type="application/json"
-        )
+        return web.Response(status=status, body=json.dumps(result).encode(),
+                            content_type="application/json", headers=headers)
 
     def _check_auth(self, request: web.Request, route: str) -> None:
         if route in TOKENLESS_ROUTES:
@@ -200,56 +206,6 @@ class RestApi(MessageRoutes):
     async def _no_content(self, call: Call) -> Any:
         self._channel(call.params["channel_id"])
         return NO_CONTENT
-
-    # -- application commands -----------------------------------------------------------------
-
-    def _command_scope(self, call: Call) -> list[JSON]:
-        if call.params["app_id"] != self.server.application_id:
-            raise ApiError(403, 50001, "Missing Access")
-        guild_id = call.params.get("guild_id")
-        if guild_id is not None and self.server.find_guild(guild_id) is None:
-            raise ApiError(404, 10004, "Unknown Guild")
-        return self.server.commands.setdefault(guild_id, [])
-
-    def _store_command(self, raw: JSON, guild_id: str | None, existing: list[JSON]) -> JSON:
-        name, kind = raw.get("name", ""), raw.get("type", 1)
-        # Only slash commands have these rules; context menu names may be "Mixed Case Words".
-        if kind == 1 and (not re.fullmatch(r"[-_\w]{1,32}", name) or name != name.lower()):
-            raise ApiError(400, 50035, "Invalid Form Body", {"name": f"invalid name {name!r}"})
-        if kind == 1 and not 1 <= len(raw.get("description", "")) <= 100:
-            raise ApiError(400, 50035, "Invalid Form Body", {"description": "1-100 chars"})
-        same = [c for c in existing if c["name"] == name and c["type"] == kind]
-        # Discord keeps a command's id when it is overwritten under the same name and type.
-        return command_payload(raw, self.server.application_id, guild_id,
-                               same[0]["id"] if same else None)
-
-    async def _get_commands(self, call: Call) -> Any:
-        return self._command_scope(call)
-
-    async def _put_commands(self, call: Call) -> Any:
-        scope = self._command_scope(call)
-        guild_id = call.params.get("guild_id")
-        new = [self._store_command(raw, guild_id, scope) for raw in call.json or []]
-        scope[:] = new
-        return new
-
-    async def _post_command(self, call: Call) -> Any:
-        scope = self._command_scope(call)
-        command = self._store_command(call.json or {}, call.params.get("guild_id"), scope)
-        scope[:] = [c for c in scope if c["id"] != command["id"]] + [command]
-        return command
-
-    async def _one_command(self, call: Call) -> Any:
-        scope = self._command_scope(call)
-        found = [c for c in scope if c["id"] == call.params["command_id"]]
-        if not found:
-            raise ApiError(404, 10063, "Unknown application command")
-        if call.method == "DELETE":
-            scope.remove(found[0])
-            return NO_CONTENT
-        if call.method == "PATCH":
-            found[0].update(call.json or {})
-        return found[0]
 
     # -- guilds -------------------------------------------------------------------------------
 

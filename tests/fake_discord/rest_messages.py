@@ -8,7 +8,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .messages import ApiError, apply_payload, mark_edited, validate_choices, validate_message
-from .models import EPHEMERAL, INTENT_DIRECT_MESSAGES, INTENT_GUILD_MESSAGES, LOADING, FakeUser
+from .models import (
+    EPHEMERAL,
+    INTENT_DIRECT_MESSAGES,
+    INTENT_GUILD_MESSAGES,
+    LOADING,
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    VIEW_CHANNEL,
+    FakeUser,
+)
 from .payloads import channel_payload, dm_channel_payload, message_payload, user_payload
 from .recorder import UploadedFile
 
@@ -16,13 +25,25 @@ if TYPE_CHECKING:
     from .server import FakeDiscord
 
 JSON = dict[str, Any]
-CHAT_INPUT_COMMAND_MESSAGE = 20
-REPLY_MESSAGE = 19
+DEFAULT_MESSAGE, REPLY_MESSAGE = 0, 19
+CHAT_INPUT_COMMAND_MESSAGE, CONTEXT_MENU_COMMAND_MESSAGE = 20, 23
+APPLICATION_COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
+# Callback types each interaction type accepts (6 and 7 change the message a component is on).
+ALLOWED_CALLBACKS = {
+    APPLICATION_COMMAND: (4, 5, 9, 10, 12),
+    COMPONENT: (4, 5, 6, 7, 9, 10, 12),
+    AUTOCOMPLETE: (8,),
+    MODAL_SUBMIT: (4, 5, 6, 7, 10, 12),
+}
 
 
 @dataclass
 class InteractionState:
-    """Server-side life cycle of one interaction token."""
+    """Server-side life cycle of one interaction token.
+
+    `created` is on the fake's clock (`FakeDiscord.now`). For a component, `message_id` is the
+    message it is on, which `@original` means after a type 6 or 7 callback.
+    """
 
     id: str
     token: str
@@ -31,10 +52,21 @@ class InteractionState:
     guild_id: str | None
     user: FakeUser | None = None
     created: float = field(default_factory=time.monotonic)
+    command_type: int | None = None
+    message_id: str | None = None
+    target_id: str | None = None
     callback_type: int | None = None
     original_id: str | None = None
     loading: bool = False
     message_ids: list[str] = field(default_factory=list)
+
+    @property
+    def message_type(self) -> int:
+        """The type of the messages that answer this interaction."""
+        if self.type == APPLICATION_COMMAND:
+            return CHAT_INPUT_COMMAND_MESSAGE if self.command_type in (None, 1) else (
+                CONTEXT_MENU_COMMAND_MESSAGE)
+        return DEFAULT_MESSAGE
 
 
 @dataclass
@@ -90,8 +122,18 @@ class MessageRoutes:
                  if m["channel_id"] == call.params["channel_id"]]
         return sorted(found, key=lambda m: int(m["id"]), reverse=True)[:limit]
 
+    def _check_can_post(self, channel_id: str) -> None:
+        guild, channel = self.server.locate_channel(channel_id)
+        if guild is None or channel is None:
+            return
+        perms = guild.channel_permissions(self.server.bot_member(guild), channel)
+        needed = VIEW_CHANNEL | (SEND_MESSAGES_IN_THREADS if channel.is_thread else SEND_MESSAGES)
+        if perms & needed != needed:
+            raise ApiError(403, 50013, "Missing Permissions")
+
     async def _create_message(self, call: Call) -> Any:
         channel = self._channel(call.params["channel_id"])
+        self._check_can_post(channel["id"])
         payload = call.json or {}
         validate_message(payload, call.files)
         reply = payload.get("message_reference")
@@ -142,12 +184,7 @@ class MessageRoutes:
         if interaction is not None:
             extra["webhook_id"] = server.application_id
             extra["application_id"] = server.application_id
-            extra["interaction_metadata"] = {
-                "id": interaction.id,
-                "type": interaction.type,
-                "user": user_payload(interaction.user or server.bot),
-                "authorizing_integration_owners": {"0": guild_id or "0"},
-            }
+            extra["interaction_metadata"] = _metadata(interaction, server, guild_id)
         message = message_payload(
             channel_id=channel_id,
             author=server.bot,
@@ -181,31 +218,42 @@ class MessageRoutes:
         if state.callback_type is not None:
             raise ApiError(400, 40060, "Interaction has already been acknowledged.")
         timeout = server.interaction_ack_timeout
-        if timeout is not None and time.monotonic() - state.created > timeout:
+        if timeout is not None and server.now() - state.created > timeout:
             # Discord forgets unacknowledged interactions after 3 seconds.
             raise ApiError(404, 10062, "Unknown interaction")
         body = call.json or {}
         ctype, data = body.get("type"), body.get("data") or {}
-        resource: JSON | None = None
+        if ctype not in ALLOWED_CALLBACKS.get(state.type, ()):
+            raise ApiError(400, 50035, "Invalid Form Body", {"type": {"_errors": [{
+                "code": "INTERACTION_RESPONSE_TYPE_INVALID",
+                "message": f"Callback type {ctype!r} is not valid for interaction type "
+                           f"{state.type}"}]}})
         if ctype == 4:
             validate_message(data, call.files)
+        elif ctype == 7:
+            validate_message(data, call.files, editing=True)
         elif ctype == 8:
             validate_choices(data)
-        elif ctype not in (1, 5, 6, 7, 9, 10, 12):
-            raise ApiError(400, 50035, "Invalid Form Body", {"type": f"bad type {ctype!r}"})
+        resource: JSON | None = {"type": ctype} if ctype in (6, 9) else None
+        if ctype in (6, 7):
+            updated = self._message(None, state.message_id or "")
+            if ctype == 7:
+                apply_payload(updated, data, self._attachments(call.files))
+                mark_edited(updated)
+                resource = {"type": ctype, "message": updated}
+            state.original_id = updated["id"]
+        # Set before any await, so a second callback racing this one is refused.
         state.callback_type = ctype
         if ctype in (4, 5) and state.channel_id is not None:
             flags = int(data.get("flags") or 0) | (LOADING if ctype == 5 else 0)
             message = self._new_bot_message(
                 state.channel_id, state.guild_id, data if ctype == 4 else {}, call.files,
-                message_type=CHAT_INPUT_COMMAND_MESSAGE, flags=flags, interaction=state,
+                message_type=state.message_type, flags=flags, interaction=state,
             )
             state.original_id, state.loading = message["id"], ctype == 5
             resource = {"type": ctype, "message": message}
             if ctype == 4:
                 await self._echo(message)
-        elif ctype == 9:
-            resource = {"type": ctype}
         if call.query.get("with_response", "").lower() not in ("1", "true"):
             return NO_CONTENT
         original = server.messages.get(state.original_id or "")
@@ -229,6 +277,9 @@ class MessageRoutes:
         if state.callback_type is None:
             # Follow-ups and edits only exist once the interaction was acknowledged.
             raise ApiError(404, 10015, "Unknown Webhook")
+        if self.server.now() - state.created > self.server.interaction_token_lifetime:
+            # An interaction token is valid for 15 minutes; then the webhook is gone.
+            raise ApiError(404, 10015, "Unknown Webhook")
         return state
 
     async def _followup(self, call: Call) -> Any:
@@ -245,7 +296,7 @@ class MessageRoutes:
         else:
             message = self._new_bot_message(
                 state.channel_id or "0", state.guild_id, payload, call.files,
-                message_type=CHAT_INPUT_COMMAND_MESSAGE, interaction=state,
+                message_type=state.message_type, interaction=state,
             )
             state.message_ids.append(message["id"])
         await self._echo(message)
@@ -272,3 +323,25 @@ class MessageRoutes:
             else:
                 mark_edited(message)
         return message
+
+
+def _metadata(state: InteractionState, server: FakeDiscord, guild_id: str | None) -> JSON:
+    """A message's `interaction_metadata`: who triggered it, and on what."""
+    data: JSON = {
+        "id": state.id,
+        "type": state.type,
+        "user": user_payload(state.user or server.bot),
+        "authorizing_integration_owners": {"0": guild_id or "0"},
+    }
+    if state.type == COMPONENT and state.message_id:
+        data["interacted_message_id"] = state.message_id
+    elif state.command_type == 2 and state.target_id:
+        user = server.find_user(state.target_id)
+        if user is not None:
+            data["target_user"] = user_payload(user)
+    elif state.command_type == 3 and state.target_id:
+        data["target_message_id"] = state.target_id
+    if state.original_id:
+        # Only follow-ups are created once the interaction has an original response.
+        data["original_response_message_id"] = state.original_id
+    return data

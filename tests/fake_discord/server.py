@@ -5,22 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
-import secrets
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
 from aiohttp import web
 
+from .components import Button, buttons_of
 from .gateway import Gateway
 from .handles import InteractionHandle, MessageHandle
-from .interactions import build_interaction
+from .injection import EventInjection
 from .models import (
     BOT_PERMISSIONS,
-    INTENT_DIRECT_MESSAGES,
-    INTENT_GUILD_MESSAGES,
-    INTENT_MESSAGE_CONTENT,
     PRIVILEGED_INTENTS,
     FakeChannel,
     FakeGuild,
@@ -30,7 +27,7 @@ from .models import (
     default_guild,
     snowflake,
 )
-from .payloads import member_payload, message_payload, user_payload
+from .ratelimits import RateLimitRule, RateLimits
 from .recorder import DEFAULT_TIMEOUT, Predicate, RecordedRequest, Recorder
 from .rest import RestApi
 from .rest_messages import InteractionState
@@ -38,7 +35,8 @@ from .rest_messages import InteractionState
 log = logging.getLogger("fake_discord")
 
 JSON = dict[str, Any]
-MENTION_RE = re.compile(r"<@!?(\d+)>")
+# Discord keeps an interaction token (follow-ups, @original) for 15 minutes.
+INTERACTION_TOKEN_LIFETIME = 15 * 60.0
 
 
 @dataclass
@@ -51,8 +49,12 @@ class StoredAttachment:
     content_type: str
 
 
-class FakeDiscord:
-    """Fake Discord (REST + gateway) on 127.0.0.1 for a real discord.py client."""
+class FakeDiscord(EventInjection):
+    """Fake Discord (REST + gateway) on 127.0.0.1 for a real discord.py client.
+
+    `clock` (seconds, monotonic) drives the 3 s acknowledgement deadline and the 15 minutes
+    an interaction token lives; `advance()` moves it forward without waiting.
+    """
 
     def __init__(
         self,
@@ -68,7 +70,9 @@ class FakeDiscord:
         bot_permissions: int = BOT_PERMISSIONS,
         allowed_privileged_intents: int = PRIVILEGED_INTENTS,
         interaction_ack_timeout: float | None = 3.0,
+        interaction_token_lifetime: float = INTERACTION_TOKEN_LIFETIME,
         echo_bot_messages: bool = True,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.bot = bot or FakeUser("Kiosque", bot=True)
         self.application_id = self.bot.id
@@ -77,12 +81,17 @@ class FakeDiscord:
         self.token = token
         self.host, self._port = host, port
         self.application_flags = application_flags
+        self.bot_permissions = bot_permissions
         self.allowed_privileged_intents = allowed_privileged_intents
         self.interaction_ack_timeout = interaction_ack_timeout
+        self.interaction_token_lifetime = interaction_token_lifetime
         self.echo_bot_messages = echo_bot_messages
+        self.clock = clock
+        self._skew = 0.0
         self.recorder = Recorder()
         self.gateway = Gateway(self, heartbeat_interval_ms)
         self.rest = RestApi(self)
+        self.rate_limits = RateLimits()
         self.commands: dict[str | None, list[JSON]] = {}
         self.messages: dict[str, JSON] = {}
         self.attachments: dict[str, StoredAttachment] = {}
@@ -91,12 +100,17 @@ class FakeDiscord:
         self.dm_channels: dict[str, FakeUser] = {}
         self._runner: web.AppRunner | None = None
         for guild in self.guilds:
-            if guild.find_member(self.bot.id) is None:
-                role = FakeRole(
-                    self.bot.username, bot_permissions, managed=True, bot_id=self.bot.id
-                )
-                guild.roles.append(role)
-                guild.members.append(FakeMember(self.bot, roles=[role]))
+            self.seat_bot(guild)
+
+    def seat_bot(self, guild: FakeGuild) -> FakeMember:
+        """The bot's member in `guild`, added with its managed role when missing."""
+        if (member := guild.find_member(self.bot.id)) is not None:
+            return member
+        role = FakeRole(self.bot.username, self.bot_permissions, managed=True, bot_id=self.bot.id)
+        guild.roles.append(role)
+        member = FakeMember(self.bot, roles=[role])
+        guild.members.append(member)
+        return member
 
     def _default_owner(self) -> FakeUser:
         for guild in self.guilds:
@@ -257,6 +271,85 @@ class FakeDiscord:
             "content_type": content_type,
         }
 
+    def synced_command(
+        self, name: str, guild_id: str | None = None, command_type: int | None = None
+    ) -> JSON:
+        """The command `name` as the bot synced it (localizations, default_member_permissions,
+        contexts, integration_types, dm_permission, options...): from `guild_id`'s commands,
+        else the global ones. KeyError lists the names there are."""
+        scopes = [guild_id, None] if guild_id is not None else [None]
+        for scope in scopes:
+            for command in self.commands.get(scope, []):
+                if command["name"] == name and command_type in (None, command.get("type", 1)):
+                    return command
+        known = sorted({c["name"] for scope in scopes for c in self.commands.get(scope, [])})
+        raise KeyError(f"no synced command {name!r} (synced: {known})")
+
+    def message_id_of(self, target: Any) -> str:
+        """The id of the message `target` names: an id, a message dict, a MessageHandle, an
+        InteractionHandle (its original response), or a RecordedRequest of the bot that created
+        or edited a message (a callback, follow-up, `@original` edit, channel message)."""
+        if isinstance(target, str):
+            return target
+        if isinstance(target, dict) and "id" in target:
+            return str(target["id"])
+        if isinstance(target, MessageHandle):
+            return target.id
+        state: InteractionState | None = None
+        if isinstance(target, InteractionHandle):
+            state = self.interactions.get(target.id)
+        elif isinstance(target, RecordedRequest):
+            params, response = target.params, target.response
+            if target.route == "interaction_callback":
+                state = self.interactions.get(params.get("interaction_id", ""))
+            elif params.get("message_id") == "@original":
+                state = self.interactions_by_token.get(params.get("token", ""))
+            elif isinstance(response, dict) and "channel_id" in response and "id" in response:
+                return str(response["id"])
+            elif "message_id" in params:
+                return params["message_id"]
+        if state is not None and state.original_id:
+            return state.original_id
+        raise ValueError(f"{target!r} names no message the fake knows")
+
+    def message(self, target: Any) -> JSON:
+        """The fake's current copy of a message (edits and button updates applied); `target`
+        is anything `message_id_of` accepts."""
+        message_id = self.message_id_of(target)
+        if message_id not in self.messages:
+            raise ValueError(f"message {message_id} does not exist (deleted, or never posted)")
+        return self.messages[message_id]
+
+    def buttons(self, target: Any) -> list[Button]:
+        """The buttons of a message as it is now, in reading order (see `message_id_of`)."""
+        return buttons_of(self.message(target))
+
+    # -- time and rate limits -------------------------------------------------------------------
+
+    def now(self) -> float:
+        """The fake's clock: `clock()` plus every `advance()`."""
+        return self.clock() + self._skew
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock forward, e.g. 15 minutes to expire interaction tokens."""
+        if seconds < 0:
+            raise ValueError("time only moves forward")
+        self._skew += seconds
+
+    def rate_limit_next(
+        self,
+        route: str = "create_message",
+        count: int = 1,
+        retry_after: float = 0.2,
+        *,
+        scope: str = "user",
+        is_global: bool = False,
+    ) -> None:
+        """Answer the next `count` requests of `route` (a route name: create_message,
+        followup, interaction_callback...) with 429 and Discord's rate-limit headers;
+        discord.py sleeps `retry_after` seconds and retries, and the recorder keeps both."""
+        self.rate_limits.add(RateLimitRule(route, count, retry_after, scope, is_global))
+
     # -- waiting --------------------------------------------------------------------------------
 
     async def wait_for_ready(self, timeout: float = DEFAULT_TIMEOUT) -> JSON:
@@ -299,166 +392,3 @@ class FakeDiscord:
             timeout=timeout,
         )
         return self.commands.get(guild_id, [])
-
-    # -- injecting events -----------------------------------------------------------------------
-
-    async def dispatch(self, event: str, data: Any) -> int:
-        """Send a raw gateway event; returns its sequence number."""
-        return await self.gateway.dispatch(event, data)
-
-    async def request_reconnect(self) -> None:
-        """Ask the bot to reconnect (op 7); it should come back with RESUME."""
-        await self.gateway.request_reconnect()
-
-    async def send_message(
-        self,
-        channel: FakeChannel | str,
-        author: FakeMember | FakeUser,
-        content: str,
-        *,
-        mentions: Sequence[FakeMember | FakeUser] | None = None,
-        attachments: Sequence[JSON] = (),
-        reply_to: str | None = None,
-    ) -> MessageHandle:
-        """Dispatch MESSAGE_CREATE from `author` in a guild channel or thread.
-
-        Mentions default to the `<@id>` found in `content`. Like Discord, content is blanked
-        unless the bot has MESSAGE_CONTENT, is mentioned, or is the author.
-        """
-        channel_id = channel if isinstance(channel, str) else channel.id
-        guild, _ = self.locate_channel(channel_id)
-        if guild is None:
-            raise ValueError(f"unknown guild channel {channel_id}; use send_dm for DMs")
-        user = author.user if isinstance(author, FakeMember) else author
-        member = author if isinstance(author, FakeMember) else guild.find_member(user.id)
-        return await self._inject_message(channel_id, guild, user, member, content, mentions,
-                                          attachments, reply_to)
-
-    async def send_dm(
-        self, author: FakeMember | FakeUser, content: str, *, attachments: Sequence[JSON] = ()
-    ) -> MessageHandle:
-        """Dispatch MESSAGE_CREATE in the DM channel between `author` and the bot."""
-        user = author.user if isinstance(author, FakeMember) else author
-        return await self._inject_message(self.dm_channel_id(user), None, user, None, content,
-                                          None, attachments, None)
-
-    async def _inject_message(
-        self,
-        channel_id: str,
-        guild: FakeGuild | None,
-        user: FakeUser,
-        member: FakeMember | None,
-        content: str,
-        mentions: Sequence[FakeMember | FakeUser] | None,
-        attachments: Sequence[JSON],
-        reply_to: str | None,
-    ) -> MessageHandle:
-        if mentions is None:
-            found = (self.find_user(uid) for uid in MENTION_RE.findall(content))
-            mentioned: list[FakeUser] = [u for u in found if u is not None]
-        else:
-            mentioned = [m.user if isinstance(m, FakeMember) else m for m in mentions]
-        mention_data = []
-        for mentioned_user in mentioned:
-            data = user_payload(mentioned_user)
-            if guild and (mentioned_member := guild.find_member(mentioned_user.id)):
-                data["member"] = member_payload(mentioned_member, with_user=False)
-            mention_data.append(data)
-        extra: JSON = {"attachments": list(attachments)}
-        if reply_to is not None:
-            extra["message_reference"] = {"message_id": reply_to, "channel_id": channel_id}
-            if reply_to in self.messages:
-                extra["referenced_message"] = self.messages[reply_to]
-        message = message_payload(
-            channel_id=channel_id, author=user, content=content,
-            guild_id=guild.id if guild else None, member=member, mentions=mention_data,
-            message_type=19 if reply_to else 0, extra=extra,
-        )
-        self.messages[message["id"]] = message
-        start = self.recorder.next_index
-        session = self.gateway.current
-        if session is None:
-            raise RuntimeError("fake Discord: no bot has identified on the gateway yet")
-        needed = INTENT_GUILD_MESSAGES if guild else INTENT_DIRECT_MESSAGES
-        delivered = bool(session.intents & needed)
-        if delivered:
-            sent = dict(message)
-            bot_mentioned = any(u.id == self.bot.id for u in mentioned)
-            if guild and not session.intents & INTENT_MESSAGE_CONTENT and not bot_mentioned:
-                sent.update(content="", embeds=[], attachments=[], components=[])
-            await self.dispatch("MESSAGE_CREATE", sent)
-        return MessageHandle(self, message, start, delivered)
-
-    async def send_slash(
-        self,
-        name: str,
-        options: Mapping[str, Any] | Sequence[JSON] | None = None,
-        *,
-        user: FakeMember | FakeUser,
-        channel: FakeChannel | str | None = None,
-        dm: bool = False,
-        locale: str = "fr",
-        permissions: int | None = None,
-        app_permissions: int | None = None,
-    ) -> InteractionHandle:
-        """Dispatch an APPLICATION_COMMAND interaction ("group sub" names nest subcommands).
-
-        Option types come from the synced command when known, else from the Python values
-        (str 3, int 4, bool 5, float 10, attachment dict from add_attachment 11, users 6,
-        channels 7, roles 8). `dm=True` sends it from the user's DM with the bot.
-        """
-        return await self._inject_interaction(2, name, options, None, user, channel, dm, locale,
-                                              permissions, app_permissions)
-
-    async def send_autocomplete(
-        self,
-        name: str,
-        options: Mapping[str, Any] | Sequence[JSON] | None,
-        *,
-        focused: str,
-        user: FakeMember | FakeUser,
-        channel: FakeChannel | str | None = None,
-        dm: bool = False,
-        locale: str = "fr",
-    ) -> InteractionHandle:
-        """Dispatch an APPLICATION_COMMAND_AUTOCOMPLETE interaction with `focused` option."""
-        return await self._inject_interaction(4, name, options, focused, user, channel, dm, locale,
-                                              None, None)
-
-    async def _inject_interaction(
-        self,
-        interaction_type: int,
-        name: str,
-        options: Mapping[str, Any] | Sequence[JSON] | None,
-        focused: str | None,
-        user: FakeMember | FakeUser,
-        channel: FakeChannel | str | None,
-        dm: bool,
-        locale: str,
-        permissions: int | None,
-        app_permissions: int | None,
-    ) -> InteractionHandle:
-        plain_user = user.user if isinstance(user, FakeMember) else user
-        guild: FakeGuild | None = None
-        if dm:
-            channel_id = self.dm_channel_id(plain_user)
-        else:
-            if channel is None:
-                channel = next(c for c in self.guild.channels if c.type == 0)
-            channel_id = channel if isinstance(channel, str) else channel.id
-            guild, _ = self.locate_channel(channel_id)
-            if guild is None:
-                raise ValueError(f"unknown guild channel {channel_id}")
-        payload = build_interaction(
-            self, interaction_type, name, options, focused=focused, user=user, guild=guild,
-            channel_id=channel_id, locale=locale, permissions=permissions,
-            app_permissions=app_permissions, token=secrets.token_hex(40),
-        )
-        state = InteractionState(payload["id"], payload["token"], interaction_type, channel_id,
-                                 guild.id if guild else None, user=plain_user)
-        self.interactions[state.id] = state
-        self.interactions_by_token[state.token] = state
-        start = self.recorder.next_index
-        await self.dispatch("INTERACTION_CREATE", payload)
-        return InteractionHandle(self, payload, start)
-

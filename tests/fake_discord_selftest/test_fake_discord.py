@@ -8,7 +8,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from tests.fake_discord import EPHEMERAL, MANAGE_GUILD, FakeDiscord
+from tests.fake_discord_selftest.support import connected, run
 
 SOURCES = ["Le Monde", "Le Figaro", "Libération", "Mediapart", "Le Monde diplomatique"]
-TEST_TIMEOUT = 20.0
 SUBPROCESS_BOT = Path(__file__).with_name("subprocess_bot.py")
 
 
@@ -114,26 +114,8 @@ class SelftestBot(commands.Bot):
 @contextlib.asynccontextmanager
 async def running_bot(**fake_options: Any) -> AsyncIterator[tuple[FakeDiscord, SelftestBot]]:
     """FakeDiscord plus a connected, ready SelftestBot; closes both cleanly."""
-    async with FakeDiscord(**fake_options) as fake:
-        with fake.patch_discord_py():
-            bot = SelftestBot()
-            task = asyncio.create_task(bot.start("fake-token"))
-            try:
-                await fake.wait_for_ready()
-                await asyncio.wait_for(bot.wait_until_ready(), 5)
-                yield fake, bot
-            finally:
-                await bot.close()
-                await asyncio.wait_for(task, 5)
-
-
-def run(test: Callable[[], Awaitable[None]]) -> None:
-    """Run one async test body with a global time limit."""
-
-    async def limited() -> None:
-        await asyncio.wait_for(test(), TEST_TIMEOUT)
-
-    asyncio.run(limited())
+    async with FakeDiscord(**fake_options) as fake, connected(fake, SelftestBot()) as bot:
+        yield fake, bot
 
 
 def test_bot_becomes_ready_and_sees_the_guild() -> None:
