@@ -176,6 +176,7 @@ class Kiosque:
         Articles longer than ``EMBED_MAX_SENTENCES`` are stored without vectors.
         """
         self._check_size(name, len(data))
+        await self.ready(space)  # a new server's library starts with the bundled articles
         parse_name = url.split("?")[0] if url else name
         article = await self._parse(data, parse_name, content_type=content_type, title=title,
                                     source=name)

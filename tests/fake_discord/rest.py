@@ -73,6 +73,7 @@ class RestApi(MessageRoutes, CommandRoutes):
             ("GET", message, "get_message", self._get_message),
             ("PATCH", message, "edit_message", self._edit_message),
             ("DELETE", message, "delete_message", self._delete_message),
+            ("POST", message + "/threads", "start_thread", self._start_thread),
             ("PUT", message + "/reactions/{emoji}/@me", "add_reaction", self._no_content),
             ("DELETE", message + "/reactions/{emoji}/{user_id}", "remove_reaction",
              self._no_content),

@@ -13,9 +13,11 @@ from .models import (
     INTENT_DIRECT_MESSAGES,
     INTENT_GUILD_MESSAGES,
     LOADING,
+    PUBLIC_THREAD,
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
     VIEW_CHANNEL,
+    FakeChannel,
     FakeUser,
 )
 from .payloads import channel_payload, dm_channel_payload, message_payload, user_payload
@@ -147,6 +149,23 @@ class MessageRoutes:
                 message["referenced_message"] = self.server.messages[reference["message_id"]]
         await self._echo(message)
         return message
+
+    async def _start_thread(self, call: Call) -> Any:
+        """POST /channels/{id}/messages/{id}/threads: a public thread from a message; the
+        thread becomes a channel of the guild (THREAD_CREATE is sent to the bot)."""
+        message = self._message(call.params["channel_id"], call.params["message_id"])
+        guild, parent = self.server.locate_channel(message["channel_id"])
+        if guild is None or parent is None or parent.is_thread:
+            raise ApiError(400, 50024, "Cannot execute action on this channel type")
+        name = str((call.json or {}).get("name", ""))
+        if not 1 <= len(name) <= 100:
+            raise ApiError(400, 50035, "Invalid Form Body")
+        thread = FakeChannel(name, type=PUBLIC_THREAD, id=message["id"], parent_id=parent.id,
+                             owner_id=self.server.bot.id)
+        guild.channels.append(thread)
+        payload = channel_payload(thread, guild.id)
+        await self.server.dispatch("THREAD_CREATE", {**payload, "newly_created": True})
+        return payload
 
     async def _get_message(self, call: Call) -> Any:
         return self._message(call.params["channel_id"], call.params["message_id"])
