@@ -37,23 +37,27 @@ GROUP_WEIGHT = {"answerable": 1.0, "near-topic": 0.0, "piaf": 1.0, "far-off": 1.
 NAMES = [name for name, *_ in ANSWER_FEATURES]
 
 
+def fit_cases(embedder: CachedEmbedder) -> list[tuple[realistic.Case, StoredArticle]]:
+    """The fit half's realistic articles, each as the library would serve it."""
+    return [
+        (case, StoredArticle(id(case.article), 1, case.article, vectors_of(embedder, case.article)))
+        for name in realistic.FILES
+        for case in realistic.load(name)
+        if case.half == "fit"
+    ]
+
+
 def rows(responder: Responder, embedder: CachedEmbedder) -> list[tuple[str, dict, bool]]:
     """(group, features of the best passage, answerable) for every fit-half question."""
     out = []
-    for name in realistic.FILES:
-        for case in realistic.load(name):
-            if case.half != "fit":
+    for case, stored in fit_cases(embedder):
+        for question in case.questions:
+            found = responder.retrieval(question["q"], stored)
+            if found.best is None:
                 continue
-            stored = StoredArticle(
-                id(case.article), 1, case.article, vectors_of(embedder, case.article)
-            )
-            for question in case.questions:
-                found = responder.retrieval(question["q"], stored)
-                if found.best is None:
-                    continue
-                answerable = question["kind"] != "abstain"
-                group = "answerable" if answerable else "near-topic"
-                out.append((group, answer_features(found, found.best), answerable))
+            answerable = question["kind"] != "abstain"
+            group = "answerable" if answerable else "near-topic"
+            out.append((group, answer_features(found, found.best), answerable))
     titles = piaf.load()[0::2]
     for i, title in enumerate(titles):
         stored = StoredArticle(
@@ -122,22 +126,16 @@ def _probability(tuning: Tuning) -> Callable[[dict], float]:
 def followup_hits(responder: Responder, embedder: CachedEmbedder) -> int:
     """Follow-up chains of the fit half whose last answer is right."""
     hits = 0
-    for name in realistic.FILES:
-        for case in realistic.load(name):
-            if case.half != "fit":
-                continue
-            stored = StoredArticle(
-                id(case.article), 1, case.article, vectors_of(embedder, case.article)
-            )
-            for chain in case.followups:
-                turns: list[Turn] = []
-                answer: Answer | None = None
-                for text in chain["turns"]:
-                    answer = responder.answer(text, stored, turns)
-                    turns.append(
-                        Turn("c", "c", text, stored.id, 1, answer.abstained, answer.passages)
-                    )
-                hits += seed.hit(answer, chain["gold_last"])
+    for case, stored in fit_cases(embedder):
+        for chain in case.followups:
+            turns: list[Turn] = []
+            answer: Answer | None = None
+            for text in chain["turns"]:
+                answer = responder.answer(text, stored, turns)
+                turns.append(
+                    Turn("c", "c", text, stored.id, 1, answer.abstained, answer.passages)
+                )
+            hits += seed.hit(answer, chain["gold_last"])
     return hits
 
 

@@ -7,7 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +20,7 @@ from bot.database import Database
 from bot.responder import Responder
 from bot.settings import _SPEC as SETTINGS_SPEC
 from bot.settings import ROOT, Settings
-from bot.values import StoredArticle
+from bot.values import Answer, StoredArticle, Turn
 from index.embedding import Embedder, embed_article, load_embedder
 from index.model import Article
 from index.retrieval import ArticleIndex
@@ -60,6 +60,27 @@ def parse(text: str, name: str = "article.txt", **kwargs: object) -> Article:
 def straight(text: str) -> str:
     """Typographic apostrophes folded to ``'``, the way the gold answers are written."""
     return text.replace("’", "'")
+
+
+def converse(responder: Responder, stored: StoredArticle, questions: Sequence[str]) -> list[Answer]:
+    """Ask questions in order in one channel, each seeing the turns before it."""
+    history: list[Turn] = []
+    answers = []
+    for question in questions:
+        answer = responder.answer(question, stored, history)
+        history.append(
+            Turn(
+                channel="salon",
+                author="test",
+                question=question,
+                article_id=stored.id,
+                version=stored.version,
+                abstained=answer.abstained,
+                passages=answer.passages,
+            )
+        )
+        answers.append(answer)
+    return answers
 
 
 @pytest.fixture(scope="session")

@@ -42,6 +42,18 @@ def of_interaction(interaction: discord.Interaction) -> Place:
     return place(interaction.channel, interaction.channel_id, interaction.guild_id)
 
 
+async def article_choices(
+    interaction: discord.Interaction, current: str
+) -> list[discord.app_commands.Choice[str]]:
+    """Titles of this server's library that contain what was typed (at most 25), for the
+    ``article`` options' autocomplete."""
+    found = await interaction.client.service.titles(of_interaction(interaction).space, current)
+    return [
+        discord.app_commands.Choice(name=f"{info.title[:90]} (v{info.version})", value=str(info.id))
+        for info in found
+    ]
+
+
 def of_message(message: discord.Message) -> Place:
     """Where a message was posted."""
     return place(message.channel, message.channel.id, message.guild.id if message.guild else None)

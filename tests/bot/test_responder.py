@@ -10,30 +10,9 @@ import pytest
 from bot.responder import Responder
 from bot.values import Answer, StoredArticle, Turn
 from index.model import Article
-from tests.conftest import CLUTTER, HEADINGS, SEED_QUESTIONS, parse, straight
+from tests.conftest import CLUTTER, HEADINGS, SEED_QUESTIONS, converse, parse, straight
 
 MISSILE = "Quel missile a été testé ?"
-
-
-def converse(responder: Responder, stored: StoredArticle, questions: Sequence[str]) -> list[Answer]:
-    """Ask questions in order in one channel, each seeing the turns before it."""
-    history: list[Turn] = []
-    answers = []
-    for question in questions:
-        answer = responder.answer(question, stored, history)
-        history.append(
-            Turn(
-                channel="salon",
-                author="test",
-                question=question,
-                article_id=stored.id,
-                version=stored.version,
-                abstained=answer.abstained,
-                passages=answer.passages,
-            )
-        )
-        answers.append(answer)
-    return answers
 
 
 def first_passage(answer: Answer) -> str:

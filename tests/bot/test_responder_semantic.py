@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
 
 from bot.responder import Responder
-from bot.values import Answer, StoredArticle, Turn
+from bot.values import Answer, StoredArticle
 from index import parse_article
 from index.embedding import Embedder, embed_article
 from index.structure import DATELINE
-from tests.conftest import DATA, straight
-
-
-def converse(responder: Responder, stored: StoredArticle, questions: Sequence[str]) -> list[Answer]:
-    """Ask questions in order in one channel, each seeing the turns before it."""
-    history: list[Turn] = []
-    answers = []
-    for question in questions:
-        answer = responder.answer(question, stored, history)
-        history.append(
-            Turn("salon", "test", question, stored.id, stored.version, answer.abstained,
-                 answer.passages)
-        )
-        answers.append(answer)
-    return answers
+from tests.conftest import DATA, converse, straight
 
 
 def first(answer: Answer) -> str:

@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from bot.adapter.checks import admin_only, in_guild
 from bot.adapter.client import KiosqueBot
-from bot.adapter.places import of_interaction
+from bot.adapter.places import article_choices, of_interaction
 from bot.adapter.replies import Progress, refuse, within_deadline
 from bot.errors import KiosqueError
 
@@ -55,11 +55,7 @@ class Library(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Titles of this server's library that contain what was typed (at most 25)."""
-        found = await self.bot.service.titles(of_interaction(interaction).space, current)
-        return [
-            app_commands.Choice(name=f"{info.title[:90]} (v{info.version})", value=str(info.id))
-            for info in found
-        ]
+        return await article_choices(interaction, current)
 
     @app_commands.command(name="reindex", description="Add an article or a new version of one")
     @app_commands.describe(

@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.adapter.checks import Cooldown
 from bot.adapter.client import KiosqueBot, locale_language
-from bot.adapter.places import Place, of_interaction, of_message, place
+from bot.adapter.places import Place, article_choices, of_interaction, of_message, place
 from bot.adapter.replies import NO_MENTIONS, reply, within_deadline
 from bot.adapter.views import answer_view
 from bot.errors import KiosqueError
@@ -116,11 +116,7 @@ class Questions(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Titles of this server's library that contain what was typed (at most 25)."""
-        found = await self.bot.service.titles(of_interaction(interaction).space, current)
-        return [
-            app_commands.Choice(name=f"{info.title[:90]} (v{info.version})", value=str(info.id))
-            for info in found
-        ]
+        return await article_choices(interaction, current)
 
     @summary.autocomplete("section")
     async def section_autocomplete(
