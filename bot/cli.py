@@ -41,7 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--article", type=int)
     ask.add_argument("--channel", default="cli")
     ask.add_argument("--json", action="store_true")
+    ask.add_argument("--library", action="store_true", help="ask the whole library")
     _guild_option(ask)
+
+    search = sub.add_parser("search", help="the articles that speak most of something")
+    search.add_argument("query", metavar="QUERY")
+    search.add_argument("--json", action="store_true")
+    _guild_option(search)
 
     summary = sub.add_parser("summary", help="bullet summary of an article or a section")
     summary.add_argument("--article", type=int)
@@ -200,7 +206,12 @@ async def _ask(kiosque: Kiosque, args: argparse.Namespace) -> int:
 
 async def _answer_one(kiosque: Kiosque, args: argparse.Namespace, question: str) -> None:
     answer = await kiosque.ask(
-        _space(args), question, args.channel, author="cli", article_id=args.article
+        _space(args),
+        question,
+        args.channel,
+        author="cli",
+        article_id=args.article,
+        library=args.library,
     )
     message = kiosque.renderer.text(
         "answer", answer.language, answer=answer, question=answer.question[:300]
@@ -265,6 +276,17 @@ async def _forget(kiosque: Kiosque, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _search(kiosque: Kiosque, args: argparse.Namespace) -> int:
+    found = await kiosque.search(_space(args), args.query)
+    if args.json:
+        for f in found:
+            print(json.dumps({"id": f.article_id, "title": f.title, "sentence": f.sentence,
+                              "score": round(f.score, 4)}, ensure_ascii=False))
+    else:
+        print(kiosque.renderer.text("search", _language(kiosque), found=found, query=args.query))
+    return 0
+
+
 async def _feedback(kiosque: Kiosque, args: argparse.Namespace) -> int:
     votes = await kiosque.votes(_space(args) if args.guild else None)
     if args.json:
@@ -314,6 +336,7 @@ COMMANDS = {
     "chat": _chat,
     "backup": _backup,
     "feedback": _feedback,
+    "search": _search,
 }
 
 

@@ -101,6 +101,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX feedback_by_article ON feedback (space, article_id);
     ALTER TABLE guild_settings ADD COLUMN thread_answers INTEGER NOT NULL DEFAULT 0;
     """,
+    # The library-wide search index (bot/search.py): a version's sentences are written with
+    # it; ``search_version`` says which version the index holds, so that an older database is
+    # caught up at start.
+    """
+    CREATE VIRTUAL TABLE sentence_index USING fts5(
+        text, paragraph, title, space, tokenize = 'unicode61 remove_diacritics 0'
+    );
+    ALTER TABLE articles ADD COLUMN search_version INTEGER;
+    """,
 )
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from bot.cache import ByteBoundCache
 from bot.database import Database
 from bot.errors import KiosqueError
+from bot.search import SearchIndex
 from bot.values import StoredArticle
 from index.embedding import from_bytes, to_bytes
 from index.model import Article
@@ -72,6 +73,7 @@ class Library:
     ) -> None:
         self.database = database
         self.model = model
+        self.search = SearchIndex(database)
         self._current = ByteBoundCache(cache_bytes)
 
     async def add(
@@ -181,6 +183,7 @@ class Library:
             "UPDATE articles SET current_version = ?, title = ? WHERE id = ?",
             (version, article.title, article_id),
         )
+        await self.search.replace(db, space, article_id, version, article)
         return article_id, version, previous
 
     async def load(self, space: str, article_id: int | None = None) -> StoredArticle:
@@ -281,6 +284,13 @@ class Library:
             if len(partial) == 1 and not exact:
                 return partial[0]
         raise KiosqueError("unknown_article", ref=ref)
+
+    async def count(self, space: str) -> int:
+        """How many articles ``space`` holds."""
+        row = await self.database.fetchone(
+            "SELECT COUNT(*) FROM articles WHERE space = ? AND current_version > 0", (space,)
+        )
+        return int(row[0])
 
     async def is_empty(self, space: str) -> bool:
         """Whether no article has been indexed in ``space`` yet."""

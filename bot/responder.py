@@ -112,10 +112,12 @@ class Responder:
         passages = [self._passage(stored, c) for c in chosen]
         quoted = {i for c in chosen for i in c.sentences}
         bullets = context_sentences(index, quoted, list(found.scores))
+        confidence = self.probability(found, found.best) if found.semantic else None
         return replace(
             base,
             passages=tuple(passages),
             bullets=tuple(_trim(article.sentences[i].text, MAX_BULLET)[0] for i in bullets),
+            confidence=confidence,
         )
 
     def more(

@@ -23,14 +23,17 @@ from bot.library import ArticleInfo, Library, Listing
 from bot.render import Renderer
 from bot.responder import Responder
 from bot.settings import Settings
-from bot.values import LOCAL, Answer, StoredArticle, Summary, Turn, Votes
+from bot.values import LOCAL, Answer, Found, StoredArticle, Summary, Turn, Votes
 from bot.vector_cache import CachedEmbedder
 from index import SourceError, parse_article
 from index.embedding import Encoder, embed_article, load_embedder
+from index.fields import search_terms
 from index.model import Article
+from index.question import asks_for_articles, read_question
 from index.sources import SUPPORTED
 
 FOLLOWUP_TURNS = 4
+ROUTE_CANDIDATES = 5  # articles asked when the library is searched for an answer
 
 Progress = Callable[[int, int], None]
 """Told ``(sentences embedded, total)`` while a long article is indexed; called from a thread."""
@@ -69,6 +72,9 @@ class Kiosque:
         database = await Database.open(settings.database_path)
         kiosque = cls(settings, database, embedder)
         try:
+            caught = await kiosque.library.search.catch_up()
+            if caught:
+                log.info("library-wide index: %d article(s) indexed at start", caught)
             if seed:
                 await kiosque.seed(LOCAL)
         except BaseException:
@@ -231,12 +237,15 @@ class Kiosque:
         parent channel's (for a thread), else the space's newest."""
         await self.ready(space)
         if article_id is None:
-            for key in (channel, parent):
-                active = await self.history.active(key) if key else None
-                if active is not None and await self.library.has(space, active):
-                    article_id = active
-                    break
+            article_id = await self._active_of(space, channel, parent)
         return await self.library.load(space, article_id)
+
+    async def _active_of(self, space: str, channel: str, parent: str | None) -> int | None:
+        for key in (channel, parent):
+            active = await self.history.active(key) if key else None
+            if active is not None and await self.library.has(space, active):
+                return active
+        return None
 
     async def ask(
         self,
@@ -247,31 +256,100 @@ class Kiosque:
         article_id: int | None = None,
         language: str | None = None,
         parent: str | None = None,
+        library: bool = False,
     ) -> Answer:
-        """Answer a question in a channel's context and record the turn."""
+        """Answer a question in a channel's context and record the turn.
+
+        The question goes to the article named, else to the channel's. A channel without an
+        article of its own (or ``library``) asks the whole library, and so does a question
+        the channel's article does not answer: the answer then comes from the article that
+        does, and names it. "Quel article parle de … ?" lists the articles that do.
+        """
         question = " ".join(question.split())
         if not question:
             raise KiosqueError("empty_question")
         if len(question) > self.settings.max_question_chars:
             raise KiosqueError("too_long", limit=self.settings.max_question_chars)
-        stored = await self.article_for(space, channel, article_id, parent)
+        await self.ready(space)
+        chrome = self.chrome_language(language)
+        if asks_for_articles(question):
+            found = await self.search(space, question)
+            newest = await self.library.load(space)
+            return Answer(question, chrome or read_question(question).language, newest.id,
+                          newest.article.title, newest.version, found=tuple(found),
+                          abstained=not found)
         history = await self.history.recent(channel, FOLLOWUP_TURNS)
-        answer = await asyncio.to_thread(
-            self.responder.answer, question, stored, history, self.chrome_language(language)
-        )
+        own = article_id or await self._active_of(space, channel, parent)
+        answer = None
+        if library or (own is None and await self.library.count(space) > 1):
+            answer = await self._from_library(space, question, chrome, "library")
+        if answer is None:
+            stored = await self.library.load(space, own)
+            answer = await asyncio.to_thread(
+                self.responder.answer, question, stored, history, chrome
+            )
+            if answer.abstained and not answer.followup and article_id is None and own:
+                answer = await self._from_library(
+                    space, question, chrome, "elsewhere", exclude=own
+                ) or answer
         turn = await self.history.record(
             Turn(
                 channel=channel,
                 author=author,
                 question=question,
-                article_id=stored.id,
-                version=stored.version,
+                article_id=answer.article_id,
+                version=answer.version,
                 abstained=answer.abstained,
                 passages=answer.passages,
                 asked_at=datetime.now(UTC),
             )
         )
         return replace(answer, turn=turn)
+
+    async def _from_library(
+        self,
+        space: str,
+        question: str,
+        language: str | None,
+        routed: str,
+        exclude: int | None = None,
+    ) -> Answer | None:
+        """The answer of the library's article that answers best, or ``None``.
+
+        The library-wide index proposes the articles whose sentences match best; each of the
+        first few is asked as if it were the channel's, and the most confident answer wins.
+        """
+        candidates = [
+            a for a in await self._best_articles(space, question) if a != exclude
+        ][:ROUTE_CANDIDATES]
+        answers = []
+        for rank, candidate in enumerate(candidates):
+            stored = await self.library.load(space, candidate)
+            answer = await asyncio.to_thread(self.responder.answer, question, stored, (), language)
+            if not answer.abstained:
+                answers.append((answer.confidence or 0.0, -rank, answer))
+        if not answers:
+            return None
+        return replace(max(answers, key=lambda a: a[:2])[2], routed=routed)
+
+    async def _best_articles(self, space: str, question: str) -> list[int]:
+        """Articles of a space in the order of their best matching sentence."""
+        hits = await self.library.search.search(space, search_terms(read_question(question)))
+        return list(dict.fromkeys(hit.article_id for hit in hits))
+
+    async def search(self, space: str, query: str, limit: int = 5) -> list[Found]:
+        """The articles of a space that speak most of ``query``, each with its best sentence."""
+        await self.ready(space)
+        hits = await self.library.search.search(space, search_terms(read_question(query)))
+        best: dict[int, object] = {}
+        for hit in hits:
+            best.setdefault(hit.article_id, hit)
+        found = []
+        for article_id, hit in list(best.items())[:limit]:
+            stored = await self.library.load(space, article_id)
+            sentence = stored.article.sentences[hit.sentence].text
+            found.append(Found(article_id, stored.article.title, sentence, hit.score))
+        return found
 
     async def _turn(self, space: str, turn_id: int) -> tuple[Turn, StoredArticle]:
         """A recorded turn of ``space`` and the article version it was answered from."""

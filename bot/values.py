@@ -50,6 +50,16 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Found:
+    """An article a library-wide search found, with its best sentence."""
+
+    article_id: int
+    title: str
+    sentence: str
+    score: float
+
+
+@dataclass(frozen=True)
 class Answer:
     """What the bot says to a question: quotes and context bullets, or an abstention."""
 
@@ -66,6 +76,10 @@ class Answer:
     exhausted: bool = False
     semantic: bool = False
     turn: int | None = None  # the recorded turn, for the buttons under the answer
+    confidence: float | None = None  # how likely the first passage answers (with the model)
+    routed: str | None = None  # "elsewhere": found in another article than the channel's;
+    # "library": the channel has none, the library was searched
+    found: tuple[Found, ...] = ()  # "Quel article parle de …?": the articles that do
 
     def to_json(self, message: str) -> dict:
         """The answer in the CLI's JSON contract, with its rendered Discord ``message``."""

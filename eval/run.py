@@ -1,7 +1,8 @@
 """``make eval``: answer quality, the semantic model beside BM25 alone, in one run.
 
 Prints, for the realistic development questions (``realistic_dev.json`` and ``own_dev.json``),
-the PIAF development slice and the bundled article, the figures of Kiosque with the semantic
+the PIAF development slice (one article at a time, then as one library: library-wide
+questions) and the bundled article, the figures of Kiosque with the semantic
 model (sentence embeddings fused with BM25, calibrated answer decision) and of the same code
 without it (BM25 alone, lexical decision: the previous approach, and the fallback when the
 model cannot load), then two reference baselines on PIAF and the summaries against lead-3.
@@ -22,7 +23,7 @@ from rank_bm25 import BM25Okapi
 
 from bot.responder import Responder
 from bot.values import StoredArticle, Turn
-from eval import piaf, realistic, seed, summaries
+from eval import piaf, realistic, routing, seed, summaries
 from eval.vectors import CachedEmbedder, evaluation_embedder, vectors_of
 from index.analysis import question_terms, terms
 from index.model import Article
@@ -265,6 +266,8 @@ def main() -> int:
         ):
             cells = "".join(f"{results[n][key]:>18.3f}" for n in all_systems)
             print(f"  {row:34}{cells}{piaf_targets[row] if label.startswith('all') else '':>12}")
+    print()
+    routing.report(embedder)
     print()
 
     print(header)

@@ -534,6 +534,21 @@ class Question:
         return weighted
 
 
+_WHICH_ARTICLE = re.compile(
+    r"^\s*(?:dans\s+)?(?:quels?|lequel|lesquels)\s+(?:des\s+)?articles?\b.*\b(?:parle|parlent"
+    r"|traite|traitent|évoque|évoquent|dit|disent|aborde|abordent|mentionne|mentionnent)"
+    r"|^\s*(?:which|what)\s+articles?\b.*\b(?:about|mention|mentions|talk|talks|cover"
+    r"|covers|say|says)",
+    re.IGNORECASE,
+)
+
+
+def asks_for_articles(text: str) -> bool:
+    """Whether a question asks which articles speak of something ("Quel article parle de … ?")
+    rather than for a fact."""
+    return bool(_WHICH_ARTICLE.search(text))
+
+
 def read_question(
     text: str, previous: Sequence[Earlier] = (), default_language: str = "fr"
 ) -> Question:

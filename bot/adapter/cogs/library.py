@@ -33,6 +33,18 @@ class Library(commands.Cog):
         content, view = await self.bot.page(interaction, "articles", page)
         return [content], view
 
+    @app_commands.command(name="search", description="The articles that speak most of something")
+    @app_commands.describe(query="What to look for")
+    async def search(self, interaction: discord.Interaction, query: str) -> None:
+        """List this server's articles that speak most of ``query``, each with its best sentence."""
+        await within_deadline(interaction, self._search(interaction, query), ephemeral=True)
+
+    async def _search(self, interaction: discord.Interaction, query: str) -> list[str]:
+        kiosque = self.bot.service
+        found = await kiosque.search(of_interaction(interaction).space, query)
+        language = await self.bot.speaking(interaction)
+        return kiosque.renderer.messages("search", language, found=found, query=query)
+
     @app_commands.command(name="use", description="Choose this channel's article")
     @app_commands.describe(article="Article id or title")
     @app_commands.guild_only()

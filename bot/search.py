@@ -1,0 +1,100 @@
+"""The library-wide search index: every sentence of every current article version, in SQLite's
+FTS5, in the same file and the same transactions as the library.
+
+Each sentence is one row (its terms, its paragraph's, its title's, and its space as one token);
+its rowid is ``article_id << 20 | sentence``, so that replacing an article's rows is a range
+delete. A version's rows are written in the transaction that writes the version: the index is
+never behind the library, except for a database written before it existed, which ``catch_up``
+indexes at start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.database import Database
+from index.fields import SentenceFields, sentence_fields
+from index.model import Article
+
+SHIFT = 20  # up to about a million sentences per article
+WEIGHTS = (1.0, 0.3, 0.3, 0.0)  # sentence, paragraph, title, space
+CANDIDATES = 200
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A sentence found by a library-wide search, with its BM25 score (higher is better)."""
+
+    article_id: int
+    sentence: int
+    score: float
+
+
+def space_token(space: str) -> str:
+    """The space as one alphanumeric token (FTS5 splits ``guild:123`` in two)."""
+    return "s" + hashlib.sha1(space.encode()).hexdigest()[:16]
+
+
+class SearchIndex:
+    """Writes and reads the ``sentence_index`` FTS5 table."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def replace(
+        self,
+        db: aiosqlite.Connection,
+        space: str,
+        article_id: int,
+        version: int,
+        article: Article,
+        fields: list[SentenceFields] | None = None,
+    ) -> None:
+        """Index an article's new current version in the caller's write transaction
+        (``fields``: its ``sentence_fields``, when the caller has them already)."""
+        low, high = article_id << SHIFT, ((article_id + 1) << SHIFT) - 1
+        await db.execute("DELETE FROM sentence_index WHERE rowid BETWEEN ? AND ?", (low, high))
+        token = space_token(space)
+        await db.executemany(
+            "INSERT INTO sentence_index (rowid, text, paragraph, title, space)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                (low + f.sentence, f.text, f.paragraph, f.title, token)
+                for f in (sentence_fields(article) if fields is None else fields)
+            ],
+        )
+        await db.execute(
+            "UPDATE articles SET search_version = ? WHERE id = ?", (version, article_id)
+        )
+
+    async def search(self, space: str, terms: list[str], limit: int = CANDIDATES) -> list[Hit]:
+        """The best sentences of a space for some terms, best first."""
+        if not terms:
+            return []
+        wanted = " OR ".join(f'"{t}"' for t in terms)
+        query = f'space : "{space_token(space)}" AND ({wanted})'
+        rows = await self.database.fetchall(
+            "SELECT rowid, bm25(sentence_index, ?, ?, ?, ?) AS rank FROM sentence_index"
+            " WHERE sentence_index MATCH ? ORDER BY rank LIMIT ?",
+            (*WEIGHTS, query, limit),
+        )
+        mask = (1 << SHIFT) - 1
+        return [Hit(r["rowid"] >> SHIFT, r["rowid"] & mask, -float(r["rank"])) for r in rows]
+
+    async def catch_up(self) -> int:
+        """Index every current version the index does not hold yet; how many."""
+        behind = await self.database.fetchall(
+            "SELECT a.id, a.space, a.current_version, v.content FROM articles a"
+            " JOIN versions v ON v.article_id = a.id AND v.version = a.current_version"
+            " WHERE a.current_version > 0"
+            " AND (a.search_version IS NULL OR a.search_version != a.current_version)"
+        )
+        for row in behind:
+            article = Article.from_dict(json.loads(row["content"]))
+            async with self.database.transaction() as db:
+                await self.replace(db, row["space"], row["id"], row["current_version"], article)
+        return len(behind)
