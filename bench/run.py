@@ -141,9 +141,9 @@ def main() -> int:
                                                for n in labels], ""))
     print(row.format("seconds in all", *[f"{indexed[n][2]:.1f}" for n in labels], ""))
     print()
-    from bench import discord, library
+    from bench import discord, library, search
 
-    return discord.main() or library.main()
+    return discord.main() or library.main() or search.main()
 
 
 if __name__ == "__main__":

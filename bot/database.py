@@ -103,11 +103,12 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # The library-wide search index (bot/search.py): a version's sentences are written with
     # it; ``search_version`` says which version the index holds, so that an older database is
-    # caught up at start.
+    # caught up at start. ``sentence_terms`` counts the sentences each term is in.
     """
     CREATE VIRTUAL TABLE sentence_index USING fts5(
-        text, paragraph, title, space, tokenize = 'unicode61 remove_diacritics 0'
+        text, paragraph, title, tokenize = 'unicode61 remove_diacritics 0'
     );
+    CREATE VIRTUAL TABLE sentence_terms USING fts5vocab(sentence_index, 'row');
     ALTER TABLE articles ADD COLUMN search_version INTEGER;
     """,
 )

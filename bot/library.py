@@ -292,6 +292,13 @@ class Library:
         )
         return int(row[0])
 
+    async def several(self, space: str) -> bool:
+        """Whether ``space`` holds more than one article (without counting them all)."""
+        rows = await self.database.fetchall(
+            "SELECT 1 FROM articles WHERE space = ? AND current_version > 0 LIMIT 2", (space,)
+        )
+        return len(rows) > 1
+
     async def is_empty(self, space: str) -> bool:
         """Whether no article has been indexed in ``space`` yet."""
         row = await self.database.fetchone(

@@ -175,6 +175,12 @@ class Responder:
         asked = read_question(question, earlier, stored.article.language)
         return retrieve(self.index(stored), asked, self.embedder, self.fusion)
 
+    def continues(self, question: str, history: Sequence[Turn]) -> bool:
+        """Whether ``question`` goes on from the channel's last answered turns (a follow-up)
+        rather than asking anew."""
+        earlier = [Earlier(t.question, (), ()) for t in history if not t.abstained]
+        return bool(earlier) and read_question(question, earlier).followup
+
     def probability(self, found: Retrieval, candidate: Candidate) -> float:
         """How likely the candidate answers the question, by the calibrated model."""
         values = answer_features(found, candidate)

@@ -26,10 +26,11 @@ from bot.settings import Settings
 from bot.values import LOCAL, Answer, Found, StoredArticle, Summary, Turn, Votes
 from bot.vector_cache import CachedEmbedder
 from index import SourceError, parse_article
+from index.analysis import warm
 from index.embedding import Encoder, embed_article, load_embedder
 from index.fields import search_terms
 from index.model import Article
-from index.question import asks_for_articles, read_question
+from index.question import articles_topic, asks_for_articles, read_question
 from index.sources import SUPPORTED
 
 FOLLOWUP_TURNS = 4
@@ -81,6 +82,11 @@ class Kiosque:
             await database.close()
             raise
         return kiosque
+
+    async def warm(self) -> None:
+        """Load what a first library-wide question would otherwise wait for (the lemmatizer's
+        dictionaries of every language it is searched in), off the event loop."""
+        await asyncio.to_thread(warm)
 
     async def close(self) -> None:
         """Close the database after the write in progress."""
@@ -273,15 +279,19 @@ class Kiosque:
         await self.ready(space)
         chrome = self.chrome_language(language)
         if asks_for_articles(question):
-            found = await self.search(space, question)
+            found = await self.search(space, articles_topic(question))
             newest = await self.library.load(space)
-            return Answer(question, chrome or read_question(question).language, newest.id,
+            asked = chrome or await asyncio.to_thread(lambda: read_question(question).language)
+            return Answer(question, asked, newest.id,
                           newest.article.title, newest.version, found=tuple(found),
                           abstained=not found)
         history = await self.history.recent(channel, FOLLOWUP_TURNS)
         own = article_id or await self._active_of(space, channel, parent)
+        onward = await self._followed(space, question, history) if article_id is None else None
+        if onward is not None:
+            own, library = onward, False
         answer = None
-        if library or (own is None and await self.library.count(space) > 1):
+        if library or (own is None and await self.library.several(space)):
             answer = await self._from_library(space, question, chrome, "library")
         if answer is None:
             stored = await self.library.load(space, own)
@@ -305,6 +315,16 @@ class Kiosque:
             )
         )
         return replace(answer, turn=turn)
+
+    async def _followed(self, space: str, question: str, history: list[Turn]) -> int | None:
+        """The article a follow-up goes on with: the one the channel's last answer quoted,
+        when that answer came from another article than the channel's (routed there)."""
+        last = next((t for t in reversed(history) if not t.abstained), None)
+        if last is None or not await self.library.has(space, last.article_id):
+            return None
+        if not await asyncio.to_thread(self.responder.continues, question, history):
+            return None
+        return last.article_id
 
     async def _from_library(
         self,
@@ -334,13 +354,13 @@ class Kiosque:
 
     async def _best_articles(self, space: str, question: str) -> list[int]:
         """Articles of a space in the order of their best matching sentence."""
-        hits = await self.library.search.search(space, search_terms(read_question(question)))
+        hits = await self.library.search.search(space, await _terms_of(question))
         return list(dict.fromkeys(hit.article_id for hit in hits))
 
     async def search(self, space: str, query: str, limit: int = 5) -> list[Found]:
         """The articles of a space that speak most of ``query``, each with its best sentence."""
         await self.ready(space)
-        hits = await self.library.search.search(space, search_terms(read_question(query)))
+        hits = await self.library.search.search(space, await _terms_of(query))
         best: dict[int, object] = {}
         for hit in hits:
             best.setdefault(hit.article_id, hit)
@@ -515,3 +535,8 @@ class Kiosque:
                 problem="too_large",
                 limit=self.settings.max_source_bytes,
             )
+
+
+async def _terms_of(question: str) -> list[str]:
+    """A question's library-wide search terms, analysed off the event loop."""
+    return await asyncio.to_thread(lambda: search_terms(read_question(question)))

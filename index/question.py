@@ -549,6 +549,14 @@ def asks_for_articles(text: str) -> bool:
     return bool(_WHICH_ARTICLE.search(text))
 
 
+def articles_topic(text: str) -> str:
+    """What a "Quel article parle de … ?" question is about: the words after its frame
+    (the whole text when there is no frame, or nothing after it)."""
+    match = _WHICH_ARTICLE.search(text)
+    rest = text[match.end():] if match else ""
+    return rest if any(c.isalnum() for c in rest) else text
+
+
 def read_question(
     text: str, previous: Sequence[Earlier] = (), default_language: str = "fr"
 ) -> Question:

@@ -66,13 +66,15 @@ def _main(settings: Settings, work: object) -> int:
 
 async def _open(settings: Settings) -> Kiosque:
     try:
-        return await Kiosque.open(settings)
+        kiosque = await Kiosque.open(settings)
     except DatabaseUnavailable as error:
         raise StartFailure(
             f"cannot open the database {settings.database_label}: {error}"
         ) from None
     except KiosqueError as error:
         raise StartFailure(f"cannot index the bundled articles: {error.code}") from None
+    await kiosque.warm()
+    return kiosque
 
 
 async def _bot(settings: Settings, service: Kiosque, sync_mode: str) -> KiosqueBot:

@@ -170,7 +170,9 @@ def test_articles_json_lists_the_library_newest_first(prepared: str) -> None:
     assert {"id", "title", "version", "language"} <= set(listed[0])
 
 
-def test_default_article_is_the_newest_until_use(cli: Callable, prepared: str) -> None:
+def test_without_use_the_library_answers_then_use_picks_the_article(
+    cli: Callable, prepared: str
+) -> None:
     newest = cli("ask", "When will the tram line open?", "--json")
     assert_ok(newest)
     [answer] = newest.json_lines()
@@ -184,6 +186,32 @@ def test_default_article_is_the_newest_until_use(cli: Callable, prepared: str) -
     active = cli("ask", RATIFY, "--json")
     assert_ok(active)
     assert active.json_lines()[0]["passages"][0]["article_id"] == 1
+
+
+def test_search_lists_the_articles_that_speak_of_a_query(cli: Callable, prepared: str) -> None:
+    tram = cli("search", "tram line", "--json")
+    assert_ok(tram)
+    found = tram.json_lines()
+    assert found[0]["id"] == 2 and "tram line" in found[0]["sentence"]
+    assert set(found[0]) == {"id", "title", "sentence", "score"}
+    treaty = cli("search", "traité Corée")
+    assert_ok(treaty)
+    assert "`1`" in treaty.out and "Corée" in treaty.out
+    assert cli("search", "zzzz").code == 0
+
+
+def test_ask_library_answers_from_another_article_and_says_which(
+    cli: Callable, prepared: str
+) -> None:
+    assert_ok(cli("use", "2"))
+    routed = cli("ask", RATIFY, "--library", "--json")
+    assert_ok(routed)
+    [answer] = routed.json_lines()
+    assert answer["passages"][0]["article_id"] == 1
+    assert "ratifié" in answer["passages"][0]["text"]
+    assert "article `1`" in answer["message"]
+    own = cli("ask", "When will the tram line open?", "--json")  # the channel's article still
+    assert own.json_lines()[0]["passages"][0]["article_id"] == 2
 
 
 def write_case(folder: Path, case: str) -> tuple[list[str], list[str]]:

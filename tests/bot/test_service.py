@@ -373,3 +373,102 @@ def test_history_pages_newest_first(kiosque: Callable) -> None:
     (first, page, pages), (second, _, _) = asyncio.run(scenario())
     assert (page, pages) == (1, 2) and len(first) == 10 and len(second) == 3
     assert first[-1].question.endswith("(12)") and second[0].question.endswith("(0)")
+
+
+# The whole library: questions routed to the article that answers, "Quel article parle de".
+
+SPACEX, CRASH, PAPILLONS = (DATA / n for n in (
+    "wikinews-43971.html", "wikinews_44145.html", "wikinews_45037.html"))
+PASSENGERS = "Combien de passagers transportait l'avion ?"
+
+
+async def library_of_four(k: object) -> dict[str, int]:
+    """The bundled article and three Wikinews ones in the local library: their ids."""
+    ids = {"traité": 1}
+    for name, path in (("spacex", SPACEX), ("crash", CRASH), ("papillons", PAPILLONS)):
+        ids[name] = (await k.index_path(LOCAL, path)).id
+    return ids
+
+
+def test_a_question_the_channels_article_does_not_answer_is_routed(kiosque: Callable) -> None:
+    async def scenario() -> tuple:
+        async with kiosque(semantic=False) as k:
+            ids = await library_of_four(k)
+            await k.use(LOCAL, "salon", str(ids["papillons"]))
+            answer = await k.ask(LOCAL, PASSENGERS, "salon")
+            turns = await k.turns("salon")
+            shown = k.renderer.messages("answer", "fr", answer=answer, question=PASSENGERS)
+            return ids, answer, turns, shown
+
+    ids, answer, turns, messages = asyncio.run(scenario())
+    assert answer.routed == "elsewhere"
+    assert answer.article_id == ids["crash"]
+    assert "147 passagers" in answer.passages[0].text
+    assert all(p.article_id == ids["crash"] for p in answer.passages)
+    assert turns[-1].article_id == ids["crash"]  # the follow-ups' context is the answer's
+    text = "\n".join(messages)
+    assert "Nigeria" in text and f"/use {ids['crash']}" in text
+
+
+def test_a_channel_without_an_article_asks_the_whole_library(kiosque: Callable) -> None:
+    async def scenario() -> tuple:
+        async with kiosque(semantic=False) as k:
+            ids = await library_of_four(k)
+            answers = [await k.ask(LOCAL, q, "salon") for q in (
+                PASSENGERS, "Qui a ratifié le traité ?", "Quel papillon a été étudié ?")]
+            return ids, answers
+
+    ids, (crash, treaty, butterfly) = asyncio.run(scenario())
+    assert [a.routed for a in (crash, treaty, butterfly)] == ["library"] * 3
+    assert crash.article_id == ids["crash"]
+    assert treaty.article_id == ids["traité"]
+    assert butterfly.article_id == ids["papillons"]
+    assert "Zizeeria maha" in " ".join(p.text for p in butterfly.passages)
+
+
+def test_a_follow_up_goes_on_with_the_article_that_answered(kiosque: Callable) -> None:
+    async def scenario() -> tuple:
+        async with kiosque(semantic=False) as k:
+            ids = await library_of_four(k)
+            await k.use(LOCAL, "salon", str(ids["papillons"]))
+            first = await k.ask(LOCAL, PASSENGERS, "salon")
+            onward = await k.ask(LOCAL, "Et pourquoi l'avion s'est-il écrasé ?", "salon")
+            anew = await k.ask(LOCAL, "Quel papillon a été étudié ?", "salon")
+            return ids, first, onward, anew
+
+    ids, first, onward, anew = asyncio.run(scenario())
+    assert first.article_id == onward.article_id == ids["crash"]
+    assert onward.followup and onward.routed is None
+    assert anew.article_id == ids["papillons"] and anew.routed is None  # the channel's own
+
+
+def test_asking_which_article_speaks_of_something_lists_them(kiosque: Callable) -> None:
+    async def scenario() -> tuple:
+        async with kiosque(semantic=False) as k:
+            ids = await library_of_four(k)
+            answer = await k.ask(LOCAL, "Quel article parle des papillons ?", "salon")
+            searched = await k.search(LOCAL, "capsule Dragon")
+            return ids, answer, searched, await k.turns("salon")
+
+    ids, answer, searched, turns = asyncio.run(scenario())
+    assert answer.passages == ()
+    assert answer.found[0].article_id == ids["papillons"]
+    assert "papillons" in answer.found[0].sentence
+    assert searched[0].article_id == ids["spacex"]
+    assert "Dragon" in searched[0].sentence
+    assert turns == []  # a listing quotes nothing: it is not a turn follow-ups lean on
+
+
+def test_library_searches_stay_in_their_server(kiosque: Callable) -> None:
+    async def scenario() -> tuple:
+        async with kiosque(semantic=False) as k:
+            crash = await k.index_path(guild_space(1), CRASH)
+            mine = await k.search(guild_space(1), "passagers avion")
+            theirs = await k.search(guild_space(2), "passagers avion")
+            asked = await k.ask(guild_space(2), PASSENGERS, "salon-2", library=True)
+            return crash.id, mine, theirs, asked
+
+    crash, mine, theirs, asked = asyncio.run(scenario())
+    assert [f.article_id for f in mine][:1] == [crash]
+    assert crash not in [f.article_id for f in theirs]
+    assert asked.article_id != crash

@@ -17,6 +17,8 @@ from index.question import (
     SCORE,
     TIME,
     Earlier,
+    articles_topic,
+    asks_for_articles,
     expected_kind,
     holds,
     names,
@@ -141,3 +143,22 @@ def test_an_english_question_is_analysed_both_ways_for_a_french_article() -> Non
     assert asked.language == "en"
     terms = asked.terms("fr")
     assert "korea" in terms and "treaty" in terms
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("Quel article parle des papillons ?", " des papillons ?"),
+        ("Dans quels articles évoque-t-on le budget ?", "-t-on le budget ?"),
+        ("Which article talks about the Dragon capsule?", " the Dragon capsule?"),
+        ("Quel article parle ?", "Quel article parle ?"),  # nothing after the frame
+    ],
+)
+def test_which_article_questions_and_their_topic(text: str, topic: str) -> None:
+    assert asks_for_articles(text)
+    assert articles_topic(text) == topic
+
+
+def test_a_question_about_an_article_is_not_a_listing() -> None:
+    assert not asks_for_articles("Que dit l'article sur les papillons ?")
+    assert articles_topic("Qui a ratifié le traité ?") == "Qui a ratifié le traité ?"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.bot.adapter.harness import DATA, run, running_bot
@@ -147,5 +148,30 @@ def test_a_long_reindex_shows_its_progress_then_the_result(tmp_path: Path) -> No
             final = handle.original_message
             assert final is not None and "**Le long rapport** indexé" in final["content"]
             assert "phrases analysées" not in final["content"]
+
+    run(scenario())
+
+
+def test_search_lists_the_servers_articles_and_questions_are_routed(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_bot(tmp_path) as (fake, _):
+            admin, member = fake.guild.member("admin"), fake.guild.member("member")
+            attachment = fake.add_attachment(WIKINEWS.name, WIKINEWS.read_bytes(), "text/html")
+            await (await fake.send_slash("reindex", {"file": attachment}, user=admin)).followup()
+            searched = await fake.send_slash("search", {"query": "capsule Dragon"}, user=member)
+            listing = await searched.response()
+            assert listing.ephemeral
+            assert "Space X Dragon" in listing.content
+            assert "Corée" not in listing.content  # the bundled article does not speak of it
+            spacex = re.search(r"`(\d+)` \*\*États-Unis", listing.content).group(1)
+            used = await fake.send_slash("use", {"article": "Corée du Nord"}, user=admin)
+            await used.response()
+            asked = await fake.send_slash(
+                "ask", {"question": "Combien de jours la capsule restera-t-elle accrochée ?"},
+                user=member,
+            )
+            reply = await asked.response()
+            assert "La capsule restera 18 jours accrochée à la station." in reply.content
+            assert f"/use {spacex}" in reply.content  # named, and offered as the channel's article
 
     run(scenario())

@@ -1,0 +1,96 @@
+"""The library-wide search index on a real SQLite file: written with the library, per space,
+rarest terms first, caught up at start."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from bot.library import Library
+from bot.search import POSTINGS, _rarest
+from index.analysis import terms
+from tests.conftest import parse
+
+BUDGET = "Le conseil vote le budget\n\nLe conseil municipal a voté le budget de la ville mardi.\n"
+CANTINE = "Une cantine ouvre\n\nLa cantine scolaire ouvrira ses portes en septembre.\n"
+
+
+def words(text: str) -> list[str]:
+    return terms(text, "fr")
+
+
+def test_sentences_are_found_in_their_own_space_only(database: Callable) -> None:
+    async def scenario() -> tuple:
+        async with database() as db:
+            library = Library(db)
+            budget = await library.add("guild:1", parse(BUDGET), "budget.txt")
+            await library.add("guild:2", parse(CANTINE), "cantine.txt")
+            own = await library.search.search("guild:1", words("budget municipal"))
+            other = await library.search.search("guild:2", words("budget municipal"))
+            cantine = await library.search.search("guild:2", words("cantine"))
+            return budget.id, own, other, cantine
+
+    budget, own, other, cantine = asyncio.run(scenario())
+    assert [(h.article_id, h.sentence) for h in own] == [(budget, 0)]
+    assert own[0].score > 0
+    assert other == []
+    assert len(cantine) == 1 and cantine[0].article_id != budget
+
+
+def test_a_reindex_replaces_the_articles_sentences(database: Callable) -> None:
+    async def scenario() -> tuple:
+        async with database() as db:
+            library = Library(db)
+            await library.add("local", parse(BUDGET), "budget.txt")
+            before = await library.search.search("local", words("mardi"))
+            changed = BUDGET.replace("mardi", "jeudi")
+            await library.add("local", parse(changed), "budget.txt")
+            return before, await library.search.search("local", words("mardi")), \
+                await library.search.search("local", words("jeudi"))
+
+    before, gone, found = asyncio.run(scenario())
+    assert len(before) == 1
+    assert gone == []
+    assert len(found) == 1
+
+
+def test_a_failed_write_leaves_the_index_as_it_was(database: Callable) -> None:
+    async def scenario() -> list:
+        async with database() as db:
+            library = Library(db)
+            try:
+                async with db.transaction() as connection:
+                    await library.search.replace(connection, "local", 7, 1, parse(BUDGET))
+                    raise RuntimeError("stopped before the commit")
+            except RuntimeError:
+                pass
+            return await library.search.search("local", words("budget"))
+
+    assert asyncio.run(scenario()) == []
+
+
+def test_an_index_that_fell_behind_is_caught_up(database: Callable) -> None:
+    async def scenario() -> tuple:
+        async with database() as db:
+            library = Library(db)
+            info = await library.add("local", parse(BUDGET), "budget.txt")
+            async with db.transaction() as connection:  # as a database from before the index
+                await connection.execute("DELETE FROM sentence_index")
+                await connection.execute("UPDATE articles SET search_version = NULL")
+            behind = await library.search.search("local", words("budget"))
+            caught = await library.search.catch_up()
+            again = await library.search.catch_up()
+            return info.id, behind, caught, again, await library.search.search(
+                "local", words("budget"))
+
+    article, behind, caught, again, found = asyncio.run(scenario())
+    assert behind == []
+    assert (caught, again) == (1, 0)
+    assert [h.article_id for h in found] == [article]
+
+
+def test_commoner_terms_are_left_out_beyond_the_budget() -> None:
+    counts = {"rare": 3, "moyen": 400, "courant": POSTINGS, "partout": 10 * POSTINGS}
+    assert _rarest(counts) == ["rare", "moyen"]
+    assert _rarest({"partout": 10 * POSTINGS}) == ["partout"]  # never nothing to search on
+    assert _rarest({}) == []
