@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import aiosqlite
@@ -30,7 +32,7 @@ from index.model import Article
 SHIFT = 20  # up to about a million sentences per article
 WEIGHTS = (1.0, 0.3, 0.3)  # sentence, paragraph, title
 CANDIDATES = 200
-POSTINGS = 10_000  # sentences a question's terms may match before commoner terms are left out
+POSTINGS = 5_000  # sentences a question's terms may match before commoner terms are left out
 
 
 @dataclass(frozen=True)
@@ -69,19 +71,30 @@ class SearchIndex:
         """Index an article's new current version in the caller's write transaction
         (``fields``: its ``sentence_fields``, when the caller has them already)."""
         low, high = article_id << SHIFT, ((article_id + 1) << SHIFT) - 1
+        async with db.execute(
+            "SELECT text, paragraph, title FROM sentence_index WHERE rowid BETWEEN ? AND ?",
+            (low, high),
+        ) as cursor:
+            counts = _counts(await cursor.fetchall(), -1)
         await db.execute("DELETE FROM sentence_index WHERE rowid BETWEEN ? AND ?", (low, high))
         token = space_token(space)
+        rows = [
+            (
+                low + f.sentence,
+                _prefixed(f.text, token),
+                _prefixed(f.paragraph, token),
+                _prefixed(f.title, token),
+            )
+            for f in (sentence_fields(article) if fields is None else fields)
+        ]
         await db.executemany(
-            "INSERT INTO sentence_index (rowid, text, paragraph, title) VALUES (?, ?, ?, ?)",
-            [
-                (
-                    low + f.sentence,
-                    _prefixed(f.text, token),
-                    _prefixed(f.paragraph, token),
-                    _prefixed(f.title, token),
-                )
-                for f in (sentence_fields(article) if fields is None else fields)
-            ],
+            "INSERT INTO sentence_index (rowid, text, paragraph, title) VALUES (?, ?, ?, ?)", rows
+        )
+        counts.update(_counts([row[1:] for row in rows], 1))
+        await db.executemany(
+            "INSERT INTO sentence_terms (term, sentences) VALUES (?, ?) ON CONFLICT (term)"
+            " DO UPDATE SET sentences = sentences + excluded.sentences",
+            [(term, count) for term, count in counts.items() if count],
         )
         await db.execute(
             "UPDATE articles SET search_version = ? WHERE id = ?", (version, article_id)
@@ -94,10 +107,11 @@ class SearchIndex:
         if not wanted:
             return []
         counts = await self.database.fetchall(
-            f"SELECT term, doc FROM sentence_terms WHERE term IN ({', '.join('?' * len(wanted))})",
+            "SELECT term, sentences FROM sentence_terms"
+            f" WHERE term IN ({', '.join('?' * len(wanted))}) AND sentences > 0",
             tuple(wanted),
         )
-        chosen = _rarest({row["term"]: int(row["doc"]) for row in counts})
+        chosen = _rarest({row["term"]: int(row["sentences"]) for row in counts})
         if not chosen:
             return []
         rows = await self.database.fetchall(
@@ -121,6 +135,15 @@ class SearchIndex:
             async with self.database.transaction() as db:
                 await self.replace(db, row["space"], row["id"], row["current_version"], article)
         return len(behind)
+
+
+def _counts(rows: Iterable[Sequence[str]], sign: int) -> Counter[str]:
+    """How many of ``rows`` (a sentence's fields) hold each term, times ``sign``."""
+    counts: Counter[str] = Counter()
+    for fields in rows:
+        for term in set(" ".join(fields).split()):
+            counts[term] += sign
+    return counts
 
 
 def _rarest(documents: dict[str, int], postings: int = POSTINGS) -> list[str]:

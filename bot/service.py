@@ -35,6 +35,7 @@ from index.sources import SUPPORTED
 
 FOLLOWUP_TURNS = 4
 ROUTE_CANDIDATES = 5  # articles asked when the library is searched for an answer
+ROUTE_SURE = 0.8  # an answer this confident ends the search (chosen by eval/routing.py's fit half)
 
 Progress = Callable[[int, int], None]
 """Told ``(sentences embedded, total)`` while a long article is indexed; called from a thread."""
@@ -336,8 +337,9 @@ class Kiosque:
     ) -> Answer | None:
         """The answer of the library's article that answers best, or ``None``.
 
-        The library-wide index proposes the articles whose sentences match best; each of the
-        first few is asked as if it were the channel's, and the most confident answer wins.
+        The library-wide index proposes the articles whose sentences match best; the first few
+        are asked in turn as if each were the channel's, and the most confident answer wins
+        (one of ``ROUTE_SURE`` confidence wins at once).
         """
         candidates = [
             a for a in await self._best_articles(space, question) if a != exclude
@@ -348,6 +350,8 @@ class Kiosque:
             answer = await asyncio.to_thread(self.responder.answer, question, stored, (), language)
             if not answer.abstained:
                 answers.append((answer.confidence or 0.0, -rank, answer))
+                if (answer.confidence or 0.0) >= ROUTE_SURE:
+                    break  # the next articles could hardly do better
         if not answers:
             return None
         return replace(max(answers, key=lambda a: a[:2])[2], routed=routed)

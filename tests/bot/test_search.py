@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Callable
 
 from bot.library import Library
-from bot.search import POSTINGS, _rarest
+from bot.search import POSTINGS, _rarest, space_token
 from index.analysis import terms
 from tests.conftest import parse
 
@@ -54,6 +54,29 @@ def test_a_reindex_replaces_the_articles_sentences(database: Callable) -> None:
     assert len(found) == 1
 
 
+def test_term_counts_follow_reindexes_in_each_space(database: Callable) -> None:
+    conseil = space_token("local") + words("conseil")[0]
+
+    async def count(db: object, term: str) -> int:
+        row = await db.fetchone("SELECT sentences FROM sentence_terms WHERE term = ?", (term,))
+        return row["sentences"] if row else 0
+
+    async def scenario() -> list[int]:
+        async with database() as db:
+            library = Library(db)
+            seen = []
+            two = BUDGET + "\nLe conseil se réunira encore jeudi.\n"
+            for text in (BUDGET, two, two, BUDGET):  # one version after another
+                await library.add("local", parse(text), "budget.txt")
+                seen.append(await count(db, conseil))
+            await library.add("guild:1", parse(two), "budget.txt")
+            seen.append(await count(db, conseil))
+            return seen
+
+    # each sentence that holds "conseil" counts once; another space's never count here
+    assert asyncio.run(scenario()) == [1, 2, 2, 1, 1]
+
+
 def test_a_failed_write_leaves_the_index_as_it_was(database: Callable) -> None:
     async def scenario() -> list:
         async with database() as db:
@@ -76,6 +99,7 @@ def test_an_index_that_fell_behind_is_caught_up(database: Callable) -> None:
             info = await library.add("local", parse(BUDGET), "budget.txt")
             async with db.transaction() as connection:  # as a database from before the index
                 await connection.execute("DELETE FROM sentence_index")
+                await connection.execute("DELETE FROM sentence_terms")
                 await connection.execute("UPDATE articles SET search_version = NULL")
             behind = await library.search.search("local", words("budget"))
             caught = await library.search.catch_up()
