@@ -33,6 +33,7 @@ SHIFT = 20  # up to about a million sentences per article
 WEIGHTS = (1.0, 0.3, 0.3)  # sentence, paragraph, title
 CANDIDATES = 200
 POSTINGS = 5_000  # sentences a question's terms may match before commoner terms are left out
+COMMONEST = 4  # a term matching more than this many times POSTINGS is never searched on
 
 
 @dataclass(frozen=True)
@@ -147,10 +148,13 @@ def _counts(rows: Iterable[Sequence[str]], sign: int) -> Counter[str]:
 
 
 def _rarest(documents: dict[str, int], postings: int = POSTINGS) -> list[str]:
-    """The rarest terms whose matching sentences add up to at most ``postings`` (at least one)."""
+    """The rarest terms whose matching sentences add up to at most ``postings``; the rarest
+    alone when it matches more, unless it matches more than ``COMMONEST`` times that: a
+    question made only of words found everywhere has nothing to find its article by."""
     chosen, total = [], 0
     for term in sorted(documents, key=lambda t: (documents[t], t)):
-        if chosen and total + documents[term] > postings:
+        over = total + documents[term] > postings
+        if over and (chosen or documents[term] > COMMONEST * postings):
             break
         chosen.append(term)
         total += documents[term]

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Callable
 
 from bot.library import Library
-from bot.search import POSTINGS, _rarest, space_token
+from bot.search import COMMONEST, POSTINGS, _rarest, space_token
 from index.analysis import terms
 from tests.conftest import parse
 
@@ -116,5 +116,6 @@ def test_an_index_that_fell_behind_is_caught_up(database: Callable) -> None:
 def test_commoner_terms_are_left_out_beyond_the_budget() -> None:
     counts = {"rare": 3, "moyen": 400, "courant": POSTINGS, "partout": 10 * POSTINGS}
     assert _rarest(counts) == ["rare", "moyen"]
-    assert _rarest({"partout": 10 * POSTINGS}) == ["partout"]  # never nothing to search on
+    assert _rarest({"courant": 2 * POSTINGS}) == ["courant"]  # the rarest, even over budget
+    assert _rarest({"partout": COMMONEST * POSTINGS + 1}) == []  # found everywhere: nothing
     assert _rarest({}) == []
