@@ -16,11 +16,12 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from bot.settings import ROOT
-from tests.fake_discord import FakeChannel, FakeDiscord, default_guild
+from tests.fake_discord import FakeChannel, FakeDiscord, FakeGuild, default_guild
 
 __all__ = [
     "FakeChannel",
     "FakeDiscord",
+    "FakeGuild",
     "default_guild",
     "running_bot",
     "running_shards",
