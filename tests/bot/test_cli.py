@@ -368,9 +368,13 @@ def test_processes_starting_together_on_a_new_database_seed_it_once(
     assert len(rows) == 2  # one article row, one version row
 
 
-def test_a_discord_that_cannot_be_reached_at_start_is_one_line(cli: Callable) -> None:
+@pytest.mark.parametrize("shards", [[], ["--shards", "0-1", "--shard-count", "2"]])
+def test_a_discord_that_cannot_be_reached_at_start_is_one_line(
+    cli: Callable, shards: list[str]
+) -> None:
     run = cli(
         "run",
+        *shards,
         timeout=30,
         DISCORD_TOKEN="MTIz.fake.token",
         DISCORD_API_BASE="http://127.0.0.1:9/api/v10",  # nothing listens on the discard port
