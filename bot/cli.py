@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -17,6 +18,9 @@ from bot.settings import Settings, SettingsError
 from bot.values import LOCAL, guild_space
 
 EXIT_USAGE = 2
+# Options of ``kiosque run`` that stand for a setting: argparse destination -> (option, setting).
+SETTING_OPTIONS = {"shards": ("--shards", "SHARD_IDS"),
+                   "shard_count": ("--shard-count", "SHARD_COUNT")}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -81,7 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("path", metavar="PATH")
 
     sub.add_parser("chat", help="interactive console chat")
-    sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    run = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    run.add_argument("--shards", metavar="IDS",
+                     help="only these shards, as 0-3 or 0,2,5 (SHARD_IDS)")
+    run.add_argument("--shard-count", metavar="N",
+                     help="how many shards the whole bot has (SHARD_COUNT)")
     sub.add_parser("sync", help="sync the Discord slash commands now (needs DISCORD_TOKEN)")
     return parser
 
@@ -103,10 +111,16 @@ def _space(args: argparse.Namespace) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``kiosque`` script; returns the exit code."""
     args = build_parser().parse_args(argv)
+    typed = {setting: getattr(args, dest) for dest, (_, setting) in SETTING_OPTIONS.items()
+             if getattr(args, dest, None) is not None}
     try:
-        settings = Settings.load()
+        settings = Settings.load(env={**os.environ, **typed})
     except SettingsError as error:
-        return _fail(str(error))
+        message = str(error)
+        for option, setting in SETTING_OPTIONS.values():
+            if setting in typed:  # name what was typed, not the setting it stands for
+                message = message.replace(setting, option)
+        return _fail(message)
     if args.command in ("run", "sync"):
         return _run_discord(settings, args.command)
     try:

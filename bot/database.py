@@ -232,7 +232,9 @@ async def _connect(target: str, uri: bool = False) -> aiosqlite.Connection:
     try:
         await connection.execute("PRAGMA synchronous=NORMAL")
         await connection.execute("PRAGMA foreign_keys=ON")
-        await connection.execute("PRAGMA busy_timeout=10000")
+        # Processes sharing the file wait for each other's writes; a transaction spans event
+        # loop turns, so a busy process holds the write lock for seconds: wait, not fail.
+        await connection.execute("PRAGMA busy_timeout=60000")
     except BaseException:
         await connection.close()
         raise

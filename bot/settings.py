@@ -59,6 +59,11 @@ class Settings:
     embed_threads: int = 1
     embed_max_sentences: int = 2000
     embed_cache_dir: Path | None = Path("var/cache/vectors")
+    shard_ids: tuple[int, ...] = ()
+    shard_count: int | None = None
+
+    def __post_init__(self) -> None:
+        check_shards(self.shard_ids, self.shard_count)
 
     @property
     def database_label(self) -> str:
@@ -134,6 +139,41 @@ def _optional_int(name: str):
     return parse
 
 
+def _shard_ids(raw: str) -> tuple[int, ...]:
+    """``0-3``, ``0,2,5`` or both (``0-2,5``): the shards one process runs."""
+    shards: dict[int, None] = {}  # in the order given
+    for part in (p.strip() for p in raw.replace(";", ",").split(",") if p.strip()):
+        low, dash, high = (p.strip() for p in part.partition("-"))
+        if not (low.isdigit() and (high.isdigit() or not dash)) or int(high or low) < int(low):
+            raise SettingsError(
+                f"SHARD_IDS must list shard numbers or ranges, such as 0-3 or 0,2,5, not {raw!r}"
+            )
+        for shard in range(int(low), int(high or low) + 1):
+            if shard in shards:
+                raise SettingsError(f"SHARD_IDS names shard {shard} twice ({raw!r})")
+            shards[shard] = None
+    return tuple(shards)
+
+
+def _shard_count(raw: str) -> int:
+    count = _int("SHARD_COUNT")(raw)
+    if count < 1:
+        raise SettingsError(f"SHARD_COUNT must be at least 1, not {raw!r}")
+    return count
+
+
+def check_shards(shard_ids: tuple[int, ...], shard_count: int | None) -> None:
+    """Shards that can be run: numbered from 0 to ``shard_count - 1``, with a count."""
+    if shard_ids and shard_count is None:
+        raise SettingsError("SHARD_IDS needs SHARD_COUNT: how many shards the bot has in all")
+    outside = [shard for shard in shard_ids if shard_count is not None and shard >= shard_count]
+    if outside:
+        raise SettingsError(
+            f"SHARD_IDS: there is no shard {outside[0]} when SHARD_COUNT is {shard_count}"
+            f" (shards are numbered 0 to {shard_count - 1})"
+        )
+
+
 def _language(raw: str) -> str:
     value = raw.strip().lower() or "auto"
     if value not in ("auto", "fr", "en"):
@@ -169,6 +209,8 @@ _SPEC = {
     "embed_threads": ("EMBED_THREADS", _int("EMBED_THREADS")),
     "embed_max_sentences": ("EMBED_MAX_SENTENCES", _int("EMBED_MAX_SENTENCES")),
     "embed_cache_dir": ("EMBED_CACHE_DIR", lambda raw: Path(raw) if raw.strip() != "off" else None),
+    "shard_ids": ("SHARD_IDS", _shard_ids),
+    "shard_count": ("SHARD_COUNT", _shard_count),
 }
 
 

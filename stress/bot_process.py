@@ -1,4 +1,5 @@
-"""A real ``kiosque run`` process connected to a FakeDiscord on loopback.
+"""Real ``kiosque run`` processes connected to a FakeDiscord on loopback: one bot, or one
+process per shard on a shared database.
 
 Used by the adapter's tests, ``make bench`` and ``make stress``. The fake lives with the tests,
 as the package ``tests.fake_discord``: run from the repository's root, as the Makefile does.
@@ -11,15 +12,57 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from bot.settings import ROOT
-from tests.fake_discord import FakeChannel, FakeDiscord, default_guild
+from tests.fake_discord import FakeChannel, FakeDiscord, FakeGuild, default_guild
 
-__all__ = ["FakeChannel", "FakeDiscord", "default_guild", "running_bot", "stop"]
+__all__ = [
+    "FakeChannel",
+    "FakeDiscord",
+    "FakeGuild",
+    "default_guild",
+    "running_bot",
+    "running_shards",
+    "shard_client",
+    "stop",
+]
 
 STARTUP = 30.0
+
+
+@asynccontextmanager
+async def bot_process(
+    folder: Path, fake: FakeDiscord, *args: str, python: str = sys.executable, **env: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``kiosque run ARGS`` against the started ``fake``, in ``folder`` and on
+    ``folder/kiosque.db`` unless ``env`` names another DATABASE_URL; SIGTERM on the way out."""
+    process = await asyncio.create_subprocess_exec(
+        python, "-m", "bot", "run", *args,
+        cwd=folder,
+        env={
+            **os.environ,
+            **fake.env,
+            "DATABASE_URL": f"sqlite:///{folder / 'kiosque.db'}",
+            "DISCORD_GUILD_READY_TIMEOUT": "0.2",
+            "LOG_LEVEL": "INFO",
+            "EMBED_CACHE_DIR": str(ROOT / "var" / "cache" / "vectors"),
+            **env,
+        },
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.communicate(), 15)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
 
 
 @asynccontextmanager
@@ -30,34 +73,39 @@ async def running_bot(
 
     ``python`` is the interpreter that runs the bot: another one tests an installed wheel.
     """
-    async with fake or FakeDiscord() as discord:
-        process = await asyncio.create_subprocess_exec(
-            python, "-m", "bot", "run",
-            cwd=folder,
-            env={
-                **os.environ,
-                **discord.env,
-                "DATABASE_URL": f"sqlite:///{folder / 'kiosque.db'}",
-                "DISCORD_GUILD_READY_TIMEOUT": "0.2",
-                "LOG_LEVEL": "INFO",
-                "EMBED_CACHE_DIR": str(ROOT / "var" / "cache" / "vectors"),
-                **env,
-            },
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        try:
-            await discord.wait_for_ready(timeout=STARTUP)
-            await discord.wait_for_commands(timeout=STARTUP)
-            yield discord, process
-        finally:
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    await asyncio.wait_for(process.communicate(), 15)
-                except TimeoutError:
-                    process.kill()
-                    await process.wait()
+    discord = fake or FakeDiscord()
+    async with discord, bot_process(folder, discord, python=python, **env) as process:
+        await discord.wait_for_ready(timeout=STARTUP)
+        await discord.wait_for_commands(timeout=STARTUP)
+        yield discord, process
+
+
+def shard_client(shard: int) -> str:
+    """The name a shard's process is known by in the fake (``RecordedRequest.client``)."""
+    return f"shard-{shard}"
+
+
+@asynccontextmanager
+async def running_shards(
+    folder: Path, fake: FakeDiscord, database_url: str, **env: str
+) -> AsyncIterator[list[asyncio.subprocess.Process]]:
+    """One ``kiosque run --shards N --shard-count C`` process per shard of the started
+    ``fake`` (C is its ``shard_count``), all on ``database_url``, each ready; the commands are
+    synced by whichever process gets there first. Process N's requests carry the name
+    ``shard_client(N)``."""
+    count = fake.shard_count
+    async with AsyncExitStack() as stack:
+        processes = [
+            await stack.enter_async_context(bot_process(
+                folder, fake, "--shards", str(shard), "--shard-count", str(count),
+                **{**fake.client_env(shard_client(shard)), "DATABASE_URL": database_url, **env},
+            ))
+            for shard in range(count)
+        ]
+        for shard in range(count):
+            await fake.wait_for_ready(timeout=STARTUP, shard=shard)
+        await fake.wait_for_commands(timeout=STARTUP)
+        yield processes
 
 
 async def stop(process: asyncio.subprocess.Process) -> tuple[int, str]:

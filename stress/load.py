@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.settings import ROOT
-from stress.bot_process import FakeChannel, FakeDiscord, default_guild, running_bot, stop
+from bot.service import Kiosque
+from bot.settings import ROOT, Settings
+from stress.bot_process import (
+    FakeChannel,
+    FakeDiscord,
+    FakeGuild,
+    default_guild,
+    running_bot,
+    stop,
+)
 
 ARTICLE = ROOT / "articles" / "russie-coree-du-nord-alliance.txt"
 QUESTIONS = (
@@ -60,37 +67,39 @@ async def load(questions: int = 1000, channels: int = 100, reindexes: int = 2) -
         folder = Path(tmp)
         env = {"COOLDOWN_QUESTIONS": "0", "LOG_LEVEL": "WARNING"}
         async with running_bot(folder, fake, **env) as (_, process):
-            await _storm(fake, guild, rooms, questions, reindexes, report)
+            await storm(fake, [(guild, room) for room in rooms], questions, reindexes, report)
             _, log = await stop(process)
-        if "database is locked" in log:
-            report.errors.append("'database is locked' in the bot's log")
-        if "Traceback" in log:
-            report.errors.append("a traceback in the bot's log")
-        _check_history(folder / "kiosque.db", report)
+        check_log(log, report)
+        await check_history(f"sqlite:///{folder / 'kiosque.db'}", report)
     return report
 
 
-async def _storm(
-    fake: FakeDiscord, guild: object, rooms: list, questions: int, reindexes: int,
-    report: LoadReport,
+async def storm(
+    fake: FakeDiscord, rooms: list[tuple[FakeGuild, FakeChannel]], questions: int,
+    reindexes: int, report: LoadReport,
 ) -> None:
-    member = guild.member("member")
-    admin = guild.member("admin")
+    """``questions`` /ask going round ``rooms`` (a server and one of its channels), with
+    ``reindexes`` admin reindexes of the bundled article spread among them and over the
+    servers; then every answer awaited."""
+    guilds = list({guild.id: guild for guild, _ in rooms}.values())
     text = ARTICLE.read_bytes()
     sent: list[tuple[float, object]] = []
     every = max(1, questions // (reindexes + 1))
     reindex_handles = []
     for n in range(questions):
         if n and n % every == 0 and len(reindex_handles) < reindexes:
+            guild = guilds[len(reindex_handles) % len(guilds)]
             version = text + f"\n\nMise à jour numéro {len(reindex_handles) + 1}.\n".encode()
             attachment = fake.add_attachment(ARTICLE.name, version, "text/plain")
-            reindex_handles.append(
-                await fake.send_slash("reindex", {"file": attachment}, user=admin)
-            )
+            room = next(room for g, room in rooms if g is guild)
+            reindex_handles.append(await fake.send_slash(
+                "reindex", {"file": attachment}, user=guild.member("admin"), channel=room
+            ))
         question = f"{QUESTIONS[n % len(QUESTIONS)]} (#{n})"
-        room = rooms[n % len(rooms)]
+        guild, room = rooms[n % len(rooms)]
         start = time.monotonic()
-        handle = await fake.send_slash("ask", {"question": question}, user=member, channel=room)
+        handle = await fake.send_slash("ask", {"question": question}, user=guild.member("member"),
+                                       channel=room)
         sent.append((start, handle))
     report.sent = len(sent)
     for start, handle in sent:
@@ -115,18 +124,34 @@ async def _storm(
             report.errors.append(f"reindex failed: {done.content!r}")
 
 
-def _check_history(database: Path, report: LoadReport) -> None:
-    with sqlite3.connect(database) as db:
-        rows = db.execute("SELECT question, article_id, version, passages FROM turns").fetchall()
-        texts = {
-            (a, v): json.loads(c)["text"]
-            for a, v, c in db.execute("SELECT article_id, version, content FROM versions")
-        }
+def check_log(log: str, report: LoadReport) -> None:
+    """A bot's log must hold no lock timeout and no traceback."""
+    if "database is locked" in log:
+        report.errors.append("'database is locked' in the bot's log")
+    if "Traceback" in log:
+        report.errors.append("a traceback in the bot's log")
+
+
+async def check_history(database_url: str, report: LoadReport) -> None:
+    """Count the recorded turns (each question once) and check that every quote of a turn is
+    in the very version it names."""
+    kiosque = await Kiosque.open(Settings(database_url=database_url, semantic=False), seed=False)
+    try:
+        # Plain SQL without parameters: the same on every backend DATABASE_URL may name.
+        rows = await kiosque.database.fetchall(
+            "SELECT question, article_id, version, passages FROM turns"
+        )
+        versions = await kiosque.database.fetchall(
+            "SELECT article_id, version, content FROM versions"
+        )
+    finally:
+        await kiosque.close()
+    texts = {(v["article_id"], v["version"]): json.loads(v["content"])["text"] for v in versions}
     seen: dict[str, int] = {}
-    for question, article_id, version, passages in rows:
-        seen[question] = seen.get(question, 0) + 1
-        text = texts.get((article_id, version), "")
-        if any(p["text"] not in text for p in json.loads(passages)):
+    for row in rows:
+        seen[row["question"]] = seen.get(row["question"], 0) + 1
+        text = texts.get((row["article_id"], row["version"]), "")
+        if any(p["text"] not in text for p in json.loads(row["passages"])):
             report.inconsistent += 1
     report.turns = len(seen)
     report.turns_duplicated = sum(n - 1 for n in seen.values() if n > 1)

@@ -1,9 +1,10 @@
 """``make stress``: hostile questions, bad sources, DNS rebinding, two servers and floods, kills
-during reindex, load."""
+during reindex, load on one process and on two shard processes sharing a database."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -16,6 +17,7 @@ from stress.kills import kill_during_reindex
 from stress.load import load
 from stress.rebinding import check_rebinding
 from stress.servers import check_servers
+from stress.shards import load_shards
 from stress.sources import check_sources
 
 
@@ -73,10 +75,33 @@ def main() -> int:
           f"{report.inconsistent} mixing versions"
           f"   ({time.perf_counter() - start:.1f} s)")
     print(f"p95 latency under load (send → acknowledged): {report.p95 * 1000:.0f} ms")
+    bad = report.lost or report.duplicates or report.inconsistent
+
+    start = time.perf_counter()
+    # STRESS_DATABASE_URL names another (empty) database for it, e.g. a Postgres one.
+    database_url = os.environ.get("STRESS_DATABASE_URL")
+    sharded = asyncio.run(load_shards(questions=1000, channels=100, reindexes=2,
+                                      database_url=database_url))
+    failures += sharded.problems()
+    print(f"under load on two shard processes, one database ({sharded.sent} questions from 100"
+          f" channels in 2 servers, {sharded.reindexed} reindexes): {sharded.answered} answered,"
+          f" {sharded.lost} lost, {sharded.duplicates} answered twice, {sharded.turns} turns for"
+          f" {sharded.sent + sharded.probes} questions ({sharded.turns_duplicated} twice),"
+          f" {sharded.inconsistent} mixing versions   ({time.perf_counter() - start:.1f} s)")
+    print(f"p95 latency on two processes (send → acknowledged): {sharded.p95 * 1000:.0f} ms")
+    print(f"written by a third process, served by the bots: {sharded.probes - sharded.stale}/"
+          f"{sharded.probes} first questions after a commit answered from the new version;"
+          f" commit → answer {_span(sharded.quiet)} when quiet, {_span(sharded.under_load)}"
+          " under load")
     for failure in failures[:20]:
         print(f"  FAILED: {failure}")
-    bad = failures or report.lost or report.duplicates or report.inconsistent
-    return 1 if bad else 0
+    return 1 if failures or bad else 0
+
+
+def _span(seconds: list[float]) -> str:
+    """The median and the longest of some durations in seconds, in milliseconds."""
+    ordered = sorted(seconds) or [0.0]
+    return f"median {ordered[len(ordered) // 2] * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms"
 
 
 if __name__ == "__main__":

@@ -134,6 +134,13 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """``DATABASE_URL`` of a database several processes share in a test (an SQLite file in WAL
+    mode here); tests that take it run on whatever backend it names."""
+    return f"sqlite:///{tmp_path / 'shared.db'}"
+
+
+@pytest.fixture
 def settings(db_path: Path) -> Settings:
     """Default settings on this test's database file."""
     return Settings(database_url=f"sqlite:///{db_path}")

@@ -1,4 +1,4 @@
-"""Server-side permission checks and the per-user question cooldown."""
+"""Server-side permission checks and the question cooldown, per member and server."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections import defaultdict, deque
 
 import discord
 from discord import app_commands
+
+Asker = tuple[int | None, int]  # (server id or None for direct messages, user id)
 
 
 class NotAdmin(app_commands.CheckFailure):
@@ -68,31 +70,37 @@ def admin_only() -> app_commands.check:
 
 
 class RateLimiter:
-    """At most ``count`` questions per user in any ``seconds``-long window."""
+    """At most ``count`` questions per member and server in any ``seconds``-long window (a
+    member's direct messages are a place of their own, ``guild_id`` None).
+
+    Discord sends a server's events to one shard and direct messages to shard 0: each window
+    is counted by the one process that runs that shard, however many processes share the bot.
+    """
 
     def __init__(self, count: int, seconds: float) -> None:
         self.count = count
         self.seconds = seconds
-        self._asked: dict[int, deque[float]] = defaultdict(deque)
-        self._told: dict[int, float] = {}
+        self._asked: dict[Asker, deque[float]] = defaultdict(deque)
+        self._told: dict[Asker, float] = {}
 
-    def tell(self, user_id: int, now: float | None = None) -> bool:
-        """Whether a refused user should be told to slow down: once per window, not at every
+    def tell(self, guild_id: int | None, user_id: int, now: float | None = None) -> bool:
+        """Whether a refused member should be told to slow down: once per window, not at every
         message (15 mentions in a row get one notice, not ten)."""
         now = time.monotonic() if now is None else now
-        asked = self._asked.get(user_id)
+        asker = (guild_id, user_id)
+        asked = self._asked.get(asker)
         window = asked[0] if asked else now
-        if self._told.get(user_id) == window:
+        if self._told.get(asker) == window:
             return False
-        self._told[user_id] = window
+        self._told[asker] = window
         return True
 
-    def hit(self, user_id: int, now: float | None = None) -> float:
+    def hit(self, guild_id: int | None, user_id: int, now: float | None = None) -> float:
         """Record a question; return 0, or the seconds to wait when over the limit."""
         if self.count <= 0:
             return 0.0
         now = time.monotonic() if now is None else now
-        asked = self._asked[user_id]
+        asked = self._asked[(guild_id, user_id)]
         while asked and now - asked[0] >= self.seconds:
             asked.popleft()
         if len(asked) >= self.count:

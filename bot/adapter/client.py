@@ -69,6 +69,7 @@ class KiosqueBot(commands.Bot):
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=settings.discord_guild_ready_timeout,
+            **self._sharding(settings),
         )
         self.settings = settings
         self.service = service
@@ -79,6 +80,11 @@ class KiosqueBot(commands.Bot):
         self._idle.set()
         self._interruptible: dict[asyncio.Task, discord.Interaction] = {}
         self.command_ids: dict[str, int] = {}
+
+    @staticmethod
+    def _sharding(settings: Settings) -> dict[str, object]:
+        # One connection without shards: discord.py's plain Bot, as before sharding existed.
+        return {}
 
     async def setup_hook(self) -> None:
         """Load the cogs, the buttons and the translations; sync the commands if they changed."""
@@ -275,3 +281,22 @@ class KiosqueBot(commands.Bot):
         if guild_id is None:
             return False
         return channel_id in (await self.service.guilds.get(guild_id)).answer_channels
+
+
+class ShardedKiosqueBot(KiosqueBot, commands.AutoShardedBot):
+    """``KiosqueBot`` on some shards of the bot (``SHARD_IDS`` of ``SHARD_COUNT``; all of them
+    when no ids are given): one of several processes that share the servers and one database.
+
+    Discord sends a server's events to one shard only, and direct messages to shard 0: what a
+    server does is always seen by the process that runs its shard.
+    """
+
+    @staticmethod
+    def _sharding(settings: Settings) -> dict[str, object]:
+        return {"shard_ids": list(settings.shard_ids) or None, "shard_count": settings.shard_count}
+
+
+def kiosque_bot(settings: Settings, service: Kiosque, **options: object) -> KiosqueBot:
+    """The bot the settings ask for: sharded when ``SHARD_COUNT`` is set, else one connection."""
+    kind = ShardedKiosqueBot if settings.shard_count is not None else KiosqueBot
+    return kind(settings, service, **options)

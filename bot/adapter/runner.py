@@ -14,7 +14,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.adapter.client import KiosqueBot
+from bot.adapter.client import KiosqueBot, kiosque_bot
 from bot.database import DatabaseUnavailable
 from bot.errors import KiosqueError
 from bot.service import Kiosque
@@ -80,11 +80,14 @@ async def _open(settings: Settings) -> Kiosque:
 async def _bot(settings: Settings, service: Kiosque, sync_mode: str) -> KiosqueBot:
     # The privileged intent is asked for only where a channel answers every message.
     reads = bool(settings.answer_channels) or await service.guilds.answering()
-    return KiosqueBot(settings, service, sync=sync_mode, message_content=reads)
+    return kiosque_bot(settings, service, sync=sync_mode, message_content=reads)
 
 
 async def _serve(settings: Settings, sync_mode: str) -> int:
     service = await _open(settings)
+    if settings.shard_count is not None:
+        ids = settings.shard_ids or range(settings.shard_count)
+        log.info("running shard(s) %s of %d", ",".join(map(str, ids)), settings.shard_count)
     try:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

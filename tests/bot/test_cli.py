@@ -297,6 +297,25 @@ def test_run_without_token_says_how_to_set_one(cli: Callable, tmp_path: Path) ->
     assert run.out == ""
 
 
+@pytest.mark.parametrize(
+    ("args", "env", "names"),
+    [
+        (["--shards", "5", "--shard-count", "4"], {}, ("--shards", "--shard-count", "0 to 3")),
+        (["--shards", "x", "--shard-count", "4"], {}, ("--shards", "0-3 or 0,2,5")),
+        (["--shards", "0-1"], {}, ("--shards", "SHARD_COUNT")),
+        (["--shards", "2"], {"SHARD_COUNT": "2"}, ("--shards", "SHARD_COUNT is 2")),
+        (["--shard-count", "0"], {}, ("--shard-count", "at least 1")),
+        ([], {"SHARD_IDS": "0-9", "SHARD_COUNT": "4"}, ("SHARD_IDS", "SHARD_COUNT is 4")),
+    ],
+)
+def test_impossible_shards_are_a_one_line_error_naming_what_was_typed(
+    cli: Callable, args: list[str], env: dict[str, str], names: tuple[str, ...]
+) -> None:
+    run = cli("run", *args, DISCORD_TOKEN="MTIz.fake.token", **env)
+    assert_one_line_error(run, *names)
+    assert run.out == ""
+
+
 def test_commands_other_than_run_never_import_discord(tmp_path: Path, db_path: Path) -> None:
     script = (
         "import sys\n"
@@ -377,9 +396,13 @@ def test_processes_starting_together_on_a_new_database_seed_it_once(
     assert len(rows) == 2  # one article row, one version row
 
 
-def test_a_discord_that_cannot_be_reached_at_start_is_one_line(cli: Callable) -> None:
+@pytest.mark.parametrize("shards", [[], ["--shards", "0-1", "--shard-count", "2"]])
+def test_a_discord_that_cannot_be_reached_at_start_is_one_line(
+    cli: Callable, shards: list[str]
+) -> None:
     run = cli(
         "run",
+        *shards,
         timeout=30,
         DISCORD_TOKEN="MTIz.fake.token",
         DISCORD_API_BASE="http://127.0.0.1:9/api/v10",  # nothing listens on the discard port

@@ -53,6 +53,7 @@ def test_token_is_not_shown_in_repr() -> None:
         ("KIOSQUE_LANGUAGE", " FR ", "fr"),
         ("COOLDOWN_SECONDS", "2.5", 2.5),
         ("LOG_LEVEL", "debug", "DEBUG"),
+        ("SHARD_COUNT", "8", 8),
     ],
 )
 def test_values_are_parsed(key: str, value: str, parsed: object, tmp_path: Path) -> None:
@@ -74,6 +75,40 @@ def test_values_are_parsed(key: str, value: str, parsed: object, tmp_path: Path)
 def test_bad_value_is_an_error_naming_the_setting(key: str, value: str) -> None:
     with pytest.raises(SettingsError, match=key):
         Settings.load(env={key: value}, dotenv=None)
+
+
+@pytest.mark.parametrize(
+    ("ids", "parsed"),
+    [("0-3", (0, 1, 2, 3)), ("0,2,5", (0, 2, 5)), (" 0-1, 5 ,", (0, 1, 5)), ("", ())],
+)
+def test_shard_ids_are_ranges_or_lists(ids: str, parsed: tuple[int, ...]) -> None:
+    settings = Settings.load(env={"SHARD_IDS": ids, "SHARD_COUNT": "8"}, dotenv=None)
+    assert (settings.shard_ids, settings.shard_count) == (parsed, 8)
+
+
+def test_without_shard_settings_the_bot_has_no_shards() -> None:
+    settings = Settings.load(env={}, dotenv=None)
+    assert (settings.shard_ids, settings.shard_count) == ((), None)
+
+
+@pytest.mark.parametrize(
+    ("env", "named", "says"),
+    [
+        ({"SHARD_IDS": "x", "SHARD_COUNT": "4"}, "SHARD_IDS", "such as 0-3 or 0,2,5"),
+        ({"SHARD_IDS": "3-1", "SHARD_COUNT": "4"}, "SHARD_IDS", "'3-1'"),
+        ({"SHARD_IDS": "0-2,1", "SHARD_COUNT": "4"}, "SHARD_IDS", "shard 1 twice"),
+        ({"SHARD_IDS": "5", "SHARD_COUNT": "4"}, "SHARD_IDS", "numbered 0 to 3"),
+        ({"SHARD_IDS": "1"}, "SHARD_COUNT", "needs"),
+        ({"SHARD_COUNT": "0"}, "SHARD_COUNT", "at least 1"),
+        ({"SHARD_COUNT": "huit"}, "SHARD_COUNT", "whole number"),
+    ],
+)
+def test_impossible_shards_are_an_error_naming_the_setting(
+    env: dict[str, str], named: str, says: str
+) -> None:
+    with pytest.raises(SettingsError, match=named) as error:
+        Settings.load(env=env, dotenv=None)
+    assert says in str(error.value) and "\n" not in str(error.value)
 
 
 def test_only_sqlite_urls_are_supported() -> None:

@@ -31,6 +31,7 @@ from .models import (
     FakeRole,
     FakeUser,
     default_guild,
+    shard_of,
     snowflake,
 )
 from .recorder import RecordedRequest, UploadedFile
@@ -72,5 +73,6 @@ __all__ = [
     "StoredAttachment",
     "UploadedFile",
     "default_guild",
+    "shard_of",
     "snowflake",
 ]

@@ -35,24 +35,30 @@ APPLICATION_COMMAND, COMPONENT, AUTOCOMPLETE = 2, 3, 4
 class EventInjection:
     """The `send_*`, `press` and `join_guild` helpers of FakeDiscord."""
 
-    async def dispatch(self: FakeDiscord, event: str, data: Any) -> int:
-        """Send a raw gateway event; returns its sequence number."""
-        return await self.gateway.dispatch(event, data)
+    async def dispatch(
+        self: FakeDiscord, event: str, data: Any, guild_id: str | None = None
+    ) -> int:
+        """Send a raw gateway event to the shard of `guild_id` (default: the `guild_id` in
+        `data`; none: shard 0); returns its sequence number."""
+        if guild_id is None and isinstance(data, dict):
+            guild_id = data.get("guild_id")
+        return await self.gateway.dispatch(event, data, guild_id)
 
-    async def request_reconnect(self: FakeDiscord) -> None:
-        """Ask the bot to reconnect (op 7); it should come back with RESUME."""
-        await self.gateway.request_reconnect()
+    async def request_reconnect(self: FakeDiscord, shard: int | None = None) -> None:
+        """Ask the bot (the session of shard `shard`, else the latest) to reconnect (op 7);
+        it should come back with RESUME."""
+        await self.gateway.request_reconnect(shard)
 
     async def join_guild(self: FakeDiscord, guild: FakeGuild) -> FakeGuild:
         """Add the bot to `guild` now, as an admin inviting it does: GUILD_CREATE without
-        `unavailable`, which discord.py reports as `on_guild_join`."""
+        `unavailable` on the guild's shard, which discord.py reports as `on_guild_join`."""
         if self.find_guild(guild.id) is not None:
             raise ValueError(f"the bot is already in guild {guild.name!r}")
+        sessions = self.gateway.route(guild.id)
         self.seat_bot(guild)
         self.guilds.append(guild)
-        if self.gateway.current is None:
-            raise RuntimeError("fake Discord: no bot has identified on the gateway yet")
-        await self.gateway.send_guild_create(self.gateway.current, guild, joined=True)
+        for session in sessions:
+            await self.gateway.send_guild_create(session, guild, joined=True)
         return guild
 
     # -- messages -------------------------------------------------------------------------------
@@ -125,19 +131,20 @@ class EventInjection:
             guild_id=guild.id if guild else None, member=member, mentions=mention_data,
             message_type=19 if reply_to else 0, extra=extra,
         )
+        sessions = self.gateway.route(guild.id if guild else None)
         self.messages[message["id"]] = message
         start = self.recorder.next_index
-        session = self.gateway.current
-        if session is None:
-            raise RuntimeError("fake Discord: no bot has identified on the gateway yet")
         needed = INTENT_GUILD_MESSAGES if guild else INTENT_DIRECT_MESSAGES
-        delivered = bool(session.intents & needed)
-        if delivered:
+        bot_mentioned = any(u.id == self.bot.id for u in mentioned)
+        delivered = False
+        for session in sessions:
+            if not session.intents & needed:
+                continue
             sent = dict(message)
-            bot_mentioned = any(u.id == self.bot.id for u in mentioned)
             if guild and not session.intents & INTENT_MESSAGE_CONTENT and not bot_mentioned:
                 sent.update(content="", embeds=[], attachments=[], components=[])
-            await self.dispatch("MESSAGE_CREATE", sent)
+            await session.dispatch("MESSAGE_CREATE", sent)
+            delivered = True
         return MessageHandle(self, message, start, delivered)
 
     # -- interactions ---------------------------------------------------------------------------
@@ -302,5 +309,5 @@ class EventInjection:
         self.interactions[state.id] = state
         self.interactions_by_token[state.token] = state
         start = self.recorder.next_index
-        await self.dispatch("INTERACTION_CREATE", payload)
+        await self.gateway.dispatch("INTERACTION_CREATE", payload, guild.id if guild else None)
         return InteractionHandle(self, payload, start)

@@ -72,15 +72,28 @@ class _SnowflakeFactory:
         self._seq = itertools.count()
         self._last = 0
 
-    def __call__(self) -> str:
+    def __call__(self, shard: tuple[int, int] | None = None) -> str:
         with self._lock:
             now = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
-            self._last = max(now | (next(self._seq) & 0xFFF), self._last + 1)
-            return str(self._last)
+            value = max(now | (next(self._seq) & 0xFFF), self._last + 1)
+            if shard is not None:
+                # Move to the next millisecond that falls on the shard: Discord routes a
+                # guild's events to shard (id >> 22) % count.
+                shard_id, count = shard
+                step = (shard_id - (value >> 22)) % count
+                value = value + (step << 22) if step else value
+            self._last = value
+            return str(value)
 
 
 snowflake = _SnowflakeFactory()
-"""Return a new, unique, time-ordered snowflake id as a string."""
+"""Return a new, unique, time-ordered snowflake id as a string; ``snowflake((1, 2))`` is one
+whose guild would live on shard 1 of 2."""
+
+
+def shard_of(guild_id: str | int, shard_count: int) -> int:
+    """The shard that receives a guild's events: ``(guild_id >> 22) % shard_count``."""
+    return (int(guild_id) >> 22) % shard_count
 
 
 @dataclass
@@ -261,9 +274,10 @@ class FakeGuild:
         return value
 
 
-def default_guild() -> FakeGuild:
-    """A small French newsroom guild: 3 roles, 2 text channels, 1 thread, 4 human members."""
-    guild = FakeGuild(name="Kiosque Test")
+def default_guild(shard: tuple[int, int] | None = None) -> FakeGuild:
+    """A small French newsroom guild: 3 roles, 2 text channels, 1 thread, 4 human members;
+    ``shard=(id, count)`` gives it an id on that shard."""
+    guild = FakeGuild(name="Kiosque Test", id=snowflake(shard))
     admin_role = FakeRole("Admins", ADMINISTRATOR, position=3)
     mod_role = FakeRole("Modérateurs", MANAGE_MESSAGES | MANAGE_CHANNELS, position=2)
     guild.roles += [admin_role, mod_role]

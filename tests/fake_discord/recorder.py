@@ -41,6 +41,7 @@ class RecordedRequest:
     response: Any = None
     timestamp: float = field(default_factory=time.monotonic)
     response_headers: dict[str, str] = field(default_factory=dict)
+    client: str | None = None  # the name in "/c/{client}/api/v10" (FakeDiscord.client_env)
 
     @property
     def message(self) -> dict[str, Any]:

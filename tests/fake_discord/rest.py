@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("fake_discord.rest")
 
 JSON = dict[str, Any]
-API_PREFIX = "/api/v10"
+# "/c/{client}/api/v10" is the same API for a named client (`FakeDiscord.client_env`).
+API_PATH = re.compile(r"^(?:/c/(?P<client>[^/]+))?/api/v10(?P<path>/.*)$")
 # Routes reached with a webhook/interaction token instead of the bot token, as on Discord.
 TOKENLESS_ROUTES = ("interaction_callback", "followup", "webhook_message", "attachment")
 
@@ -98,14 +99,15 @@ class RestApi(MessageRoutes, CommandRoutes):
         """Catch-all aiohttp handler: parse, route, answer, record."""
         if request.path.startswith("/attachments/"):
             return await self._serve_attachment(request)
-        path = request.path[len(API_PREFIX):] if request.path.startswith(API_PREFIX) else None
+        api = API_PATH.match(request.path)
+        path, client = (api["path"], api["client"]) if api else (None, None)
         body, files = await _read_body(request)
         route, params, handler = "unknown", {}, None
         for method, regex, name, candidate in self.routes if path is not None else []:
             if method == request.method and (match := regex.match(path)):
                 route, params, handler = name, match.groupdict(), candidate
                 break
-        call = Call(request.method, params, dict(request.query), body, files)
+        call = Call(request.method, params, dict(request.query), body, files, client)
         headers: dict[str, str] = {}
         try:
             if handler is None:
@@ -139,6 +141,7 @@ class RestApi(MessageRoutes, CommandRoutes):
                 # Stored messages keep changing with later edits; freeze what was answered.
                 response=copy.deepcopy(result),
                 response_headers=headers,
+                client=client,
             )
         )
         if status == 204:
@@ -199,7 +202,8 @@ class RestApi(MessageRoutes, CommandRoutes):
 
     async def _get_gateway(self, call: Call) -> Any:
         limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return {"url": self.server.gateway_url, "shards": 1, "session_start_limit": limit}
+        return {"url": self.server.gateway_url_for(call.client), "shards": self.server.shard_count,
+                "session_start_limit": limit}
 
     async def _empty(self, call: Call) -> Any:
         return []

@@ -80,6 +80,7 @@ class Call:
     query: dict[str, str]
     json: Any
     files: list[UploadedFile]
+    client: str | None = None
 
 
 Handler = Callable[[Call], Awaitable[Any]]
@@ -219,13 +220,17 @@ class MessageRoutes:
         return message
 
     async def _echo(self, message: JSON) -> None:
-        # Discord sends the bot its own messages back as MESSAGE_CREATE (never ephemeral ones).
-        server, session = self.server, self.server.gateway.current
-        if not server.echo_bot_messages or session is None or message["flags"] & EPHEMERAL:
+        # Discord sends the bot its own messages back as MESSAGE_CREATE (never ephemeral ones),
+        # on the shard of the message's guild.
+        server = self.server
+        if not server.echo_bot_messages or server.gateway.current is None \
+                or message["flags"] & EPHEMERAL:
             return
-        needed = INTENT_GUILD_MESSAGES if "guild_id" in message else INTENT_DIRECT_MESSAGES
-        if session.intents & needed:
-            await session.dispatch("MESSAGE_CREATE", message)
+        guild_id = message.get("guild_id")
+        needed = INTENT_GUILD_MESSAGES if guild_id else INTENT_DIRECT_MESSAGES
+        for session in server.gateway.owners(guild_id):
+            if session.intents & needed:
+                await session.dispatch("MESSAGE_CREATE", message)
 
     # -- interactions ---------------------------------------------------------------------------
 

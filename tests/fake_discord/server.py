@@ -53,7 +53,9 @@ class FakeDiscord(EventInjection):
     """Fake Discord (REST + gateway) on 127.0.0.1 for a real discord.py client.
 
     `clock` (seconds, monotonic) drives the 3 s acknowledgement deadline and the 15 minutes
-    an interaction token lives; `advance()` moves it forward without waiting.
+    an interaction token lives; `advance()` moves it forward without waiting. `shard_count` is
+    what GET /gateway/bot recommends; each session gets the guilds and events of the shard it
+    identified as, whatever count it chose.
     """
 
     def __init__(
@@ -73,6 +75,7 @@ class FakeDiscord(EventInjection):
         interaction_token_lifetime: float = INTERACTION_TOKEN_LIFETIME,
         echo_bot_messages: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        shard_count: int = 1,
     ) -> None:
         self.bot = bot or FakeUser("Kiosque", bot=True)
         self.application_id = self.bot.id
@@ -87,6 +90,7 @@ class FakeDiscord(EventInjection):
         self.interaction_token_lifetime = interaction_token_lifetime
         self.echo_bot_messages = echo_bot_messages
         self.clock = clock
+        self.shard_count = shard_count
         self._skew = 0.0
         self.recorder = Recorder()
         self.gateway = Gateway(self, heartbeat_interval_ms)
@@ -123,8 +127,9 @@ class FakeDiscord(EventInjection):
     async def start(self) -> Self:
         """Start listening; `api_base` and `gateway_url` are valid afterwards."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_get("/gateway", self.gateway.handle)
-        app.router.add_get("/gateway/", self.gateway.handle)
+        for prefix in ("", "/c/{client}"):
+            app.router.add_get(prefix + "/gateway", self.gateway.handle)
+            app.router.add_get(prefix + "/gateway/", self.gateway.handle)
         app.router.add_route("*", "/{tail:.*}", self.rest.handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -168,6 +173,11 @@ class FakeDiscord(EventInjection):
         """Value for DiscordWebSocket.DEFAULT_GATEWAY (as yarl.URL) / DISCORD_GATEWAY_URL."""
         return f"ws://{self.host}:{self._port}/gateway"
 
+    def gateway_url_for(self, client: str | None) -> str:
+        """The gateway URL of a named client (see `client_env`), or the plain one."""
+        prefix = "" if client is None else f"/c/{client}"
+        return f"ws://{self.host}:{self._port}{prefix}/gateway"
+
     @property
     def env(self) -> dict[str, str]:
         """Environment for a bot process: DISCORD_API_BASE, DISCORD_GATEWAY_URL, DISCORD_TOKEN."""
@@ -175,6 +185,16 @@ class FakeDiscord(EventInjection):
             "DISCORD_API_BASE": self.api_base,
             "DISCORD_GATEWAY_URL": self.gateway_url,
             "DISCORD_TOKEN": self.token or "fake-token",
+        }
+
+    def client_env(self, client: str) -> dict[str, str]:
+        """`env` for one of several bot processes: its REST calls and gateway session carry
+        the name `client` (`RecordedRequest.client`, `GatewaySession.client`), so a test can
+        tell which process did what."""
+        return {
+            **self.env,
+            "DISCORD_API_BASE": f"{self.base_url}/c/{client}/api/v10",
+            "DISCORD_GATEWAY_URL": self.gateway_url_for(client),
         }
 
     @contextlib.contextmanager
@@ -352,17 +372,24 @@ class FakeDiscord(EventInjection):
 
     # -- waiting --------------------------------------------------------------------------------
 
-    async def wait_for_ready(self, timeout: float = DEFAULT_TIMEOUT) -> JSON:
-        """Wait until a bot identified and got READY + GUILD_CREATE; returns IDENTIFY's `d`."""
+    async def wait_for_ready(
+        self, timeout: float = DEFAULT_TIMEOUT, *, shard: int | None = None
+    ) -> JSON:
+        """Wait until a bot identified (as shard `shard`, if given) and got READY +
+        GUILD_CREATE; returns that IDENTIFY's `d`."""
+        event = self.gateway.ready if shard is None else self.gateway.shard_ready(shard)
         try:
-            await asyncio.wait_for(self.gateway.ready.wait(), timeout)
+            await asyncio.wait_for(event.wait(), timeout)
         except TimeoutError:
             rejected = "; ".join(self.gateway.rejections) or "none"
+            which = "" if shard is None else f" as shard {shard}"
             raise TimeoutError(
-                f"fake Discord: no accepted IDENTIFY within {timeout}s (rejections: {rejected})"
+                f"fake Discord: no accepted IDENTIFY{which} within {timeout}s "
+                f"(rejections: {rejected})"
             ) from None
-        assert self.identify is not None
-        return self.identify
+        session = self.gateway.current if shard is None else self.gateway.session_of_shard(shard)
+        assert session is not None
+        return session.identify
 
     async def wait_for(
         self,

@@ -23,7 +23,8 @@ THREAD_NAME = 90  # Discord allows 100 characters
 
 
 class Questions(commands.Cog):
-    """Questions and summaries, open to everyone, with a per-user cooldown on both."""
+    """Questions and summaries, open to everyone, with a cooldown per member and server on
+    both."""
 
     def __init__(self, bot: KiosqueBot) -> None:
         self.bot = bot
@@ -39,8 +40,8 @@ class Questions(commands.Cog):
         """Take the message menu off the tree with the cog."""
         self.bot.tree.remove_command(self.check_menu.name, type=self.check_menu.type)
 
-    def _slow_down(self, user_id: int) -> None:
-        wait = self.bot.limiter.hit(user_id)
+    def _slow_down(self, interaction: discord.Interaction) -> None:
+        wait = self.bot.limiter.hit(interaction.guild_id, interaction.user.id)
         if wait:
             raise Cooldown(wait)
 
@@ -58,7 +59,7 @@ class Questions(commands.Cog):
         self, interaction: discord.Interaction, question: str, article: str | None = None
     ) -> None:
         """Answer with verbatim quotes from the article, and buttons under them."""
-        self._slow_down(interaction.user.id)
+        self._slow_down(interaction)
         where = of_interaction(interaction)
         language = await self._language(interaction)
         async with self.bot.busy():
@@ -81,7 +82,7 @@ class Questions(commands.Cog):
         article: str | None = None,
     ) -> None:
         """Sum up the channel's article (or the one named), or one of its sections."""
-        self._slow_down(interaction.user.id)
+        self._slow_down(interaction)
         language = await self._language(interaction)
         async with self.bot.busy():
             await within_deadline(
@@ -151,7 +152,7 @@ class Questions(commands.Cog):
     async def check(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """« Vérifier dans l'article »: the message's text as a question, answered to the caller
         only, with a button to post the answer in the channel."""
-        self._slow_down(interaction.user.id)
+        self._slow_down(interaction)
         where = of_interaction(interaction)
         # The caller's own history in this channel: a check is not the channel's conversation.
         private = Place(where.space, f"{where.channel}:{interaction.user.id}", where.channel,
@@ -185,9 +186,9 @@ class Questions(commands.Cog):
             return
         kiosque = self.bot.service
         language = await self.bot.language(where.guild_id)
-        wait = self.bot.limiter.hit(message.author.id)
+        wait = self.bot.limiter.hit(where.guild_id, message.author.id)
         if wait:
-            if self.bot.limiter.tell(message.author.id):
+            if self.bot.limiter.tell(where.guild_id, message.author.id):
                 line = kiosque.renderer.line("cooldown", language or "fr", seconds=int(wait) + 1)
                 await reply(message, [line])
             return
