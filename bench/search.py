@@ -12,10 +12,14 @@ Each of the 242 development questions is asked without naming an article (``/ask
 channel of its own with the library option), with the semantic model and without it, beside
 the previous behaviour (the channel's newest article answers) in the same run. Indexing is
 timed into an empty library and into the full one.
+
+``--postgres`` runs the same on a throwaway Postgres server after SQLite, and prints its figures
+beside SQLite's (Postgres's own search engine: full text, then BM25 in Python).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -36,8 +40,9 @@ from index import parse_article
 from index.analysis import terms
 from index.clean import Block
 from index.embedding import to_bytes
-from index.fields import sentence_fields
+from index.fields import search_terms, sentence_fields
 from index.model import Article
+from index.question import read_question
 from index.structure import build_article
 
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "100000"))
@@ -73,20 +78,21 @@ async def _fill(kiosque: Kiosque, bases: list[Article], count: int, model: str |
             title = " ".join(terms(article.title, article.language))
             vectors = rng.standard_normal((len(article.sentences), 384)).astype(np.float32)
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            cursor = await db.execute(
+            inserted = await db.execute(
                 "INSERT INTO articles (space, source_key, title, current_version, created_at)"
-                " VALUES (?, ?, ?, 1, ?)",
+                " VALUES (?, ?, ?, 1, ?) RETURNING id",
                 (SPACE, f"variant:{n}", article.title, f"2025-01-01T00:00:{n:09d}"),
             )
+            article_id = inserted.rows[0]["id"]
             await db.execute(
                 "INSERT INTO versions (article_id, version, source, language, content,"
                 " indexed_at, vectors, model) VALUES (?, 1, ?, ?, ?, ?, ?, ?)",
-                (cursor.lastrowid, f"variant-{n}.txt", article.language,
+                (article_id, f"variant-{n}.txt", article.language,
                  json.dumps(article.to_dict(), ensure_ascii=False), now,
                  to_bytes(vectors) if model else None, model),
             )
             await kiosque.library.search.replace(
-                db, SPACE, cursor.lastrowid, 1, article,
+                db, SPACE, article_id, 1, article,
                 [replace(f, title=title) for f in fields[key]],
             )
             sentences += len(article.sentences)
@@ -114,7 +120,20 @@ async def _ask_all(kiosque: Kiosque, cases: list[realistic.Case]) -> dict[str, l
     return timings
 
 
-async def _run(folder: Path) -> dict[str, object]:
+async def _search_all(kiosque: Kiosque, cases: list[realistic.Case]) -> list[float]:
+    """Milliseconds of the library-wide search alone (the engine's candidates and ranking)."""
+    timings = []
+    for case in cases:
+        for question in case.questions:
+            wanted = search_terms(read_question(question["q"]))
+            start = time.perf_counter()
+            await kiosque.library.search.search(SPACE, wanted)
+            timings.append(1000 * (time.perf_counter() - start))
+    return timings
+
+
+async def _run(url: str) -> dict[str, object]:
+    """The figures of one backend, on the empty database ``url``."""
     cases = [case for name in realistic.FILES for case in realistic.load(name)]
     own = {case.article.title for case in cases}
     paths = sorted(CORPUS.glob("*.html"))
@@ -123,7 +142,7 @@ async def _run(folder: Path) -> dict[str, object]:
     spare = [p for p in paths if parse_article(p.read_bytes(), p.name).title not in own]
     embedder = evaluation_embedder()
     model = embedder.name if embedder else None
-    settings = Settings(database_url=f"sqlite:///{folder / 'search.db'}", semantic=False)
+    settings = Settings(database_url=url, semantic=False)
     figures: dict[str, object] = {}
     kiosque = await Kiosque.open(settings, seed=False)
     try:
@@ -149,18 +168,35 @@ async def _run(folder: Path) -> dict[str, object]:
     kiosque = await Kiosque.open(settings, seed=False)
     try:
         figures["BM25 only"] = await _ask_all(kiosque, cases)
+        figures["search"] = await _search_all(kiosque, cases)
     finally:
         await kiosque.close()
     return figures
 
 
-def main() -> int:
-    """Print the figures."""
+def main(argv: list[str] | None = None) -> int:
+    """Print the figures (``--postgres``: Postgres's beside SQLite's)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__)
+    parser.add_argument("--postgres", action="store_true",
+                        help="also run on a temporary Postgres server")
+    args = parser.parse_args(argv)
+    backends: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        figures = asyncio.run(_run(Path(tmp)))
+        backends["SQLite (FTS5)"] = asyncio.run(_run(f"sqlite:///{Path(tmp) / 'search.db'}"))
+    if args.postgres:
+        from tests.postgres_server import temporary_postgres
+
+        with temporary_postgres() as server:
+            backends["Postgres"] = asyncio.run(_run(server.create_database()))
+    for backend, figures in backends.items():
+        _print(backend, figures)
+    return 0
+
+
+def _print(backend: str, figures: dict[str, object]) -> None:
     seconds, sentences = figures["fill"]
-    print(f"a server with {figures['articles']} articles, {sentences} generated sentences "
-          f"(written in {seconds:.0f} s): /ask without naming an article, 242 questions")
+    print(f"{backend}: a server with {figures['articles']} articles, {sentences} generated "
+          f"sentences (written in {seconds:.0f} s): /ask without naming an article, 242 questions")
     row = "  {:44}" + "{:>18}" * 4 + "{:>10}"
     modes = [m for m in ("semantic+BM25", "BM25 only") if m in figures]
     columns = [(m, way) for m in modes for way in ("library-wide", "newest (before)")]
@@ -169,10 +205,12 @@ def main() -> int:
     for label, share, goal in (("p50 (ms)", 0.5, ""), ("p95 (ms)", 0.95, "<= 50")):
         cells = [f"{percentile(figures[m][way], share):.1f}" for m, way in columns]
         print(row.format(label, *cells, goal))
+    search = figures["search"]
+    print(f"  {'the search alone, p50 / p95 (ms)':44}{percentile(search, 0.5):>18.1f}"
+          f"{percentile(search, 0.95):>18.1f}")
     empty, full = figures["indexing"]
     print(f"indexing {INDEXED} Wikinews articles (BM25 only), sentences per second: "
           f"{empty:.1f} into an empty library, {full:.1f} into the full one")
-    return 0
 
 
 if __name__ == "__main__":

@@ -184,7 +184,7 @@ class PostgresDatabase(Database):
         the credentials or has no such database raises ``DatabaseUnavailable``."""
         try:
             pool = await asyncpg.create_pool(
-                url, min_size=1, max_size=max(2, pool_size), timeout=CONNECT_TIMEOUT
+                url, min_size=1, max_size=pool_size, timeout=CONNECT_TIMEOUT
             )
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             raise DatabaseUnavailable(_reason(error)) from None

@@ -114,14 +114,16 @@ def _database_url(raw: str) -> str:
     return url
 
 
-def _int(name: str):
+def _int(name: str, minimum: int = 0):
     def parse(raw: str) -> int:
         try:
             value = int(raw)
         except ValueError:
             raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
-        if value < 0:
-            raise SettingsError(f"{name} must not be negative")
+        if value < minimum:
+            raise SettingsError(
+                f"{name} must be at least {minimum}" if minimum else f"{name} must not be negative"
+            )
         return value
 
     return parse
@@ -166,7 +168,8 @@ def _language(raw: str) -> str:
 _SPEC = {
     "discord_token": ("DISCORD_TOKEN", str.strip),
     "database_url": ("DATABASE_URL", _database_url),
-    "database_pool_size": ("DATABASE_POOL_SIZE", _int("DATABASE_POOL_SIZE")),
+    # A transaction holds a connection while reads need another: two at least.
+    "database_pool_size": ("DATABASE_POOL_SIZE", _int("DATABASE_POOL_SIZE", minimum=2)),
     "articles_dir": ("KIOSQUE_ARTICLES_DIR", Path),
     "prompts_dir": ("KIOSQUE_PROMPTS_DIR", Path),
     "max_source_bytes": ("MAX_SOURCE_BYTES", _int("MAX_SOURCE_BYTES")),

@@ -88,9 +88,13 @@ class PostgresServer:
         _stop(self.bindir, self.folder)
 
     def create_database(self) -> str:
+        """A new empty database; its URL (outside an event loop: see ``new_database``)."""
+        return asyncio.run(self.new_database())
+
+    async def new_database(self) -> str:
         """A new empty database; its URL."""
         name = f"test_{next(self._names)}"
-        asyncio.run(self._admin(f"CREATE DATABASE {name}"))
+        await self._admin(f"CREATE DATABASE {name}")
         return self.url(name)
 
     def drop_database(self, url: str) -> None:

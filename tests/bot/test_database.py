@@ -113,6 +113,20 @@ def test_a_cancelled_write_leaves_the_database_usable(database: Callable) -> Non
     assert asyncio.run(scenario()) == [("b", "2")]
 
 
+def test_a_transaction_reads_its_own_writes_and_counts_what_it_changed(database: Callable) -> None:
+    async def scenario() -> tuple:
+        async with database() as db:
+            async with db.transaction() as writer:
+                await writer.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+                mine = await writer.execute("SELECT value FROM meta WHERE key = ?", ("k",))
+                theirs = await db.fetchone("SELECT COUNT(*) FROM meta")
+            async with db.transaction() as writer:
+                deleted = await writer.execute("DELETE FROM meta WHERE key LIKE ?", ("%",))
+            return mine.first()["value"], theirs[0], deleted.rowcount, deleted.rows
+
+    assert asyncio.run(scenario()) == ("v", 0, 1, [])
+
+
 def test_reads_see_only_committed_writes(database: Callable) -> None:
     async def scenario() -> tuple[int, int]:
         async with database() as db:

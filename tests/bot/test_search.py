@@ -1,0 +1,148 @@
+"""The library-wide search on both engines (SQLite's FTS5, Postgres's full text ranked with the
+same BM25): the best sentences of a space, kept with the library's versions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.database import Database, open_database
+from bot.library import Library
+from bot.search import Hit
+from bot.settings import Settings
+from bot.values import LOCAL, guild_space
+from index.fields import search_terms
+from index.question import read_question
+from tests.conftest import parse
+from tests.postgres_server import PostgresServer
+
+CRASH = (
+    "Le crash du Rio-Paris\n\n"
+    "L'Airbus A330 d'Air France s'est abîmé dans l'Atlantique en 2009.\n\n"
+    "Les victimes\n\n"
+    "Le crash a fait 228 morts, passagers et membres d'équipage.\n"
+)
+DALTONIENS = (
+    "Un code de couleurs pour les daltoniens\n\n"
+    "Un designer portugais a inventé un code de formes pour nommer les couleurs.\n\n"
+    "Les daltoniens reconnaissent ainsi les couleurs des vêtements.\n"
+)
+BUDGET = (
+    "Le conseil vote le budget\n\n"
+    "Le conseil municipal a voté le budget de la ville mardi.\n\n"
+    "Trois écoles seront construites au nord de la ville.\n"
+)
+SERVER = guild_space(7)
+
+
+def found(hits: list[Hit]) -> list[tuple[int, int]]:
+    return [(hit.article_id, hit.sentence) for hit in hits]
+
+
+async def search(db: Database, space: str, question: str) -> list[Hit]:
+    return await Library(db).search.search(space, search_terms(read_question(question)))
+
+
+async def fill(db: Database) -> list[int]:
+    library = Library(db)
+    ids = []
+    for n, text in enumerate((CRASH, DALTONIENS, BUDGET)):
+        ids.append((await library.add(SERVER, parse(text), f"{n}.txt")).id)
+    return ids
+
+
+def test_the_sentence_that_answers_comes_first(database: Callable) -> None:
+    async def scenario() -> tuple:
+        async with database() as db:
+            crash, colours, _ = await fill(db)
+            deaths = await search(db, SERVER, "Combien de morts dans le crash du Rio-Paris ?")
+            code = await search(db, SERVER, "Quel article parle du code pour les daltoniens ?")
+            return crash, colours, deaths, code
+
+    crash, colours, deaths, code = asyncio.run(scenario())
+    assert found(deaths)[0] == (crash, 1)
+    assert {hit.article_id for hit in deaths} == {crash}
+    assert deaths[0].score > deaths[-1].score > 0
+    assert code[0].article_id == colours
+
+
+def test_a_space_never_finds_another_spaces_sentences(database: Callable) -> None:
+    async def scenario() -> tuple:
+        async with database() as db:
+            await fill(db)
+            return (
+                await search(db, LOCAL, "Combien de morts dans le crash ?"),
+                await search(db, guild_space(8), "code de couleurs"),
+                await search(db, SERVER, "?"),  # no terms at all
+            )
+
+    assert asyncio.run(scenario()) == ([], [], [])
+
+
+def test_a_new_version_replaces_the_articles_sentences(database: Callable) -> None:
+    renamed = BUDGET.replace("Trois écoles", "Deux piscines")
+
+    async def scenario() -> tuple:
+        async with database() as db:
+            library = Library(db)
+            first = await library.add(SERVER, parse(BUDGET), "v1.txt")
+            again = await library.add(SERVER, parse(renamed), "v2.txt")
+            return (
+                first.id == again.id,
+                await search(db, SERVER, "Combien d'écoles ?"),
+                found(await search(db, SERVER, "Combien de piscines ?")),
+            )
+
+    same, schools, pools = asyncio.run(scenario())
+    assert same and schools == [] and pools == [(1, 1)]
+
+
+def test_versions_the_index_lacks_are_caught_up_once(database: Callable) -> None:
+    article = parse(CRASH)
+
+    async def scenario() -> tuple:
+        async with database() as db:
+            # As a database written before the index existed holds it: no index rows.
+            async with db.transaction() as writer:
+                inserted = await writer.execute(
+                    "INSERT INTO articles (space, source_key, title, current_version,"
+                    " created_at) VALUES (?, 'title:crash', ?, 1, 'now') RETURNING id",
+                    (SERVER, article.title),
+                )
+                await writer.execute(
+                    "INSERT INTO versions (article_id, version, source, language, content,"
+                    " indexed_at) VALUES (?, 1, 'crash.txt', 'fr', ?, 'now')",
+                    (inserted.rows[0]["id"], json.dumps(article.to_dict())),
+                )
+            before = await search(db, SERVER, "Combien de morts ?")
+            index = Library(db).search
+            caught = [await index.catch_up(), await index.catch_up()]
+            return before, caught, found(await search(db, SERVER, "Combien de morts ?"))
+
+    assert asyncio.run(scenario()) == ([], [1, 0], [(1, 1)])
+
+
+def test_both_engines_rank_alike(postgres_server: PostgresServer, tmp_path: Path) -> None:
+    questions = [
+        "Combien de morts dans le crash du Rio-Paris ?",
+        "Quel article parle du code de couleurs pour les daltoniens ?",
+        "Qu'a voté le conseil municipal ?",
+        "Où seront construites les écoles ?",
+        "Airbus Atlantique",
+    ]
+
+    async def ranked(url: str) -> list[list[Hit]]:
+        db = await open_database(Settings(database_url=url))
+        try:
+            await fill(db)
+            return [await search(db, SERVER, q) for q in questions]
+        finally:
+            await db.close()
+
+    sqlite = asyncio.run(ranked(f"sqlite:///{tmp_path / 'k.db'}"))
+    postgres = asyncio.run(ranked(postgres_server.create_database()))
+    for fts5, full_text in zip(sqlite, postgres, strict=True):
+        assert found(full_text) == found(fts5)
+        assert [round(h.score, 9) for h in full_text] == [round(h.score, 9) for h in fts5]
