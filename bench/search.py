@@ -49,6 +49,9 @@ ARTICLES = int(os.environ.get("BENCH_ARTICLES", "100000"))
 SPACE = guild_space(1)
 WINDOW = 3
 INDEXED = 10  # articles timed into the empty and the full library
+# Articles written per transaction: each one updates the same rows of Postgres's search
+# statistics, whose versions pile up until the transaction ends.
+BATCH = 1000
 
 
 def _windows(base: Article) -> list[list[Block]]:
@@ -62,40 +65,41 @@ def _windows(base: Article) -> list[list[Block]]:
 
 
 async def _fill(kiosque: Kiosque, bases: list[Article], count: int, model: str | None) -> int:
-    """``count`` variants in ``SPACE``, in one transaction; how many sentences they hold."""
+    """``count`` variants in ``SPACE``, ``BATCH`` a transaction; how many sentences they hold."""
     windows = [(base, blocks) for base in bases for blocks in _windows(base)]
     fields = {}
     rng = np.random.default_rng(0)
     sentences = 0
     now = "2026-01-01T00:00:00"
-    async with kiosque.database.transaction() as db:
-        for n in range(count):
-            base, blocks = windows[n % len(windows)]
-            article = build_article(f"{base.title} ({n})", blocks, base.language, [])
-            key = n % len(windows)
-            if key not in fields:
-                fields[key] = sentence_fields(article)
-            title = " ".join(terms(article.title, article.language))
-            vectors = rng.standard_normal((len(article.sentences), 384)).astype(np.float32)
-            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            inserted = await db.execute(
-                "INSERT INTO articles (space, source_key, title, current_version, created_at)"
-                " VALUES (?, ?, ?, 1, ?) RETURNING id",
-                (SPACE, f"variant:{n}", article.title, f"2025-01-01T00:00:{n:09d}"),
-            )
-            article_id = inserted.rows[0]["id"]
-            await db.execute(
-                "INSERT INTO versions (article_id, version, source, language, content,"
-                " indexed_at, vectors, model) VALUES (?, 1, ?, ?, ?, ?, ?, ?)",
-                (article_id, f"variant-{n}.txt", article.language,
-                 json.dumps(article.to_dict(), ensure_ascii=False), now,
-                 to_bytes(vectors) if model else None, model),
-            )
-            await kiosque.library.search.replace(
-                db, SPACE, article_id, 1, article,
-                [replace(f, title=title) for f in fields[key]],
-            )
-            sentences += len(article.sentences)
+    for first in range(0, count, BATCH):
+        async with kiosque.database.transaction() as db:
+            for n in range(first, min(count, first + BATCH)):
+                base, blocks = windows[n % len(windows)]
+                article = build_article(f"{base.title} ({n})", blocks, base.language, [])
+                key = n % len(windows)
+                if key not in fields:
+                    fields[key] = sentence_fields(article)
+                title = " ".join(terms(article.title, article.language))
+                vectors = rng.standard_normal((len(article.sentences), 384)).astype(np.float32)
+                vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+                inserted = await db.execute(
+                    "INSERT INTO articles (space, source_key, title, current_version, created_at)"
+                    " VALUES (?, ?, ?, 1, ?) RETURNING id",
+                    (SPACE, f"variant:{n}", article.title, f"2025-01-01T00:00:{n:09d}"),
+                )
+                article_id = inserted.rows[0]["id"]
+                await db.execute(
+                    "INSERT INTO versions (article_id, version, source, language, content,"
+                    " indexed_at, vectors, model) VALUES (?, 1, ?, ?, ?, ?, ?, ?)",
+                    (article_id, f"variant-{n}.txt", article.language,
+                     json.dumps(article.to_dict(), ensure_ascii=False), now,
+                     to_bytes(vectors) if model else None, model),
+                )
+                await kiosque.library.search.replace(
+                    db, SPACE, article_id, 1, article,
+                    [replace(f, title=title) for f in fields[key]],
+                )
+                sentences += len(article.sentences)
     return sentences
 
 

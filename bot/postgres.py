@@ -95,14 +95,15 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX feedback_by_article ON feedback (space, article_id);
     """,
-    # The library-wide search index (bot/postgres_search.py): a sentence's analysed terms as a
-    # tsvector (weights A, B, C: sentence, paragraph, title; its space as one more lexeme),
-    # found through GIN, ranked with the statistics kept beside it.
+    # The library-wide search index (bot/postgres_search.py): the terms of a sentence, its
+    # paragraph and its title, and its space as one more lexeme, as a tsvector found through
+    # GIN; each term's weighted frequency for ranking, with the statistics kept beside it.
     """
     CREATE TABLE sentences (
         id BIGINT PRIMARY KEY,
         length INTEGER NOT NULL,
-        terms TSVECTOR NOT NULL
+        terms TSVECTOR NOT NULL,
+        frequencies JSONB NOT NULL
     );
     CREATE INDEX sentences_terms ON sentences USING gin (terms);
     CREATE TABLE term_stats (

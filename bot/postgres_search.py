@@ -1,43 +1,31 @@
 """Postgres's library-wide search: full text finds the candidate sentences, BM25 ranks them.
 
-Each sentence is a row of ``sentences``: its analysed terms as a ``tsvector`` (weight A for the
-sentence's own, B its paragraph's, C its title's; the space as one more lexeme, as FTS5 has a
-space column), found through a GIN index. Postgres's own ranking has no IDF, so the candidates
-are ranked in Python with FTS5's BM25 (``index.bm25``), from statistics kept per space in the
-same transactions: how many sentences hold each term (``term_stats``), and how many sentences
-and tokens the space has (``space_stats``).
+Each sentence is a row of ``sentences``: the terms of the sentence, its paragraph and its title
+as a ``tsvector``, with its space as one more lexeme (as FTS5 has a space column), found through
+a GIN index; and each term's weighted frequency (``jsonb``). Postgres's own ranking has no IDF,
+so the candidates are ranked in Python with FTS5's BM25 (``index.bm25``), from statistics kept
+per space in the same transactions: how many sentences hold each term (``term_stats``), how
+many sentences and tokens the space has (``space_stats``).
+
+A question looks its candidates up by its rarest terms, up to ``BUDGET`` sentences
+(``bm25.candidate_terms``): the ranking is FTS5's whenever its terms are in fewer sentences
+than that, and the work a question costs stays bounded when they are not.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
-from bot.database import Connection, Row
+import numpy as np
+
+from bot.database import Connection
 from bot.search import CANDIDATES, SHIFT, Hit, SearchIndex, space_token
 from index import bm25
 from index.fields import SentenceFields, sentence_fields
 from index.model import Article
 
-BUDGET = 2000  # candidate sentences read for a question, at most about (see candidate_terms)
-MAX_POSITION = 16383  # Postgres keeps positions up to this in a tsvector
-
-
-def document(fields: SentenceFields, token: str) -> tuple[int, str]:
-    """A sentence's length in tokens and its ``tsvector`` literal (one position per token,
-    labelled with its field's weight; the space token last)."""
-    positions: dict[str, list[str]] = {}
-    count = 0
-    for letter, words in zip(bm25.FIELDS, bm25.field_tokens(fields), strict=True):
-        for word in words:
-            count += 1
-            positions.setdefault(word, []).append(f"{min(count, MAX_POSITION)}{letter}")
-    count += 1
-    positions[token] = [str(min(count, MAX_POSITION))]
-    return count, " ".join(f"'{_quoted(w)}':{','.join(p)}" for w, p in positions.items())
-
-
-def _quoted(lexeme: str) -> str:
-    return lexeme.replace("\\", "\\\\").replace("'", "''")
+BUDGET = 2000  # candidate sentences a question reads, at most about
 
 
 class PostgresIndex(SearchIndex):
@@ -62,24 +50,20 @@ class PostgresIndex(SearchIndex):
             " RETURNING length, tsvector_to_array(terms) AS terms",
             (low, high),
         )
-        rows = [(low + f.sentence, *document(f, token)) for f in fields]
+        rows = []
+        change: Counter[str] = Counter()
+        for one in fields:
+            length, frequencies = bm25.weighted(one)
+            rows.append((low + one.sentence, length, [*frequencies, token],
+                         json.dumps(frequencies)))
+            change.update(frequencies.keys())
         await db.executemany(
-            "INSERT INTO sentences (id, length, terms) VALUES (?, ?, ?::tsvector)", rows
+            "INSERT INTO sentences (id, length, terms, frequencies)"
+            " VALUES (?, ?, array_to_tsvector(?::text[]), ?::jsonb)",
+            rows,
         )
-        change = bm25.distinct_counts(fields)
-        change.subtract(Counter(t for row in gone.rows for t in row["terms"] if t != token))
-        change = {term: n for term, n in change.items() if n}
-        await db.execute(
-            "INSERT INTO term_stats (space, term, sentences)"
-            " SELECT ?, term, n FROM unnest(?::text[], ?::int[]) AS d (term, n) ORDER BY term"
-            " ON CONFLICT (space, term)"
-            " DO UPDATE SET sentences = term_stats.sentences + excluded.sentences",
-            (space, list(change), list(change.values())),
-        )
-        await db.execute(
-            "DELETE FROM term_stats WHERE space = ? AND term = ANY(?::text[]) AND sentences <= 0",
-            (space, [term for term, n in change.items() if n < 0]),
-        )
+        change.subtract(t for row in gone.rows for t in row["terms"] if t != token)
+        await self._count(db, space, {term: n for term, n in change.items() if n})
         await db.execute(
             "INSERT INTO space_stats (space, sentences, tokens) VALUES (?, ?, ?)"
             " ON CONFLICT (space) DO UPDATE SET"
@@ -88,12 +72,30 @@ class PostgresIndex(SearchIndex):
             (
                 space,
                 len(rows) - len(gone.rows),
-                sum(r[1] for r in rows) - sum(r["length"] for r in gone.rows),
+                sum(row[1] for row in rows) - sum(row["length"] for row in gone.rows),
             ),
         )
         await db.execute(
             "UPDATE articles SET search_version = ? WHERE id = ?", (version, article_id)
         )
+
+    async def _count(self, db: Connection, space: str, change: dict[str, int]) -> None:
+        """Add ``change`` to the number of sentences holding each term (in term order, so that
+        no two writers could ever wait for each other's rows)."""
+        await db.execute(
+            "INSERT INTO term_stats (space, term, sentences)"
+            " SELECT ?, term, n FROM unnest(?::text[], ?::int[]) AS d (term, n) ORDER BY term"
+            " ON CONFLICT (space, term)"
+            " DO UPDATE SET sentences = term_stats.sentences + excluded.sentences",
+            (space, list(change), list(change.values())),
+        )
+        fewer = [term for term, n in change.items() if n < 0]
+        if fewer:
+            await db.execute(
+                "DELETE FROM term_stats WHERE space = ? AND term = ANY(?::text[])"
+                " AND sentences <= 0",
+                (space, fewer),
+            )
 
     async def search(self, space: str, terms: list[str], limit: int = CANDIDATES) -> list[Hit]:
         """The best sentences of a space for some terms, best first."""
@@ -113,27 +115,28 @@ class PostgresIndex(SearchIndex):
         chosen = bm25.candidate_terms(having, BUDGET)
         if not chosen:
             return []
-        query = f"'{space_token(space)}' & (" + " | ".join(f"'{_quoted(t)}'" for t in chosen) + ")"
+        known = list(having)
+        query = f"{_lexeme(space_token(space))} & ({' | '.join(map(_lexeme, chosen))})"
+        found = ", ".join(["COALESCE((s.frequencies ->> ?)::float8, 0)"] * len(known))
         rows = await self.database.fetchall(
-            "SELECT s.id, s.length, array_agg(u.lexeme) AS terms,"
-            " array_agg(array_to_string(u.weights, '')) AS fields"
-            " FROM sentences s, unnest(s.terms) AS u"
-            " WHERE s.terms @@ ?::tsquery AND u.lexeme = ANY(?::text[])"
-            " GROUP BY s.id",
-            (query, list(having)),
+            f"SELECT s.id, s.length, ARRAY[{found}] AS frequencies FROM sentences s"
+            " WHERE s.terms @@ ?::tsquery",
+            (*known, query),
         )
-        sentences = totals["sentences"]
-        average = totals["tokens"] / sentences
-        idfs = {term: bm25.idf(sentences, n) for term, n in having.items()}
-        scored = sorted((-_score(row, idfs, average), row["id"]) for row in rows)[:limit]
+        if not rows:
+            return []
+        ids = np.array([row["id"] for row in rows], dtype=np.int64)
+        ranked = bm25.scores(
+            np.array([row["frequencies"] for row in rows], dtype=np.float64),
+            np.array([row["length"] for row in rows], dtype=np.float64),
+            np.array([bm25.idf(totals["sentences"], having[t]) for t in known]),
+            totals["tokens"] / totals["sentences"],
+        )
+        best = np.lexsort((ids, -ranked))[:limit]
         mask = (1 << SHIFT) - 1
-        return [Hit(row_id >> SHIFT, row_id & mask, -score) for score, row_id in scored]
+        return [Hit(int(ids[i]) >> SHIFT, int(ids[i]) & mask, float(ranked[i])) for i in best]
 
 
-def _score(row: Row, idfs: dict[str, float], average: float) -> float:
-    """A candidate's BM25, from the fields each of its query terms occurs in."""
-    frequencies = {
-        term: bm25.frequency(letters)
-        for term, letters in zip(row["terms"], row["fields"], strict=True)
-    }
-    return bm25.score(frequencies, row["length"], idfs, average)
+def _lexeme(term: str) -> str:
+    """A term as a quoted tsquery lexeme."""
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"

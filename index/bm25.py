@@ -3,7 +3,7 @@ for an engine that finds candidate sentences but cannot rank them itself (Postgr
 has no IDF).
 
 A sentence is a document of three weighted fields (``index.fields``) plus its space's token;
-its length counts the tokens of all four, a term's frequency adds each field's weight per
+its length counts the tokens of all four, a term's frequency adds its field's weight for each
 occurrence, and the IDF is ``log((N - n + 0.5) / (n + 0.5))`` floored at 1e-6, N the sentences
 of the space and n those holding the term in any field.
 """
@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Mapping
+
+import numpy as np
 
 from index.fields import SentenceFields
 
 K1 = 1.2
 B = 0.75
-FIELDS = "ABC"  # sentence, paragraph, title: the order of ``WEIGHTS``
-WEIGHTS = (1.0, 0.3, 0.3)
+WEIGHTS = (1.0, 0.3, 0.3)  # sentence, paragraph, title
 _TOKEN = re.compile(r"[^\W_]+")
 
 
@@ -29,9 +29,16 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
-def field_tokens(fields: SentenceFields) -> tuple[list[str], list[str], list[str]]:
-    """The tokens of a sentence's three fields."""
-    return tokens(fields.text), tokens(fields.paragraph), tokens(fields.title)
+def weighted(fields: SentenceFields) -> tuple[int, dict[str, float]]:
+    """A sentence's length in tokens (its space's token included) and each of its terms'
+    weighted frequency."""
+    frequencies: dict[str, float] = {}
+    length = 1
+    for weight, text in zip(WEIGHTS, (fields.text, fields.paragraph, fields.title), strict=True):
+        for token in tokens(text):
+            frequencies[token] = frequencies.get(token, 0.0) + weight
+            length += 1
+    return length, frequencies
 
 
 def idf(sentences: int, having: int) -> float:
@@ -40,24 +47,14 @@ def idf(sentences: int, having: int) -> float:
     return value if value > 0 else 1e-6
 
 
-def frequency(fields: str) -> float:
-    """A term's weighted frequency in a sentence, from the field letter of each occurrence
-    (``"AAB"``: twice in the sentence, once in the paragraph)."""
-    return sum(WEIGHTS[FIELDS.index(letter)] for letter in fields)
-
-
-def score(
-    frequencies: Mapping[str, float], length: int, idfs: Mapping[str, float], average: float
-) -> float:
-    """A sentence's BM25 for the terms ``idfs`` weighs; ``frequencies`` are its weighted ones,
-    ``length`` its tokens, ``average`` the mean length of the space's sentences."""
-    norm = K1 * (1 - B + B * length / average) if average else K1
-    total = 0.0
-    for term, weight in idfs.items():
-        f = frequencies.get(term, 0.0)
-        if f:
-            total += weight * f * (K1 + 1) / (f + norm)
-    return total
+def scores(
+    frequencies: np.ndarray, lengths: np.ndarray, idfs: np.ndarray, average: float
+) -> np.ndarray:
+    """The BM25 of each sentence: ``frequencies`` holds one row per sentence and one column per
+    term (weighted), ``lengths`` their tokens, ``idfs`` the terms', ``average`` the mean length
+    of the space's sentences."""
+    norm = K1 * (1 - B + B * lengths / average)
+    return (idfs * frequencies * (K1 + 1) / (frequencies + norm[:, None])).sum(axis=1)
 
 
 def candidate_terms(having: Mapping[str, int], budget: int) -> list[str]:
@@ -65,8 +62,8 @@ def candidate_terms(having: Mapping[str, int], budget: int) -> list[str]:
     add up to at most ``budget`` (the rarest one always).
 
     A term left out is in more sentences than the budget, so its IDF is low: a sentence that
-    holds only such terms ranks below those that hold a rarer one. Its frequency still counts
-    in the score of every candidate.
+    holds only such terms mostly ranks below those that hold a rarer one. Its frequency still
+    counts in the score of every candidate.
     """
     chosen: list[str] = []
     total = 0
@@ -76,12 +73,3 @@ def candidate_terms(having: Mapping[str, int], budget: int) -> list[str]:
         chosen.append(term)
         total += having[term]
     return chosen
-
-
-def distinct_counts(fields: list[SentenceFields]) -> Counter[str]:
-    """In how many of these sentences each term occurs (in any field)."""
-    counts: Counter[str] = Counter()
-    for one in fields:
-        text, paragraph, title = field_tokens(one)
-        counts.update(set(text) | set(paragraph) | set(title))
-    return counts

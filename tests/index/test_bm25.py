@@ -1,22 +1,21 @@
-"""BM25 as FTS5 computes it, for the Postgres engine: tokens, IDF, weighted fields, candidates."""
+"""BM25 as FTS5 computes it, for the Postgres engine: tokens, weighted fields, IDF, candidates."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from index import bm25
 from index.fields import SentenceFields
 
 
-def test_fields_are_split_and_folded_like_fts5() -> None:
+def test_fields_are_split_folded_and_weighted_like_fts5() -> None:
     assert bm25.tokens("Rio-Paris airbus A330 l_état") == ["rio", "paris", "airbus", "a330", "l",
                                                           "état"]
-    fields = SentenceFields(0, "crash avion", "crash avion mort", "Rio-Paris")
-    assert bm25.field_tokens(fields) == (["crash", "avion"], ["crash", "avion", "mort"],
-                                         ["rio", "paris"])
-    assert bm25.distinct_counts([fields, SentenceFields(1, "mort", "mort", "")]) == {
-        "crash": 1, "avion": 1, "mort": 2, "rio": 1, "paris": 1,
-    }
+    length, frequencies = bm25.weighted(SentenceFields(0, "crash avion", "crash mort", "Rio-Paris"))
+    assert length == 7  # six tokens and the space's
+    assert frequencies == {"crash": 1.3, "avion": 1.0, "mort": 0.3, "rio": 0.3, "paris": 0.3}
 
 
 def test_idf_is_fts5s_and_never_zero() -> None:
@@ -25,16 +24,13 @@ def test_idf_is_fts5s_and_never_zero() -> None:
     assert bm25.idf(10, 9) == 1e-6  # a term in most sentences still counts, a little
 
 
-def test_a_term_in_the_sentence_counts_more_than_in_its_paragraph_or_title() -> None:
-    assert bm25.frequency("A") == 1.0
-    assert math.isclose(bm25.frequency("AAB"), 2.3)
-    idfs = {"crash": 2.0}
-    own = bm25.score({"crash": bm25.frequency("A")}, 10, idfs, 10.0)
-    paragraph = bm25.score({"crash": bm25.frequency("B")}, 10, idfs, 10.0)
-    longer = bm25.score({"crash": bm25.frequency("A")}, 30, idfs, 10.0)
-    assert own > paragraph > 0
-    assert own > longer  # the same match in a longer sentence weighs less
-    assert bm25.score({"autre": 1.0}, 10, idfs, 10.0) == 0.0
+def test_scores_favour_the_sentence_the_term_is_in_and_short_sentences() -> None:
+    # One term (IDF 2): in the sentence itself, in its paragraph only, in a longer sentence,
+    # not at all.
+    frequencies = np.array([[1.0], [0.3], [1.0], [0.0]])
+    ranked = bm25.scores(frequencies, np.array([10.0, 10.0, 30.0, 10.0]), np.array([2.0]), 10.0)
+    assert math.isclose(ranked[0], 2.0 * 2.2 / (1.0 + 1.2))
+    assert ranked[0] > ranked[1] > 0 and ranked[0] > ranked[2] and ranked[3] == 0
 
 
 def test_candidates_come_from_the_rarest_terms_within_the_budget() -> None:
