@@ -113,15 +113,23 @@ async def _index_some(kiosque: Kiosque, paths: list[Path]) -> float:
     return sentences / (time.perf_counter() - start)
 
 
-async def _ask_all(kiosque: Kiosque, cases: list[realistic.Case]) -> dict[str, list[float]]:
+async def _ask_all(
+    kiosque: Kiosque, cases: list[realistic.Case], ids: list[int]
+) -> tuple[dict[str, list[float]], float]:
+    """Milliseconds per question each way, and the share of library-wide answers that come
+    from the question's own article (``ids``: the id of each case's article)."""
     timings: dict[str, list[float]] = {"library-wide": [], "newest (before)": []}
+    right = 0
     for c, case in enumerate(cases):
         for q, question in enumerate(case.questions):
             for way, library in (("library-wide", True), ("newest (before)", False)):
                 start = time.perf_counter()
-                await kiosque.ask(SPACE, question["q"], f"{way}-{c}-{q}", library=library)
+                answer = await kiosque.ask(SPACE, question["q"], f"{way}-{c}-{q}",
+                                           library=library)
                 timings[way].append(1000 * (time.perf_counter() - start))
-    return timings
+                if library:
+                    right += answer.article_id == ids[c]
+    return timings, right / len(timings["library-wide"])
 
 
 async def _search_all(kiosque: Kiosque, cases: list[realistic.Case]) -> list[float]:
@@ -147,16 +155,20 @@ async def _run(url: str) -> dict[str, object]:
     embedder = evaluation_embedder()
     model = embedder.name if embedder else None
     settings = Settings(database_url=url, semantic=False)
-    figures: dict[str, object] = {}
+    right: dict[str, float] = {}
+    figures: dict[str, object] = {"right": right}
     kiosque = await Kiosque.open(settings, seed=False)
     try:
         empty = await _index_some(kiosque, spare[:INDEXED])
         start = time.perf_counter()
         sentences = await _fill(kiosque, others, ARTICLES - len(cases), model)
         figures["fill"] = (time.perf_counter() - start, sentences)
+        ids = []
         for n, case in enumerate(cases):
-            await kiosque.library.add(SPACE, case.article, f"real-{n}",
-                                      vectors=vectors_of(embedder, case.article), model=model)
+            info = await kiosque.library.add(SPACE, case.article, f"real-{n}",
+                                             vectors=vectors_of(embedder, case.article),
+                                             model=model)
+            ids.append(info.id)
         full = await _index_some(kiosque, spare[INDEXED:2 * INDEXED])
         figures["indexing"] = (empty, full)
         figures["articles"] = await kiosque.library.count(SPACE)
@@ -166,12 +178,12 @@ async def _run(url: str) -> dict[str, object]:
         kiosque = await Kiosque.open(settings, seed=False)
         kiosque = Kiosque(settings, kiosque.database, embedder)
         try:
-            figures["semantic+BM25"] = await _ask_all(kiosque, cases)
+            figures["semantic+BM25"], right["semantic+BM25"] = await _ask_all(kiosque, cases, ids)
         finally:
             await kiosque.close()
     kiosque = await Kiosque.open(settings, seed=False)
     try:
-        figures["BM25 only"] = await _ask_all(kiosque, cases)
+        figures["BM25 only"], right["BM25 only"] = await _ask_all(kiosque, cases, ids)
         figures["search"] = await _search_all(kiosque, cases)
     finally:
         await kiosque.close()
@@ -209,6 +221,9 @@ def _print(backend: str, figures: dict[str, object]) -> None:
     for label, share, goal in (("p50 (ms)", 0.5, ""), ("p95 (ms)", 0.95, "<= 50")):
         cells = [f"{percentile(figures[m][way], share):.1f}" for m, way in columns]
         print(row.format(label, *cells, goal))
+    print(row.format("right article (library-wide)",
+                     *[f"{figures['right'][m]:.3f}" if way == "library-wide" else ""
+                       for m, way in columns], ""))
     search = figures["search"]
     print(f"  {'the search alone, p50 / p95 (ms)':44}{percentile(search, 0.5):>18.1f}"
           f"{percentile(search, 0.95):>18.1f}")

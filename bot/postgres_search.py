@@ -100,18 +100,18 @@ class PostgresIndex(SearchIndex):
     async def search(self, space: str, terms: list[str], limit: int = CANDIDATES) -> list[Hit]:
         """The best sentences of a space for some terms, best first."""
         wanted = list(dict.fromkeys(t.lower() for t in terms))
-        totals = await self.database.fetchone(
-            "SELECT sentences, tokens FROM space_stats WHERE space = ?", (space,)
-        )
-        if not wanted or totals is None or totals["sentences"] <= 0:
+        if not wanted:
             return []
-        having = {
-            row["term"]: row["sentences"]
-            for row in await self.database.fetchall(
-                "SELECT term, sentences FROM term_stats WHERE space = ? AND term = ANY(?::text[])",
-                (space, wanted),
-            )
-        }
+        totals = await self.database.fetchone(
+            "SELECT s.sentences, s.tokens, t.terms, t.counts FROM space_stats s"
+            " CROSS JOIN LATERAL (SELECT array_agg(term) AS terms, array_agg(sentences) AS counts"
+            " FROM term_stats WHERE space = s.space AND term = ANY(?::text[])) AS t"
+            " WHERE s.space = ? AND s.sentences > 0",
+            (wanted, space),
+        )
+        if totals is None or not totals["terms"]:
+            return []
+        having = dict(zip(totals["terms"], totals["counts"], strict=True))
         chosen = bm25.candidate_terms(having, BUDGET)
         if not chosen:
             return []
