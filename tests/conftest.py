@@ -25,7 +25,7 @@ from bot.values import Answer, StoredArticle, Turn
 from index.embedding import Embedder, embed_article, load_embedder
 from index.model import Article
 from index.retrieval import ArticleIndex
-from tests.postgres_server import PostgresMissing, PostgresServer
+from tests.postgres_server import PostgresServer, PostgresUnavailable
 
 DATA = Path(__file__).resolve().parent / "data"
 BUNDLED = ROOT / "articles" / "russie-coree-du-nord-alliance.txt"
@@ -147,7 +147,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     stopped and deleted at the end of the session."""
     try:
         server = PostgresServer.start()
-    except PostgresMissing as error:
+    except PostgresUnavailable as error:
         pytest.fail(str(error), pytrace=False)
     try:
         yield server

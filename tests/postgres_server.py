@@ -27,8 +27,8 @@ PORT = 5432  # only names the socket file: the server listens on no TCP port
 OPTIONS = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
 
 
-class PostgresMissing(RuntimeError):
-    """The Postgres server programs are not on this machine; the message names what is missing."""
+class PostgresUnavailable(RuntimeError):
+    """No throwaway server can be made here; the message says what is missing or failed."""
 
 
 def binaries() -> Path:
@@ -41,7 +41,7 @@ def binaries() -> Path:
     for folder in candidates:
         if all((folder / name).is_file() for name in wanted):
             return folder
-    raise PostgresMissing(
+    raise PostgresUnavailable(
         f"Postgres server programs ({', '.join(wanted)}) not found in "
         f"{', '.join(map(str, candidates)) or 'PATH or /usr/lib/postgresql/*/bin'}: "
         "install Postgres 15 (Debian: apt-get install postgresql-15) or set PG_BIN"
@@ -140,7 +140,7 @@ def _alive(pid: int) -> bool:
 
 def _stop(bindir: Path, folder: Path) -> None:
     if (folder / "data" / "postmaster.pid").exists():
-        with contextlib.suppress(subprocess.CalledProcessError):
+        with contextlib.suppress(PostgresUnavailable):
             _run(bindir / "pg_ctl", "-D", str(folder / "data"), "-m", "immediate", "-w", "stop")
     shutil.rmtree(folder, ignore_errors=True)
 
@@ -151,7 +151,12 @@ def _as_postgres() -> bool:
 
 def _own(folder: Path) -> None:
     if _as_postgres():
-        shutil.chown(folder, "postgres", "postgres")
+        try:
+            shutil.chown(folder, "postgres", "postgres")
+        except LookupError:
+            raise PostgresUnavailable(
+                "initdb refuses to run as root, and there is no postgres user to run it as"
+            ) from None
 
 
 def _run(program: Path, *args: str) -> None:
@@ -160,6 +165,5 @@ def _run(program: Path, *args: str) -> None:
         command = ["runuser", "-u", "postgres", "--", *command]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise subprocess.CalledProcessError(
-            done.returncode, command, done.stdout, f"{done.stderr}\n{done.stdout}"
-        )
+        said = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()[-1]
+        raise PostgresUnavailable(f"{program.name} failed (exit {done.returncode}): {said}")
