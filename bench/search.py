@@ -12,14 +12,17 @@ Each of the 242 development questions is asked without naming an article (``/ask
 channel of its own with the library option), with the semantic model and without it, beside
 the previous behaviour (the channel's newest article answers) in the same run. Indexing is
 timed into an empty library and into the full one.
+
+``--postgres`` runs the same on a throwaway Postgres server after SQLite, and prints its figures
+beside SQLite's (Postgres's own search engine: full text, then BM25 in Python).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
-import statistics
 import tempfile
 import time
 from dataclasses import replace
@@ -37,14 +40,18 @@ from index import parse_article
 from index.analysis import terms
 from index.clean import Block
 from index.embedding import to_bytes
-from index.fields import sentence_fields
+from index.fields import search_terms, sentence_fields
 from index.model import Article
+from index.question import read_question
 from index.structure import build_article
 
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "100000"))
 SPACE = guild_space(1)
 WINDOW = 3
 INDEXED = 10  # articles timed into the empty and the full library
+# Articles written per transaction: each one updates the same rows of Postgres's search
+# statistics, whose versions pile up until the transaction ends.
+BATCH = 1000
 
 
 def _windows(base: Article) -> list[list[Block]]:
@@ -58,39 +65,41 @@ def _windows(base: Article) -> list[list[Block]]:
 
 
 async def _fill(kiosque: Kiosque, bases: list[Article], count: int, model: str | None) -> int:
-    """``count`` variants in ``SPACE``, in one transaction; how many sentences they hold."""
+    """``count`` variants in ``SPACE``, ``BATCH`` a transaction; how many sentences they hold."""
     windows = [(base, blocks) for base in bases for blocks in _windows(base)]
     fields = {}
     rng = np.random.default_rng(0)
     sentences = 0
     now = "2026-01-01T00:00:00"
-    async with kiosque.database.transaction() as db:
-        for n in range(count):
-            base, blocks = windows[n % len(windows)]
-            article = build_article(f"{base.title} ({n})", blocks, base.language, [])
-            key = n % len(windows)
-            if key not in fields:
-                fields[key] = sentence_fields(article)
-            title = " ".join(terms(article.title, article.language))
-            vectors = rng.standard_normal((len(article.sentences), 384)).astype(np.float32)
-            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            cursor = await db.execute(
-                "INSERT INTO articles (space, source_key, title, current_version, created_at)"
-                " VALUES (?, ?, ?, 1, ?)",
-                (SPACE, f"variant:{n}", article.title, f"2025-01-01T00:00:{n:09d}"),
-            )
-            await db.execute(
-                "INSERT INTO versions (article_id, version, source, language, content,"
-                " indexed_at, vectors, model) VALUES (?, 1, ?, ?, ?, ?, ?, ?)",
-                (cursor.lastrowid, f"variant-{n}.txt", article.language,
-                 json.dumps(article.to_dict(), ensure_ascii=False), now,
-                 to_bytes(vectors) if model else None, model),
-            )
-            await kiosque.library.search.replace(
-                db, SPACE, cursor.lastrowid, 1, article,
-                [replace(f, title=title) for f in fields[key]],
-            )
-            sentences += len(article.sentences)
+    for first in range(0, count, BATCH):
+        async with kiosque.database.transaction() as db:
+            for n in range(first, min(count, first + BATCH)):
+                base, blocks = windows[n % len(windows)]
+                article = build_article(f"{base.title} ({n})", blocks, base.language, [])
+                key = n % len(windows)
+                if key not in fields:
+                    fields[key] = sentence_fields(article)
+                title = " ".join(terms(article.title, article.language))
+                vectors = rng.standard_normal((len(article.sentences), 384)).astype(np.float32)
+                vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+                inserted = await db.execute(
+                    "INSERT INTO articles (space, source_key, title, current_version, created_at)"
+                    " VALUES (?, ?, ?, 1, ?) RETURNING id",
+                    (SPACE, f"variant:{n}", article.title, f"2025-01-01T00:00:{n:09d}"),
+                )
+                article_id = inserted.rows[0]["id"]
+                await db.execute(
+                    "INSERT INTO versions (article_id, version, source, language, content,"
+                    " indexed_at, vectors, model) VALUES (?, 1, ?, ?, ?, ?, ?, ?)",
+                    (article_id, f"variant-{n}.txt", article.language,
+                     json.dumps(article.to_dict(), ensure_ascii=False), now,
+                     to_bytes(vectors) if model else None, model),
+                )
+                await kiosque.library.search.replace(
+                    db, SPACE, article_id, 1, article,
+                    [replace(f, title=title) for f in fields[key]],
+                )
+                sentences += len(article.sentences)
     return sentences
 
 
@@ -106,10 +115,11 @@ async def _index_some(kiosque: Kiosque, paths: list[Path]) -> float:
 
 async def _ask_all(
     kiosque: Kiosque, cases: list[realistic.Case], ids: list[int]
-) -> dict[str, list[float]]:
-    """Milliseconds per question, each way; under ``"<way> right"``, 1.0 for each answerable
-    question answered from its own article."""
-    timings: dict[str, list[float]] = {}
+) -> tuple[dict[str, list[float]], float]:
+    """Milliseconds per question each way, and the share of answerable questions answered
+    library-wide from their own article (``ids``: the id of each case's article)."""
+    timings: dict[str, list[float]] = {"library-wide": [], "newest, then routed": []}
+    right = []
     await kiosque.warm()  # as the bot does at start
     for c, case in enumerate(cases):
         for q, question in enumerate(case.questions):
@@ -117,14 +127,26 @@ async def _ask_all(
                 start = time.perf_counter()
                 answer = await kiosque.ask(SPACE, question["q"], f"{way}-{c}-{q}",
                                            library=library)
-                timings.setdefault(way, []).append(1000 * (time.perf_counter() - start))
-                if question["kind"] != "abstain":
-                    right = not answer.abstained and answer.article_id == ids[c]
-                    timings.setdefault(f"{way} right", []).append(float(right))
+                timings[way].append(1000 * (time.perf_counter() - start))
+                if library and question["kind"] != "abstain":
+                    right.append(not answer.abstained and answer.article_id == ids[c])
+    return timings, sum(right) / len(right)
+
+
+async def _search_all(kiosque: Kiosque, cases: list[realistic.Case]) -> list[float]:
+    """Milliseconds of the library-wide search alone (the engine's candidates and ranking)."""
+    timings = []
+    for case in cases:
+        for question in case.questions:
+            wanted = search_terms(read_question(question["q"]))
+            start = time.perf_counter()
+            await kiosque.library.search.search(SPACE, wanted)
+            timings.append(1000 * (time.perf_counter() - start))
     return timings
 
 
-async def _run(folder: Path) -> dict[str, object]:
+async def _run(url: str) -> dict[str, object]:
+    """The figures of one backend, on the empty database ``url``."""
     cases = [case for name in realistic.FILES for case in realistic.load(name)]
     own = {case.article.title for case in cases}
     paths = sorted(CORPUS.glob("*.html"))
@@ -133,20 +155,21 @@ async def _run(folder: Path) -> dict[str, object]:
     spare = [p for p in paths if parse_article(p.read_bytes(), p.name).title not in own]
     embedder = evaluation_embedder()
     model = embedder.name if embedder else None
-    settings = Settings(database_url=f"sqlite:///{folder / 'search.db'}", semantic=False)
-    figures: dict[str, object] = {}
+    settings = Settings(database_url=url, semantic=False)
+    right: dict[str, float] = {}
+    figures: dict[str, object] = {"right": right}
     kiosque = await Kiosque.open(settings, seed=False)
     try:
         empty = await _index_some(kiosque, spare[:INDEXED])
         start = time.perf_counter()
         sentences = await _fill(kiosque, others, ARTICLES - len(cases), model)
         figures["fill"] = (time.perf_counter() - start, sentences)
-        ids = [
-            (await kiosque.library.add(SPACE, case.article, f"real-{n}",
-                                       vectors=vectors_of(embedder, case.article),
-                                       model=model)).id
-            for n, case in enumerate(cases)
-        ]
+        ids = []
+        for n, case in enumerate(cases):
+            info = await kiosque.library.add(SPACE, case.article, f"real-{n}",
+                                             vectors=vectors_of(embedder, case.article),
+                                             model=model)
+            ids.append(info.id)
         full = await _index_some(kiosque, spare[INDEXED:2 * INDEXED])
         figures["indexing"] = (empty, full)
         figures["articles"] = await kiosque.library.count(SPACE)
@@ -156,24 +179,41 @@ async def _run(folder: Path) -> dict[str, object]:
         kiosque = await Kiosque.open(settings, seed=False)
         kiosque = Kiosque(settings, kiosque.database, embedder)
         try:
-            figures["semantic+BM25"] = await _ask_all(kiosque, cases, ids)
+            figures["semantic+BM25"], right["semantic+BM25"] = await _ask_all(kiosque, cases, ids)
         finally:
             await kiosque.close()
     kiosque = await Kiosque.open(settings, seed=False)
     try:
-        figures["BM25 only"] = await _ask_all(kiosque, cases, ids)
+        figures["BM25 only"], right["BM25 only"] = await _ask_all(kiosque, cases, ids)
+        figures["search"] = await _search_all(kiosque, cases)
     finally:
         await kiosque.close()
     return figures
 
 
-def main() -> int:
-    """Print the figures."""
+def main(argv: list[str] | None = None) -> int:
+    """Print the figures (``--postgres``: Postgres's beside SQLite's)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__)
+    parser.add_argument("--postgres", action="store_true",
+                        help="also run on a temporary Postgres server")
+    args = parser.parse_args(argv)
+    backends: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        figures = asyncio.run(_run(Path(tmp)))
+        backends["SQLite (FTS5)"] = asyncio.run(_run(f"sqlite:///{Path(tmp) / 'search.db'}"))
+    if args.postgres:
+        from tests.postgres_server import temporary_postgres
+
+        with temporary_postgres() as server:
+            backends["Postgres"] = asyncio.run(_run(server.create_database()))
+    for backend, figures in backends.items():
+        _print(backend, figures)
+    return 0
+
+
+def _print(backend: str, figures: dict[str, object]) -> None:
     seconds, sentences = figures["fill"]
-    print(f"a server with {figures['articles']} articles, {sentences} generated sentences "
-          f"(written in {seconds:.0f} s): /ask without naming an article, 242 questions")
+    print(f"{backend}: a server with {figures['articles']} articles, {sentences} generated "
+          f"sentences (written in {seconds:.0f} s): /ask without naming an article, 242 questions")
     row = "  {:44}" + "{:>18}" * 4 + "{:>10}"
     modes = [m for m in ("semantic+BM25", "BM25 only") if m in figures]
     columns = [(m, way) for m in modes for way in ("library-wide", "newest, then routed")]
@@ -182,12 +222,15 @@ def main() -> int:
     for label, share, goal in (("p50 (ms)", 0.5, ""), ("p95 (ms)", 0.95, "<= 50")):
         cells = [f"{percentile(figures[m][way], share):.1f}" for m, way in columns]
         print(row.format(label, *cells, goal))
-    cells = [f"{statistics.fmean(figures[m][way + ' right']):.2f}" for m, way in columns]
-    print(row.format("answered from the right article", *cells, ""))
+    print(row.format("answerable, from its own article",
+                     *[f"{figures['right'][m]:.3f}" if way == "library-wide" else ""
+                       for m, way in columns], ""))
+    search = figures["search"]
+    print(f"  {'the search alone, p50 / p95 (ms)':44}{percentile(search, 0.5):>18.1f}"
+          f"{percentile(search, 0.95):>18.1f}")
     empty, full = figures["indexing"]
     print(f"indexing {INDEXED} Wikinews articles (BM25 only), sentences per second: "
           f"{empty:.1f} into an empty library, {full:.1f} into the full one")
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,15 +1,114 @@
-"""The SQLite file: opening it (WAL), its schema, and migrations applied at start."""
+"""The database behind the library: one small interface, two backends.
+
+``open_database`` picks the backend named by ``DATABASE_URL``: SQLite (this module, the
+embedded default: one WAL file) or Postgres (``bot.postgres``, through asyncpg, for several
+processes). Both take the same SQL with ``?`` placeholders, return rows readable by column name
+(``row["id"]``), write in all-or-nothing transactions and read committed data only; each keeps
+its own migrations and its own library-wide search engine (``search_index``).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aiosqlite
+
+from bot.search import Fts5Index
+
+if TYPE_CHECKING:
+    from bot.search import SearchIndex
+    from bot.settings import Settings
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened or used (a bad file, a server that cannot be reached or
+    refuses the credentials); the message says why, without any password."""
+
+
+class Row(Protocol):
+    """A result row, read by column name (``row["id"]``) or position (``row[0]``)."""
+
+    def __getitem__(self, key: int | str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a statement returned: its rows (``RETURNING`` included) and how many rows it
+    changed or returned."""
+
+    rows: list[Row]
+    rowcount: int
+
+    def first(self) -> Row | None:
+        """The first row, or ``None``."""
+        return self.rows[0] if self.rows else None
+
+
+class Connection(ABC):
+    """The connection a write transaction runs on."""
+
+    @abstractmethod
+    async def execute(self, sql: str, params: Sequence = ()) -> Result:
+        """Run one statement (``?`` placeholders)."""
+
+    @abstractmethod
+    async def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
+        """Run one statement for each row of parameters."""
+
+
+class Database(ABC):
+    """What the library, the history and the settings need of a database."""
+
+    migrations: tuple[str, ...]
+    """The backend's schema, one script per version."""
+
+    @abstractmethod
+    def transaction(self, lock: str | None = None) -> AbstractAsyncContextManager[Connection]:
+        """A write transaction: all of it is committed, or none of it on any error (or
+        cancellation). ``lock`` names what must be written by one transaction at a time across
+        every process sharing the database (a space's library)."""
+
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Sequence = ()) -> list[Row]:
+        """Rows of a read query (committed data only)."""
+
+    @abstractmethod
+    async def fetchone(self, sql: str, params: Sequence = ()) -> Row | None:
+        """The first row of a read query (committed data only), or ``None``."""
+
+    @abstractmethod
+    async def schema_version(self) -> int:
+        """The number of migrations applied."""
+
+    @abstractmethod
+    async def backup(self, target: Path) -> None:
+        """A consistent copy of the database, as an SQLite file at ``target``."""
+
+    @abstractmethod
+    def search_index(self) -> SearchIndex:
+        """The backend's library-wide sentence search."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Wait for the writes in progress, then close."""
+
+
+async def open_database(settings: Settings) -> Database:
+    """The database named by ``DATABASE_URL``, opened and migrated."""
+    if settings.database_backend == "postgres":
+        from bot.postgres import PostgresDatabase  # asyncpg is imported only when used
+
+        return await PostgresDatabase.open(settings.database_url, settings.database_pool_size)
+    return await SqliteDatabase.open(settings.database_path)
+
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -112,20 +211,42 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE sentence_terms (term TEXT PRIMARY KEY, sentences INTEGER NOT NULL) WITHOUT ROWID;
     ALTER TABLE articles ADD COLUMN search_version INTEGER;
     """,
+    # Title lookups fold case with lower(), which both backends index; COLLATE NOCASE is
+    # SQLite's own.
+    """
+    DROP INDEX articles_by_title;
+    CREATE INDEX articles_by_title ON articles (space, lower(title));
+    """,
 )
 
 
-class DatabaseUnavailable(Exception):
-    """The database cannot be opened or is not a usable SQLite database; the message says why."""
+class SqliteConnection(Connection):
+    """A write transaction's aiosqlite connection."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.connection = connection
+
+    async def execute(self, sql: str, params: Sequence = ()) -> Result:
+        """Run one statement and read what it returned."""
+        async with self.connection.execute(sql, tuple(params)) as cursor:
+            rows = list(await cursor.fetchall())
+            return Result(rows, cursor.rowcount if cursor.rowcount >= 0 else len(rows))
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
+        """Run one statement for each row of parameters."""
+        await self.connection.executemany(sql, [tuple(row) for row in rows])
 
 
-class Database:
+class SqliteDatabase(Database):
     """Two aiosqlite connections to one WAL file: a writer and a reader.
 
-    Writes go through ``transaction()`` one at a time on the writer. Reads use the reader,
-    which in WAL mode sees only committed data: while a reindex is being written, questions
-    are still answered from the previous version.
+    Writes go through ``transaction()`` one at a time on the writer (across processes too:
+    BEGIN IMMEDIATE takes the file's write lock, so ``lock`` needs nothing more). Reads use the
+    reader, which in WAL mode sees only committed data: while a reindex is being written,
+    questions are still answered from the previous version.
     """
+
+    migrations = MIGRATIONS
 
     def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
         self.writer = writer
@@ -133,7 +254,7 @@ class Database:
         self._write = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
+    async def open(cls, path: Path) -> SqliteDatabase:
         """Open (creating if needed) the database file and bring its schema up to date.
 
         ``:memory:`` is one in-memory database shared by the writer and the reader. A file that
@@ -168,14 +289,14 @@ class Database:
             await self.writer.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self, lock: str | None = None) -> AsyncIterator[Connection]:
         """A write transaction: all of it is committed, or none of it on any error."""
         async with self._write:
             # BEGIN is inside the try: a task cancelled while BEGIN runs must still roll back,
             # or the writer would stay inside a transaction that no later write can start.
             try:
                 await self.writer.execute("BEGIN IMMEDIATE")
-                yield self.writer
+                yield SqliteConnection(self.writer)
             except BaseException:
                 # Queued after the BEGIN on the connection's thread, so it always runs after
                 # it; "no transaction is active" only means BEGIN itself failed.
@@ -184,14 +305,14 @@ class Database:
                 raise
             await self.writer.execute("COMMIT")
 
-    async def fetchall(self, sql: str, params: tuple = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Sequence = ()) -> list[Row]:
         """Rows of a read query (committed data only)."""
-        async with self.reader.execute(sql, params) as cursor:
+        async with self.reader.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
 
-    async def fetchone(self, sql: str, params: tuple = ()) -> aiosqlite.Row | None:
+    async def fetchone(self, sql: str, params: Sequence = ()) -> Row | None:
         """The first row of a read query (committed data only), or ``None``."""
-        async with self.reader.execute(sql, params) as cursor:
+        async with self.reader.execute(sql, tuple(params)) as cursor:
             return await cursor.fetchone()
 
     async def schema_version(self) -> int:
@@ -205,6 +326,10 @@ class Database:
         async with aiosqlite.connect(str(target)) as copy:
             await self.reader.backup(copy)
 
+    def search_index(self) -> SearchIndex:
+        """The FTS5 sentence index kept in the same file."""
+        return Fts5Index(self)
+
     async def _migrate(self) -> None:
         # One write transaction for every pending migration: processes starting together on a
         # new database wait for each other (BEGIN IMMEDIATE) and the version is read inside
@@ -213,15 +338,13 @@ class Database:
         await self.writer.execute("PRAGMA foreign_keys=OFF")
         try:
             async with self.transaction() as connection:
-                async with connection.execute("PRAGMA user_version") as cursor:
-                    current = int((await cursor.fetchone())[0])
+                current = int((await connection.execute("PRAGMA user_version")).rows[0][0])
                 for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
                     for statement in filter(str.strip, script.split(";")):
                         await connection.execute(statement)
                     await connection.execute(f"PRAGMA user_version = {number}")
-                async with connection.execute("PRAGMA foreign_key_check") as cursor:
-                    if await cursor.fetchone() is not None:
-                        raise sqlite3.IntegrityError("foreign keys broken by a migration")
+                if (await connection.execute("PRAGMA foreign_key_check")).rows:
+                    raise sqlite3.IntegrityError("foreign keys broken by a migration")
         finally:
             await self.writer.execute("PRAGMA foreign_keys=ON")
 

@@ -39,7 +39,9 @@ class Feedback:
                 ),
             )
         row = await self.database.fetchone(
-            "SELECT SUM(vote > 0), SUM(vote < 0) FROM feedback WHERE turn_id = ?", (turn.id,)
+            "SELECT COUNT(*) FILTER (WHERE vote > 0), COUNT(*) FILTER (WHERE vote < 0)"
+            " FROM feedback WHERE turn_id = ?",
+            (turn.id,),
         )
         return int(row[0] or 0), int(row[1] or 0)
 
@@ -48,9 +50,9 @@ class Feedback:
         where, params = ("WHERE f.space = ?", (space,)) if space else ("", ())
         rows = await self.database.fetchall(
             "SELECT f.space, f.article_id, COALESCE(a.title, '') AS title,"
-            " SUM(f.vote > 0) AS up, SUM(f.vote < 0) AS down"
+            " COUNT(*) FILTER (WHERE f.vote > 0) AS up, COUNT(*) FILTER (WHERE f.vote < 0) AS down"
             f" FROM feedback f LEFT JOIN articles a ON a.id = f.article_id {where}"
-            " GROUP BY f.space, f.article_id ORDER BY down DESC, f.article_id",
+            " GROUP BY f.space, f.article_id, a.title ORDER BY down DESC, f.article_id",
             params,
         )
         report = []

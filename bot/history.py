@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-import aiosqlite
-
-from bot.database import Database
+from bot.database import Database, Row
 from bot.values import Passage, Turn
 
 
@@ -24,9 +22,9 @@ class History:
         passages = passages_json(turn.passages)
         asked_at = (turn.asked_at or datetime.now(UTC)).isoformat(timespec="seconds")
         async with self.database.transaction() as db:
-            cursor = await db.execute(
+            inserted = await db.execute(
                 "INSERT INTO turns (channel, author, question, article_id, version, abstained,"
-                " passages, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " passages, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     turn.channel,
                     turn.author,
@@ -38,7 +36,7 @@ class History:
                     asked_at,
                 ),
             )
-            turn_id = cursor.lastrowid
+            turn_id = inserted.rows[0]["id"]
             await db.execute(
                 "DELETE FROM turns WHERE channel = ? AND id NOT IN"
                 " (SELECT id FROM turns WHERE channel = ? ORDER BY id DESC LIMIT ?)",
@@ -76,8 +74,8 @@ class History:
     async def forget(self, channel: str) -> int:
         """Delete the channel's history; return how many turns were dropped."""
         async with self.database.transaction() as db:
-            cursor = await db.execute("DELETE FROM turns WHERE channel = ?", (channel,))
-            return cursor.rowcount
+            deleted = await db.execute("DELETE FROM turns WHERE channel = ?", (channel,))
+            return deleted.rowcount
 
     async def active(self, channel: str) -> int | None:
         """The article the channel uses, if one was chosen."""
@@ -115,7 +113,7 @@ def passages_json(passages: tuple[Passage, ...]) -> str:
     )
 
 
-def _turn(row: aiosqlite.Row) -> Turn:
+def _turn(row: Row) -> Turn:
     passages = tuple(
         Passage(
             text=p["text"],

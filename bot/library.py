@@ -1,4 +1,4 @@
-"""The article libraries: versioned articles in SQLite, one library per space.
+"""The article libraries: versioned articles in the database, one library per space.
 
 A space is a Discord server's (``guild:<id>``) or the local one (``local``: the command line,
 the console chat and direct messages). Every read and write names its space: an id or a title
@@ -11,13 +11,12 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import aiosqlite
 import numpy as np
 
 from bot.cache import ByteBoundCache
-from bot.database import Database
+from bot.database import Connection, Database, Row
 from bot.errors import KiosqueError
-from bot.search import SearchIndex
+from bot.search import library_lock
 from bot.values import StoredArticle
 from index.embedding import from_bytes, to_bytes
 from index.model import Article
@@ -73,7 +72,7 @@ class Library:
     ) -> None:
         self.database = database
         self.model = model
-        self.search = SearchIndex(database)
+        self.search = database.search_index()
         self._current = ByteBoundCache(cache_bytes)
 
     async def add(
@@ -93,7 +92,7 @@ class Library:
         key = source_key(article.title, url)
         now = datetime.now(UTC).isoformat(timespec="microseconds")
         content = json.dumps(article.to_dict(), ensure_ascii=False)
-        async with self.database.transaction() as db:
+        async with self.database.transaction(library_lock(space)) as db:
             previous = await self._write(db, space, key, article, source, content, now,
                                          vectors, model)
         article_id, version, old = previous
@@ -123,10 +122,9 @@ class Library:
         """
         now = datetime.now(UTC).isoformat(timespec="microseconds")
         written = []
-        async with self.database.transaction() as db:
-            async with db.execute("SELECT 1 FROM articles WHERE space = ? LIMIT 1", (space,)) as c:
-                if await c.fetchone() is not None:
-                    return []
+        async with self.database.transaction(library_lock(space)) as db:
+            if (await db.execute("SELECT 1 FROM articles WHERE space = ? LIMIT 1", (space,))).rows:
+                return []
             for article, source, vectors in articles:
                 content = json.dumps(article.to_dict(), ensure_ascii=False)
                 key = source_key(article.title)
@@ -140,7 +138,7 @@ class Library:
 
     async def _write(
         self,
-        db: aiosqlite.Connection,
+        db: Connection,
         space: str,
         key: str,
         article: Article,
@@ -150,18 +148,18 @@ class Library:
         vectors: np.ndarray | None,
         model: str | None,
     ) -> tuple[int, int, Article | None]:
-        async with db.execute(
+        row = (await db.execute(
             "SELECT id, current_version FROM articles WHERE space = ? AND source_key = ?",
             (space, key),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )).first()
         previous: Article | None = None
         if row is None:
-            cursor = await db.execute(
-                "INSERT INTO articles (space, source_key, title, created_at) VALUES (?, ?, ?, ?)",
+            inserted = await db.execute(
+                "INSERT INTO articles (space, source_key, title, created_at) VALUES (?, ?, ?, ?)"
+                " RETURNING id",
                 (space, key, article.title, now),
             )
-            article_id, version = cursor.lastrowid, 1
+            article_id, version = inserted.rows[0]["id"], 1
         else:
             article_id, version = row["id"], row["current_version"] + 1
             previous = await _article(db, article_id, row["current_version"])
@@ -256,7 +254,7 @@ class Library:
         pattern = "%" + typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = await self.database.fetchall(
             _LISTED + " WHERE a.space = ? AND a.current_version > 0"
-            " AND (a.title LIKE ? ESCAPE '\\' OR CAST(a.id AS TEXT) = ?)"
+            " AND (lower(a.title) LIKE lower(?) ESCAPE '\\' OR CAST(a.id AS TEXT) = ?)"
             " ORDER BY a.created_at DESC, a.id DESC LIMIT ?",
             (space, pattern, typed, limit),
         )
@@ -275,7 +273,7 @@ class Library:
         if wanted:
             exact = await self.database.fetchall(
                 _LISTED + " WHERE a.space = ? AND a.current_version > 0"
-                " AND a.title = ? COLLATE NOCASE LIMIT 2",
+                " AND lower(a.title) = lower(?) LIMIT 2",
                 (space, wanted),
             )
             if len(exact) == 1:
@@ -313,7 +311,7 @@ _LISTED = (
 )
 
 
-def _info(row: aiosqlite.Row) -> ArticleInfo:
+def _info(row: Row) -> ArticleInfo:
     return ArticleInfo(
         id=row["id"],
         title=row["title"],
@@ -324,11 +322,10 @@ def _info(row: aiosqlite.Row) -> ArticleInfo:
     )
 
 
-async def _article(db: aiosqlite.Connection, article_id: int, version: int) -> Article:
-    async with db.execute(
+async def _article(db: Connection, article_id: int, version: int) -> Article:
+    row = (await db.execute(
         "SELECT content FROM versions WHERE article_id = ? AND version = ?", (article_id, version)
-    ) as cursor:
-        row = await cursor.fetchone()
+    )).first()
     return Article.from_dict(json.loads(row["content"]))
 
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.database import Database
+from bot.database import Database, open_database
 from bot.errors import KiosqueError
 from bot.feedback import Feedback
 from bot.guilds import GuildSettings
@@ -71,7 +71,7 @@ class Kiosque:
                 embedder = CachedEmbedder(embedder, settings.embed_cache_dir)
         else:
             log.info("semantic model turned off (SEMANTIC_MODEL=off): answering with BM25 alone")
-        database = await Database.open(settings.database_path)
+        database = await open_database(settings)
         kiosque = cls(settings, database, embedder)
         try:
             caught = await kiosque.library.search.catch_up()

@@ -37,6 +37,7 @@ class Settings:
 
     discord_token: str = field(default="", repr=False)
     database_url: str = "sqlite:///var/kiosque.db"
+    database_pool_size: int = 10
     articles_dir: Path = ARTICLES_DIR
     prompts_dir: Path = PROMPTS_DIR
     max_source_bytes: int = 5_000_000
@@ -71,11 +72,16 @@ class Settings:
         return mask(self.database_url)
 
     @property
+    def database_backend(self) -> str:
+        """``sqlite`` or ``postgres``, as ``DATABASE_URL`` says."""
+        return _database_backend(self.database_url)
+
+    @property
     def database_path(self) -> Path:
         """The SQLite file named by ``DATABASE_URL`` (relative paths from the working dir)."""
         url = self.database_url
-        if not url.startswith("sqlite:///"):
-            raise SettingsError(f"DATABASE_URL {mask(url)!r}: only sqlite:///PATH is supported")
+        if _database_backend(url) != "sqlite":
+            raise SettingsError(f"DATABASE_URL {mask(url)!r} names no SQLite file")
         return Path(url.removeprefix("sqlite:///"))
 
     @classmethod
@@ -97,14 +103,32 @@ def mask(url: str) -> str:
     return re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", url)
 
 
-def _int(name: str):
+def _database_backend(url: str) -> str:
+    if url.startswith("sqlite:///"):
+        return "sqlite"
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgres"
+    raise SettingsError(
+        f"DATABASE_URL {mask(url)!r}: use sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB"
+    )
+
+
+def _database_url(raw: str) -> str:
+    url = raw.strip()
+    _database_backend(url)
+    return url
+
+
+def _int(name: str, minimum: int = 0):
     def parse(raw: str) -> int:
         try:
             value = int(raw)
         except ValueError:
             raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
-        if value < 0:
-            raise SettingsError(f"{name} must not be negative")
+        if value < minimum:
+            raise SettingsError(
+                f"{name} must be at least {minimum}" if minimum else f"{name} must not be negative"
+            )
         return value
 
     return parse
@@ -183,7 +207,9 @@ def _language(raw: str) -> str:
 
 _SPEC = {
     "discord_token": ("DISCORD_TOKEN", str.strip),
-    "database_url": ("DATABASE_URL", str.strip),
+    "database_url": ("DATABASE_URL", _database_url),
+    # A transaction holds a connection while reads need another: two at least.
+    "database_pool_size": ("DATABASE_POOL_SIZE", _int("DATABASE_POOL_SIZE", minimum=2)),
     "articles_dir": ("KIOSQUE_ARTICLES_DIR", Path),
     "prompts_dir": ("KIOSQUE_PROMPTS_DIR", Path),
     "max_source_bytes": ("MAX_SOURCE_BYTES", _int("MAX_SOURCE_BYTES")),

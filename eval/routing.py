@@ -10,24 +10,31 @@ Figures, for each way of choosing the article:
 The ways compared in the same run: the library-wide index (Kiosque's routing: the index
 proposes articles, the first few are asked, the most confident answer wins), the same without
 the semantic model, the previous behaviour (the channel's newest article answers), and asking
-every article in turn (the cost the issue measured: one retrieval per article).
+every article in turn (the cost the issue measured: one retrieval per article). With
+``--postgres`` (``python -m eval.routing --postgres``), the library-wide index is also measured
+on a throwaway Postgres server (its own search engine: full text, then BM25 in Python).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import statistics
 import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.database import Database
+from bot.database import open_database
 from bot.service import Kiosque
 from bot.settings import Settings
 from bot.values import Answer
 from eval import piaf
-from eval.vectors import CachedEmbedder, vectors_of
+from eval.vectors import CachedEmbedder, evaluation_embedder, vectors_of
+
+if TYPE_CHECKING:
+    from tests.postgres_server import PostgresServer
 
 SPACE = "guild:1"
 
@@ -52,10 +59,10 @@ class Tally:
         }
 
 
-async def _library(folder: Path, titles: list[piaf.Title], embedder: CachedEmbedder | None):
+async def _library(url: str, titles: list[piaf.Title], embedder: CachedEmbedder | None):
     """A service whose library ``SPACE`` holds every title; the title of each article id."""
-    settings = Settings(database_url=f"sqlite:///{folder / 'routing.db'}", semantic=False)
-    database = await Database.open(settings.database_path)
+    settings = Settings(database_url=url, semantic=False)
+    database = await open_database(settings)
     kiosque = Kiosque(settings, database, embedder)
     ids = {}
     for n, title in enumerate(titles):
@@ -96,14 +103,22 @@ async def _every_article(kiosque: Kiosque, ids: dict[int, int], question: str) -
 
 
 async def figures(
-    titles: list[piaf.Title], embedder: CachedEmbedder | None, every: bool = True
+    titles: list[piaf.Title],
+    embedder: CachedEmbedder | None,
+    every: bool = True,
+    url: str | None = None,
+    before: bool = True,
 ) -> dict[str, Tally]:
-    """The tallies of each way of choosing the article, on ``titles`` as one library."""
+    """The tallies of each way of choosing the article, on ``titles`` as one library (in a
+    temporary SQLite file, or the empty database ``url``); ``before``: the newest article's
+    answers too, ``every``: every article's in turn."""
     with tempfile.TemporaryDirectory() as folder:
-        kiosque, ids = await _library(Path(folder), titles, embedder)
+        kiosque, ids = await _library(url or f"sqlite:///{Path(folder) / 'routing.db'}",
+                                      titles, embedder)
         newest = max(ids)
-        ways = {"library-wide index": Tally(seconds=[]), "newest article (before)": Tally(
-            seconds=[])}
+        ways = {"library-wide index": Tally(seconds=[])}
+        if before:
+            ways["newest article (before)"] = Tally(seconds=[])
         if every:
             ways["every article in turn"] = Tally(seconds=[])
         try:
@@ -117,11 +132,13 @@ async def figures(
                     ways["library-wide index"].seconds.append(time.perf_counter() - start)
                     _score(ways["library-wide index"], answer, title, question,
                            ids.get(answer.article_id) == t)
-                    start = time.perf_counter()
-                    answer = await kiosque.ask(SPACE, question.text, f"n{n}", "eval", newest)
-                    ways["newest article (before)"].seconds.append(time.perf_counter() - start)
-                    _score(ways["newest article (before)"], answer, title, question,
-                           ids[newest] == t)
+                    if before:
+                        start = time.perf_counter()
+                        answer = await kiosque.ask(SPACE, question.text, f"n{n}", "eval", newest)
+                        ways["newest article (before)"].seconds.append(
+                            time.perf_counter() - start)
+                        _score(ways["newest article (before)"], answer, title, question,
+                               ids[newest] == t)
                     if every:
                         start = time.perf_counter()
                         answer = await _every_article(kiosque, ids, question.text)
@@ -133,8 +150,9 @@ async def figures(
     return ways
 
 
-def report(embedder: CachedEmbedder | None) -> None:
-    """Print the routing tables: all titles, then the report and fit halves."""
+def report(embedder: CachedEmbedder | None, postgres: PostgresServer | None = None) -> None:
+    """Print the routing tables: all titles, then the report and fit halves (with the
+    library-wide index on ``postgres`` too, when given)."""
     titles = piaf.load()
     targets = {"first passage overlaps answer": ">= 0.60", "right article named": ">= 0.85"}
     for label, chosen, every in (
@@ -148,6 +166,14 @@ def report(embedder: CachedEmbedder | None) -> None:
             columns["index+semantic"] = semantic.pop("library-wide index")
         lexical = asyncio.run(figures(chosen, None, False))
         columns["index, BM25 only"] = lexical["library-wide index"]
+        if postgres is not None:
+            models = {"Postgres, BM25": None}
+            if embedder is not None:
+                models = {"Postgres+semantic": embedder, **models}
+            for name, model in models.items():
+                url = postgres.create_database()
+                ways = asyncio.run(figures(chosen, model, False, url, before=False))
+                columns[name] = ways["library-wide index"]
         if embedder is not None:
             columns["newest (before)"] = semantic.pop("newest article (before)")
             if every:
@@ -161,3 +187,24 @@ def report(embedder: CachedEmbedder | None) -> None:
         for key in next(iter(rows.values())):
             cells = "".join(f"{rows[n][key]:>18}" for n in columns)
             print(f"  {key:34}{cells}{targets.get(key, '') if every else '':>12}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the routing tables (``--postgres``: on a throwaway Postgres server as well)."""
+    parser = argparse.ArgumentParser(prog="python -m eval.routing", description=__doc__)
+    parser.add_argument("--postgres", action="store_true",
+                        help="also run the library-wide index on a temporary Postgres server")
+    args = parser.parse_args(argv)
+    embedder = evaluation_embedder()
+    if not args.postgres:
+        report(embedder)
+        return 0
+    from tests.postgres_server import temporary_postgres
+
+    with temporary_postgres() as server:
+        report(embedder, server)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

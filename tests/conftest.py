@@ -1,4 +1,5 @@
-"""Fixtures shared by the whole suite: the bundled article, a Kiosque on a tmp database, the CLI."""
+"""Fixtures shared by the whole suite: the bundled article, a Kiosque on a tmp database (SQLite
+and Postgres: the storage tests run on both backends), the CLI."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 
 import bot.service
 import index
-from bot.database import Database
+from bot.database import Database, open_database
 from bot.responder import Responder
 from bot.settings import _SPEC as SETTINGS_SPEC
 from bot.settings import ROOT, Settings
@@ -24,6 +25,7 @@ from bot.values import Answer, StoredArticle, Turn
 from index.embedding import Embedder, embed_article, load_embedder
 from index.model import Article
 from index.retrieval import ArticleIndex
+from tests.postgres_server import PostgresServer, PostgresUnavailable
 
 DATA = Path(__file__).resolve().parent / "data"
 BUNDLED = ROOT / "articles" / "russie-coree-du-nord-alliance.txt"
@@ -134,32 +136,54 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """``DATABASE_URL`` of a database several processes share in a test (an SQLite file in WAL
-    mode here); tests that take it run on whatever backend it names."""
-    return f"sqlite:///{tmp_path / 'shared.db'}"
-
-
-@pytest.fixture
 def settings(db_path: Path) -> Settings:
     """Default settings on this test's database file."""
     return Settings(database_url=f"sqlite:///{db_path}")
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A Postgres server of this test session (initdb in a temporary folder, a Unix socket),
+    stopped and deleted at the end of the session."""
+    try:
+        server = PostgresServer.start()
+    except PostgresUnavailable as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, db_path: Path) -> Iterator[str]:
+    """This test's ``DATABASE_URL``: the tmp SQLite file, or a new database of the session's
+    Postgres server (dropped after the test). Tests that take it run on both backends."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{db_path}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create_database()
+    try:
+        yield url
+    finally:
+        server.drop_database(url)
+
+
 @pytest.fixture
 def kiosque(
-    db_path: Path,
+    database_url: str,
 ) -> Callable[..., AbstractAsyncContextManager[bot.service.Kiosque]]:
     """``async with kiosque(seed=..., **settings) as k:`` opens Kiosque on the tmp database.
 
-    The database is always closed: an open aiosqlite connection would keep the process alive.
+    The database is always closed: an open connection would keep the process alive.
     """
 
     @asynccontextmanager
     async def open_kiosque(
         seed: bool = True, **overrides: object
     ) -> AsyncIterator[bot.service.Kiosque]:
-        settings = Settings(database_url=f"sqlite:///{db_path}", **overrides)
+        settings = Settings(database_url=database_url, **overrides)
         opened = await bot.service.Kiosque.open(settings, seed=seed)
         try:
             yield opened
@@ -170,18 +194,18 @@ def kiosque(
 
 
 @pytest.fixture
-def database(db_path: Path) -> Callable[[], AbstractAsyncContextManager[Database]]:
-    """``async with database() as db:`` opens the tmp SQLite file (always closed after)."""
+def database(database_url: str) -> Callable[[], AbstractAsyncContextManager[Database]]:
+    """``async with database() as db:`` opens the test's database (always closed after)."""
 
     @asynccontextmanager
-    async def open_database() -> AsyncIterator[Database]:
-        opened = await Database.open(db_path)
+    async def opened() -> AsyncIterator[Database]:
+        db = await open_database(Settings(database_url=database_url))
         try:
-            yield opened
+            yield db
         finally:
-            await opened.close()
+            await db.close()
 
-    return open_database
+    return opened
 
 
 @dataclass(frozen=True)
@@ -240,6 +264,16 @@ def cli(tmp_path: Path, db_path: Path) -> Callable[..., Run]:
         )
 
     return run
+
+
+async def stored_rows(db: Database) -> list[tuple]:
+    """Every article and version row of an open database, as committed."""
+    articles = await db.fetchall("SELECT * FROM articles ORDER BY id")
+    versions = await db.fetchall(
+        "SELECT article_id, version, source, language, content FROM versions"
+        " ORDER BY article_id, version"
+    )
+    return [tuple(row) for row in [*articles, *versions]]
 
 
 def library_rows(db: Path) -> list[tuple]:

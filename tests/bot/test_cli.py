@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.database import open_database
 from bot.render import escape
 from bot.service import Kiosque
 from bot.settings import Settings
 from bot.values import LOCAL
-from tests.conftest import BUNDLED, HEADINGS, Run, cli_env, library_rows, straight
+from tests.conftest import BUNDLED, HEADINGS, Run, cli_env, library_rows, stored_rows, straight
 
 BUDGET = (
     "Le conseil vote le budget\n\n"
@@ -362,8 +363,18 @@ def test_the_bot_on_a_file_that_is_not_a_database_says_so_in_one_line(
     assert "Traceback" not in run.err
 
 
-def test_a_database_url_with_a_password_never_shows_it(cli: Callable) -> None:
-    run = cli("articles", DATABASE_URL="postgresql://kiosque:s3cr3t-pw@db.example/kiosque")
+@pytest.mark.parametrize("command", ["articles", "run"])
+def test_a_postgres_that_cannot_be_reached_is_one_line_without_the_password(
+    cli: Callable, command: str
+) -> None:
+    url = "postgresql://kiosque:s3cr3t-pw@127.0.0.1:1/kiosque"  # nothing listens on port 1
+    run = cli(command, timeout=30, DATABASE_URL=url, DISCORD_TOKEN="MTIz.fake.token")
+    assert_one_line_error(run, "postgresql://kiosque:***@127.0.0.1:1/kiosque")
+    assert "s3cr3t-pw" not in run.err
+
+
+def test_an_unknown_database_url_names_the_setting(cli: Callable) -> None:
+    run = cli("articles", DATABASE_URL="mysql://kiosque:s3cr3t-pw@db.example/kiosque")
     assert_one_line_error(run, "DATABASE_URL")
     assert "s3cr3t-pw" not in run.err and "***" in run.err
 
@@ -375,13 +386,13 @@ def test_an_in_memory_database_works_for_one_command(cli: Callable) -> None:
 
 
 def test_processes_starting_together_on_a_new_database_seed_it_once(
-    tmp_path: Path, db_path: Path
+    tmp_path: Path, db_path: Path, database_url: str
 ) -> None:
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "bot", "articles", "--json"],
             cwd=tmp_path,
-            env=cli_env(db_path),
+            env=cli_env(db_path, DATABASE_URL=database_url),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
@@ -392,8 +403,14 @@ def test_processes_starting_together_on_a_new_database_seed_it_once(
     for out, _ in outputs:
         listed = [json.loads(line) for line in out.decode().splitlines() if line.strip()]
         assert len(listed) == 1  # the bundled article, once
-    rows = library_rows(db_path)
-    assert len(rows) == 2  # one article row, one version row
+    async def rows() -> list[tuple]:
+        db = await open_database(Settings(database_url=database_url))
+        try:
+            return await stored_rows(db)
+        finally:
+            await db.close()
+
+    assert len(asyncio.run(rows())) == 2  # one article row, one version row
 
 
 @pytest.mark.parametrize("shards", [[], ["--shards", "0-1", "--shard-count", "2"]])

@@ -1,4 +1,5 @@
-"""The SQLite file: WAL, migrations at start, all-or-nothing transactions, committed reads."""
+"""The database, on both backends: migrations at start, all-or-nothing transactions, committed
+reads, backups; and the SQLite file's own (WAL, its older schemas)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.database import MIGRATIONS, Database
+from bot.database import MIGRATIONS, SqliteDatabase
 
 
 def pragma(path: Path, name: str) -> object:
@@ -25,7 +26,7 @@ def test_open_creates_the_file_in_wal_mode_with_every_migration(tmp_path: Path) 
     path = tmp_path / "var" / "nested" / "k.db"
 
     async def scenario() -> int:
-        database = await Database.open(path)
+        database = await SqliteDatabase.open(path)
         try:
             return await database.schema_version()
         finally:
@@ -46,16 +47,17 @@ def test_reopening_keeps_data_and_does_not_migrate_again(database: Callable) -> 
         async with database() as db, db.transaction() as writer:
             await writer.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
 
-    async def second() -> tuple[int, object]:
+    async def second() -> tuple[int, int, object]:
         async with database() as db:
             row = await db.fetchone("SELECT value FROM meta WHERE key = 'k'")
-            return await db.schema_version(), row[0]
+            return await db.schema_version(), len(db.migrations), row["value"]
 
     asyncio.run(first())
-    assert asyncio.run(second()) == (len(MIGRATIONS), "v")
+    version, latest, value = asyncio.run(second())
+    assert (version, value) == (latest, "v")
 
 
-def test_an_older_schema_is_brought_up_to_date(database: Callable, db_path: Path) -> None:
+def test_an_older_sqlite_schema_is_brought_up_to_date(db_path: Path) -> None:
     connection = sqlite3.connect(db_path)
     connection.executescript(MIGRATIONS[0])
     connection.execute(
@@ -66,10 +68,13 @@ def test_an_older_schema_is_brought_up_to_date(database: Callable, db_path: Path
     connection.close()
 
     async def scenario() -> tuple[int, int]:
-        async with database() as db:
+        db = await SqliteDatabase.open(db_path)
+        try:
             count = await db.fetchone("SELECT COUNT(*) FROM articles")
             await db.fetchall("SELECT * FROM guild_settings")
             return await db.schema_version(), count[0]
+        finally:
+            await db.close()
 
     assert asyncio.run(scenario()) == (len(MIGRATIONS), 1)
 
@@ -108,6 +113,20 @@ def test_a_cancelled_write_leaves_the_database_usable(database: Callable) -> Non
     assert asyncio.run(scenario()) == [("b", "2")]
 
 
+def test_a_transaction_reads_its_own_writes_and_counts_what_it_changed(database: Callable) -> None:
+    async def scenario() -> tuple:
+        async with database() as db:
+            async with db.transaction() as writer:
+                await writer.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+                mine = await writer.execute("SELECT value FROM meta WHERE key = ?", ("k",))
+                theirs = await db.fetchone("SELECT COUNT(*) FROM meta")
+            async with db.transaction() as writer:
+                deleted = await writer.execute("DELETE FROM meta WHERE key LIKE ?", ("%",))
+            return mine.first()["value"], theirs[0], deleted.rowcount, deleted.rows
+
+    assert asyncio.run(scenario()) == ("v", 0, 1, [])
+
+
 def test_reads_see_only_committed_writes(database: Callable) -> None:
     async def scenario() -> tuple[int, int]:
         async with database() as db:
@@ -135,9 +154,7 @@ def test_backup_is_a_usable_copy(database: Callable, tmp_path: Path) -> None:
     connection.close()
 
 
-def test_a_database_of_the_previous_release_keeps_its_articles(
-    database: Callable, db_path: Path
-) -> None:
+def test_a_database_of_the_previous_release_keeps_its_articles(db_path: Path) -> None:
     # A library written before sentence vectors existed: two migrations, one article.
     connection = sqlite3.connect(db_path)
     for script in MIGRATIONS[:2]:
@@ -155,8 +172,11 @@ def test_a_database_of_the_previous_release_keeps_its_articles(
     connection.close()
 
     async def scenario() -> tuple:
-        async with database() as db:
+        db = await SqliteDatabase.open(db_path)
+        try:
             row = await db.fetchone("SELECT source, vectors, model FROM versions")
             return await db.schema_version(), tuple(row)
+        finally:
+            await db.close()
 
     assert asyncio.run(scenario()) == (len(MIGRATIONS), ("s", None, None))

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import dataclasses
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +15,7 @@ from bot.library import Library, source_key
 from bot.values import LOCAL
 from index.embedding import Embedder, embed_article
 from index.model import Article
-from tests.conftest import library_rows, parse
+from tests.conftest import parse, stored_rows
 
 V1 = (
     "Le conseil vote le budget\n\nLe conseil a voté le budget mardi.\n\n"
@@ -27,6 +26,7 @@ V2 = (
     "Les routes\n\nDeux routes seront refaites.\n"
 )
 OTHER = "Le port ouvre un terminal\n\nLe port de Marseille a ouvert un terminal.\n"
+NOT_NULL = "(?i)not.null"  # SQLite's "NOT NULL constraint", Postgres's "not-null constraint"
 
 
 def broken(article: Article) -> Article:
@@ -84,66 +84,55 @@ def test_same_url_is_the_same_article_whatever_its_title(database: Callable) -> 
     assert source_key("Un titre", "https://a") != source_key("Un titre")
 
 
-def test_failed_new_article_leaves_the_library_exactly_as_it_was(
-    database: Callable, db_path: Path
-) -> None:
-    async def prepare() -> None:
-        async with database() as db:
-            await Library(db).add(LOCAL, parse(V1), source="budget.txt")
-
-    async def fail() -> list:
+def test_failed_new_article_leaves_the_library_exactly_as_it_was(database: Callable) -> None:
+    async def scenario() -> tuple:
         async with database() as db:
             library = Library(db)
-            with pytest.raises(Exception, match="NOT NULL"):
+            await library.add(LOCAL, parse(V1), source="budget.txt")
+            before = await stored_rows(db)
+            with pytest.raises(Exception, match=NOT_NULL):
                 await library.add(LOCAL, broken(parse(OTHER)), source="port.txt")
-            return [(a.id, a.title, a.version) for a in await library.articles(LOCAL)]
+            listed = [(a.id, a.title, a.version) for a in await library.articles(LOCAL)]
+            return before, await stored_rows(db), listed
 
-    asyncio.run(prepare())
-    before = library_rows(db_path)
-    listed = asyncio.run(fail())
-    assert library_rows(db_path) == before
+    before, after, listed = asyncio.run(scenario())
+    assert after == before
     assert listed == [(1, "Le conseil vote le budget", 1)]
 
 
-def test_failed_reindex_keeps_serving_the_previous_version(
-    database: Callable, db_path: Path
-) -> None:
-    async def prepare() -> None:
+def test_failed_reindex_keeps_serving_the_previous_version(database: Callable) -> None:
+    async def scenario() -> tuple:
         async with database() as db:
             await Library(db).add(LOCAL, parse(V1), source="budget.txt")
-
-    async def fail(before: list) -> tuple:
         async with database() as db:
             library = Library(db)
-            with pytest.raises(Exception, match="NOT NULL"):
+            before = await stored_rows(db)
+            with pytest.raises(Exception, match=NOT_NULL):
                 await library.add(LOCAL, broken(parse(V2)), source="budget-v2.txt")
-            assert library_rows(db_path) == before
+            assert await stored_rows(db) == before
             stored = await library.load(LOCAL, 1)
             again = await library.add(LOCAL, parse(V2), source="budget-v2.txt")
             return stored, again
 
-    asyncio.run(prepare())
-    stored, again = asyncio.run(fail(library_rows(db_path)))
+    stored, again = asyncio.run(scenario())
     assert stored.version == 1
     assert "Trois écoles seront construites." in stored.article.text
     # The failed attempt used up no version number.
     assert (again.id, again.version) == (1, 2)
 
 
-def test_interrupted_index_leaves_the_library_as_it_was_and_usable(
-    database: Callable, db_path: Path
-) -> None:
+def test_interrupted_index_leaves_the_library_as_it_was_and_usable(database: Callable) -> None:
     async def scenario() -> tuple:
         async with database() as db:
             library = Library(db)
             await library.add(LOCAL, parse(V1), source="budget.txt")
-            before = library_rows(db_path)
+            before = await stored_rows(db)
             task = asyncio.ensure_future(library.add(LOCAL, parse(V2), source="budget-v2.txt"))
             await asyncio.sleep(0)  # the index has started writing
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-            unchanged = library_rows(db_path) == before
+            unchanged = await stored_rows(db) == before
             other = await library.add(LOCAL, parse(OTHER), source="port.txt")
             return unchanged, (other.id, other.version)
 

@@ -1,80 +1,151 @@
-"""The library-wide search index on a real SQLite file: written with the library, per space,
-rarest terms first, caught up at start."""
+"""The library-wide search on both engines (SQLite's FTS5, Postgres's full text ranked with the
+same BM25): the best sentences of a space, kept with the library's versions."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
+from pathlib import Path
 
+from bot.database import Database, open_database
 from bot.library import Library
-from bot.search import COMMONEST, POSTINGS, _rarest, space_token
-from index.analysis import terms
+from bot.search import Hit
+from bot.settings import Settings
+from bot.values import LOCAL, guild_space
+from index.fields import search_terms
+from index.question import read_question
 from tests.conftest import parse
+from tests.postgres_server import PostgresServer
 
-BUDGET = "Le conseil vote le budget\n\nLe conseil municipal a voté le budget de la ville mardi.\n"
-CANTINE = "Une cantine ouvre\n\nLa cantine scolaire ouvrira ses portes en septembre.\n"
+CRASH = (
+    "Le crash du Rio-Paris\n\n"
+    "L'Airbus A330 d'Air France s'est abîmé dans l'Atlantique en 2009.\n\n"
+    "Les victimes\n\n"
+    "Le crash a fait 228 morts, passagers et membres d'équipage.\n"
+)
+DALTONIENS = (
+    "Un code de couleurs pour les daltoniens\n\n"
+    "Un designer portugais a inventé un code de formes pour nommer les couleurs.\n\n"
+    "Les daltoniens reconnaissent ainsi les couleurs des vêtements.\n"
+)
+BUDGET = (
+    "Le conseil vote le budget\n\n"
+    "Le conseil municipal a voté le budget de la ville mardi.\n\n"
+    "Trois écoles seront construites au nord de la ville.\n"
+)
+SERVER = guild_space(7)
 
 
-def words(text: str) -> list[str]:
-    return terms(text, "fr")
+def found(hits: list[Hit]) -> list[tuple[int, int]]:
+    return [(hit.article_id, hit.sentence) for hit in hits]
 
 
-def test_sentences_are_found_in_their_own_space_only(database: Callable) -> None:
+async def search(db: Database, space: str, question: str) -> list[Hit]:
+    return await Library(db).search.search(space, search_terms(read_question(question)))
+
+
+async def fill(db: Database) -> list[int]:
+    library = Library(db)
+    ids = []
+    for n, text in enumerate((CRASH, DALTONIENS, BUDGET)):
+        ids.append((await library.add(SERVER, parse(text), f"{n}.txt")).id)
+    return ids
+
+
+def test_the_sentence_that_answers_comes_first(database: Callable) -> None:
+    async def scenario() -> tuple:
+        async with database() as db:
+            crash, colours, _ = await fill(db)
+            deaths = await search(db, SERVER, "Combien de morts dans le crash du Rio-Paris ?")
+            code = await search(db, SERVER, "Quel article parle du code pour les daltoniens ?")
+            return crash, colours, deaths, code
+
+    crash, colours, deaths, code = asyncio.run(scenario())
+    assert found(deaths)[0] == (crash, 1)
+    assert {hit.article_id for hit in deaths} == {crash}
+    assert deaths[0].score > deaths[-1].score > 0
+    assert code[0].article_id == colours
+
+
+def test_a_space_never_finds_another_spaces_sentences(database: Callable) -> None:
+    async def scenario() -> tuple:
+        async with database() as db:
+            await fill(db)
+            return (
+                await search(db, LOCAL, "Combien de morts dans le crash ?"),
+                await search(db, guild_space(8), "code de couleurs"),
+                await search(db, SERVER, "?"),  # no terms at all
+            )
+
+    assert asyncio.run(scenario()) == ([], [], [])
+
+
+def test_a_new_version_replaces_the_articles_sentences(database: Callable) -> None:
+    renamed = BUDGET.replace("Trois écoles", "Deux piscines")
+
     async def scenario() -> tuple:
         async with database() as db:
             library = Library(db)
-            budget = await library.add("guild:1", parse(BUDGET), "budget.txt")
-            await library.add("guild:2", parse(CANTINE), "cantine.txt")
-            own = await library.search.search("guild:1", words("budget municipal"))
-            other = await library.search.search("guild:2", words("budget municipal"))
-            cantine = await library.search.search("guild:2", words("cantine"))
-            return budget.id, own, other, cantine
+            first = await library.add(SERVER, parse(BUDGET), "v1.txt")
+            again = await library.add(SERVER, parse(renamed), "v2.txt")
+            return (
+                first.id == again.id,
+                await search(db, SERVER, "Combien d'écoles ?"),
+                found(await search(db, SERVER, "Combien de piscines ?")),
+            )
 
-    budget, own, other, cantine = asyncio.run(scenario())
-    assert [(h.article_id, h.sentence) for h in own] == [(budget, 0)]
-    assert own[0].score > 0
-    assert other == []
-    assert len(cantine) == 1 and cantine[0].article_id != budget
+    same, schools, pools = asyncio.run(scenario())
+    assert same and schools == [] and pools == [(1, 1)]
 
 
-def test_a_reindex_replaces_the_articles_sentences(database: Callable) -> None:
+def test_versions_the_index_lacks_are_caught_up_once(database: Callable) -> None:
+    article = parse(CRASH)
+
     async def scenario() -> tuple:
         async with database() as db:
-            library = Library(db)
-            await library.add("local", parse(BUDGET), "budget.txt")
-            before = await library.search.search("local", words("mardi"))
-            changed = BUDGET.replace("mardi", "jeudi")
-            await library.add("local", parse(changed), "budget.txt")
-            return before, await library.search.search("local", words("mardi")), \
-                await library.search.search("local", words("jeudi"))
+            # As a database written before the index existed holds it: no index rows.
+            async with db.transaction() as writer:
+                inserted = await writer.execute(
+                    "INSERT INTO articles (space, source_key, title, current_version,"
+                    " created_at) VALUES (?, 'title:crash', ?, 1, 'now') RETURNING id",
+                    (SERVER, article.title),
+                )
+                await writer.execute(
+                    "INSERT INTO versions (article_id, version, source, language, content,"
+                    " indexed_at) VALUES (?, 1, 'crash.txt', 'fr', ?, 'now')",
+                    (inserted.rows[0]["id"], json.dumps(article.to_dict())),
+                )
+            before = await search(db, SERVER, "Combien de morts ?")
+            index = Library(db).search
+            caught = [await index.catch_up(), await index.catch_up()]
+            return before, caught, found(await search(db, SERVER, "Combien de morts ?"))
 
-    before, gone, found = asyncio.run(scenario())
-    assert len(before) == 1
-    assert gone == []
-    assert len(found) == 1
+    assert asyncio.run(scenario()) == ([], [1, 0], [(1, 1)])
 
 
-def test_term_counts_follow_reindexes_in_each_space(database: Callable) -> None:
-    conseil = space_token("local") + words("conseil")[0]
+def test_both_engines_rank_alike(postgres_server: PostgresServer, tmp_path: Path) -> None:
+    questions = [
+        "Combien de morts dans le crash du Rio-Paris ?",
+        "Quel article parle du code de couleurs pour les daltoniens ?",
+        "Qu'a voté le conseil municipal ?",
+        "Où seront construites les écoles ?",
+        "Airbus Atlantique",
+    ]
 
-    async def count(db: object, term: str) -> int:
-        row = await db.fetchone("SELECT sentences FROM sentence_terms WHERE term = ?", (term,))
-        return row["sentences"] if row else 0
+    async def ranked(url: str) -> list[list[Hit]]:
+        db = await open_database(Settings(database_url=url))
+        try:
+            await fill(db)
+            return [await search(db, SERVER, q) for q in questions]
+        finally:
+            await db.close()
 
-    async def scenario() -> list[int]:
-        async with database() as db:
-            library = Library(db)
-            seen = []
-            two = BUDGET + "\nLe conseil se réunira encore jeudi.\n"
-            for text in (BUDGET, two, two, BUDGET):  # one version after another
-                await library.add("local", parse(text), "budget.txt")
-                seen.append(await count(db, conseil))
-            await library.add("guild:1", parse(two), "budget.txt")
-            seen.append(await count(db, conseil))
-            return seen
-
-    # each sentence that holds "conseil" counts once; another space's never count here
-    assert asyncio.run(scenario()) == [1, 2, 2, 1, 1]
+    sqlite = asyncio.run(ranked(f"sqlite:///{tmp_path / 'k.db'}"))
+    postgres = asyncio.run(ranked(postgres_server.create_database()))
+    for fts5, full_text in zip(sqlite, postgres, strict=True):
+        assert found(full_text) == found(fts5)
+        assert [round(h.score, 9) for h in full_text] == [round(h.score, 9) for h in fts5]
 
 
 def test_a_failed_write_leaves_the_index_as_it_was(database: Callable) -> None:
@@ -82,40 +153,30 @@ def test_a_failed_write_leaves_the_index_as_it_was(database: Callable) -> None:
         async with database() as db:
             library = Library(db)
             try:
-                async with db.transaction() as connection:
-                    await library.search.replace(connection, "local", 7, 1, parse(BUDGET))
+                async with db.transaction() as writer:
+                    await library.search.replace(writer, SERVER, 7, 1, parse(BUDGET))
                     raise RuntimeError("stopped before the commit")
             except RuntimeError:
                 pass
-            return await library.search.search("local", words("budget"))
+            return await search(db, SERVER, "Qui a voté le budget ?")
 
     assert asyncio.run(scenario()) == []
 
 
-def test_an_index_that_fell_behind_is_caught_up(database: Callable) -> None:
-    async def scenario() -> tuple:
+def test_term_counts_follow_each_version_and_stay_in_their_space(database: Callable) -> None:
+    # Whatever each engine keeps, a term's count decides which terms a question is searched
+    # on: after a version drops a sentence, the search finds only what is left.
+    two = BUDGET + "\nLe conseil se réunira encore jeudi.\n"
+
+    async def scenario() -> list:
         async with database() as db:
             library = Library(db)
-            info = await library.add("local", parse(BUDGET), "budget.txt")
-            async with db.transaction() as connection:  # as a database from before the index
-                await connection.execute("DELETE FROM sentence_index")
-                await connection.execute("DELETE FROM sentence_terms")
-                await connection.execute("UPDATE articles SET search_version = NULL")
-            behind = await library.search.search("local", words("budget"))
-            caught = await library.search.catch_up()
-            again = await library.search.catch_up()
-            return info.id, behind, caught, again, await library.search.search(
-                "local", words("budget"))
+            seen = []
+            for text in (BUDGET, two, two, BUDGET):
+                await library.add(SERVER, parse(text), "budget.txt")
+                seen.append(len(await search(db, SERVER, "conseil")))
+            await library.add(LOCAL, parse(two), "budget.txt")
+            seen.append(len(await search(db, SERVER, "conseil")))
+            return seen
 
-    article, behind, caught, again, found = asyncio.run(scenario())
-    assert behind == []
-    assert (caught, again) == (1, 0)
-    assert [h.article_id for h in found] == [article]
-
-
-def test_commoner_terms_are_left_out_beyond_the_budget() -> None:
-    counts = {"rare": 3, "moyen": 400, "courant": POSTINGS, "partout": 10 * POSTINGS}
-    assert _rarest(counts) == ["rare", "moyen"]
-    assert _rarest({"courant": 2 * POSTINGS}) == ["courant"]  # the rarest, even over budget
-    assert _rarest({"partout": COMMONEST * POSTINGS + 1}) == []  # found everywhere: nothing
-    assert _rarest({}) == []
+    assert asyncio.run(scenario()) == [1, 2, 2, 1, 1]

@@ -8,13 +8,16 @@ from pathlib import Path
 
 import pytest
 
+import bot.service
 from bot.errors import KiosqueError
 from bot.render import escape
+from bot.settings import Settings
 from bot.values import LOCAL, guild_space
 from tests.conftest import BUNDLED, DATA, HEADINGS, straight
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" + bytes(32)
 BUDGET = "Le conseil vote le budget\n\nLe conseil municipal a voté le budget de la ville mardi.\n"
+RATIFY = "Qui a ratifié le traité ?"
 BUDGET_V2 = "Le conseil vote le budget\n\nLe conseil municipal a rejeté le budget de la ville.\n"
 
 
@@ -472,3 +475,32 @@ def test_library_searches_stay_in_their_server(kiosque: Callable) -> None:
     assert [f.article_id for f in mine][:1] == [crash]
     assert crash not in [f.article_id for f in theirs]
     assert asked.article_id != crash
+
+
+def test_a_backup_is_an_sqlite_library_that_answers_the_same(
+    kiosque: Callable, tmp_path: Path
+) -> None:
+    target = tmp_path / "copies" / "backup.db"
+
+    async def scenario() -> tuple:
+        async with kiosque() as k:
+            await k.index_bytes(guild_space(1), BUDGET.encode(), "budget.txt")
+            answer = await k.ask(LOCAL, RATIFY, "salon")
+            await k.vote(LOCAL, answer.turn, "alice", up=False)
+            await k.backup(target)
+            with pytest.raises(KiosqueError) as exists:
+                await k.backup(target)
+            original = await k.articles(guild_space(1)), await k.turns("salon"), await k.votes()
+        settings = Settings(database_url=f"sqlite:///{target}")
+        restored = await bot.service.Kiosque.open(settings, seed=False)
+        try:
+            found = await restored.search(guild_space(1), "Qui a voté le budget ?")
+            again = await restored.articles(guild_space(1)), await restored.turns("salon")
+            return exists.value.code, original, (*again, await restored.votes()), found
+        finally:
+            await restored.close()
+
+    code, original, restored, found = asyncio.run(scenario())
+    assert code == "backup_exists"
+    assert restored == original
+    assert found[0].title == "Le conseil vote le budget"

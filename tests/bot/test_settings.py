@@ -70,6 +70,7 @@ def test_values_are_parsed(key: str, value: str, parsed: object, tmp_path: Path)
         ("KIOSQUE_LANGUAGE", "de"),
         ("FETCH_TIMEOUT", "vite"),
         ("ANSWER_CHANNELS", "12,abc"),
+        ("DATABASE_POOL_SIZE", "1"),
     ],
 )
 def test_bad_value_is_an_error_naming_the_setting(key: str, value: str) -> None:
@@ -111,7 +112,13 @@ def test_impossible_shards_are_an_error_naming_the_setting(
     assert says in str(error.value) and "\n" not in str(error.value)
 
 
-def test_only_sqlite_urls_are_supported() -> None:
+def test_database_urls_name_sqlite_or_postgres() -> None:
+    assert Settings(database_url="sqlite:///k.db").database_backend == "sqlite"
+    for url in ("postgresql://kiosque:pw@db/kiosque", "postgres://localhost/kiosque"):
+        assert Settings.load(env={"DATABASE_URL": url}, dotenv=None).database_backend == "postgres"
+    with pytest.raises(SettingsError, match="DATABASE_URL") as refused:
+        Settings.load(env={"DATABASE_URL": "mysql://kiosque:s3cr3t@db/kiosque"}, dotenv=None)
+    assert "s3cr3t" not in str(refused.value)
     with pytest.raises(SettingsError, match="DATABASE_URL"):
         _ = Settings(database_url="postgres://localhost/kiosque").database_path
 

@@ -1,0 +1,75 @@
+"""BM25 over the library-wide index's sentences, computed the way SQLite's FTS5 ``bm25()`` does,
+for an engine that finds candidate sentences but cannot rank them itself (Postgres full text
+has no IDF).
+
+A sentence is a document of three weighted fields (``index.fields``; FTS5 prefixes each term by
+its space's token, Postgres keeps the space as a lexeme outside them); its length counts the
+tokens of the three fields, a term's frequency adds its field's weight for each occurrence,
+and the IDF is ``log((N - n + 0.5) / (n + 0.5))`` floored at 1e-6, N the sentences
+of the space and n those holding the term in any field.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+
+import numpy as np
+
+from index.fields import SentenceFields
+
+K1 = 1.2
+B = 0.75
+WEIGHTS = (1.0, 0.3, 0.3)  # sentence, paragraph, title
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def tokens(text: str) -> list[str]:
+    """A field's tokens as FTS5's unicode61 tokenizer splits and folds them."""
+    return _TOKEN.findall(text.lower())
+
+
+def weighted(fields: SentenceFields) -> tuple[int, dict[str, float]]:
+    """A sentence's length in tokens and each of its terms' weighted frequency."""
+    frequencies: dict[str, float] = {}
+    length = 0
+    for weight, text in zip(WEIGHTS, (fields.text, fields.paragraph, fields.title), strict=True):
+        for token in tokens(text):
+            frequencies[token] = frequencies.get(token, 0.0) + weight
+            length += 1
+    return length, frequencies
+
+
+def idf(sentences: int, having: int) -> float:
+    """FTS5's IDF of a term found in ``having`` of ``sentences`` sentences."""
+    value = math.log((sentences - having + 0.5) / (having + 0.5))
+    return value if value > 0 else 1e-6
+
+
+def scores(
+    frequencies: np.ndarray, lengths: np.ndarray, idfs: np.ndarray, average: float
+) -> np.ndarray:
+    """The BM25 of each sentence: ``frequencies`` holds one row per sentence and one column per
+    term (weighted), ``lengths`` their tokens, ``idfs`` the terms', ``average`` the mean length
+    of the space's sentences."""
+    norm = K1 * (1 - B + B * lengths / average)
+    return (idfs * frequencies * (K1 + 1) / (frequencies + norm[:, None])).sum(axis=1)
+
+
+def candidate_terms(having: Mapping[str, int], budget: int) -> list[str]:
+    """The terms to look candidates up by: the rarest first, while the sentences holding them
+    add up to at most ``budget`` (the rarest one always).
+
+    A term left out is in more sentences than the budget, so its IDF is low: a sentence that
+    holds only such terms mostly ranks below those that hold a rarer one. Its frequency still
+    counts in the score of every candidate.
+    """
+    chosen: list[str] = []
+    total = 0
+    for term in sorted((t for t in having if having[t] > 0), key=lambda t: (having[t], t)):
+        if chosen and total + having[term] > budget:
+            break
+        chosen.append(term)
+        total += having[term]
+    return chosen

@@ -1,0 +1,41 @@
+"""BM25 as FTS5 computes it, for the Postgres engine: tokens, weighted fields, IDF, candidates."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from index import bm25
+from index.fields import SentenceFields
+
+
+def test_fields_are_split_folded_and_weighted_like_fts5() -> None:
+    assert bm25.tokens("Rio-Paris airbus A330 l_état") == ["rio", "paris", "airbus", "a330", "l",
+                                                          "état"]
+    length, frequencies = bm25.weighted(SentenceFields(0, "crash avion", "crash mort", "Rio-Paris"))
+    assert length == 6
+    assert frequencies == {"crash": 1.3, "avion": 1.0, "mort": 0.3, "rio": 0.3, "paris": 0.3}
+
+
+def test_idf_is_fts5s_and_never_zero() -> None:
+    assert math.isclose(bm25.idf(100, 1), math.log(99.5 / 1.5))
+    assert bm25.idf(100, 1) > bm25.idf(100, 10) > 0
+    assert bm25.idf(10, 9) == 1e-6  # a term in most sentences still counts, a little
+
+
+def test_scores_favour_the_sentence_the_term_is_in_and_short_sentences() -> None:
+    # One term (IDF 2): in the sentence itself, in its paragraph only, in a longer sentence,
+    # not at all.
+    frequencies = np.array([[1.0], [0.3], [1.0], [0.0]])
+    ranked = bm25.scores(frequencies, np.array([10.0, 10.0, 30.0, 10.0]), np.array([2.0]), 10.0)
+    assert math.isclose(ranked[0], 2.0 * 2.2 / (1.0 + 1.2))
+    assert ranked[0] > ranked[1] > 0 and ranked[0] > ranked[2] and ranked[3] == 0
+
+
+def test_candidates_come_from_the_rarest_terms_within_the_budget() -> None:
+    having = {"crash": 3, "avion": 40, "mort": 900, "absent": 0}
+    assert bm25.candidate_terms(having, 50) == ["crash", "avion"]
+    assert bm25.candidate_terms(having, 10_000) == ["crash", "avion", "mort"]
+    assert bm25.candidate_terms({"mort": 900}, 50) == ["mort"]  # the rarest, always
+    assert bm25.candidate_terms({"absent": 0}, 50) == []
