@@ -77,22 +77,33 @@ def main() -> int:
     print(f"p95 latency under load (send → acknowledged): {report.p95 * 1000:.0f} ms")
     bad = report.lost or report.duplicates or report.inconsistent
 
-    start = time.perf_counter()
-    # STRESS_DATABASE_URL names another (empty) database for it, e.g. a Postgres one.
-    database_url = os.environ.get("STRESS_DATABASE_URL")
-    sharded = asyncio.run(load_shards(questions=1000, channels=100, reindexes=2,
-                                      database_url=database_url))
-    failures += sharded.problems()
-    print(f"under load on two shard processes, one database ({sharded.sent} questions from 100"
-          f" channels in 2 servers, {sharded.reindexed} reindexes): {sharded.answered} answered,"
-          f" {sharded.lost} lost, {sharded.duplicates} answered twice, {sharded.turns} turns for"
-          f" {sharded.sent + sharded.probes} questions ({sharded.turns_duplicated} twice),"
-          f" {sharded.inconsistent} mixing versions   ({time.perf_counter() - start:.1f} s)")
-    print(f"p95 latency on two processes (send → acknowledged): {sharded.p95 * 1000:.0f} ms")
-    print(f"written by a third process, served by the bots: {sharded.probes - sharded.stale}/"
-          f"{sharded.probes} first questions after a commit answered from the new version;"
-          f" commit → answer {_span(sharded.quiet)} when quiet, {_span(sharded.under_load)}"
-          " under load")
+    # The same load over two shard processes, on one SQLite file and on one Postgres database
+    # (a throwaway server); STRESS_DATABASE_URL names another (empty) database instead.
+    named = os.environ.get("STRESS_DATABASE_URL")
+    for backend, database_url in ([("given", named)] if named else [("SQLite", None),
+                                                                    ("Postgres", "temporary")]):
+        start = time.perf_counter()
+        if database_url == "temporary":
+            from tests.postgres_server import temporary_postgres
+
+            with temporary_postgres() as server:
+                sharded = asyncio.run(load_shards(questions=1000, channels=100, reindexes=2,
+                                                  database_url=server.create_database()))
+        else:
+            sharded = asyncio.run(load_shards(questions=1000, channels=100, reindexes=2,
+                                              database_url=database_url))
+        failures += sharded.problems()
+        print(f"under load on two shard processes, one {backend} database ({sharded.sent}"
+              f" questions from 100 channels in 2 servers, {sharded.reindexed} reindexes):"
+              f" {sharded.answered} answered, {sharded.lost} lost, {sharded.duplicates} answered"
+              f" twice, {sharded.turns} turns for {sharded.sent + sharded.probes} questions"
+              f" ({sharded.turns_duplicated} twice), {sharded.inconsistent} mixing versions"
+              f"   ({time.perf_counter() - start:.1f} s)")
+        print(f"p95 latency on two processes (send → acknowledged): {sharded.p95 * 1000:.0f} ms")
+        print(f"written by a third process, served by the bots: {sharded.probes - sharded.stale}/"
+              f"{sharded.probes} first questions after a commit answered from the new version;"
+              f" commit → answer {_span(sharded.quiet)} when quiet, {_span(sharded.under_load)}"
+              " under load")
     for failure in failures[:20]:
         print(f"  FAILED: {failure}")
     return 1 if failures or bad else 0
