@@ -214,7 +214,7 @@ def _print(backend: str, figures: dict[str, object]) -> None:
     seconds, sentences = figures["fill"]
     print(f"{backend}: a server with {figures['articles']} articles, {sentences} generated "
           f"sentences (written in {seconds:.0f} s): /ask without naming an article, 242 questions")
-    row = "  {:44}" + "{:>18}" * 4 + "{:>10}"
+    row = "  {:44}" + "{:>21}" * 4 + "{:>10}"
     modes = [m for m in ("semantic+BM25", "BM25 only") if m in figures]
     columns = [(m, way) for m in modes for way in ("library-wide", "newest, then routed")]
     print(row.format("", *[f"{way}" for _, way in columns], "goal"))
