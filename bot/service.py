@@ -22,6 +22,7 @@ from bot.history import History
 from bot.library import ArticleInfo, Library, Listing
 from bot.render import Renderer
 from bot.responder import Responder
+from bot.search import Hit
 from bot.settings import Settings
 from bot.values import LOCAL, Answer, Found, StoredArticle, Summary, Turn, Votes
 from bot.vector_cache import CachedEmbedder
@@ -342,7 +343,8 @@ class Kiosque:
         (one of ``ROUTE_SURE`` confidence wins at once).
         """
         candidates = [
-            a for a in await self._best_articles(space, question) if a != exclude
+            hit.article_id for hit in await self._best_hits(space, question)
+            if hit.article_id != exclude
         ][:ROUTE_CANDIDATES]
         answers = []
         for rank, candidate in enumerate(candidates):
@@ -356,23 +358,21 @@ class Kiosque:
             return None
         return replace(max(answers, key=lambda a: a[:2])[2], routed=routed)
 
-    async def _best_articles(self, space: str, question: str) -> list[int]:
-        """Articles of a space in the order of their best matching sentence."""
-        hits = await self.library.search.search(space, await _terms_of(question))
-        return list(dict.fromkeys(hit.article_id for hit in hits))
+    async def _best_hits(self, space: str, text: str) -> list[Hit]:
+        """Each matching article's best sentence, best first."""
+        best: dict[int, Hit] = {}
+        for hit in await self.library.search.search(space, await _terms_of(text)):
+            best.setdefault(hit.article_id, hit)
+        return list(best.values())
 
     async def search(self, space: str, query: str, limit: int = 5) -> list[Found]:
         """The articles of a space that speak most of ``query``, each with its best sentence."""
         await self.ready(space)
-        hits = await self.library.search.search(space, await _terms_of(query))
-        best: dict[int, object] = {}
-        for hit in hits:
-            best.setdefault(hit.article_id, hit)
         found = []
-        for article_id, hit in list(best.items())[:limit]:
-            stored = await self.library.load(space, article_id)
+        for hit in (await self._best_hits(space, query))[:limit]:
+            stored = await self.library.load(space, hit.article_id)
             sentence = stored.article.sentences[hit.sentence].text
-            found.append(Found(article_id, stored.article.title, sentence, hit.score))
+            found.append(Found(hit.article_id, stored.article.title, sentence, hit.score))
         return found
 
     async def _turn(self, space: str, turn_id: int) -> tuple[Turn, StoredArticle]:
