@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	@$(BIN)/python -m compileall -q bot index
 	@if [ -n "$$DISCORD_TOKEN" ] || grep -qs '^DISCORD_TOKEN=..*' .env; then \
 		$(BIN)/kiosque run; \
 	else \
@@ -29,7 +30,10 @@ test: lint
 eval: $(STAMP)
 	$(BIN)/python -m eval.run
 
+# Bytecode is written ahead: with PYTHONDONTWRITEBYTECODE set (as on CI machines), every new
+# process would otherwise compile the project again (about 70 ms of a cold start).
 bench: $(STAMP)
+	$(BIN)/python -m compileall -q bot index
 	$(BIN)/python -m bench.run
 
 stress: $(STAMP)

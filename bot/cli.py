@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import sys
@@ -127,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_dispatch(args, settings))
     except KeyboardInterrupt:
         return 130
+    finally:
+        # The command is done and the process ends: what it built is freed with the process,
+        # so the interpreter's last collections need not walk it (about 50 ms of a cold ask).
+        gc.freeze()
 
 
 def _run_discord(settings: Settings, command: str) -> int:

@@ -60,6 +60,7 @@ class Kiosque:
         self.responder = Responder(embedder=embedder)
         self.renderer = Renderer(settings.prompts_dir)
         self._seeding: dict[str, asyncio.Lock] = {}
+        self._prefetching: set[asyncio.Future] = set()
 
     @classmethod
     async def open(cls, settings: Settings, seed: bool = True) -> Kiosque:
@@ -279,6 +280,7 @@ class Kiosque:
         if len(question) > self.settings.max_question_chars:
             raise KiosqueError("too_long", limit=self.settings.max_question_chars)
         await self.ready(space)
+        self._prefetch(question)
         chrome = self.chrome_language(language)
         if asks_for_articles(question):
             found = await self.search(space, articles_topic(question))
@@ -317,6 +319,22 @@ class Kiosque:
             )
         )
         return replace(answer, turn=turn)
+
+    def _prefetch(self, question: str) -> None:
+        """Start the question's vector in a worker thread while the history and the article
+        are read: the model runs outside the interpreter's lock, so the two overlap, and
+        retrieval then finds the vector ready (or waits for it, never computing it twice)."""
+        if self.embedder is None:
+            return
+        task = asyncio.ensure_future(asyncio.to_thread(self.embedder.query, question))
+        self._prefetching.add(task)
+        task.add_done_callback(self._prefetched)
+
+    def _prefetched(self, task: asyncio.Future) -> None:
+        self._prefetching.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # Retrieval asks again and meets the same error, where it is handled.
+            log.debug("question vector not prefetched: %r", task.exception())
 
     async def _followed(self, space: str, question: str, history: list[Turn]) -> int | None:
         """The article a follow-up goes on with: the one the channel's last answer quoted,

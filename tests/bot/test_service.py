@@ -297,6 +297,24 @@ def test_the_model_can_be_turned_off(kiosque: Callable) -> None:
     assert not answer.semantic and not answer.abstained
 
 
+def test_the_question_is_embedded_once_while_its_article_loads(kiosque: Callable) -> None:
+    # The vector is started in a worker thread as the question arrives; retrieval then takes
+    # it (or waits for it) instead of computing it a second time.
+    question = "Quelle chambre du Parlement russe a ratifié le traité de défense ?"
+
+    async def scenario() -> tuple:
+        async with kiosque() as k:
+            model = getattr(k.embedder, "embedder", k.embedder)._model
+            original, calls = model.query, []
+            model.query = lambda text: calls.append(text) or original(text)
+            answer = await k.ask(LOCAL, question, "salon")
+            return calls, answer
+
+    calls, answer = asyncio.run(scenario())
+    assert calls == [question]
+    assert answer.semantic and "chambre haute" in answer.passages[0].text
+
+
 def test_the_bots_words_follow_the_question_language(kiosque: Callable) -> None:
     async def scenario() -> tuple:
         async with kiosque() as k:

@@ -111,3 +111,35 @@ def test_analysis_gives_the_same_terms_from_many_threads_at_once() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda w: terms(w, "fr"), words))
     assert results == expected
+
+
+def test_the_lemma_tries_give_simplemma_s_own_lemmas() -> None:
+    # The dictionaries are opened as tries (fast to load); the lemmas must stay those of the
+    # shipped dictionaries, or the library-wide index would hold other terms than questions.
+    import simplemma
+
+    from index.analysis import _lemmatizer
+
+    sample = (
+        "ratifié ratifiait traités inquiètent Parlement soldats nord-coréens allait eurent "
+        "chevaux yeux élections présidentielles menaçait internationales été faites"
+    ).split()
+    assert [_lemmatizer().lemmatize(w, "fr") for w in sample] == [
+        simplemma.lemmatize(w, lang="fr") for w in sample
+    ]
+    english = "ratified treaties soldiers were went children mice better running".split()
+    assert [_lemmatizer().lemmatize(w, "en") for w in english] == [
+        simplemma.lemmatize(w, lang="en") for w in english
+    ]
+
+
+def test_a_lemma_trie_is_written_whole_or_not_at_all(tmp_path) -> None:
+    from marisa_trie import BytesTrie
+
+    from index.analysis import _trie_factory
+
+    factory = _trie_factory()
+    factory._cache_dir = tmp_path
+    factory._write_trie_to_disk("fr", BytesTrie([("chevaux", b"cheval")]))
+    assert [p.name for p in tmp_path.iterdir()] == ["fr.dic"]
+    assert BytesTrie().load(str(tmp_path / "fr.dic")).get("chevaux") == [b"cheval"]

@@ -77,3 +77,25 @@ def test_what_the_model_reads_of_a_question_is_bounded() -> None:
     assert clip(zalgo) == "Core\u0301e ?"
     assert clip("Pourquoi ?????????") == "Pourquoi ???"
     assert len(clip("mot " * 500)) <= QUERY_CHARS
+
+
+def test_a_question_embedded_in_two_threads_at_once_is_computed_once(embedder: Embedder) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    question = "Combien de soldats nord-coréens pourraient rejoindre le front ?"
+    calls = []
+    model = embedder._model
+    original = model.query
+
+    def counted(text):
+        calls.append(text)
+        return original(text)
+
+    model.query = counted
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            vectors = list(pool.map(embedder.query, [question] * 4))
+    finally:
+        del model.query
+    assert len(calls) == 1
+    assert all(np.array_equal(v, vectors[0]) for v in vectors)
