@@ -9,7 +9,8 @@ many sentences and tokens the space has (``space_stats``).
 
 A question looks its candidates up by its rarest terms, up to ``BUDGET`` sentences
 (``bm25.candidate_terms``): the ranking is FTS5's whenever its terms are in fewer sentences
-than that, and the work a question costs stays bounded when they are not.
+than that; when even the rarest is in more, the candidates are the newest ``BUDGET`` sentences
+that hold it (``bm25.newest_only``), as with FTS5.
 """
 
 from __future__ import annotations
@@ -117,11 +118,19 @@ class PostgresIndex(SearchIndex):
             return []
         known = list(having)
         query = f"{_lexeme(space_token(space))} & ({' | '.join(map(_lexeme, chosen))})"
+        floor = 0  # ids grow with articles: the newest sentences have the largest
+        if bm25.newest_only(having, chosen, BUDGET):
+            row = await self.database.fetchone(
+                "SELECT id FROM sentences WHERE terms @@ ?::tsquery"
+                " ORDER BY id DESC OFFSET ? LIMIT 1",
+                (query, BUDGET - 1),
+            )
+            floor = row["id"] if row else 0
         found = ", ".join(["COALESCE((s.frequencies ->> ?)::float8, 0)"] * len(known))
         rows = await self.database.fetchall(
             f"SELECT s.id, s.length, ARRAY[{found}] AS frequencies FROM sentences s"
-            " WHERE s.terms @@ ?::tsquery",
-            (*known, query),
+            " WHERE s.terms @@ ?::tsquery AND s.id >= ?",
+            (*known, query, floor),
         )
         if not rows:
             return []

@@ -9,7 +9,9 @@ library, except for a database written before it existed, which ``catch_up`` ind
 Both look a question's candidates up by its rarest terms first (``bm25.candidate_terms``), as
 many as fit in a budget of matching sentences: BM25 gives common terms little weight anyway,
 and scoring every sentence that holds "gouvernement" in a library of 100 000 articles is what
-would make a question slow.
+would make a question slow. When even the rarest term is in more sentences than the budget,
+the candidates are the newest sentences that hold it, as many as the budget
+(``bm25.newest_only``).
 """
 
 from __future__ import annotations
@@ -165,13 +167,23 @@ class Fts5Index(SearchIndex):
             f" WHERE term IN ({', '.join('?' * len(wanted))})",
             tuple(wanted),
         )
-        chosen = bm25.candidate_terms({r["term"]: int(r["sentences"]) for r in having}, POSTINGS)
+        counts = {r["term"]: int(r["sentences"]) for r in having}
+        chosen = bm25.candidate_terms(counts, POSTINGS)
         if not chosen:
             return []
+        match = " OR ".join(f'"{t}"' for t in chosen)
+        floor = 0  # rowids grow with articles: the newest sentences have the largest
+        if bm25.newest_only(counts, chosen, POSTINGS):
+            row = await self.database.fetchone(
+                "SELECT rowid FROM sentence_index WHERE sentence_index MATCH ?"
+                " ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+                (match, POSTINGS - 1),
+            )
+            floor = row["rowid"] if row else 0
         rows = await self.database.fetchall(
             "SELECT rowid, bm25(sentence_index, ?, ?, ?) AS rank FROM sentence_index"
-            " WHERE sentence_index MATCH ? ORDER BY rank LIMIT ?",
-            (*WEIGHTS, " OR ".join(f'"{t}"' for t in chosen), limit),
+            " WHERE sentence_index MATCH ? AND rowid >= ? ORDER BY rank LIMIT ?",
+            (*WEIGHTS, match, floor, limit),
         )
         mask = (1 << SHIFT) - 1
         return [Hit(r["rowid"] >> SHIFT, r["rowid"] & mask, -float(r["rank"])) for r in rows]

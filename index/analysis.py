@@ -77,8 +77,19 @@ def _stemmer(language: str) -> snowballstemmer.stemmer:
 
 def fold(text: str) -> str:
     """Lower-case and strip accents: ``Été`` → ``ete``."""
+    if text.isascii():
+        return text.lower()
+    if len(text) <= 32:  # a word: the same ones come back all the time
+        return _fold_word(text)
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_fold_word = lru_cache(maxsize=100_000)(_fold)
 
 
 def words(text: str) -> list[str]:

@@ -180,3 +180,29 @@ def test_term_counts_follow_each_version_and_stay_in_their_space(database: Calla
             return seen
 
     assert asyncio.run(scenario()) == [2, 3, 3, 2, 2]  # the title holds "conseil" too
+
+
+def test_a_question_of_common_words_reads_the_newest_sentences_only(
+    database: Callable, monkeypatch
+) -> None:
+    # With a budget of two sentences, "budget" (in every article) is over it: its candidates
+    # are the two newest sentences that hold it, those of the last article written.
+    import bot.postgres_search
+    import bot.search
+
+    monkeypatch.setattr(bot.search, "POSTINGS", 2)
+    monkeypatch.setattr(bot.postgres_search, "BUDGET", 2)
+    texts = [BUDGET.replace("mardi", day) for day in ("lundi", "mardi", "jeudi")]
+
+    async def scenario() -> tuple:
+        async with database() as db:
+            library = Library(db)
+            ids = [(await library.add(SERVER, parse(t), f"{n}.txt")).id
+                   for n, t in enumerate(texts)]
+            common = await search(db, SERVER, "Quel budget ?")
+            rare = await search(db, SERVER, "Quel budget lundi ?")
+            return ids, common, rare
+
+    ids, common, rare = asyncio.run(scenario())
+    assert {hit.article_id for hit in common} == {ids[-1]}
+    assert rare[0].article_id == ids[0]  # a rarer term still finds the oldest article

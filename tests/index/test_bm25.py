@@ -39,3 +39,10 @@ def test_candidates_come_from_the_rarest_terms_within_the_budget() -> None:
     assert bm25.candidate_terms(having, 10_000) == ["crash", "avion", "mort"]
     assert bm25.candidate_terms({"mort": 900}, 50) == ["mort"]  # the rarest, always
     assert bm25.candidate_terms({"absent": 0}, 50) == []
+
+
+def test_only_a_rarest_term_over_the_budget_keeps_to_the_newest_sentences() -> None:
+    having = {"crash": 3, "avion": 40, "mort": 900}
+    assert not bm25.newest_only(having, bm25.candidate_terms(having, 50), 50)
+    assert bm25.newest_only({"mort": 900}, ["mort"], 50)
+    assert not bm25.newest_only({"mort": 900}, [], 50)
