@@ -154,6 +154,11 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await COMMANDS[args.command](kiosque, args)
     except KiosqueError as error:
         return _fail(kiosque.error_text(error, _language(kiosque), plain=True))
+    except BrokenPipeError:
+        # The reader went away (`kiosque ask ... | head -1`): nothing to say, and nothing more
+        # to write at exit either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as error:
         return _fail(f"internal error ({type(error).__name__}: {error})", code=1)
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -450,3 +451,22 @@ def test_feedback_lists_votes_per_article_and_the_questions_voted_down(
     assert "ratifié un traité" in article["downvoted"][0]["quoted"][0]
     shown = cli("feedback")
     assert "👎 1" in shown.out and "Qui a ratifié le traité ?" in shown.out
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(
+    cli: Callable[..., Run], tmp_path: Path, db_path: Path
+) -> None:
+    # `kiosque ask ... | head -1`: the pipe closes before the answer is written.
+    assert cli("ask", "Qui a ratifié le traité ?").code == 0  # seeded once
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "ask", "Qui a ratifié le traité ?"],
+            cwd=tmp_path, env=cli_env(db_path), stdout=writer, stderr=subprocess.PIPE,
+            timeout=60, check=False,
+        )
+    finally:
+        os.close(writer)
+    assert done.returncode == 141
+    assert done.stderr.decode() == ""
