@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import unicodedata
@@ -156,6 +157,29 @@ def _escapes(line: str, cut: int) -> bool:
     return slashes % 2 == 1
 
 
+class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's compiled templates, kept in a per-user temporary folder and keyed by their
+    source, so that a new process (``kiosque ask``) need not compile them again (about
+    20 ms). It is only a shortcut: one that cannot be read or written is passed by."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # unreadable, cut short, spoiled: compile the template instead
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    try:
+        return _QuietBytecodeCache()
+    except (OSError, RuntimeError):  # no private temporary folder to be had
+        return None
+
+
 class Renderer:
     """Templates for each language; every value written into them is escaped."""
 
@@ -168,9 +192,7 @@ class Renderer:
             keep_trailing_newline=False,
             trim_blocks=True,
             lstrip_blocks=True,
-            # Compiled templates are kept in a per-user temporary folder, keyed by their source:
-            # a new process (``kiosque ask``) skips compiling them (about 20 ms).
-            bytecode_cache=jinja2.FileSystemBytecodeCache(),
+            bytecode_cache=_bytecode_cache(),
         )
         self._env.filters["clip"] = clip
         self._env.filters["when"] = when

@@ -258,3 +258,25 @@ def test_history_in_discord_names_members_without_pinging_and_dates_for_each_rea
     assert "<@1234567890>" in discord and f"<t:{int(asked.timestamp())}:f>" in discord
     terminal = renderer.text("history", "fr", turns=turns)
     assert "<@" not in terminal and "2026-11-25 12:00" in terminal
+
+
+def test_a_template_cache_that_cannot_be_read_or_written_is_passed_by(
+    renderer: Renderer, tmp_path
+) -> None:
+    # Compiled templates are kept between processes; a cache folder gone or a cache file
+    # spoiled must not keep the bot from answering.
+    expected = renderer.line("no_token", "en")
+
+    def fresh(folder) -> Renderer:
+        made = Renderer(ROOT / "prompts")
+        assert made._env.bytecode_cache is not None
+        made._env.bytecode_cache.directory = str(folder)
+        return made
+
+    assert fresh(tmp_path / "gone").line("no_token", "en") == expected
+    assert fresh(tmp_path).line("no_token", "en") == expected  # writes the cache file
+    written = list(tmp_path.iterdir())
+    assert written
+    for path in written:
+        path.write_bytes(path.read_bytes()[:40])
+    assert fresh(tmp_path).line("no_token", "en") == expected
