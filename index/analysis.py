@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -155,8 +156,23 @@ def _lemmatizer():
     from simplemma import Lemmatizer
     from simplemma.strategies import DefaultStrategy
 
-    strategy = DefaultStrategy(dictionary_factory=_trie_factory())
+    strategy = DefaultStrategy(dictionary_factory=_dictionaries())
     return Lemmatizer(cache_max_size=0, lemmatization_strategy=strategy)
+
+
+def _dictionaries():
+    """The tries where their folder can be written (or already holds them); else simplemma's
+    plain dictionaries, which load faster than tries rebuilt in memory at every start."""
+    from simplemma.strategies.dictionaries.dictionary_factory import DEFAULT_DICTIONARY_FACTORY
+
+    factory = _trie_factory()
+    folder = factory._cache_dir
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+    built = all((folder / f"{language}.dic").is_file() for language in ("fr", "en"))
+    if built or (folder.is_dir() and os.access(folder, os.W_OK)):
+        return factory
+    return DEFAULT_DICTIONARY_FACTORY
 
 
 def _trie_factory():

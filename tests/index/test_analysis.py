@@ -143,3 +143,19 @@ def test_a_lemma_trie_is_written_whole_or_not_at_all(tmp_path) -> None:
     factory._write_trie_to_disk("fr", BytesTrie([("chevaux", b"cheval")]))
     assert [p.name for p in tmp_path.iterdir()] == ["fr.dic"]
     assert BytesTrie().load(str(tmp_path / "fr.dic")).get("chevaux") == [b"cheval"]
+
+
+def test_without_a_writable_cache_folder_the_plain_dictionaries_are_used(
+    tmp_path, monkeypatch
+) -> None:
+    # Tries rebuilt in memory at every start would be slower than the plain dictionaries.
+    from simplemma.strategies.dictionaries.dictionary_factory import DEFAULT_DICTIONARY_FACTORY
+
+    from index.analysis import _dictionaries
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    assert _dictionaries() is DEFAULT_DICTIONARY_FACTORY
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert _dictionaries() is not DEFAULT_DICTIONARY_FACTORY
