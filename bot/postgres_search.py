@@ -127,6 +127,8 @@ class PostgresIndex(SearchIndex):
                 " SELECT id FROM matches ORDER BY id DESC OFFSET ? LIMIT 1",
                 (query, BUDGET - 1),
             )
+            # Written into the query, not passed: with a parameter the planner may keep one
+            # generic plan for every bound, and pick a scan of the whole table for it.
             newest = f" AND s.id >= {int(row['id'])}" if row else ""
         found = ", ".join(["COALESCE((s.frequencies ->> ?)::float8, 0)"] * len(known))
         rows = await self.database.fetchall(

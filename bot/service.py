@@ -280,7 +280,6 @@ class Kiosque:
         if len(question) > self.settings.max_question_chars:
             raise KiosqueError("too_long", limit=self.settings.max_question_chars)
         await self.ready(space)
-        self._prefetch(question)
         chrome = self.chrome_language(language)
         if asks_for_articles(question):
             found = await self.search(space, articles_topic(question))
@@ -289,6 +288,7 @@ class Kiosque:
             return Answer(question, asked, newest.id,
                           newest.article.title, newest.version, found=tuple(found),
                           abstained=not found)
+        self._prefetch(question)
         history = await self.history.recent(channel, FOLLOWUP_TURNS)
         own = article_id or await self._active_of(space, channel, parent)
         onward = await self._followed(space, question, history) if article_id is None else None

@@ -74,7 +74,6 @@ class Embedder:
             pending = self._computing.get(text)
             if pending is None:
                 pending = self._computing[text] = Future()
-                pending.set_running_or_notify_cancel()
                 mine = True
             else:
                 mine = False
