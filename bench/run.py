@@ -49,6 +49,7 @@ async def question_latency(folder: Path, semantic: str) -> list[float]:
     each asked in a channel of its own article: none repeats, so no cached vector helps.
     """
     kiosque = await Kiosque.open(settings(folder, f"ask-{semantic}.db", semantic), seed=False)
+    await kiosque.warm()  # as the bot does before it serves
     timings = []
     try:
         for name in realistic.FILES:

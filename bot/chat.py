@@ -14,6 +14,15 @@ CHANNEL = "console"
 
 async def chat(kiosque: Kiosque, channel: str = CHANNEL) -> int:
     """Read questions and slash commands until ``/quit`` or end of input."""
+    # The fast reader of questions is built while the member types the first one.
+    warming = asyncio.ensure_future(kiosque.warm())
+    try:
+        return await _loop(kiosque, channel)
+    finally:
+        await warming
+
+
+async def _loop(kiosque: Kiosque, channel: str) -> int:
     stored = await kiosque.article_for(LOCAL, channel)
     language = kiosque.language(stored)
     say = kiosque.renderer

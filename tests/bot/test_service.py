@@ -304,9 +304,9 @@ def test_the_question_is_embedded_once_while_its_article_loads(kiosque: Callable
 
     async def scenario() -> tuple:
         async with kiosque() as k:
-            model = getattr(k.embedder, "embedder", k.embedder)._model
-            original, calls = model.query, []
-            model.query = lambda text: calls.append(text) or original(text)
+            model = getattr(k.embedder, "embedder", k.embedder)
+            original, calls = model._compute, []
+            model._compute = lambda text: calls.append(text) or original(text)
             answer = await k.ask(LOCAL, question, "salon")
             return calls, answer
 

@@ -84,18 +84,17 @@ def test_a_question_embedded_in_two_threads_at_once_is_computed_once(embedder: E
 
     question = "Combien de soldats nord-coréens pourraient rejoindre le front ?"
     calls = []
-    model = embedder._model
-    original = model.query
+    original = embedder._compute
 
     def counted(text):
         calls.append(text)
         return original(text)
 
-    model.query = counted
+    embedder._compute = counted
     try:
         with ThreadPoolExecutor(max_workers=4) as pool:
             vectors = list(pool.map(embedder.query, [question] * 4))
     finally:
-        del model.query
+        del embedder._compute
     assert len(calls) == 1
     assert all(np.array_equal(v, vectors[0]) for v in vectors)

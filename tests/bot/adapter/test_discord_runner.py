@@ -81,7 +81,7 @@ def test_backup_while_the_bot_runs_is_a_consistent_copy(tmp_path: Path) -> None:
 def test_a_reindex_stopped_by_shutdown_tells_its_admin_and_changes_nothing(
     tmp_path: Path,
 ) -> None:
-    long = medium_article(240)  # a few hundred sentences: longer to embed than the drain
+    long = medium_article(1200)  # longer to embed than the 10 s drain, even at 100 a second
 
     async def scenario() -> None:
         async with running_bot(tmp_path, EMBED_CACHE_DIR="off") as (fake, process):
