@@ -39,15 +39,15 @@ async def _fill(kiosque: Kiosque, count: int) -> None:
         for n in range(count):
             title = f"Le conseil vote le budget {n}"
             content["title"] = title
-            cursor = await db.execute(
+            inserted = await db.execute(
                 "INSERT INTO articles (space, source_key, title, current_version, created_at)"
-                " VALUES (?, ?, ?, 1, ?)",
+                " VALUES (?, ?, ?, 1, ?) RETURNING id",
                 (SPACE, f"title:{title.casefold()}", title, f"2026-01-01T00:00:{n:09d}"),
             )
             await db.execute(
                 "INSERT INTO versions (article_id, version, source, language, content,"
                 " indexed_at) VALUES (?, 1, ?, 'fr', ?, ?)",
-                (cursor.lastrowid, f"{n}.txt", json.dumps(content), "2026-01-01T00:00:00"),
+                (inserted.rows[0]["id"], f"{n}.txt", json.dumps(content), "2026-01-01T00:00:00"),
             )
 
 

@@ -68,7 +68,7 @@ class Kiosque:
         empty."""
         embedder: Encoder | None = None
         if settings.semantic:
-            embedder = load_embedder(settings.embed_threads)
+            embedder = load_embedder(settings.embed_threads, settings.embed_engine)
             if embedder is not None and settings.embed_cache_dir:
                 embedder = CachedEmbedder(embedder, settings.embed_cache_dir)
         else:

