@@ -59,7 +59,7 @@ class Settings:
     semantic: bool = True
     embed_threads: int = 1
     embed_engine: str = "onnxruntime"
-    embed_max_sentences: int = 2000
+    embed_max_sentences: int = 5000
     embed_cache_dir: Path | None = Path("var/cache/vectors")
     shard_ids: tuple[int, ...] = ()
     shard_count: int | None = None
