@@ -212,7 +212,7 @@ class Library:
             article = Article.from_dict(json.loads(content["content"]))
             vectors = None
             if self.model and content["vectors"] is not None and content["model"] == self.model:
-                vectors = from_bytes(content["vectors"], len(article.sentences))
+                vectors = from_bytes(content["vectors"], article)
             cached = StoredArticle(article_id, version, article, vectors)
             self._current.put(article_id, cached, _weight(cached))
         return cached

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -42,6 +43,10 @@ Progress = Callable[[int, int], None]
 """Told ``(sentences embedded, total)`` while a long article is indexed; called from a thread."""
 
 log = logging.getLogger(__name__)
+
+
+class _Stopped(Exception):
+    """Raised in an embedding thread whose indexing was cancelled, to end it early."""
 
 
 class Kiosque:
@@ -224,7 +229,22 @@ class Kiosque:
     async def _vectors(self, article: Article, name: str, progress: Progress | None = None):
         embedder = self.embedder
         if embedder and 0 < len(article.sentences) <= self.settings.embed_max_sentences:
-            return await asyncio.to_thread(embed_article, embedder, article, progress)
+            # A worker thread cannot be cancelled: when the indexing is (a shutdown, a kill of
+            # the request), the thread stops at its next batch instead of embedding on for
+            # minutes while the process waits for it to exit.
+            stopped = threading.Event()
+
+            def told(done: int, total: int) -> None:
+                if stopped.is_set():
+                    raise _Stopped
+                if progress is not None:
+                    progress(done, total)
+
+            try:
+                return await asyncio.to_thread(embed_article, embedder, article, told)
+            except asyncio.CancelledError:
+                stopped.set()
+                raise
         if embedder and article.sentences:
             log.info(
                 "%s: %d sentences, over EMBED_MAX_SENTENCES=%d: indexed without vectors",

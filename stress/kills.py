@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from index import parse_article
+from index.embedding import vector_rows
 from stress.hostile import ARTICLE
 from stress.sources import cli_env, run_cli
 
@@ -229,7 +231,8 @@ def kill_during_embedding(folder: Path) -> list[str]:
     """SIGKILL ``kiosque index`` while it embeds a new version; what went wrong, if anything.
 
     The previous version must still be listed and served, the database whole, and the next
-    reindex must store the new version with one vector per sentence.
+    reindex must store the new version with its vectors: one per sentence, then one per
+    counted phrase (``index.embedding.vector_rows``).
     """
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "kiosque.db"
@@ -279,6 +282,9 @@ def kill_during_embedding(folder: Path) -> list[str]:
     finally:
         connection.close()
     sentences = json.loads(final.stdout)["sentences"]
-    if size != sentences * 384 * 2 or not model:
-        problems.append(f"version 2 stored {size} bytes of vectors for {sentences} sentences")
+    rows = vector_rows(parse_article(medium_article().encode("utf-8"), "medium.txt", title=TITLE))
+    if size != rows * 384 * 2 or not model:
+        problems.append(
+            f"version 2 stored {size} bytes of vectors for {sentences} sentences ({rows} rows)"
+        )
     return problems

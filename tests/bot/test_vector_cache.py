@@ -34,6 +34,12 @@ class Counting:
         self.calls.extend(texts)
         return self.model.passages(texts, progress)
 
+    def queries(
+        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray:
+        self.calls.extend(texts)
+        return self.model.queries(texts, progress)
+
     def warm(self) -> None:
         self.model.warm()
 

@@ -9,10 +9,12 @@ from index.embedding import (
     DIMENSION,
     QUERY_CHARS,
     Embedder,
+    article_counts,
     clip,
     from_bytes,
     passage_texts,
     to_bytes,
+    vector_rows,
 )
 from index.model import Article
 
@@ -55,19 +57,37 @@ def test_stored_vectors_come_back_as_they_were(
     semantic_stored: StoredArticle, bundled_article: Article
 ) -> None:
     vectors = semantic_stored.vectors  # made by embed_article
+    counts = article_counts(bundled_article)
+    assert counts == [(0, "deux pays"), (1, "deux nations à s’assister militairement")]
     assert vectors.dtype == np.float16
-    assert vectors.shape == (len(bundled_article.sentences), DIMENSION)
-    back = from_bytes(to_bytes(vectors), len(bundled_article.sentences))
+    # One row per sentence, then one per number with the words after it.
+    assert vectors.shape == (len(bundled_article.sentences) + len(counts), DIMENSION)
+    assert vector_rows(bundled_article) == len(vectors)
+    back = from_bytes(to_bytes(vectors), bundled_article)
     assert back is not None and np.array_equal(back, vectors)
-    # Vectors that do not fit the article's sentences are not served.
-    assert from_bytes(to_bytes(vectors), len(bundled_article.sentences) + 1) is None
+    # A version stored before phrases were read (sentences only) is still served.
+    older = from_bytes(to_bytes(vectors[: len(bundled_article.sentences)]), bundled_article)
+    assert older is not None and len(older) == len(bundled_article.sentences)
+    # Vectors that fit neither are not served.
+    assert from_bytes(to_bytes(vectors[:-1]), bundled_article) is None
+    assert from_bytes(to_bytes(vectors)[:-2], bundled_article) is None
+
+
+def test_counted_phrases_are_read_as_questions_are(
+    embedder: Embedder, semantic_stored: StoredArticle, bundled_article: Article
+) -> None:
+    counts = article_counts(bundled_article)
+    phrases = semantic_stored.vectors[len(bundled_article.sentences) :].astype(np.float32)
+    for row, (_, phrase) in enumerate(counts):  # e5's "query:", as the counted noun is
+        assert float(phrases[row] @ embedder.query(phrase)) > 0.999
+        assert float(phrases[row] @ embedder.passages([phrase])[0]) < 0.99
 
 
 def test_half_precision_keeps_the_ranking(
     embedder: Embedder, bundled_article: Article, semantic_stored: StoredArticle
 ) -> None:
     full = embedder.passages(passage_texts(bundled_article))
-    half = semantic_stored.vectors.astype(np.float32)
+    half = semantic_stored.vectors[: len(bundled_article.sentences)].astype(np.float32)
     question = embedder.query("Quel missile a été testé ?")
     assert list(np.argsort(-(full @ question))[:3]) == list(np.argsort(-(half @ question))[:3])
 

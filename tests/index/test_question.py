@@ -19,6 +19,9 @@ from index.question import (
     Earlier,
     articles_topic,
     asks_for_articles,
+    count_phrases,
+    counted,
+    counts_named,
     expected_kind,
     holds,
     names,
@@ -162,3 +165,39 @@ def test_which_article_questions_and_their_topic(text: str, topic: str) -> None:
 def test_a_question_about_an_article_is_not_a_listing() -> None:
     assert not asks_for_articles("Que dit l'article sur les papillons ?")
     assert articles_topic("Qui a ratifié le traité ?") == "Qui a ratifié le traité ?"
+
+
+@pytest.mark.parametrize(
+    ("text", "noun"),
+    [
+        ("Combien de maternités ont fermé en France depuis 2009 ?", "maternités"),
+        ("Combien d'emplois seront supprimés ?", "emplois"),
+        ("L'amendement a été repoussé par combien de députés ?", "députés"),
+        ("Quel est le nombre de blessés ?", "blessés"),
+        ("How many French departments have only one maternity ward?", "French departments"),
+        ("How many votes did he get?", "votes"),
+        ("Combien de personnes ont vu l'exposition ?", None),  # anyone counts
+        ("Combien de fois a-t-elle gagné ?", None),
+        ("How many people live there?", None),
+        ("Combien a coûté le traité ?", None),  # an amount, not a count of something
+    ],
+)
+def test_what_a_count_question_counts(text: str, noun: str | None) -> None:
+    assert counted(text) == noun
+
+
+def test_count_phrases_are_a_passage_s_numbers_with_what_follows_them() -> None:
+    text = "En 2009, 12 000 vols intérieurs et internationaux sont annulés et sept tunnels fermés."
+    assert count_phrases(text, "Combien de vols en 2009 ?") == [
+        "12 000 vols intérieurs et internationaux",
+        "sept tunnels fermés",
+    ]
+
+
+def test_a_count_is_named_by_its_terms_or_one_typo_away() -> None:
+    assert counts_named("vols", ["12 000 vols intérieurs"], "fr")
+    assert counts_named("raffineries", ["deux raffineries ont été fermées"], "fr")
+    assert counts_named("French departments", ["neuf départements français ne"], "fr")
+    assert counts_named("bus", ["sept buts à zéro"], "fr")  # "buts", mistyped
+    assert not counts_named("maternités", ["100 kilomètres de là"], "fr")
+    assert not counts_named("morts", ["10 000 ports"], "fr")  # one letter changed: a word

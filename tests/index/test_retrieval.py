@@ -7,10 +7,10 @@ from rank_bm25 import BM25Okapi
 
 from bot.values import StoredArticle
 from index.analysis import question_terms, terms
-from index.embedding import Embedder
+from index.embedding import Embedder, embed_article
 from index.model import Article
 from index.question import Earlier, read_question
-from index.retrieval import ArticleIndex, LuceneBM25, query_of, retrieve
+from index.retrieval import ArticleIndex, Fusion, LuceneBM25, query_of, retrieve
 from tests.conftest import parse
 
 TINY = (
@@ -171,3 +171,60 @@ def test_a_follow_up_never_leads_with_what_the_previous_answer_led_with(
     assert follow.question.followup and follow.repeated
     assert all(c.sentence != first.best.sentence for c in follow.candidates)
     assert follow.best.sentences != first.best.sentences
+
+
+COUNTS = (
+    "Nouveaux billets en euros\n\n"
+    "La nouvelle série de billets sera diffusée aux 332 millions d’Européens résidant dans la "
+    "zone euro.\n\n"
+    "La Banque centrale européenne imprime les billets à Francfort, à 400 kilomètres de Paris."
+    "\n\nLa maternité de Figeac a fermé en 2009 ; la plus proche est à 100 kilomètres.\n"
+)
+
+
+@pytest.fixture(scope="module", params=["stored", "older version"])
+def counts(request: pytest.FixtureRequest, embedder: Embedder) -> ArticleIndex:
+    """The article with its phrases' vectors stored, or with its sentences' only (a version
+    indexed before phrases were read: they are read when a count question needs them)."""
+    article = parse(COUNTS)
+    vectors = embed_article(embedder, article)
+    # "332 millions d’…", "millions d’…", "400 kilomètres de Paris", "100 kilomètres"
+    assert len(vectors) == len(article.sentences) + 4
+    if request.param == "older version":
+        vectors = vectors[: len(article.sentences)]
+    return ArticleIndex(article, vectors=vectors)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Combien de maternités ont fermé en France ?",  # "à 100 kilomètres" counts no ward
+        "Combien de banques impriment les billets ?",
+        "Combien de billets ont été imprimés ?",
+    ],
+)
+def test_a_passage_whose_numbers_count_something_else_holds_no_count(
+    counts: ArticleIndex, embedder: Embedder, question: str
+) -> None:
+    asked = read_question(question)
+    found = retrieve(counts, asked, embedder)
+    assert found.best.holds is False
+    # The regular expression alone saw a number there: the check is what refuses it.
+    unchecked = retrieve(counts, asked, embedder, Fusion(count_floor=-1))
+    assert unchecked.best.sentence == found.best.sentence and unchecked.best.holds is True
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Combien d'habitants de la zone euro recevront ces billets ?",  # "Européens": meaning
+        "How many residents of the euro area will receive the notes?",
+        "How many people will get the new notes?",  # anyone counts
+    ],
+)
+def test_a_number_counting_what_is_asked_in_other_words_holds(
+    counts: ArticleIndex, embedder: Embedder, question: str
+) -> None:
+    found = retrieve(counts, read_question(question), embedder)
+    assert "332 millions" in counts.article.sentences[found.best.sentence].text
+    assert found.best.holds is True
