@@ -353,13 +353,11 @@ def counted(text: str) -> str | None:
     return noun
 
 
-def count_phrases(text: str, asked: str = "") -> list[str]:
-    """The numbers of a passage with the words after each ("332 millions d'Européens
-    résidant dans"), those the question itself gives left out; at most ``MAX_COUNTS``."""
+def count_phrases(text: str) -> list[str]:
+    """The numbers of a sentence with the words after each ("332 millions d'Européens
+    résidant dans"), at most ``MAX_COUNTS``; ``gives_count`` tells those a question gives."""
     phrases = []
     for match in ANSWER_SHAPES[NUMBER].finditer(text):
-        if _given(match.group(), asked):
-            continue
         after = _PHRASE_WORD.findall(text[match.end() :])[:COUNT_WINDOW]
         phrases.append(" ".join([match.group().strip(), *after]))
         if len(phrases) == MAX_COUNTS:
@@ -375,6 +373,7 @@ def gives_count(phrase: str, asked: str) -> bool:
 
 
 def _given(number: str, asked: str) -> bool:
+    """Whether a number found in a passage is one the question itself says (same digits)."""
     digits = set(_DIGITS.findall(number))
     return bool(digits) and digits <= set(_DIGITS.findall(asked))
 
@@ -425,14 +424,12 @@ def holds(kind: str | None, text: str, asked: str = "") -> bool | None:
         return _names(text, asked)
     if kind not in ANSWER_SHAPES:
         return None
-    given = set(_DIGITS.findall(asked))
     folded = fold(asked)
     for match in ANSWER_SHAPES[kind].finditer(text):
         found = match.group()
-        digits = set(_DIGITS.findall(found))
-        if digits and digits <= given:
+        if _given(found, asked):
             continue
-        if kind == DATE and not digits and fold(found).strip() in folded.split():
+        if kind == DATE and not _DIGITS.search(found) and fold(found).strip() in folded.split():
             continue  # "Que s'est-il passé en juillet ?" is not answered by "juillet"
         return True
     return False

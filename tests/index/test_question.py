@@ -23,6 +23,7 @@ from index.question import (
     counted,
     counts_named,
     expected_kind,
+    gives_count,
     holds,
     names,
     normalise,
@@ -188,7 +189,8 @@ def test_what_a_count_question_counts(text: str, noun: str | None) -> None:
 
 def test_count_phrases_are_a_passage_s_numbers_with_what_follows_them() -> None:
     text = "En 2009, 12 000 vols intérieurs et internationaux sont annulés et sept tunnels fermés."
-    assert count_phrases(text, "Combien de vols en 2009 ?") == [
+    asked = "Combien de vols en 2009 ?"
+    assert [p for p in count_phrases(text) if not gives_count(p, asked)] == [
         "12 000 vols intérieurs et internationaux",
         "sept tunnels fermés",
     ]
