@@ -45,17 +45,18 @@ ENGLISH_STOPWORDS = frozenset(
     """.split()
 )
 
-# Question words and chat filler carry no topic; they are dropped from questions only.
+# Question words, chat filler and connectives ("Et sinon ?") carry no topic; they are dropped
+# from questions only.
 FRENCH_QUESTION_WORDS = frozenset(
     """
     quel quelle quels quelles qui que quoi ou quand comment combien pourquoi lequel laquelle
     est-ce qu'est-ce dit dire article texte parle parler explique expliquer raconte donne
-    moi peux pouvez sais savoir selon
+    moi peux pouvez sais savoir selon sinon ensuite puis
     """.split()
 )
 ENGLISH_QUESTION_WORDS = frozenset(
     """
-    what who whom when where why how which tell explain many much
+    what who whom when where why how which tell explain many much else otherwise
     """.split()
 )
 
@@ -199,6 +200,31 @@ def warm(languages: tuple[str, ...] = ("fr", "en")) -> None:
     """Open the lemmatizer's dictionaries now rather than on a first question."""
     for language in languages:
         _lemmatizer().lemmatize("a", language)
+
+
+_NAMED_RUN = re.compile(r"[^\W\d_]+(?:['’ʼ\s-]+[^\W\d_]+)*", re.UNICODE)
+
+
+def acronyms(text: str, longest: int = 6) -> frozenset[str]:
+    """The acronyms a text could be read by, folded: the initials of each run of words that
+    starts with a capital, function words skipped ("Front national" → ``fn``, "Organisation
+    des Nations unies" → ``onu``, "Banque centrale européenne" → ``bce``)."""
+    found: set[str] = set()
+    for run in _NAMED_RUN.finditer(text):
+        tokens = re.split(r"['’ʼ\s-]+", run.group())
+        for start, first in enumerate(tokens):
+            if not first[:1].isupper() or is_stopword(first, "fr") or is_stopword(first, "en"):
+                continue
+            initials = ""
+            for token in tokens[start:]:
+                if is_stopword(token, "fr") or is_stopword(token, "en"):
+                    continue
+                initials += fold(token[0])
+                if len(initials) > longest:
+                    break
+                if len(initials) >= 2:
+                    found.add(initials)
+    return frozenset(found)
 
 
 def is_stopword(word: str, language: str) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from index.analysis import fold, related_terms, terms, words
+from index.analysis import acronyms, fold, related_terms, terms, words
 from index.background import background
 from index.embedding import Encoder, article_counts
 from index.model import KEY_POINTS, Article
@@ -136,6 +136,7 @@ class ArticleIndex:
         ]
         self._context_prefixes = [set(self._prefix(list(c))) for c in self._context]
         self._folded_words = {fold(w) for w in words(article.text)}
+        self._acronyms = acronyms(article.text)
 
     @property
     def size(self) -> int:
@@ -202,8 +203,12 @@ class ArticleIndex:
         return found / total
 
     def mentions(self, name: str) -> bool:
-        """Whether the article's text (title included) has a word, accents and case aside."""
-        return fold(name) in self._folded_words
+        """Whether the article's text (title included) has a word, accents and case aside, or
+        an acronym's words ("FN": "Front national")."""
+        folded = fold(name)
+        if folded in self._folded_words:
+            return True
+        return name.isupper() and 2 <= len(name) <= 6 and folded in self._acronyms
 
     def span_coverage(self, query: Mapping[str, float], span: tuple[int, ...]) -> float:
         """Share of the query's informative mass found in the passage's own sentences."""

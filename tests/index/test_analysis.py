@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from index.analysis import detect_language, fold, question_terms, term, terms, words
+from index.analysis import acronyms, detect_language, fold, question_terms, term, terms, words
 
 
 @pytest.mark.parametrize("typed", ["l’Ukraine", "l'ukraine", "L’UKRAINE", "Ukraine", "ukraine"])
@@ -82,6 +82,29 @@ def test_question_words_are_dropped_from_questions_only() -> None:
     asked = question_terms("Quel est le rôle du Conseil de la Fédération ?", "fr")
     assert asked == terms("rôle Conseil Fédération", "fr")
     assert question_terms("What did the council approve?", "en") == terms("council approve", "en")
+
+
+def test_connectives_carry_no_topic_in_a_question() -> None:
+    assert question_terms("Et sinon ?", "fr") == []
+    assert question_terms("Et ensuite ?", "fr") == []
+    assert question_terms("What else?", "en") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "acronym"),
+    [
+        ("le succès du Front national", "fn"),
+        ("selon l'Organisation des Nations unies", "onu"),
+        ("la Banque centrale européenne a dit", "bce"),
+        ("Union européenne", "ue"),
+    ],
+)
+def test_acronyms_are_read_from_the_initials_of_named_words(text: str, acronym: str) -> None:
+    assert acronym in acronyms(text)
+
+
+def test_no_acronym_from_words_that_name_nothing() -> None:
+    assert acronyms("le front est calme, la banque aussi.") == frozenset()
 
 
 def test_english_stemming() -> None:

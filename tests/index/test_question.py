@@ -126,6 +126,7 @@ def test_the_language_a_question_is_written_in(question: str, language: str) -> 
         ("Et le directeur du conseil scientifique britannique, il a dit quoi ?", CONTINUES),
         ("Comment on fait pour circuler alors ?", CONTINUES),
         ("Qui a été guéri ?", CONTINUES),
+        ("Et sinon ?", REFERS),
         ("Qu'a fait Vladimir Poutine à Pyongyang ?", None),
         ("Le traité oblige-t-il les deux pays à se défendre ?", None),
     ],

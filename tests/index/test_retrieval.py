@@ -173,6 +173,29 @@ def test_a_follow_up_never_leads_with_what_the_previous_answer_led_with(
     assert follow.best.sentences != first.best.sentences
 
 
+def test_a_follow_up_that_names_nothing_goes_on_beside_the_previous_answer() -> None:
+    article = parse(
+        "L'Ohio\n\nObama fait campagne dans le Wisconsin.\n\n"
+        "Romney doit presque impérativement gagner l'Ohio. "
+        "À défaut, il devrait enlever tous les autres États clés.\n\n"
+        "Obama reviendra chaque jour dans le Wisconsin jusqu'à lundi.\n"
+    )
+    index = ArticleIndex(article)
+    asked = "Romney doit-il absolument gagner l'Ohio ?"
+    first = retrieve(index, read_question(asked))
+    assert first.best.sentence == 1
+    earlier = Earlier(asked, (1,), ((1,),))
+    follow = retrieve(index, read_question("Et sinon ?", [earlier]))
+    assert follow.best.sentence == 2
+
+
+def test_an_acronym_names_what_its_words_name() -> None:
+    index = ArticleIndex(parse("Le parti\n\nLe Front national a gagné des voix.\n"))
+    assert index.mentions("FN")
+    assert not index.mentions("PS")
+    assert not index.mentions("fn")  # a lower-case word is a word, not an acronym
+
+
 COUNTS = (
     "Nouveaux billets en euros\n\n"
     "La nouvelle série de billets sera diffusée aux 332 millions d’Européens résidant dans la "
