@@ -242,6 +242,7 @@ class Fusion:
     related: float = 0.5  # demonym ↔ country terms
     history: float = 0.25  # the previous questions' terms, for a follow-up
     previous_semantic: float = 1.0  # the conversation's cosine (previous + this question)
+    previous_answer: float = 1.0  # the previous answer's lead sentence + this question's cosine
     section: float = 0.0  # a follow-up's sentences in the sections the previous answer quoted
     adjacent: float = 0.3  # a follow-up that points back and names at most one thing ("Qu'est-
     # ce que cela montre ?"): the sentences just around the previous answer, in its paragraph
@@ -399,10 +400,21 @@ def _semantic(
     if question.followup and question.previous:
         # The model reads the follow-up in its conversation: "Qui a demandé la suspension de
         # séance ? Et qui l'a accordée ?" is about granting the suspension.
-        conversation = f"{question.previous[-1].text} {question.text}"
+        previous = question.previous[-1]
+        conversation = f"{previous.text} {question.text}"
         earlier = index.vectors @ embedder.query(conversation)
         weight = fusion.previous_semantic
-        cosine = (cosine + weight * earlier) / (1 + weight)
+        cosine, total = cosine + weight * earlier, 1 + weight
+        said = " ".join(
+            index.article.sentences[i].text for i in previous.cores if i < index.size
+        )
+        if said and fusion.previous_answer:
+            # ... and with what was answered: "Avec qui commentait-il les matchs ? Et c'était
+            # qui ce gars ?" asks about the man the answer named, not the question.
+            answered = index.vectors @ embedder.query(f"{said} {question.text}")
+            cosine = cosine + fusion.previous_answer * answered
+            total += fusion.previous_answer
+        cosine = cosine / total
     return cosine
 
 

@@ -251,3 +251,28 @@ def test_a_number_counting_what_is_asked_in_other_words_holds(
     found = retrieve(counts, read_question(question), embedder)
     assert "332 millions" in counts.article.sentences[found.best.sentence].text
     assert found.best.holds is True
+
+
+COMMENTATORS = (
+    "Thierry Roland\n\n"
+    "Thierry Roland commentait les matchs de l'équipe de France avec Jean-Michel Larqué.\n\n"
+    "Thierry Roland présenta Stade 2 à la télévision dans les années 1970.\n\n"
+    "Jean-Michel Larqué fut footballeur à Saint-Étienne avant de devenir journaliste.\n\n"
+    "Thierry Roland, passionné de football, joua dans une équipe amateur de Boulogne.\n\n"
+    "Le match Bulgarie – France de 1976 reste le plus célèbre de sa carrière.\n"
+)
+
+
+def test_a_follow_up_reads_what_the_previous_answer_said(embedder: Embedder) -> None:
+    article = parse(COMMENTATORS)
+    index = ArticleIndex(article, vectors=embed_article(embedder, article))
+    asked = "Avec qui commentait-il les matchs ?"
+    first = retrieve(index, read_question(asked), embedder)
+    assert first.best.sentence == 0
+    earlier = Earlier(asked, (0,), ((0,),))
+    follow = read_question("Et c'était qui ce gars, un ancien joueur ?", [earlier])
+    assert retrieve(index, follow, embedder).best.sentence == 2
+    # Read with the previous question alone, "ce gars" is the commentator it asked about:
+    # reading the previous answer ("... avec Jean-Michel Larqué") finds the man it named.
+    alone = retrieve(index, follow, embedder, Fusion(previous_answer=0))
+    assert alone.best.sentence == 3
