@@ -175,6 +175,12 @@ ANSWER_SHAPES: dict[str, re.Pattern[str]] = {
 }
 
 # What each kind of question looks like, most specific first: the first match decides.
+# "quand" before a subject starts a clause ("Qui dirige l'équipe quand Schillinger la rejoint ?",
+# "Il était où quand on l'a tué ?"): it asks for no date there.
+_CLAUSE = (
+    r"\s+(?:il|elle|ils|elles|on|je|tu|nous|vous|ce|cela|le|la|les|un|une|des|son|sa|ses"
+    r"|leur|leurs|mon|ma|mes)\b|\s+(?:j|c|l|qu)['’]|(?-i:\s+[A-ZÀ-Ý])"
+)
 _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\btempérature\b|\btemperature\b|\bhow\s+(?:hot|cold)\b", re.I), TEMPERATURE),
     (
@@ -256,7 +262,8 @@ _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(
             r"^\s*(?:en\s+|et\s+|mais\s+)?quand\b|\bquelle\s+(?:date|année|annee|époque|epoque)"
             r"|\ben\s+quelle\s+année|\bdepuis\s+quand\b|\bjusqu['’]\s*(?:à|a)\s+quand\b"
-            r"|\bà\s+partir\s+de\s+quand\b|\bquand\b.*\?|^\s*(?:and\s+|but\s+)?when\b"
+            r"|\bà\s+partir\s+de\s+quand\b|\bquand\b(?!" + _CLAUSE + r").*\?"
+            r"|^\s*(?:and\s+|but\s+)?when\b"
             r"|\bwhat\s+(?:year|date|day)\b|\bsince\s+when\b|\buntil\s+when\b"
             r"|\bwhen\s+(?:did|was|were|is|are|will|does|do|has|had)\b",
             re.I,
