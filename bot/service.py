@@ -32,7 +32,7 @@ from index.analysis import warm
 from index.embedding import Encoder, embed_article, load_embedder
 from index.fields import search_terms
 from index.model import Article
-from index.question import articles_topic, asks_for_articles, read_question
+from index.question import articles_topic, asks_for_articles, asks_for_summary, read_question
 from index.sources import SUPPORTED
 
 FOLLOWUP_TURNS = 4
@@ -295,7 +295,8 @@ class Kiosque:
         The question goes to the article named, else to the channel's. A channel without an
         article of its own (or ``library``) asks the whole library, and so does a question
         the channel's article does not answer: the answer then comes from the article that
-        does, and names it. "Quel article parle de … ?" lists the articles that do.
+        does, and names it. "Quel article parle de … ?" lists the articles that do, and
+        "Résume l'article" gets the summary (``Answer.summary``), recorded as no turn.
         """
         question = " ".join(question.split())
         if not question:
@@ -311,6 +312,12 @@ class Kiosque:
             return Answer(question, asked, newest.id,
                           newest.article.title, newest.version, found=tuple(found),
                           abstained=not found)
+        if asks_for_summary(question):
+            asked = chrome or await asyncio.to_thread(lambda: read_question(question).language)
+            summary = await self.summary(space, channel, article_id, language=asked,
+                                         parent=parent)
+            return Answer(question, asked, summary.article_id, summary.article_title,
+                          summary.version, summary=summary)
         self._prefetch(question)
         history = await self.history.recent(channel, FOLLOWUP_TURNS)
         own = article_id or await self._active_of(space, channel, parent)

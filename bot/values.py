@@ -80,6 +80,7 @@ class Answer:
     routed: str | None = None  # "elsewhere": found in another article than the channel's;
     # "library": the channel has none, the library was searched
     found: tuple[Found, ...] = ()  # "Quel article parle de …?": the articles that do
+    summary: Summary | None = None  # "Résume l'article": the summary asked for in words
 
     def to_json(self, message: str) -> dict:
         """The answer in the CLI's JSON contract, with its rendered Discord ``message``."""
@@ -95,7 +96,7 @@ class Answer:
                 }
                 for p in self.passages
             ],
-            "bullets": list(self.bullets),
+            "bullets": list(self.summary.bullets if self.summary else self.bullets),
             "message": message,
         }
 

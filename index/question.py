@@ -648,6 +648,34 @@ def asks_for_articles(text: str) -> bool:
     return bool(_WHICH_ARTICLE.search(text))
 
 
+_PLEASE = r"(?:\s+(?:svp|stp|s'il\s+(?:te|vous)\s+plait|please|merci))?"
+_ARTICLE = (
+    r"(?:l'\s*article|le\s+texte|cet\s+article|tout\s+ca|ca|cela|the\s+article|this\s+article"
+    r"|it)"
+)
+_SUMMARY = re.compile(
+    r"^(?:(?:est-ce\s+que\s+)?(?:tu\s+peux|vous\s+pouvez|peux-tu|pouvez-vous|pourrais-tu"
+    r"|pourriez-vous)\s+(?:me\s+|nous\s+)?)?resume[rsz]?(?:-(?:moi|nous|le|la))?"
+    r"(?:\s+" + _ARTICLE + r")?" + _PLEASE + r"$"
+    r"|^(?:(?:fais|faites|donne|donnez)(?:-moi|-nous)?\s+)?(?:un|le|ton|votre)?\s*resume"
+    r"(?:\s+(?:de|du)\s+" + _ARTICLE + r")?" + _PLEASE + r"$"
+    r"|^(?:de\s+quoi|sur\s+quoi)\s+(?:parle|traite|porte)\s+" + _ARTICLE + r"$"
+    r"|^(?:en\s+bref|les\s+grandes\s+lignes|l'essentiel|tl\s*;?\s*dr)" + _PLEASE + r"$"
+    r"|^(?:(?:can|could|would)\s+you\s+|please\s+)?(?:summari[sz]e|sum\s+up)"
+    r"(?:\s+" + _ARTICLE + r")?" + _PLEASE + r"$"
+    r"|^(?:give\s+me\s+)?(?:a\s+|the\s+)?summary(?:\s+of\s+" + _ARTICLE + r")?" + _PLEASE
+    + r"$|^what(?:'s|\s+is)\s+" + _ARTICLE + r"\s+about$",
+)
+
+
+def asks_for_summary(text: str) -> bool:
+    """Whether a message asks for the article's summary ("Résume l'article", "Tu peux
+    résumer ?", "Summarize it please") rather than for a fact."""
+    folded = fold(text).replace("’", "'").strip()
+    folded = re.sub(r"\s+", " ", re.sub(r"[\s?!.,:]+$", "", folded))
+    return bool(_SUMMARY.match(folded))
+
+
 def articles_topic(text: str) -> str:
     """What a "Quel article parle de … ?" question is about: the words after its frame
     (the whole text when there is no frame, or nothing after it)."""

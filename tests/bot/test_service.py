@@ -210,6 +210,20 @@ def test_summary_of_a_section(kiosque: Callable) -> None:
     assert section.section == HEADINGS[3]
 
 
+def test_asking_for_a_summary_in_words_gets_the_summary(kiosque: Callable) -> None:
+    async def scenario() -> tuple:
+        async with kiosque(semantic=False) as k:
+            whole = await k.summary(LOCAL, "salon")
+            asked = await k.ask(LOCAL, "Tu peux résumer l'article ?", "salon")
+            english = await k.ask(LOCAL, "Summarize it please", "salon")
+            return whole, asked, english, await k.turns("salon")
+
+    whole, asked, english, turns = asyncio.run(scenario())
+    assert asked.summary == whole and asked.passages == () and not asked.abstained
+    assert english.language == "en" and english.summary.bullets == whole.bullets
+    assert turns == []  # a summary quotes no answer: no turn for follow-ups to lean on
+
+
 def test_unknown_section_is_a_kiosque_error(kiosque: Callable) -> None:
     async def scenario() -> str:
         async with kiosque() as k:

@@ -20,6 +20,7 @@ from index.question import (
     Earlier,
     articles_topic,
     asks_for_articles,
+    asks_for_summary,
     count_phrases,
     counted,
     counts_named,
@@ -168,6 +169,33 @@ def test_an_english_question_is_analysed_both_ways_for_a_french_article() -> Non
 def test_which_article_questions_and_their_topic(text: str, topic: str) -> None:
     assert asks_for_articles(text)
     assert articles_topic(text) == topic
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Résume l'article", "resume stp", "Tu peux résumer ?", "Peux-tu me résumer l'article ?",
+        "Résumé ?", "Fais-moi un résumé", "De quoi parle l'article ?", "En bref ?", "tl;dr",
+        "Summarize the article", "Can you summarize it?", "summary please",
+        "What is the article about?",
+    ],
+)
+def test_a_request_for_the_summary_in_words(text: str) -> None:
+    assert asks_for_summary(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Que dit le résumé du rapport ?",  # a fact about a summary the article speaks of
+        "Résume ce que dit Poutine",
+        "De quoi parle le traité ?",
+        "What is the treaty about?",
+        "Qui a ratifié le traité ?",
+    ],
+)
+def test_a_question_that_mentions_a_summary_is_still_a_question(text: str) -> None:
+    assert not asks_for_summary(text)
 
 
 def test_a_question_about_an_article_is_not_a_listing() -> None:

@@ -53,6 +53,20 @@ def test_summary_lists_bullets_of_the_article(tmp_path: Path) -> None:
     run(scenario())
 
 
+def test_a_mention_asking_for_a_summary_gets_the_bullets(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_bot(tmp_path) as (fake, _):
+            message = await fake.send_message(
+                fake.guild.channel("general"), fake.guild.member("member"),
+                f"{fake.bot.mention} Résume l'article",
+            )
+            reply = await message.reply()
+            assert "Résumé" in reply.content and reply.content.count("• ") == 5
+            assert "> " not in reply.content  # bullets, not quotes
+
+    run(scenario())
+
+
 def test_mass_mentions_in_a_question_ping_nobody(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with running_bot(tmp_path) as (fake, _):
