@@ -175,11 +175,12 @@ ANSWER_SHAPES: dict[str, re.Pattern[str]] = {
 }
 
 # What each kind of question looks like, most specific first: the first match decides.
-# "quand" before a subject starts a clause ("Qui dirige l'équipe quand Schillinger la rejoint ?",
-# "Il était où quand on l'a tué ?"): it asks for no date there.
+# "quand" before a pronoun or a name starts a clause ("Qui dirige l'équipe quand Schillinger
+# la rejoint ?", "Il était où quand on l'a tué ?"): it asks for no date there. Before a noun
+# it still may ("C'est quand le vote ?").
 _CLAUSE = (
-    r"\s+(?:il|elle|ils|elles|on|je|tu|nous|vous|ce|cela|le|la|les|un|une|des|son|sa|ses"
-    r"|leur|leurs|mon|ma|mes)\b|\s+(?:j|c|l|qu)['’]|(?-i:\s+[A-ZÀ-Ý])"
+    r"\s+(?:il|elle|ils|elles|on|je|tu|nous|vous|cela|ça)\b|\s+(?:j|c)['’]"
+    r"|(?-i:\s+[A-ZÀ-Ý])"
 )
 _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\btempérature\b|\btemperature\b|\bhow\s+(?:hot|cold)\b", re.I), TEMPERATURE),

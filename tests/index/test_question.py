@@ -63,6 +63,7 @@ def test_words_that_only_look_like_texting_are_left_alone() -> None:
         ("When did the hunt begin?", DATE),
         ("Le premier mâle nourri aux OGM meurt quand ?", DATE),
         ("Il a signé quand, le traité ?", DATE),
+        ("C'est quand le vote ?", DATE),
         ("Qui dirige l'équipe quand Florian Schillinger la rejoint ?", PERSON),  # a clause
         ("Il était où l'avocat quand on l'a tué ?", PLACE),
         ("Que fait la police quand elle arrive ?", None),
