@@ -110,6 +110,9 @@ async def open_database(settings: Settings) -> Database:
     return await SqliteDatabase.open(settings.database_path)
 
 
+# How long a process waits for another's write on a shared SQLite file before giving up.
+BUSY_TIMEOUT = 60.0
+
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE articles (
@@ -270,7 +273,7 @@ class SqliteDatabase(Database):
             raise DatabaseUnavailable(str(error)) from None
         database = cls(writer, writer)
         try:
-            await writer.execute("PRAGMA journal_mode=WAL")
+            await _use_wal(writer)
             await database._migrate()
             database.reader = await _connect(target, uri=memory)
         except sqlite3.Error as error:
@@ -357,8 +360,31 @@ async def _connect(target: str, uri: bool = False) -> aiosqlite.Connection:
         await connection.execute("PRAGMA foreign_keys=ON")
         # Processes sharing the file wait for each other's writes; a transaction spans event
         # loop turns, so a busy process holds the write lock for seconds: wait, not fail.
-        await connection.execute("PRAGMA busy_timeout=60000")
+        await connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
     except BaseException:
         await connection.close()
         raise
     return connection
+
+
+async def _use_wal(connection: aiosqlite.Connection) -> None:
+    """``PRAGMA journal_mode=WAL``, waiting for another process doing the same (up to
+    ``BUSY_TIMEOUT``) rather than failing with "database is locked".
+
+    On a new file the switch reads the header under a read lock, then upgrades to a write lock
+    to mark the file WAL. Two processes starting together both hold the read lock and want the
+    write lock: SQLite refuses one of them SQLITE_BUSY at once, without calling the busy
+    handler (waiting there could deadlock), so ``busy_timeout`` does not help. Failing lets go
+    of its read lock; the other switch then commits, and the retry finds the file already WAL
+    and writes nothing.
+    """
+    deadline = asyncio.get_running_loop().time() + BUSY_TIMEOUT
+    while True:
+        try:
+            await connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            busy = error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY  # extended codes too
+            if not busy or asyncio.get_running_loop().time() >= deadline:
+                raise
+        await asyncio.sleep(0.05)

@@ -11,9 +11,10 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from bot.settings import ROOT
 from tests.fake_discord import FakeChannel, FakeDiscord, FakeGuild, default_guild
@@ -28,6 +29,8 @@ __all__ = [
     "shard_client",
     "stop",
 ]
+
+T = TypeVar("T")
 
 # How long a bot process may take to be ready: a hang detector, not a timing check. Two
 # processes starting together on 2 cores while the rest of the suite runs once took over 30 s.
@@ -77,8 +80,8 @@ async def running_bot(
     """
     discord = fake or FakeDiscord()
     async with discord, bot_process(folder, discord, python=python, **env) as process:
-        await discord.wait_for_ready(timeout=STARTUP)
-        await discord.wait_for_commands(timeout=STARTUP)
+        await unless_exited([process], discord.wait_for_ready(timeout=STARTUP))
+        await unless_exited([process], discord.wait_for_commands(timeout=STARTUP))
         yield discord, process
 
 
@@ -105,9 +108,30 @@ async def running_shards(
             for shard in range(count)
         ]
         for shard in range(count):
-            await fake.wait_for_ready(timeout=STARTUP, shard=shard)
-        await fake.wait_for_commands(timeout=STARTUP)
+            await unless_exited(processes, fake.wait_for_ready(timeout=STARTUP, shard=shard))
+        await unless_exited(processes, fake.wait_for_commands(timeout=STARTUP))
         yield processes
+
+
+async def unless_exited(
+    processes: Sequence[asyncio.subprocess.Process], waiting: Awaitable[T]
+) -> T:
+    """What ``waiting`` (a wait on the fake) gives, or RuntimeError with its log as soon as
+    one of the bot ``processes`` exits: a bot that could not start is not waited for."""
+    task = asyncio.ensure_future(waiting)
+    exits = {asyncio.ensure_future(process.wait()): process for process in processes}
+    try:
+        await asyncio.wait({task, *exits}, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            return task.result()
+        process = next(exits[done] for done in exits if done.done())
+    finally:
+        for future in (task, *exits):
+            future.cancel()  # nothing for the one that finished
+    assert process.stderr is not None
+    log = (await process.stderr.read()).decode("utf-8", "replace")
+    raise RuntimeError(f"kiosque run exited with code {process.returncode} before it was"
+                       f" ready:\n{log}")
 
 
 async def stop(process: asyncio.subprocess.Process) -> tuple[int, str]:

@@ -42,6 +42,31 @@ def test_open_creates_the_file_in_wal_mode_with_every_migration(tmp_path: Path) 
     assert {"articles", "versions", "channels", "turns", "meta"} <= tables
 
 
+def test_a_new_file_is_made_wal_while_another_process_holds_its_write_lock(
+    tmp_path: Path,
+) -> None:
+    # Two processes starting on a new file (one per shard): the other one holds the write
+    # lock while this one switches the file to WAL. SQLite refuses that switch "database is
+    # locked" at once, whatever the busy timeout; opening waits for the other instead.
+    path = tmp_path / "k.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def scenario() -> int:
+        asyncio.get_running_loop().call_later(0.3, other.execute, "COMMIT")
+        database = await SqliteDatabase.open(path)
+        try:
+            return await database.schema_version()
+        finally:
+            await database.close()
+
+    try:
+        assert asyncio.run(scenario()) == len(MIGRATIONS)
+    finally:
+        other.close()
+    assert pragma(path, "journal_mode") == "wal"
+
+
 def test_reopening_keeps_data_and_does_not_migrate_again(database: Callable) -> None:
     async def first() -> None:
         async with database() as db, db.transaction() as writer:
