@@ -32,7 +32,13 @@ from index.analysis import warm
 from index.embedding import Encoder, embed_article, load_embedder
 from index.fields import search_terms
 from index.model import Article
-from index.question import articles_topic, asks_for_articles, asks_for_summary, read_question
+from index.question import (
+    articles_topic,
+    asks_for_articles,
+    asks_for_summary,
+    read_question,
+    small_talk,
+)
 from index.sources import SUPPORTED
 
 FOLLOWUP_TURNS = 4
@@ -296,7 +302,8 @@ class Kiosque:
         article of its own (or ``library``) asks the whole library, and so does a question
         the channel's article does not answer: the answer then comes from the article that
         does, and names it. "Quel article parle de … ?" lists the articles that do, and
-        "Résume l'article" gets the summary (``Answer.summary``), recorded as no turn.
+        "Résume l'article" gets the summary (``Answer.summary``); "Bonjour", "Merci" get a
+        word back (``Answer.chat``). Neither is recorded as a turn.
         """
         question = " ".join(question.split())
         if not question:
@@ -312,6 +319,12 @@ class Kiosque:
             return Answer(question, asked, newest.id,
                           newest.article.title, newest.version, found=tuple(found),
                           abstained=not found)
+        talk = small_talk(question)
+        if talk is not None:  # a greeting or a thank-you: no question, no turn
+            kind, said_in = talk
+            stored = await self.article_for(space, channel, article_id, parent)
+            return Answer(question, chrome or said_in or stored.article.language, stored.id,
+                          stored.article.title, stored.version, chat=kind)
         if asks_for_summary(question):
             asked = chrome or await asyncio.to_thread(lambda: read_question(question).language)
             summary = await self.summary(space, channel, article_id, language=asked,

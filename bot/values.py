@@ -81,6 +81,7 @@ class Answer:
     # "library": the channel has none, the library was searched
     found: tuple[Found, ...] = ()  # "Quel article parle de …?": the articles that do
     summary: Summary | None = None  # "Résume l'article": the summary asked for in words
+    chat: str | None = None  # "Bonjour", "Merci", "ok": "greeting", "thanks" or "ack"
 
     def to_json(self, message: str) -> dict:
         """The answer in the CLI's JSON contract, with its rendered Discord ``message``."""

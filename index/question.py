@@ -677,6 +677,34 @@ def asks_for_summary(text: str) -> bool:
     return bool(_SUMMARY.match(folded))
 
 
+_SMALL_TALK = (
+    ("greeting", "fr", r"bonjour|bonsoir|salut|coucou|re|bonjour a tous|salut a tous"),
+    ("greeting", "en", r"hello|hi|hey|good morning|good evening|good afternoon|hello there"),
+    ("thanks", "fr", r"(?:ok |super |parfait |top |genial )?merci(?: beaucoup| bien)?"),
+    ("thanks", "en", r"thanks|thank you|thanks a lot|thank you (?:very|so) much|thanks so much"
+                     r"|many thanks|thx|ty|cheers"),
+    ("ack", "fr", r"d'accord|dac|ok d'accord|je vois|compris|ah d'accord|genial|nickel|mdr"),
+    ("ack", "en", r"got it|i see|great|nice|all right|alright"),
+    ("ack", None, r"ok|okay|oki|super|cool|parfait|top|lol|ah|ah ok|oh|bien"),
+)
+_SMALL_TALK_PATTERNS = tuple(
+    (kind, language, re.compile(rf"(?:{words})(?: (?:kiosque|le bot|bot|a toi|a vous))?"))
+    for kind, language, words in _SMALL_TALK
+)
+
+
+def small_talk(text: str) -> tuple[str, str | None] | None:
+    """``(kind, language)`` when a message only greets, thanks or acknowledges ("Bonjour !",
+    "Merci beaucoup", "ok"): ``kind`` is ``"greeting"``, ``"thanks"`` or ``"ack"``, and
+    ``language`` ``None`` when the word belongs to both languages."""
+    folded = fold(text).replace("’", "'")
+    folded = " ".join(re.findall(r"[a-z']+", folded))
+    for kind, language, pattern in _SMALL_TALK_PATTERNS:
+        if pattern.fullmatch(folded):
+            return kind, language
+    return None
+
+
 def articles_topic(text: str) -> str:
     """What a "Quel article parle de … ?" question is about: the words after its frame
     (the whole text when there is no frame, or nothing after it)."""

@@ -224,6 +224,22 @@ def test_asking_for_a_summary_in_words_gets_the_summary(kiosque: Callable) -> No
     assert turns == []  # a summary quotes no answer: no turn for follow-ups to lean on
 
 
+def test_a_greeting_or_a_thank_you_gets_a_word_back_and_no_turn(kiosque: Callable) -> None:
+    async def scenario() -> tuple:
+        async with kiosque(semantic=False) as k:
+            hello = await k.ask(LOCAL, "Bonjour !", "salon")
+            thanks = await k.ask(LOCAL, "Thanks!", "salon")
+            rendered = k.renderer.text("answer", hello.language, answer=hello, question="x")
+            return hello, thanks, rendered, await k.turns("salon")
+
+    hello, thanks, rendered, turns = asyncio.run(scenario())
+    assert (hello.chat, hello.language) == ("greeting", "fr")
+    assert (thanks.chat, thanks.language) == ("thanks", "en")
+    assert not hello.abstained and hello.passages == ()
+    assert rendered.startswith("Bonjour !") and "ne répond pas" not in rendered
+    assert turns == []
+
+
 def test_unknown_section_is_a_kiosque_error(kiosque: Callable) -> None:
     async def scenario() -> str:
         async with kiosque() as k:

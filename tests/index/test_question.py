@@ -31,6 +31,7 @@ from index.question import (
     normalise,
     question_language,
     read_question,
+    small_talk,
 )
 
 
@@ -197,6 +198,30 @@ def test_a_request_for_the_summary_in_words(text: str) -> None:
 )
 def test_a_question_that_mentions_a_summary_is_still_a_question(text: str) -> None:
     assert not asks_for_summary(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "talk"),
+    [
+        ("Bonjour !", ("greeting", "fr")),
+        ("Salut Kiosque", ("greeting", "fr")),
+        ("Hello!", ("greeting", "en")),
+        ("Merci beaucoup 🙏", ("thanks", "fr")),
+        ("ok merci", ("thanks", "fr")),
+        ("Thank you so much", ("thanks", "en")),
+        ("d'accord", ("ack", "fr")),
+        ("ok", ("ack", None)),  # either language
+    ],
+)
+def test_greetings_and_thanks_are_small_talk(text: str, talk: tuple) -> None:
+    assert small_talk(text) == talk
+
+
+@pytest.mark.parametrize(
+    "text", ["Bonjour, qui a ratifié le traité ?", "Et sinon ?", "Qui ?", "Merci de qui ?"]
+)
+def test_a_question_is_no_small_talk(text: str) -> None:
+    assert small_talk(text) is None
 
 
 def test_a_question_about_an_article_is_not_a_listing() -> None:
