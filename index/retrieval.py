@@ -243,6 +243,7 @@ class Fusion:
     history: float = 0.25  # the previous questions' terms, for a follow-up
     previous_semantic: float = 1.0  # the conversation's cosine (previous + this question)
     previous_answer: float = 1.0  # the previous answer's lead sentence + this question's cosine
+    previous_answer_words: int = 25  # of that sentence: its time grows with its length
     section: float = 0.0  # a follow-up's sentences in the sections the previous answer quoted
     adjacent: float = 0.3  # a follow-up that points back and names at most one thing ("Qu'est-
     # ce que cela montre ?"): the sentences just around the previous answer, in its paragraph
@@ -406,7 +407,8 @@ def _semantic(
         weight = fusion.previous_semantic
         cosine, total = cosine + weight * earlier, 1 + weight
         said = " ".join(
-            index.article.sentences[i].text for i in previous.cores if i < index.size
+            " ".join(index.article.sentences[i].text for i in previous.cores if i < index.size)
+            .split()[: fusion.previous_answer_words]
         )
         if said and fusion.previous_answer:
             # ... and with what was answered: "Avec qui commentait-il les matchs ? Et c'était
