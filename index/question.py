@@ -336,6 +336,14 @@ _GENERIC_COUNTS = frozenset(
     | {"times", "ones"}
 )
 _AUXILIARIES = frozenset({"do", "does", "did", "have", "had", "were", "will", "would", "can"})
+# French adjectives that come before the noun they qualify ("faux billets", "nouveaux emplois").
+_ADJECTIVES_BEFORE = frozenset(
+    """
+    faux nouveaux nouvelles nouvel petits petites grands grandes jeunes vieux vieilles anciens
+    anciennes autres premiers premieres derniers dernieres vrais vraies gros grosses bons bonnes
+    mauvais mauvaises hauts hautes
+    """.split()
+)
 _PHRASE_WORD = re.compile(r"[^\W_][\w'’-]*")
 COUNT_WINDOW = 4  # words after a number that say what it counts
 MAX_COUNTS = 4  # numbers of a passage compared with what is counted
@@ -351,6 +359,9 @@ def counted(text: str) -> str | None:
         return None
     if match.group(3) is None:
         noun = match.group(1)
+        second = match.group(2)
+        if fold(noun.lower()) in _ADJECTIVES_BEFORE and second and not is_stopword(second, "fr"):
+            noun = second  # "combien de faux billets": billets
     else:
         noun, second = match.group(3), match.group(4)
         if second and not is_stopword(second.lower(), "en") and second.lower() not in _AUXILIARIES:

@@ -20,6 +20,7 @@ from index.background import background
 from index.embedding import Encoder, article_counts
 from index.model import KEY_POINTS, Article
 from index.question import (
+    AMOUNT,
     CHECKED_KINDS,
     CONTINUES,
     NUMBER,
@@ -374,7 +375,7 @@ def retrieve(
                 holds=holds(question.kind, text, question.text),
             )
         )
-    if question.kind == NUMBER and semantic is not None and embedder is not None:
+    if question.kind in (NUMBER, AMOUNT) and semantic is not None and embedder is not None:
         candidates = _check_counts(index, question, candidates, embedder, fusion)
     return Retrieval(
         question=question,

@@ -233,6 +233,8 @@ def test_a_question_about_an_article_is_not_a_listing() -> None:
     ("text", "noun"),
     [
         ("Combien de maternités ont fermé en France depuis 2009 ?", "maternités"),
+        ("Combien de faux billets ont été saisis ?", "billets"),  # the adjective comes first
+        ("Combien de jeunes ont voté ?", "jeunes"),  # the adjective is the noun
         ("Combien d'emplois seront supprimés ?", "emplois"),
         ("L'amendement a été repoussé par combien de députés ?", "députés"),
         ("Quel est le nombre de blessés ?", "blessés"),
