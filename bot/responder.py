@@ -28,22 +28,23 @@ MAX_BULLET = 320
 # development data (see eval/README.md), and the threshold was chosen there.
 ANSWER_FEATURES = (
     # name, mean, deviation, weight
-    ("semantic", 0.836, 0.0472, 1.74),
-    ("semantic_z", 2.216, 1.0433, 0.46),
-    ("coverage", 0.3303, 0.332, 0.75),
-    ("context_coverage", 0.3898, 0.3657, 0.76),
-    ("crosslingual", 0.0388, 0.1931, 0.93),
+    ("semantic", 0.836, 0.0472, 1.08),
+    ("semantic_z", 2.222, 1.0388, 0.67),
+    ("coverage", 0.33, 0.3323, 0.76),
+    ("context_coverage", 0.3898, 0.3657, 0.69),
+    ("crosslingual", 0.0388, 0.1931, 1.02),
     ("unknown_share", 0.5819, 0.3803, -0.7),
-    ("unknown_names", 0.4198, 0.8505, -0.74),
+    ("unknown_names", 0.4198, 0.8505, -0.65),
+    ("centroid", 0.8018, 0.038, 1.18),
 )
-ANSWER_BIAS = 1.59
+ANSWER_BIAS = 1.68
 
 
 @dataclass(frozen=True)
 class Tuning:
     """The responder's decision thresholds, chosen on development data (see eval/README.md)."""
 
-    answer_floor: float = 0.32  # probability that the best passage answers, from the model
+    answer_floor: float = 0.37  # probability that the best passage answers, from the model
     followup_floor: float = 0.0  # the same for a follow-up, which leans on the conversation
     lexical_floor: float = 0.22  # without the model: share of the question's terms covered
     features: tuple[tuple[str, float, float, float], ...] = ANSWER_FEATURES
@@ -289,6 +290,7 @@ def answer_features(found: Retrieval, candidate: Candidate) -> dict[str, float]:
         "crosslingual": float(found.crosslingual),
         "unknown_share": found.unknown_share,
         "unknown_names": float(found.unknown_names),
+        "centroid": found.semantic_mean or 0.0,
         "lacks_kind": float(candidate.holds is False),  # a rule, not a weighed feature
     }
 

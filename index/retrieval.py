@@ -293,6 +293,8 @@ class Retrieval:
     unknown_share: float
     unknown_names: int
     repeated: bool
+    semantic_mean: float | None = None  # the question's mean cosine over the article's
+    # sentences: how much the article as a whole is about it (``None`` without a model)
 
     @property
     def best(self) -> Candidate | None:
@@ -387,6 +389,7 @@ def retrieve(
         unknown_share=1 - index.span_coverage(own, tuple(range(index.size))) if own else 0.0,
         unknown_names=sum(1 for name in names(question.text) if not index.mentions(name)),
         repeated=repeated,
+        semantic_mean=None if semantic is None else float(semantic.mean()),
     )
 
 

@@ -277,3 +277,14 @@ def test_a_follow_up_reads_what_the_previous_answer_said(embedder: Embedder) -> 
     # reading the previous answer ("... avec Jean-Michel Larqué") finds the man it named.
     alone = retrieve(index, follow, embedder, Fusion(previous_answer=0))
     assert alone.best.sentence == 3
+
+
+def test_how_much_the_article_is_about_the_question(embedder: Embedder) -> None:
+    article = parse(COMMENTATORS)
+    index = ArticleIndex(article, vectors=embed_article(embedder, article))
+    about = retrieve(index, read_question("Qui commentait les matchs de football ?"), embedder)
+    elsewhere = retrieve(index, read_question("Quel est le prix du pétrole brut ?"), embedder)
+    asked = embedder.query("Qui commentait les matchs de football ?")
+    assert about.semantic_mean == pytest.approx(float((index.vectors @ asked).mean()), abs=1e-5)
+    assert about.semantic_mean > elsewhere.semantic_mean
+    assert retrieve(ArticleIndex(article), read_question("Qui commentait ?")).semantic_mean is None
