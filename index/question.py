@@ -637,6 +637,18 @@ class Question:
         """Whether the question continues the conversation rather than starting anew."""
         return self.leaning is not None
 
+    @property
+    def opening(self) -> str:
+        """The previous question that opened the thread this one continues: the latest that
+        did not itself lean on the ones before it (the previous one when it stands alone)."""
+        at = len(self.previous) - 1
+        while at > 0:
+            earlier = Question(self.previous[at].text, self.language, self.previous[:at])
+            if not earlier.followup:
+                break
+            at -= 1
+        return self.previous[at].text if self.previous else ""
+
     def previous_terms(self, article_language: str) -> list[tuple[str, float]]:
         """The earlier questions' terms, the latest weighing most (1, then 0.5)."""
         weighted: list[tuple[str, float]] = []

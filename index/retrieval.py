@@ -406,7 +406,9 @@ def _semantic(
         # The model reads the follow-up in its conversation: "Qui a demandé la suspension de
         # séance ? Et qui l'a accordée ?" is about granting the suspension.
         previous = question.previous[-1]
-        conversation = f"{previous.text} {question.text}"
+        # A follow-up of a follow-up is read after the question that opened the thread: "Quand
+        # sort Ubuntu 12.10 ? Elle s'appelle comment ? Et la version d'après ?"
+        conversation = f"{question.opening} {question.text}"
         earlier = index.vectors @ embedder.query(conversation)
         weight = fusion.previous_semantic
         cosine, total = cosine + weight * earlier, 1 + weight

@@ -148,6 +148,15 @@ def test_a_question_leans_on_the_previous_one_or_stands_alone(
     assert asked.followup == (leaning is not None)
 
 
+def test_a_follow_up_of_a_follow_up_goes_back_to_the_question_that_opened_the_thread() -> None:
+    opened = Earlier("Quelles célébrations sont prévues en Algérie pour le cinquantenaire ?")
+    then = Earlier("Comment elles ont commencé ?")
+    assert read_question("Et en France ?", [opened, then]).opening == opened.text
+    # A question that stands alone opens a thread of its own.
+    anew = Earlier("Qui a organisé le défilé militaire à Alger ?")
+    assert read_question("Et en France ?", [opened, anew]).opening == anew.text
+
+
 def test_without_a_previous_question_nothing_is_a_follow_up() -> None:
     assert not read_question("Et pourquoi ?").followup
 
