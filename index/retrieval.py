@@ -254,6 +254,7 @@ class Fusion:
     count_floor: float = 0.84  # "combien de N ?": the cosine of N with what a passage's
     # numbers count ("332 millions d'Européens") below which they count something else
     counts_checked: int = 3  # the candidates that may be quoted, whose counts are checked
+    counts_cued: int = 30  # the best ranked sentences whose counts are checked before the cue
 
 
 @dataclass(frozen=True)
@@ -339,6 +340,8 @@ def retrieve(
         shaped = np.array(
             [bool(holds(question.kind, s.text, question.text)) for s in article.sentences]
         )
+        if question.kind in (NUMBER, AMOUNT) and semantic is not None and embedder is not None:
+            shaped = _counting(index, question, shaped, fused, embedder, fusion)
         fused = fused + fusion.cue * shaped * (fused > 0)
     excluded: set[int] = set()  # a follow-up moves on: no sentence already answered with
     quoted: set[tuple[int, ...]] = set()
@@ -424,6 +427,42 @@ def _semantic(
             total += fusion.previous_answer
         cosine = cosine / total
     return cosine
+
+
+def _counting(
+    index: ArticleIndex,
+    question: Question,
+    shaped: np.ndarray,
+    fused: np.ndarray,
+    embedder: Encoder,
+    fusion: Fusion,
+) -> np.ndarray:
+    """Which sentences hold a count of what the question counts, among the best ranked
+    (``fusion.counts_cued``): the cue lifts "39 morts" for "Combien de victimes ?", not
+    "l'ouragan de catégorie 1". Sentences whose phrases were not stored keep their shape."""
+    noun = counted(question.text)
+    if noun is None:
+        return shaped
+    top = np.argsort(-fused, kind="stable")[: fusion.counts_cued]
+    checked = shaped.copy()
+    wanted: np.ndarray | None = None
+    for i in top:
+        if not shaped[i]:
+            continue
+        phrases = [
+            (phrase, vector)
+            for phrase, vector in index.counts.get(int(i), ())
+            if not gives_count(phrase, question.text)
+        ]
+        if not phrases or any(vector is None for _, vector in phrases):
+            continue
+        if counts_named(noun, [p for p, _ in phrases], index.article.language):
+            continue
+        if wanted is None:
+            wanted = _unit(embedder.query(noun))
+        closest = max(float(_unit(vector) @ wanted) for _, vector in phrases)
+        checked[i] = closest >= fusion.count_floor
+    return checked
 
 
 def _check_counts(

@@ -6,12 +6,13 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from bot.values import StoredArticle
+from index import parse_article
 from index.analysis import question_terms, terms
 from index.embedding import Embedder, embed_article
 from index.model import Article
 from index.question import Earlier, read_question
-from index.retrieval import ArticleIndex, Fusion, LuceneBM25, query_of, retrieve
-from tests.conftest import parse
+from index.retrieval import ArticleIndex, Candidate, Fusion, LuceneBM25, query_of, retrieve
+from tests.conftest import DATA, parse
 
 TINY = (
     "Nouvelles du front\n\n"
@@ -288,3 +289,20 @@ def test_how_much_the_article_is_about_the_question(embedder: Embedder) -> None:
     assert about.semantic_mean == pytest.approx(float((index.vectors @ asked).mean()), abs=1e-5)
     assert about.semantic_mean > elsewhere.semantic_mean
     assert retrieve(ArticleIndex(article), read_question("Qui commentait ?")).semantic_mean is None
+
+
+def test_only_a_number_that_counts_what_is_asked_is_lifted_as_a_count(
+    embedder: Embedder,
+) -> None:
+    path = DATA / "wikinews_45614.html"  # hurricane Sandy, Wikinews (CC BY)
+    article = parse_article(path.read_bytes(), path.name)
+    index = ArticleIndex(article, vectors=embed_article(embedder, article))
+    asked = read_question("Combien de victimes a fait l'ouragan ?")
+    def quoted(candidate: Candidate) -> str:
+        return " ".join(article.sentences[i].text for i in candidate.sentences)
+
+    found = retrieve(index, asked, embedder)
+    assert "39 morts" in quoted(found.best) and found.best.holds is True
+    # Lifting every sentence with a number, "catégorie 1" comes first, and counts no victim.
+    shaped = retrieve(index, asked, embedder, Fusion(counts_cued=0))
+    assert "catégorie 1" in quoted(shaped.best) and shaped.best.holds is False
