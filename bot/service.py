@@ -79,7 +79,9 @@ class Kiosque:
         empty."""
         embedder: Encoder | None = None
         if settings.semantic:
-            embedder = load_embedder(settings.embed_threads, settings.embed_engine)
+            embedder = load_embedder(
+                settings.embed_threads, settings.embed_engine, settings.embed_cache_dir
+            )
             if embedder is not None and settings.embed_cache_dir:
                 embedder = CachedEmbedder(embedder, settings.embed_cache_dir)
         else:

@@ -21,7 +21,7 @@ CACHE = Path(__file__).resolve().parent.parent / "var" / "cache" / "eval"
 def evaluation_embedder() -> CachedEmbedder | None:
     """The model with its disk cache (questions too), or ``None`` when it cannot load here;
     warmed as the bot warms it, so questions are read by the engine the bot reads them with."""
-    embedder = load_embedder()
+    embedder = load_embedder(vocabulary_dir=CACHE)
     if embedder is None:
         return None
     embedder.warm()

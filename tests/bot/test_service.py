@@ -240,6 +240,22 @@ def test_a_greeting_or_a_thank_you_gets_a_word_back_and_no_turn(kiosque: Callabl
     assert turns == []
 
 
+def test_the_model_s_vocabulary_is_kept_in_the_vector_cache_folder(
+    kiosque: Callable, tmp_path: Path
+) -> None:
+    folder = tmp_path / "vectors"
+
+    async def warmed() -> None:
+        async with kiosque(seed=False, embed_cache_dir=folder) as k:
+            await k.warm()  # the fast reader of questions, and its tokenizer's trie
+
+    asyncio.run(warmed())
+    built = {p.name: p.stat().st_mtime_ns for p in folder.glob("e5-pieces-*")}
+    assert sorted(Path(name).suffix for name in built) == [".ids", ".marisa"]
+    asyncio.run(warmed())  # opened from there, not built again
+    assert {p.name: p.stat().st_mtime_ns for p in folder.glob("e5-pieces-*")} == built
+
+
 def test_unknown_section_is_a_kiosque_error(kiosque: Callable) -> None:
     async def scenario() -> str:
         async with kiosque() as k:
