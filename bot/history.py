@@ -106,6 +106,7 @@ def passages_json(passages: tuple[Passage, ...]) -> str:
                 "sentences": list(p.sentences),
                 "sentence": p.sentence,
                 "cut": p.cut,
+                "opens": p.opens,
             }
             for p in passages
         ],
@@ -123,6 +124,7 @@ def _turn(row: Row) -> Turn:
             sentences=tuple(p.get("sentences", ())),
             sentence=p.get("sentence"),
             cut=p.get("cut", False),
+            opens=p.get("opens", True),
         )
         for p in json.loads(row["passages"])
     )

@@ -219,7 +219,8 @@ class Responder:
         article = stored.article
         first = article.sentences[candidate.sentences[0]]
         last = article.sentences[candidate.sentences[-1]]
-        text, cut = _trim(article.text[first.start : last.end], MAX_QUOTE, ellipsis=False)
+        start, end = candidate.part or (first.start, last.end)
+        text, cut = _trim(article.text[start:end], MAX_QUOTE, ellipsis=False)
         return Passage(
             text=text,
             section=article.heading(first.section),
@@ -227,7 +228,8 @@ class Responder:
             score=candidate.score,
             sentences=candidate.sentences,
             sentence=candidate.sentence,
-            cut=cut,
+            cut=cut or end < last.end,
+            opens=start == first.start,
         )
 
     def summary(

@@ -37,7 +37,9 @@ class Passage:
     """One or two consecutive sentences quoted verbatim, with the section they come from.
 
     ``sentences`` are the quoted sentences' indices, ``sentence`` the one the passage was
-    chosen for (a follow-up never answers with it again).
+    chosen for (a follow-up never answers with it again). ``cut`` says the quote stops
+    before its last sentence ends, ``opens`` that it starts where its first sentence does
+    (a follow-up may quote one clause of a sentence already quoted).
     """
 
     text: str
@@ -47,6 +49,7 @@ class Passage:
     sentences: tuple[int, ...] = ()
     sentence: int | None = None
     cut: bool = False
+    opens: bool = True
 
 
 @dataclass(frozen=True)

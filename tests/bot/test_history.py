@@ -47,6 +47,9 @@ def test_a_turn_round_trips(database: Callable) -> None:
         article_id=1,
         score=2.5,
         sentences=(0, 1),
+        sentence=1,
+        cut=True,
+        opens=False,
     )
     original = Turn(
         channel="salon",
