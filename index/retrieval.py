@@ -321,12 +321,15 @@ def retrieve(
     """
     article = index.article
     language = article.language
-    own = query_of(question.terms(language))
+    # "Et en France ?" after "Quelles célébrations sont prévues en Algérie ?" is searched as
+    # the question it stands for, with France for Algeria.
+    resolved = Question(question.resolved, question.language) if question.resolved else None
+    own = query_of((resolved or question).terms(language))
     related: Counter[str] = Counter()
     for word in own:
         related.update({r: fusion.related for r in related_terms(word, language)})
     context: Counter[str] = Counter()
-    if question.followup:
+    if question.followup and resolved is None:
         lean = fusion.history
         if question.leaning == CONTINUES:
             # A question that only continues the previous ones weighs their terms less the
@@ -434,7 +437,7 @@ def _semantic(
         previous = question.previous[-1]
         # A follow-up of a follow-up is read after the question that opened the thread: "Quand
         # sort Ubuntu 12.10 ? Elle s'appelle comment ? Et la version d'après ?"
-        conversation = f"{question.opening} {question.text}"
+        conversation = question.resolved or f"{question.opening} {question.text}"
         earlier = index.vectors @ embedder.query(conversation)
         weight = fusion.previous_semantic
         cosine, total = cosine + weight * earlier, 1 + weight
