@@ -130,6 +130,17 @@ class ArticleIndex:
             dtype=bool,
         )
         self._section_of = np.array([s.section for s in article.sentences], dtype=int)
+        # A paragraph that only asks a question ("Qu'est-ce qu'Ubuntu ?", an interviewer's
+        # question) introduces what follows: it answers nothing.
+        self.asks = np.array(
+            [
+                len(article.paragraphs[s.paragraph].sentences) == 1
+                and s.text.rstrip().endswith("?")
+                and not s.text.lstrip().startswith(("«", '"', "“"))
+                for s in article.sentences
+            ],
+            dtype=bool,
+        )
         self._context = [
             set(self.sentence_terms[i])
             | set(self.paragraph_terms[s.paragraph])
@@ -342,6 +353,8 @@ def retrieve(
     fused = _fuse(index, lexical, semantic, fusion)
     if fusion.key_points != 1 and len(fused):
         fused = np.where(index.key_points, fused * fusion.key_points, fused)
+    if len(fused):
+        fused = np.where(index.asks, 0.0, fused)
     if question.kind in CHECKED_KINDS and len(fused):
         shaped = np.array(
             [bool(holds(question.kind, s.text, question.text)) for s in article.sentences]
@@ -434,9 +447,13 @@ def _semantic(
     if question.followup and question.previous:
         # The model reads the follow-up in its conversation: "Qui a demandé la suspension de
         # séance ? Et qui l'a accordée ?" is about granting the suspension.
-        previous = question.previous[-1]
-        # A follow-up of a follow-up is read after the question that opened the thread: "Quand
-        # sort Ubuntu 12.10 ? Elle s'appelle comment ? Et la version d'après ?"
+        # A follow-up of a follow-up is read after the question that opened the thread, and
+        # its answer: "Quand sort Ubuntu 12.10 ? Elle s'appelle comment ? Et la version
+        # d'après ?" (a middle answer gone astray would lead the next one astray too).
+        previous = next(
+            (e for e in reversed(question.previous) if e.text == question.opening),
+            question.previous[-1],
+        )
         conversation = question.resolved or f"{question.opening} {question.text}"
         earlier = index.vectors @ embedder.query(conversation)
         weight = fusion.previous_semantic

@@ -252,6 +252,41 @@ def test_a_bare_and_follow_up_is_searched_as_the_question_it_stands_for() -> Non
     assert follow.best.sentence == 2
 
 
+UBUNTU = (
+    "Ubuntu 12.10\n\n"
+    "Baptisé « Quantal Quetzal », le système Ubuntu 12.10 sort le 18 octobre 2012.\n\n"
+    "Qu'est-ce qu'Ubuntu ?\n\n"
+    "Ubuntu est un système d'exploitation libre dérivé de Debian.\n\n"
+    "Il inclut l'interface graphique Unity 3D pour les ordinateurs performants.\n\n"
+    "Le système est conçu pour les ordinateurs portables, mais il existe aussi une version pour "
+    "les serveurs.\n\n"
+    "La prochaine version d'Ubuntu, la 13.04 « Raring Ringtail », sortira en avril 2013.\n\n"
+    "« Pourquoi payer un système ? », demande son fondateur.\n"
+)
+
+
+def test_a_paragraph_that_only_asks_a_question_is_never_quoted() -> None:
+    index = ArticleIndex(parse(UBUNTU))
+    assert index.asks.tolist() == [False, True, False, False, False, False, False]
+    found = retrieve(index, read_question("Qu'est-ce qu'Ubuntu ?"))
+    assert found.best.sentence == 2
+    assert all(1 not in c.sentences for c in found.candidates)
+    # A question someone asked, in quotes, is what they said.
+    said = retrieve(index, read_question("Que demande son fondateur ?"))
+    assert said.best.sentence == 6
+
+
+def test_a_thread_is_read_with_the_answer_that_opened_it(embedder: Embedder) -> None:
+    article = parse(UBUNTU)
+    index = ArticleIndex(article, vectors=embed_article(embedder, article))
+    earlier = [
+        Earlier("Quand sort Ubuntu 12.10 ?", (0,), ((0,),)),
+        Earlier("Elle s'appelle comment ?", (3,), ((3,),)),  # answered amiss
+    ]
+    follow = retrieve(index, read_question("Et la version d'après ?", earlier), embedder)
+    assert follow.best.sentence == 5
+
+
 def test_an_acronym_names_what_its_words_name() -> None:
     index = ArticleIndex(parse("Le parti\n\nLe Front national a gagné des voix.\n"))
     assert index.mentions("FN")
