@@ -529,8 +529,13 @@ def _points_back(text: str, language: str) -> bool:
 REFERS = "refers"
 CONTINUES = "continues"
 
-# "Et en France ?", "Et Romney ?": "and" and a bare place or name, nothing else.
-_ELLIPSIS = re.compile(r"^\s*(?:et|and)\s+(?P<rest>[^,;:?!.]+?)\s*[?!.]*\s*$", re.IGNORECASE)
+# "Et en France ?", "Et Romney ?", "What about Romney?", "Et qu'en est-il de Romney ?": "and"
+# and a bare place or name, nothing else.
+_ELLIPSIS = re.compile(
+    r"^\s*(?:(?:et|and)\s+(?:(?:what|how)\s+about\s+|qu['’]en\s+est-il\s+(?:de\s+|d['’]\s*))?"
+    r"|(?:what|how)\s+about\s+)(?P<rest>[^,;:?!.]+?)\s*[?!.]*\s*$",
+    re.IGNORECASE,
+)
 _PLACE_WORDS = r"(?i:en|au|aux|à|a|dans|chez|in|at)"
 _PLACE = re.compile(rf"^{_PLACE_WORDS}\s")
 # In the question answered before: a place word, an article, a word, and any names after it

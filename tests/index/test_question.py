@@ -174,6 +174,10 @@ def test_a_follow_up_of_a_follow_up_goes_back_to_the_question_that_opened_the_th
          "Qu'a fait Romney face à l'ouragan ?"),
         ("What did the mayor decide in Paris?", "And in Lyon?",
          "What did the mayor decide in Lyon?"),
+        ("What did Obama do about the storm?", "What about Romney?",
+         "What did Romney do about the storm?"),
+        ("Qu'a fait Obama face à l'ouragan ?", "Et qu'en est-il de Romney ?",
+         "Qu'a fait Romney face à l'ouragan ?"),
         # Saying more than a place or a name is a question of its own.
         ("Qu'a fait Obama face à l'ouragan ?", "Et Romney, il a dit quoi ?", None),
         ("Qui a demandé la suspension de séance ?", "Et qui l'a accordée ?", None),
