@@ -3,12 +3,13 @@
 An IPv6 address can route to an IPv4 one (mapped, translated, NAT64, 6to4, Teredo): such an
 address is public only if it is global itself and the IPv4 address it carries is public too,
 otherwise ``::ffff:10.0.0.1`` or ``64:ff9b::127.0.0.1`` would reach the host's own networks.
-Pure functions on ``ipaddress`` values: no I/O.
+Pure functions on ``ipaddress`` values and on hosts as the HTTP client sends them: no I/O.
 """
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address, IPv6Address, IPv6Network
+import socket
+from ipaddress import IPv4Address, IPv6Address, IPv6Network, ip_address
 
 IPAddress = IPv4Address | IPv6Address
 
@@ -66,3 +67,27 @@ def is_public(address: IPAddress) -> bool:
         and not address.is_multicast
         and not any(address in network for network in _NOT_GLOBAL)
     )
+
+
+def looks_like_address(host: str) -> bool:
+    """Whether aiohttp takes ``host`` (already IDNA-encoded) for an address, not a name."""
+    # aiohttp's own test (helpers.is_ip_address): such a host never reaches a resolver's lookup.
+    return ":" in host or host.replace(".", "").isdigit()
+
+
+def written_address(host: str) -> IPAddress | None:
+    """The address ``host`` stands for if written as one, legacy IPv4 forms (``127.1``) included.
+
+    ``host`` is the ASCII host the client connects to (IPv6 without brackets), not the URL's text.
+    """
+    try:
+        return ip_address(host)
+    except ValueError:
+        pass
+    if ":" in host:
+        return None
+    try:
+        # inet_aton reads what the C library would connect to: 2130706433, 0x7f.1, 0177.0.0.1.
+        return IPv4Address(socket.inet_aton(host.rstrip(".")))
+    except (OSError, ValueError):
+        return None

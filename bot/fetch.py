@@ -2,22 +2,25 @@
 
 Addresses on the host's own networks (loopback, private, link-local, and IPv6 forms carrying
 such an IPv4 address) are refused unless ``ALLOW_PRIVATE_URLS`` is set, so that the bot cannot be
-used to probe the network it runs in. Names are resolved by ``bot.resolver.PublicResolver`` alone:
-the connection goes to the very addresses that were checked, on every redirect hop.
+used to probe the network it runs in. The host is judged as the HTTP client connects to it: yarl
+first maps a Unicode host through IDNA (NFKC, so ``１２７．０．０．１`` and ``127。0。0。1`` are
+``127.0.0.1``), then that ASCII host is checked. Every host, a name or an address, is resolved by
+``bot.resolver.PublicResolver`` alone (through ``CheckedConnector``): the connection goes to the
+very addresses that were checked, on every redirect hop.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import socket
 from dataclasses import dataclass
-from urllib.parse import SplitResult, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
+from yarl import URL
 
-from bot.addresses import IPAddress, embedded_ipv4, is_public
+from bot.addresses import embedded_ipv4, is_public, looks_like_address, written_address
 from bot.errors import KiosqueError
-from bot.resolver import AddressRefused, PublicResolver
+from bot.resolver import AddressRefused, CheckedConnector, PublicResolver
 from bot.settings import Settings
 
 _REDIRECTS = (301, 302, 303, 307, 308)
@@ -39,8 +42,8 @@ async def fetch(url: str, settings: Settings, *, nameserver: tuple[str, int] | N
     """
     timeout = aiohttp.ClientTimeout(total=settings.fetch_timeout)
     resolver = PublicResolver(allow_private=settings.allow_private_urls, nameserver=nameserver)
-    # No DNS cache: every hop's name goes through the resolver's check, and nothing else resolves.
-    connector = aiohttp.TCPConnector(resolver=resolver, use_dns_cache=False)
+    # No DNS cache: every hop's host goes through the resolver's check, and nothing else resolves.
+    connector = CheckedConnector(resolver=resolver, use_dns_cache=False)
     try:
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
             current = url
@@ -65,9 +68,10 @@ async def _hop(
 ) -> Page | str:
     """GET ``url`` (``given`` or a redirect from it): the page, or the next URL to follow."""
     where = "" if url == given else f"redirect to {url}: "
-    parts = _check_url(given, url, settings)
+    target = _check_url(given, url, settings)
     try:
-        async with session.get(url, allow_redirects=False) as response:
+        # The very URL value that was judged: aiohttp connects to its raw_host.
+        async with session.get(target, allow_redirects=False) as response:
             if response.status in _REDIRECTS:
                 location = response.headers.get("Location")
                 if not location:
@@ -80,7 +84,7 @@ async def _hop(
     except AddressRefused as refused:
         raise _error(given, "forbidden_url", where + _refusal(refused.address)) from None
     except aiohttp.ClientConnectorDNSError:
-        raise _error(given, "fetch", f"{where}unknown host {parts.hostname}") from None
+        raise _error(given, "fetch", f"{where}unknown host {target.host}") from None
 
 
 async def _read_capped(response: aiohttp.ClientResponse, url: str, limit: int) -> bytes:
@@ -97,51 +101,37 @@ async def _read_capped(response: aiohttp.ClientResponse, url: str, limit: int) -
     return b"".join(chunks)
 
 
-def _check_url(given: str, url: str, settings: Settings) -> SplitResult:
-    """Refuse ``url`` unless it is http(s) with a host, and that host, if an address, is public.
+def _check_url(given: str, url: str, settings: Settings) -> URL:
+    """The URL value to GET: http(s) with a host that, if an address, is public.
 
-    Names are checked by the resolver when the connection is made; an address written in the URL
-    never reaches a resolver, so it is judged here.
+    The host judged is ``raw_host``, the ASCII host aiohttp connects to after yarl's IDNA
+    mapping, not the text of the URL. Names are checked by the resolver when the connection is
+    made; an address is checked here first, to name it in the refusal, and again by the resolver.
     """
     where = "" if url == given else f"redirect to {url}: "
     try:
-        parts = urlsplit(url)
-        _ = parts.port  # raises for a port out of range
-    except ValueError:
+        target = URL(url)
+        _ = target.port  # raises for a port out of range
+        written = urlsplit(url).hostname
+    except (ValueError, UnicodeError):  # IDNA refuses some labels with UnicodeError
         raise _error(given, "forbidden_url", f"{where}malformed URL") from None
-    if parts.scheme not in ("http", "https"):
-        raise _error(given, "forbidden_url", f"{where}scheme {parts.scheme or 'missing'}")
-    if not parts.hostname:
+    if target.scheme not in ("http", "https"):
+        raise _error(given, "forbidden_url", f"{where}scheme {target.scheme or 'missing'}")
+    host = target.raw_host
+    if not host or not written:
         raise _error(given, "forbidden_url", f"{where}no host")
     if settings.allow_private_urls:
-        return parts
-    address = _literal_address(parts.hostname)
-    if address is None and _looks_numeric(parts.hostname):
-        # aiohttp would take it for an address and connect without asking the resolver.
-        raise _error(given, "forbidden_url", f"{where}malformed address {parts.hostname}")
+        return target
+    address = written_address(host)
+    if address is None and looks_like_address(host):
+        # aiohttp would take it for an address, not a name: no lookup could judge it.
+        raise _error(given, "forbidden_url", f"{where}malformed address {host}")
     if address is not None and not is_public(address):
         raise _error(given, "forbidden_url", where + _refusal(str(address)))
-    return parts
-
-
-def _literal_address(host: str) -> IPAddress | None:
-    """The address a host written as one stands for, legacy IPv4 forms (``127.1``) included."""
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    if ":" in host:
-        return None
-    try:
-        # inet_aton reads what the C library would connect to: 2130706433, 0x7f.1, 0177.0.0.1.
-        return ipaddress.IPv4Address(socket.inet_aton(host.rstrip(".")))
-    except (OSError, ValueError):
-        return None
-
-
-def _looks_numeric(host: str) -> bool:
-    # aiohttp's own test for "this host is an address, skip the resolver".
-    return ":" in host or host.replace(".", "").isdigit()
+    if address is not None and not written.isascii():
+        # An address spelt in other digits or dots only hides what it is: refuse it, even public.
+        raise _error(given, "forbidden_url", f"{where}{written} stands for the address {host}")
+    return target
 
 
 def _refusal(address: str) -> str:

@@ -2,7 +2,8 @@
 
 aiohttp connects to exactly the addresses ``resolve`` returns, so a name cannot answer a public
 address to a check and a private one to the connection (DNS rebinding): there is no second
-lookup to lie in.
+lookup to lie in. ``CheckedConnector`` sends addresses written in the URL through it too, which
+aiohttp's own connector would connect to without asking any resolver.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import asyncio
 import ipaddress
 import socket
 
+import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from bot import dns
-from bot.addresses import is_public
+from bot.addresses import is_public, looks_like_address
 
 _NUMERIC = socket.AI_NUMERICHOST | socket.AI_NUMERICSERV
 _NAME_FLAGS = socket.NI_NUMERICHOST | socket.NI_NUMERICSERV
@@ -27,6 +29,21 @@ class AddressRefused(Exception):
         super().__init__(f"{host} resolves to {address}")
         self.host = host
         self.address = address
+
+
+class CheckedConnector(aiohttp.TCPConnector):
+    """A TCP connector that asks its resolver for every host, addresses included.
+
+    ``TCPConnector`` answers a host that looks like an address itself and connects without its
+    resolver; here that host goes to the resolver (a ``PublicResolver``) like a name, so no
+    connection reaches an address that was not judged. Nothing is cached between lookups.
+    """
+
+    async def _resolve_host(
+        self, host: str, port: int, traces: object = None
+    ) -> list[ResolveResult]:
+        # Overrides aiohttp's private hook; tests/bot/test_resolver.py fails if it stops being used.
+        return await self._resolver.resolve(host, port, family=self._family)
 
 
 class PublicResolver(AbstractResolver):
@@ -46,8 +63,14 @@ class PublicResolver(AbstractResolver):
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
-        """The addresses of ``host``, all checked; raises ``AddressRefused`` or ``OSError``."""
-        if self.nameserver:
+        """The addresses of ``host``, all checked; raises ``AddressRefused`` or ``OSError``.
+
+        A host written as an address is that address alone, judged like any answer; a legacy
+        numeric form (``127.1``, ``2130706433``) is no name and no address: a lookup error.
+        """
+        if looks_like_address(host):
+            results = _literal(host, port)
+        elif self.nameserver:
             results = await self._ask(host, port, family)
         else:
             results = await self._system(host, port, family)
@@ -101,6 +124,17 @@ class PublicResolver(AbstractResolver):
                 for address in addresses
             ]
         return results
+
+
+def _literal(host: str, port: int) -> list[ResolveResult]:
+    # Whatever family was asked: the address is judged all the same, and the connector leaves
+    # out an address of a family it does not use.
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        raise socket.gaierror(socket.EAI_NONAME, f"malformed address {host}") from None
+    family = socket.AF_INET if address.version == 4 else socket.AF_INET6
+    return [_result(host, str(address), port, family, socket.IPPROTO_TCP)]
 
 
 def _result(

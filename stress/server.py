@@ -124,6 +124,9 @@ class LocalServer:
             raise web.HTTPFound("ftp://127.0.0.1/article.txt")
         if name == "redirect":
             raise web.HTTPFound(request.query["to"])
+        if name == "redirect-verbatim":
+            # HTTPFound would rewrite a Unicode host to its IDNA form; a hostile server does not.
+            return web.Response(status=302, headers={"Location": request.query["to"]})
         if name == "no-location":
             return web.Response(status=302)
         if name in ("photo", "photo.txt", "photo.html"):

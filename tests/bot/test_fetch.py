@@ -130,6 +130,101 @@ def test_a_url_on_a_private_address_is_refused_before_connecting(
     assert internal.requested == []
 
 
+# Hosts that yarl's IDNA step (UTS 46: NFKC, every dot-like stop a dot) turns into an address:
+# aiohttp then connects to that address itself, so the text of the URL is not what to judge.
+UNICODE_ADDRESSES = {
+    "ideographic full stops U+3002": ("127。0。0。1", "127.0.0.1"),
+    "fullwidth digits and full stops": ("１２７．０．０．１", "127.0.0.1"),
+    "halfwidth ideographic stops U+FF61": ("127｡0｡0｡1", "127.0.0.1"),
+    "any address, ideographic stops": ("0。0。0。0", "0.0.0.0"),
+    "cloud metadata, fullwidth stops": ("169．254．169．254", "169.254.169.254"),
+    "circled digits": ("①②⑦.0.0.1", "127.0.0.1"),
+    "short form in fullwidth digits": ("１２７．１", "127.0.0.1"),
+}
+
+
+@pytest.mark.parametrize(("host", "named"), UNICODE_ADDRESSES.values(), ids=list(UNICODE_ADDRESSES))
+def test_a_unicode_host_is_judged_as_the_address_it_becomes(
+    internal: LocalServer, public: LocalServer, host: str, named: str
+) -> None:
+    url = f"http://{host}:{internal.port}/secret"
+    [outcome], connected, questions = _fetch(url, {}, public)
+    assert isinstance(outcome, KiosqueError), f"{url} was fetched"
+    assert outcome.values["problem"] == "forbidden_url"
+    line = _line(outcome)
+    assert url in line and f"{named} is a private or local address" in line
+    assert connected == [] and questions == []
+    assert internal.requested == []
+
+
+@pytest.mark.parametrize("host", ["0。0。0。0", "127｡0｡0｡1", "１２７．０．０．１"])
+def test_a_unicode_loopback_host_gets_no_connection_on_real_sockets(
+    internal: LocalServer, host: str
+) -> None:
+    # No pretend internet and the system resolver: 0.0.0.0 too would reach the loopback server.
+    url = f"http://{host}:{internal.port}/secret"
+    with pytest.raises(KiosqueError) as refused:
+        asyncio.run(fetch(url, Settings(fetch_timeout=5)))
+    assert refused.value.values["problem"] == "forbidden_url"
+    assert internal.requested == []
+
+
+def test_a_redirect_to_a_unicode_loopback_host_is_refused_naming_the_hop(
+    internal: LocalServer, public: LocalServer
+) -> None:
+    target = f"http://127。0。0。1:{internal.port}/secret"
+    url = f"http://news.test/redirect-verbatim?to={quote(target, safe='')}"
+    [outcome], connected, _ = _fetch(url, {"news.test": [[PUBLIC]]}, public)
+    assert isinstance(outcome, KiosqueError), "the redirect was followed"
+    line = _line(outcome)
+    assert f"redirect to {target}: 127.0.0.1 is a private or local address" in line
+    assert connected == [(PUBLIC, 80)]
+    assert internal.requested == []
+
+
+def test_a_public_address_spelt_in_fullwidth_digits_is_refused(
+    internal: LocalServer, public: LocalServer
+) -> None:
+    # It would reach a public server, but only a disguise writes an address this way.
+    disguised = "９３．１８４．２１６．３４"
+    url = f"http://{disguised}:{internal.port}/page"
+    [outcome], connected, _ = _fetch(url, {}, public)
+    assert isinstance(outcome, KiosqueError), f"{url} was fetched"
+    assert outcome.values["problem"] == "forbidden_url"
+    assert f"{disguised} stands for the address {PUBLIC}" in _line(outcome)
+    assert connected == []
+    assert public.requested == [] and internal.requested == []
+
+
+@pytest.mark.parametrize(
+    ("host", "asked"),
+    [
+        ("ｎｅｗｓ．test", "news.test"),
+        ("bücher.test", "xn--bcher-kva.test"),
+        ("ＢÜＣＨＥＲ。test", "xn--bcher-kva.test"),
+    ],
+)
+def test_a_unicode_name_is_resolved_by_the_checking_resolver_in_its_ascii_form(
+    internal: LocalServer, public: LocalServer, host: str, asked: str
+) -> None:
+    url = f"http://{host}:{internal.port}/page"
+    [outcome], connected, questions = _fetch(url, {asked: [[PUBLIC]]}, public)
+    assert isinstance(outcome, Page) and FRENCH_WORD in outcome.data  # from the public stand-in
+    assert questions == [(asked, "A"), (asked, "AAAA")]
+    assert connected == [(PUBLIC, internal.port)]
+    assert public.requested == ["/page"] and internal.requested == []
+
+
+def test_a_unicode_name_answering_loopback_is_refused(
+    internal: LocalServer, public: LocalServer
+) -> None:
+    url = f"http://bücher.test:{internal.port}/secret"
+    [outcome], connected, _ = _fetch(url, {"xn--bcher-kva.test": [["127.0.0.1"]]}, public)
+    assert isinstance(outcome, KiosqueError)
+    assert "127.0.0.1 is a private or local address" in _line(outcome)
+    assert connected == [] and internal.requested == []
+
+
 def test_a_redirect_to_a_private_address_is_refused_naming_the_hop(
     internal: LocalServer, public: LocalServer
 ) -> None:

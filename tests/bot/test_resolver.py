@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import socket
 
+import aiohttp
 import pytest
 
-from bot.resolver import AddressRefused, PublicResolver
+from bot.resolver import AddressRefused, CheckedConnector, PublicResolver
 from stress.nameserver import Nameserver
+from stress.server import LocalServer
 
 PUBLIC = "93.184.216.34"
 SCRIPT = {
@@ -82,3 +84,55 @@ def test_the_system_resolver_is_checked_too() -> None:
         return [r["host"] for r in results]
 
     assert set(asyncio.run(run())) <= {"127.0.0.1", "::1"}
+
+
+@pytest.mark.parametrize(
+    ("host", "refused"),
+    [
+        ("127.0.0.1", "127.0.0.1"),
+        ("0.0.0.0", "0.0.0.0"),
+        ("169.254.169.254", "169.254.169.254"),
+        ("::1", "::1"),
+        ("::ffff:127.0.0.1", "::ffff:7f00:1"),
+        ("fe80::1%25eth0", "fe80::1%25eth0"),
+    ],
+)
+def test_an_address_is_judged_itself_without_a_lookup(host: str, refused: str) -> None:
+    with Nameserver(SCRIPT) as server:
+        resolver = PublicResolver(nameserver=server.address)
+        with pytest.raises(AddressRefused) as error:
+            asyncio.run(resolver.resolve(host, 80))
+        assert server.questions == []
+    assert error.value.address == refused
+
+
+def test_a_public_address_is_returned_as_itself_and_a_legacy_form_is_no_address() -> None:
+    assert _resolve(PUBLIC) == [PUBLIC]
+    assert _resolve("2606:2800:220:1:248:1893:25c8:1946") == ["2606:2800:220:1:248:1893:25c8:1946"]
+    for legacy in ("127.1", "2130706433", "127.0.0.1."):
+        with pytest.raises(socket.gaierror):
+            _resolve(legacy)
+
+
+def _get(url: str, *, allow_private: bool) -> int | BaseException:
+    async def run() -> int | BaseException:
+        connector = CheckedConnector(resolver=PublicResolver(allow_private=allow_private))
+        async with aiohttp.ClientSession(connector=connector) as session:
+            try:
+                async with session.get(url) as response:
+                    return response.status
+            except AddressRefused as refused:
+                return refused
+
+    return asyncio.run(run())
+
+
+def test_the_connector_asks_the_resolver_even_for_an_address_in_the_url() -> None:
+    # aiohttp's own TCPConnector connects to an address in the URL without any resolver.
+    with LocalServer() as server:
+        refused = _get(server.url("/secret"), allow_private=False)
+        reached = _get(server.url("/allowed"), allow_private=True)
+        requested = list(server.requested)
+    assert isinstance(refused, AddressRefused) and refused.address == "127.0.0.1"
+    assert reached == 200
+    assert requested == ["/allowed"]
