@@ -1,4 +1,5 @@
-"""Names and addresses that turn private: DNS rebinding, mixed answers, IPv4 inside IPv6.
+"""Names and addresses that turn private: DNS rebinding, mixed answers, IPv4 inside IPv6, and
+Unicode hosts that the client's IDNA step turns into an address (``127。0。0。1``).
 
 Each case fetches a URL in-process through ``bot.fetch`` with names answered by a scripted
 ``stress.nameserver`` on loopback, on a ``stress.network`` pretend internet where the public
@@ -34,6 +35,19 @@ CARRYING_LOOPBACK = {
     "Teredo": "2001:0:4136:e378:8000:63bf:80ff:fffe",
 }
 
+# Hosts written in other digits or dots: yarl's IDNA step (NFKC) makes them the address after
+# the arrow, which aiohttp connects to without a lookup unless the fetcher judges it.
+UNICODE_ADDRESSES = {
+    "ideographic full stops U+3002": ("127。0。0。1", LOOPBACK),
+    "fullwidth digits and full stops": ("１２７．０．０．１", LOOPBACK),
+    "halfwidth ideographic stops U+FF61": ("127｡0｡0｡1", LOOPBACK),
+    "any address, ideographic stops": ("0。0。0。0", "0.0.0.0"),
+    "cloud metadata, fullwidth stops": ("169．254．169．254", "169.254.169.254"),
+    "circled digits": ("①②⑦.0.0.1", LOOPBACK),
+    "short form, fullwidth digits": ("１２７．１", LOOPBACK),
+}
+UNICODE_NAME = "bücher.test"  # asked as xn--bcher-kva.test
+
 
 def _name(form: str) -> str:
     return f"{form.replace(' ', '-').lower()}.test"
@@ -45,6 +59,8 @@ SCRIPT: dict[str, list[list[str]]] = {
     "public.test": [[PUBLIC]],
     "both.test": [[PUBLIC, LOOPBACK]],
     "loopback.test": [[LOOPBACK]],
+    "news.test": [[PUBLIC]],
+    "xn--bcher-kva.test": [[PUBLIC]],
     **{_name(form): [[v6]] for form, v6 in CARRYING_LOOPBACK.items()},
 }
 
@@ -89,6 +105,21 @@ def cases(internal: LocalServer, other_port: int) -> list[Case]:
             redirect(on("[::ffff:127.0.0.1]")),
             refused="redirect to",
         ),
+    ]
+    for form, (host, address) in UNICODE_ADDRESSES.items():
+        refusal = f"{address} is a private or local address"
+        found.append(Case(f"URL host, {form}", on(host), refused=refusal))
+    found += [
+        Case(
+            "redirect to ideographic-dot loopback, Location verbatim",
+            on("public.test", f"/redirect-verbatim?to={quote(on('127。0。0。1'), safe='')}"),
+            refused=f"redirect to {on('127。0。0。1')}: {LOOPBACK}",
+        ),
+        Case(
+            "public address in fullwidth digits", on("９３．１８４．２１６．３４"), refused=PUBLIC
+        ),
+        Case("fullwidth public name, asked in ASCII", on("ｎｅｗｓ．test", "/page")),
+        Case("Unicode public name, asked as xn--", on(UNICODE_NAME, "/page")),
     ]
     for form, v6 in CARRYING_LOOPBACK.items():
         found.append(Case(f"AAAA record, {form} loopback", on(_name(form)), refused=LOOPBACK))

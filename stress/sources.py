@@ -38,6 +38,14 @@ _SETTING_KEYS = (
     "LOG_LEVEL",
 )
 
+# Loopback written in other digits and dots (label: host), refused as 127.0.0.1 or 0.0.0.0.
+UNICODE_LOOPBACK = {
+    "ideographic full stops 127。0。0。1": "127。0。0。1",
+    "fullwidth １２７．０．０．１": "１２７．０．０．１",
+    "halfwidth ideographic stops 127｡0｡0｡1": "127｡0｡0｡1",
+    "ideographic full stops 0。0。0。0": "0。0。0。0",
+}
+
 CLUTTER_ONLY = (
     "À lire aussi : la guerre en Ukraine\n\nPartagez votre avis\n\n21 commentaires\n\n"
     "Abonnez-vous à notre newsletter\n"
@@ -172,10 +180,20 @@ def bad_sources(folder: Path, server: LocalServer | None = None) -> list[BadSour
         ("decimal 2130706433", "2130706433"),
         ("short 127.1", "127.1"),
         ("0.0.0.0", "0.0.0.0"),
+        # Issue 20: the client's IDNA step makes these the address they look like.
+        *UNICODE_LOOPBACK.items(),
     ):
         url = f"http://{host}:{port}/private-{len(sources)}"
         sources.append(BadSource(f"loopback URL {label}", [url], expect=("refused",)))
-    for host in ("169.254.169.254", "10.0.0.1", "192.168.1.1", "172.16.0.1", "[fd00::1]"):
+    for host in (
+        "169.254.169.254",
+        "169．254．169．254",
+        "10.0.0.1",
+        "10。0。0。1",
+        "192.168.1.1",
+        "172.16.0.1",
+        "[fd00::1]",
+    ):
         sources.append(BadSource(f"private URL {host}", [f"http://{host}/"], expect=("refused",)))
     return sources
 

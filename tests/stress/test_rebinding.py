@@ -6,14 +6,24 @@ import asyncio
 
 from stress.nameserver import Nameserver
 from stress.network import pretend_internet
-from stress.rebinding import CARRYING_LOOPBACK, PUBLIC, check_rebinding
+from stress.rebinding import CARRYING_LOOPBACK, PUBLIC, UNICODE_ADDRESSES, cases, check_rebinding
 from stress.server import LocalServer
 
 
 def test_every_rebinding_case_is_refused_or_reaches_only_the_public_address() -> None:
     tried, failures = check_rebinding()
     assert failures == []
-    assert tried >= 6 + 2 * len(CARRYING_LOOPBACK)
+    assert tried >= 6 + 2 * len(CARRYING_LOOPBACK) + len(UNICODE_ADDRESSES) + 4
+
+
+def test_the_unicode_hosts_of_the_issue_are_all_tried() -> None:
+    # Issue 20: each of these was fetched from loopback (or connected to) before the fix.
+    with LocalServer() as internal:
+        urls = [case.url for case in cases(internal, internal.port)]
+    issue = ["127。0。0。1", "１２７．０．０．１", "127｡0｡0｡1", "0。0。0。0", "169．254．169．254"]
+    for host in issue:
+        assert any(f"//{host}:" in url for url in urls), host
+    assert any("redirect-verbatim" in url for url in urls)
 
 
 def test_the_nameserver_plays_its_script_and_the_last_step_repeats() -> None:

@@ -13,7 +13,7 @@ from bot.service import Kiosque
 from bot.settings import Settings
 from bot.values import LOCAL
 from stress.server import LocalServer
-from stress.sources import check_sources, run_cli
+from stress.sources import UNICODE_LOOPBACK, check_sources, run_cli
 
 # Sources that used to slip through (each also has a test of its own below).
 OTHER_SCHEMES = {"file:// URL", "ftp:// URL"}
@@ -24,7 +24,11 @@ MALFORMED_URLS = {
     "malformed IPv6 URL",
     "URL with a port out of range",
 }
-KNOWN = OTHER_SCHEMES | REDIRECT_TARGETS | MALFORMED_URLS
+UNICODE_HOSTS = {f"loopback URL {label}" for label in UNICODE_LOOPBACK} | {
+    "private URL 169．254．169．254",
+    "private URL 10。0。0。1",
+}
+KNOWN = OTHER_SCHEMES | REDIRECT_TARGETS | MALFORMED_URLS | UNICODE_HOSTS
 
 
 def test_every_hostile_source_is_refused_in_one_line_and_changes_nothing(tmp_path: Path) -> None:
@@ -75,6 +79,13 @@ def test_a_refused_redirect_names_the_url_given(tmp_path: Path) -> None:
 def test_a_malformed_url_is_refused_in_one_line(tmp_path: Path) -> None:
     tried, failures = check_sources(tmp_path, labels=MALFORMED_URLS, lanes=1)
     assert tried == len(MALFORMED_URLS)
+    assert failures == []
+
+
+def test_cli_refuses_unicode_hosts_that_become_private_addresses(tmp_path: Path) -> None:
+    # Before issue 20, `kiosque index http://127。0。0。1:PORT/` indexed the loopback page.
+    tried, failures = check_sources(tmp_path, labels=UNICODE_HOSTS, lanes=1)
+    assert tried == len(UNICODE_HOSTS)
     assert failures == []
 
 
