@@ -6,7 +6,7 @@ from ipaddress import IPv4Address, IPv6Address, ip_address
 
 import pytest
 
-from bot.addresses import embedded_ipv4, is_public
+from bot.addresses import embedded_ipv4, is_public, looks_like_address, written_address
 
 PRIVATE_V4 = "10.0.0.1"
 PUBLIC_V4 = "93.184.216.34"
@@ -89,3 +89,34 @@ def test_local_private_multicast_and_documentation_addresses_are_not_public(text
 @pytest.mark.parametrize("text", [PUBLIC_V4, "1.1.1.1", "8.8.8.8"])
 def test_public_ipv4_addresses_are_public(text: str) -> None:
     assert is_public(IPv4Address(text))
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1", "127.1", "2130706433", "127.0.0.1.", "::1", "fe80::1%25eth0", "0x7f.1",
+        "news.test", "xn--bcher-kva.test", "1.2.3.4.example",
+    ],
+)
+def test_an_address_is_what_aiohttp_connects_to_without_a_lookup(host: str) -> None:
+    # The fetcher and its resolver must agree with the client on what skips name resolution.
+    from aiohttp.helpers import is_ip_address
+
+    assert looks_like_address(host) == is_ip_address(host)
+
+
+@pytest.mark.parametrize(
+    ("host", "address"),
+    [
+        ("127.0.0.1", "127.0.0.1"),
+        ("127.1", "127.0.0.1"),
+        ("2130706433", "127.0.0.1"),
+        ("0x7f.1", "127.0.0.1"),
+        ("127.0.0.1.", "127.0.0.1"),
+        ("::ffff:10.0.0.1", "::ffff:a00:1"),
+        ("news.test", None),
+        ("127。0。0。1", None),  # not what the client sends: yarl makes it 127.0.0.1 first
+    ],
+)
+def test_a_written_address_is_read_as_the_c_library_would(host: str, address: str | None) -> None:
+    assert written_address(host) == (None if address is None else ip_address(address))
