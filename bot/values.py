@@ -11,12 +11,19 @@ import numpy as np
 from index.model import Article
 
 LOCAL = "local"
-"""The space of the command line, the console chat and Discord direct messages."""
+"""The space of the command line and the console chat (and of Discord direct messages only
+when the operator sets ``DM_LIBRARY=local``)."""
 
 
 def guild_space(guild_id: int) -> str:
     """The space of a Discord server: its library, its channels' articles, its settings."""
     return f"guild:{guild_id}"
+
+
+def dm_space(user_id: int) -> str:
+    """The space of a member's direct messages with the bot: a library of their own, which
+    starts with the bundled articles as a new server's does."""
+    return f"dm:{user_id}"
 
 
 @dataclass(frozen=True)
