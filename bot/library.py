@@ -1,6 +1,6 @@
 """The article libraries: versioned articles in the database, one library per space.
 
-A space is a Discord server's (``guild:<id>``), a member's direct messages' (``dm:<id>``) or
+A space is a Discord server's (``guild:<id>``), the direct messages' (``direct``) or
 the local one (``local``: the command line and the console chat). Every read and write names
 its space: an id or a title from another space is unknown here.
 """

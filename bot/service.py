@@ -1,7 +1,7 @@
 """Kiosque as one object: libraries, history and responder behind the calls adapters make.
 
 Every call names the space it acts in (``values.LOCAL`` for the command line and the console,
-``values.guild_space(id)`` for a Discord server, ``values.dm_space(id)`` for a member's direct
+``values.guild_space(id)`` for a Discord server, ``values.DIRECT`` for direct
 messages, which ``bot.adapter.places`` chooses): a space's library is its own, and nothing done
 in one reaches another.
 """

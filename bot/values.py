@@ -20,10 +20,11 @@ def guild_space(guild_id: int) -> str:
     return f"guild:{guild_id}"
 
 
-def dm_space(user_id: int) -> str:
-    """The space of a member's direct messages with the bot: a library of their own, which
-    starts with the bundled articles as a new server's does."""
-    return f"dm:{user_id}"
+DIRECT = "direct"
+"""The space of Discord direct messages (unless ``DM_LIBRARY=local``): a library of their own,
+which starts with the bundled articles as a new server's does. Nothing can be added to it from
+a DM, so every member reads the same one: one copy, not one per member (each DM keeps its own
+history and active article all the same)."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.service import Kiosque
 from bot.settings import ROOT, Settings
-from bot.values import dm_space, guild_space
+from bot.values import DIRECT, guild_space
 from stress.bot_process import (
     FakeChannel,
     FakeDiscord,
@@ -126,7 +126,7 @@ class Prober:
         if in_server:
             space, channel = guild_space(int(self.guild.id)), self.guild.channel("sonde").id
         else:
-            space = dm_space(int(self.reader.id))
+            space = DIRECT
             channel = self.fake.dm_channel_id(self.reader.user)
         info = await self.writer.index_bytes(space, PROBE.format(n=n).encode(), "sonde.txt")
         if info.version == 1:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.adapter.checks import spent
-from bot.values import LOCAL, dm_space, guild_space
+from bot.values import DIRECT, LOCAL, guild_space
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Place:
 
 
 def space_of(guild_id: int | None, user_id: int, dm_library: str) -> str:
-    """The library a request reads: its server's, else (a direct message) the member's own,
+    """The library a request reads: its server's, else (a direct message) the DMs' own,
     or the local one when the operator set ``DM_LIBRARY=local``.
 
     The only place that decides it: the local library is the command line's, with whatever
@@ -36,7 +36,7 @@ def space_of(guild_id: int | None, user_id: int, dm_library: str) -> str:
     """
     if guild_id:
         return guild_space(guild_id)
-    return LOCAL if dm_library == "local" else dm_space(user_id)
+    return LOCAL if dm_library == "local" else DIRECT
 
 
 def place(
