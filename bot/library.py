@@ -1,8 +1,8 @@
 """The article libraries: versioned articles in the database, one library per space.
 
-A space is a Discord server's (``guild:<id>``) or the local one (``local``: the command line,
-the console chat and direct messages). Every read and write names its space: an id or a title
-from another space is unknown here.
+A space is a Discord server's (``guild:<id>``), the direct messages' (``direct``) or
+the local one (``local``: the command line and the console chat). Every read and write names
+its space: an id or a title from another space is unknown here.
 """
 
 from __future__ import annotations

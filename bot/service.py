@@ -1,8 +1,9 @@
 """Kiosque as one object: libraries, history and responder behind the calls adapters make.
 
-Every call names the space it acts in (``values.LOCAL`` for the command line, the console and
-direct messages, ``values.guild_space(id)`` for a Discord server): a space's library is its
-own, and nothing done in one reaches another.
+Every call names the space it acts in (``values.LOCAL`` for the command line and the console,
+``values.guild_space(id)`` for a Discord server, ``values.DIRECT`` for direct
+messages, which ``bot.adapter.places`` chooses): a space's library is its own, and nothing done
+in one reaches another.
 """
 
 from __future__ import annotations
@@ -132,7 +133,8 @@ class Kiosque:
             return await self.library.seed(space, bundled, self._model)
 
     async def ready(self, space: str) -> None:
-        """Make sure a server's library exists: a new one starts with the bundled articles.
+        """Make sure a server's (or a member's DM) library exists: a new one starts with the
+        bundled articles.
 
         Every call that reads a space's library does this first; the local library is seeded
         when the service opens (unless asked not to).

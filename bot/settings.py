@@ -55,6 +55,7 @@ class Settings:
     answer_channels: tuple[int, ...] = ()
     cooldown_questions: int = 5
     cooldown_seconds: float = 30.0
+    dm_library: str = "own"
     log_level: str = "INFO"
     semantic: bool = True
     embed_threads: int = 1
@@ -209,6 +210,16 @@ def _engine(raw: str) -> str:
     return value
 
 
+DM_LIBRARIES = ("own", "local")  # what direct messages read; see bot.adapter.places
+
+
+def _dm_library(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in DM_LIBRARIES:
+        raise SettingsError(f"DM_LIBRARY must be own or local, not {raw!r}")
+    return value
+
+
 def _language(raw: str) -> str:
     value = raw.strip().lower() or "auto"
     if value not in ("auto", "fr", "en"):
@@ -241,6 +252,7 @@ _SPEC = {
     "answer_channels": ("ANSWER_CHANNELS", _ids("ANSWER_CHANNELS")),
     "cooldown_questions": ("COOLDOWN_QUESTIONS", _int("COOLDOWN_QUESTIONS")),
     "cooldown_seconds": ("COOLDOWN_SECONDS", _float("COOLDOWN_SECONDS")),
+    "dm_library": ("DM_LIBRARY", _dm_library),
     "log_level": ("LOG_LEVEL", lambda raw: raw.strip().upper() or "INFO"),
     "semantic": ("SEMANTIC_MODEL", _bool),
     "embed_threads": ("EMBED_THREADS", _int("EMBED_THREADS")),

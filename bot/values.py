@@ -11,12 +11,20 @@ import numpy as np
 from index.model import Article
 
 LOCAL = "local"
-"""The space of the command line, the console chat and Discord direct messages."""
+"""The space of the command line and the console chat (and of Discord direct messages only
+when the operator sets ``DM_LIBRARY=local``)."""
 
 
 def guild_space(guild_id: int) -> str:
     """The space of a Discord server: its library, its channels' articles, its settings."""
     return f"guild:{guild_id}"
+
+
+DIRECT = "direct"
+"""The space of Discord direct messages (unless ``DM_LIBRARY=local``): a library of their own,
+which starts with the bundled articles as a new server's does. Nothing can be added to it from
+a DM, so every member reads the same one: one copy, not one per member (each DM keeps its own
+history and active article all the same)."""
 
 
 @dataclass(frozen=True)

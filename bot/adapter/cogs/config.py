@@ -23,7 +23,7 @@ class Config(commands.Cog):
 
     @app_commands.command(name="config", description="This server's Kiosque settings")
     @app_commands.describe(
-        admin_role="Role allowed to use admin commands (kept by id)",
+        admin_role="Role allowed to use admin commands (kept by id): Manage Server only",
         clear_admin_role="Forget the admin role: Manage Server only",
         answer_here="Answer every message in this channel (needs the message-content intent)",
         thread_answers="Answer a mention in a new thread named after the question",
@@ -42,6 +42,9 @@ class Config(commands.Cog):
         language: Literal["auto", "fr", "en"] | None = None,
     ) -> None:
         """Change and show the server's settings (Manage Server or the admin role)."""
+        if (admin_role is not None or clear_admin_role) and not _manages(interaction):
+            # Whoever holds the admin role could otherwise hand it to a role anyone can take.
+            raise KiosqueError("admin_role_manage_guild")
         store = self.bot.service.guilds
         current = await store.get(interaction.guild_id)
         if admin_role is not None:
@@ -70,6 +73,13 @@ class Config(commands.Cog):
             self.bot.service.renderer.messages("config", shown, config=current, waiting=waiting),
             ephemeral=True,
         )
+
+
+def _manages(interaction: discord.Interaction) -> bool:
+    """Whether the member has Manage Server (Administrator grants it), not only the admin
+    role."""
+    permissions = interaction.permissions
+    return permissions.manage_guild or permissions.administrator
 
 
 async def setup(bot: KiosqueBot) -> None:

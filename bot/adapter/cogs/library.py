@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapter.checks import admin_only, in_guild
+from bot.adapter.checks import admin_only, in_guild, slow_down
 from bot.adapter.client import KiosqueBot
 from bot.adapter.places import article_choices, of_interaction
 from bot.adapter.replies import Progress, refuse, within_deadline
@@ -37,6 +37,7 @@ class Library(commands.Cog):
     @app_commands.describe(query="What to look for")
     async def search(self, interaction: discord.Interaction, query: str) -> None:
         """List this server's articles that speak most of ``query``, each with its best sentence."""
+        slow_down(interaction)
         await within_deadline(interaction, self._search(interaction, query), ephemeral=True)
 
     async def _search(self, interaction: discord.Interaction, query: str) -> list[str]:

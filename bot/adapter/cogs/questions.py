@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapter.checks import Cooldown
+from bot.adapter.checks import slow_down, spent
 from bot.adapter.client import KiosqueBot, locale_language
 from bot.adapter.places import Place, article_choices, of_interaction, of_message, place
 from bot.adapter.replies import NO_MENTIONS, reply, within_deadline
@@ -40,11 +40,6 @@ class Questions(commands.Cog):
         """Take the message menu off the tree with the cog."""
         self.bot.tree.remove_command(self.check_menu.name, type=self.check_menu.type)
 
-    def _slow_down(self, interaction: discord.Interaction) -> None:
-        wait = self.bot.limiter.hit(interaction.guild_id, interaction.user.id)
-        if wait:
-            raise Cooldown(wait)
-
     async def _language(self, interaction: discord.Interaction) -> str | None:
         # The server's choice, else the member's Discord language (French or English); else
         # an answer speaks the question's language.
@@ -59,7 +54,7 @@ class Questions(commands.Cog):
         self, interaction: discord.Interaction, question: str, article: str | None = None
     ) -> None:
         """Answer with verbatim quotes from the article, and buttons under them."""
-        self._slow_down(interaction)
+        slow_down(interaction)
         where = of_interaction(interaction)
         language = await self._language(interaction)
         async with self.bot.busy():
@@ -82,7 +77,7 @@ class Questions(commands.Cog):
         article: str | None = None,
     ) -> None:
         """Sum up the channel's article (or the one named), or one of its sections."""
-        self._slow_down(interaction)
+        slow_down(interaction)
         language = await self._language(interaction)
         async with self.bot.busy():
             await within_deadline(
@@ -125,6 +120,8 @@ class Questions(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         """The headings of the article the summary is about (the chosen one, else the
         channel's)."""
+        if spent(interaction):
+            return []
         kiosque = self.bot.service
         where = of_interaction(interaction)
         chosen = getattr(interaction.namespace, "article", None)
@@ -152,7 +149,7 @@ class Questions(commands.Cog):
     async def check(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """« Vérifier dans l'article »: the message's text as a question, answered to the caller
         only, with a button to post the answer in the channel."""
-        self._slow_down(interaction)
+        slow_down(interaction)
         where = of_interaction(interaction)
         # The caller's own history in this channel: a check is not the channel's conversation.
         private = Place(where.space, f"{where.channel}:{interaction.user.id}", where.channel,
@@ -173,7 +170,7 @@ class Questions(commands.Cog):
         thread named after the question."""
         if message.author.bot or self.bot.user is None:
             return
-        where = of_message(message)
+        where = of_message(message, self.bot.settings.dm_library)
         mentioned = self.bot.user in message.mentions
         if not (
             mentioned
@@ -195,7 +192,8 @@ class Questions(commands.Cog):
         async with self.bot.busy():
             target = await self._thread_for(message, question, where)
             if target is not None:
-                where = place(target, target.id, where.guild_id)
+                where = place(target, target.id, where.guild_id, message.author.id,
+                              self.bot.settings.dm_library)
             try:
                 messages, view = await self._answer(question, where, message.author, language)
             except KiosqueError as error:

@@ -37,3 +37,33 @@ def test_a_refused_member_is_told_once_per_window() -> None:
     limiter.hit(SERVER, 1, now=31)  # a new window: a new question, then a new notice if refused
     limiter.hit(SERVER, 1, now=32)
     assert limiter.tell(SERVER, 1, now=32)
+
+
+def test_expired_windows_are_forgotten() -> None:
+    limiter = RateLimiter(2, 30)
+    for member in range(1000):
+        limiter.hit(SERVER, member, now=0)
+    assert len(limiter) == 1000
+    limiter.hit(SERVER, 5000, now=31)  # every earlier window has expired
+    assert len(limiter) == 1
+
+
+def test_a_flood_of_members_keeps_at_most_members_windows_dropping_the_idlest() -> None:
+    limiter = RateLimiter(1, 30, members=100)
+    limiter.hit(SERVER, 0, now=0)
+    for member in range(1, 1000):
+        limiter.hit(SERVER, member, now=1 + member / 1000)
+        assert len(limiter) <= 100
+    assert limiter.hit(SERVER, 999, now=2) > 0  # the newest are still counted
+    assert limiter.hit(SERVER, 0, now=2) == 0  # the idlest were forgotten
+
+
+def test_looking_at_the_cooldown_records_nothing() -> None:
+    limiter = RateLimiter(2, 30)
+    assert [limiter.waiting(SERVER, 1, now=t) for t in range(5)] == [0] * 5
+    limiter.hit(SERVER, 1, now=10)
+    assert limiter.waiting(SERVER, 1, now=11) == 0
+    limiter.hit(SERVER, 1, now=12)
+    assert limiter.waiting(SERVER, 1, now=13) == 27
+    assert limiter.waiting(SERVER, 1, now=40) == 0  # the first question left the window
+    assert limiter.hit(SERVER, 1, now=40) == 0

@@ -149,6 +149,41 @@ def test_the_admin_role_is_kept_by_id_never_everyone_and_can_be_cleared(tmp_path
     run(scenario())
 
 
+def test_only_manage_server_changes_or_clears_the_admin_role(tmp_path: Path) -> None:
+    guild = default_guild()
+    editors = FakeRole("Rédaction", 0, position=1)
+    anyone = FakeRole("Curieux", 0, position=1)  # a role members give themselves
+    guild.roles += [editors, anyone]
+    editor = FakeMember(FakeUser("editor"), roles=[editors])
+    joiner = FakeMember(FakeUser("joiner"), roles=[anyone])
+    guild.members += [editor, joiner]
+
+    async def scenario() -> None:
+        async with running_bot(tmp_path, FakeDiscord(guilds=[guild])) as (fake, _):
+            owner = guild.member("owner")
+            await (await fake.send_slash("config", {"admin_role": editors}, user=owner)).response()
+            for change in ({"admin_role": anyone}, {"clear_admin_role": True},
+                           {"admin_role": anyone, "thread_answers": True}):
+                refused = await (await fake.send_slash("config", change, user=editor)).response()
+                assert refused.ephemeral and "Gérer le serveur" in refused.content, change
+                assert refused.content.count("\n") == 0
+            # The admin role still changes the other settings; nothing above was written.
+            shown = await (await fake.send_slash("config", {"language": "en"},
+                                                 user=editor)).response()
+            assert f"<@&{editors.id}>" in shown.content and "Mentions answered in a new " \
+                "thread: no" in shown.content
+            report = fake.add_attachment("budget.txt", REPORT.encode(), "text/plain")
+            by_joiner = await fake.send_slash("reindex", {"file": report}, user=joiner)
+            assert "Restricted" in (await by_joiner.response()).content
+            # Administrator carries Manage Server.
+            await (await fake.send_slash("config", {"admin_role": anyone},
+                                         user=guild.member("admin"))).response()
+            by_joiner = await fake.send_slash("reindex", {"file": report}, user=joiner)
+            assert "indexed" in (await by_joiner.saying("indexed")).content
+
+    run(scenario())
+
+
 def test_an_attachment_that_fails_after_the_defer_is_reported_privately(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with running_bot(tmp_path) as (fake, _):

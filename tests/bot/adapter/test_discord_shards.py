@@ -147,7 +147,8 @@ def test_what_the_command_line_writes_is_served_at_once_by_the_process_of_its_pl
         return reply.content
 
     async def scenario() -> None:
-        async with fake, running_shards(tmp_path, fake, database_url):
+        # The operator gives direct messages the local library (DM_LIBRARY=local).
+        async with fake, running_shards(tmp_path, fake, database_url, DM_LIBRARY="local"):
             # A server's library, prepared from the machine while the bot runs (shard 1).
             source.write_text(BUDGET, encoding="utf-8")
             added = json.loads(await kiosque_cli(tmp_path, database_url, "index", str(source),
@@ -158,7 +159,7 @@ def test_what_the_command_line_writes_is_served_at_once_by_the_process_of_its_pl
             source.write_text(BUDGET.replace("mardi", "mercredi"), encoding="utf-8")
             await kiosque_cli(tmp_path, database_url, "index", str(source), "--guild", second.id)
             assert "mercredi" in await answer_in_second()  # the first question after it
-            # The local library, which direct messages read (shard 0).
+            # The local library, which direct messages read here (shard 0).
             await kiosque_cli(tmp_path, database_url, "index", str(source))
             assert "mercredi" in await answer_in_dm()
             source.write_text(BUDGET.replace("mardi", "jeudi"), encoding="utf-8")
