@@ -131,7 +131,8 @@ def test_a_400_kb_article_gives_bounded_messages_and_publishing_follows_permissi
     _deny(fake, "general", mute.id, SEND_MESSAGES)
 
     async def scenario() -> None:
-        async with running_bot(tmp_path, fake):
+        # Without the model: words alone find the passages, and indexing takes seconds.
+        async with running_bot(tmp_path, fake, SEMANTIC_MODEL="false"):
             member, general = guild.member("member"), guild.channel("general")
             data = _big_article()
             attachment = fake.add_attachment("port.md", data, "text/markdown")
@@ -161,22 +162,29 @@ def test_a_400_kb_article_gives_bounded_messages_and_publishing_follows_permissi
             # An answer in several messages, published: all of its parts, in order.
             said = await fake.send_message(general, guild.member("owner"),
                                            "Que prévoit le dragage du chenal d'accès ?")
-            checked = await fake.send_context_menu("Check against the article", said,
-                                                   user=member)
-            first = await checked.response(timeout=30)
-            await asyncio.sleep(1)
-            parts = [first] + [r for r in checked.requests if r.route == "followup"]
-            assert len(parts) >= 2 and all(len(p.content) <= LIMIT for p in parts)
-            publish = next(b.custom_id for b in parts[-1].buttons
-                           if b.custom_id.startswith("kq:publish"))
+
+            async def checked_by(user: object) -> list:
+                checked = await fake.send_context_menu("Check against the article", said,
+                                                       user=user)
+                first = await checked.response(timeout=30)
+                await asyncio.sleep(1)
+                return [first] + [r for r in checked.requests if r.route == "followup"]
+
+            def publish(parts: list) -> str:
+                return next(b.custom_id for b in parts[-1].buttons
+                            if b.custom_id.startswith("kq:publish"))
+
             # A member who may not post in the channel cannot post through the bot.
+            muted = await checked_by(mute)
             start = fake.recorder.next_index
-            refused = await (await fake.press(parts[-1], publish, user=mute)).response()
+            refused = await (await fake.press(muted[-1], publish(muted), user=mute)).response()
             assert refused.ephemeral and "ne pouvez pas écrire" in refused.content
             await asyncio.sleep(1)
             assert not await _posted(fake, general.id, start)
+            parts = await checked_by(member)
+            assert len(parts) >= 2 and all(len(p.content) <= LIMIT for p in parts)
             start = fake.recorder.next_index
-            await (await fake.press(parts[-1], publish, user=member)).callback()
+            await (await fake.press(parts[-1], publish(parts), user=member)).callback()
             await fake.recorder.wait_for(
                 lambda r: r.route == "create_message" and r.params.get("channel_id") == general.id,
                 start=start, count=len(parts), timeout=20, what="every part, published")
