@@ -133,7 +133,7 @@ async def reply(
     for i, content in enumerate(messages):
         extra: dict = {"view": view} if view is not None and i == len(messages) - 1 else {}
         if i == 0 and reference is not None:
-            extra["reference"] = reference
+            extra.update(reference=reference, mention_author=False)
         await message.channel.send(
             content, allowed_mentions=NO_MENTIONS, suppress_embeds=True, **extra
         )
