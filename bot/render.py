@@ -60,6 +60,24 @@ def clip(value: Any, limit: int = 120) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
+def excerpt(value: Any, limit: int = 300) -> Raw:
+    """The text escaped for Discord and cut at a word so that what is *sent* (escapes
+    included) is at most ``limit`` characters, marked "…" when cut: a bound on a message's
+    length that holds whatever the text (a 5 000-character sentence, a title of asterisks)."""
+    text = escape(value)
+    if len(text) <= limit:
+        return Raw(text)
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    cut = cut.rstrip(" ,;:")
+    # Never end on the backslash of an escape whose character was cut off.
+    while cut and _escapes(cut, len(cut)):
+        cut = cut[:-1]
+    return Raw(cut + "…")
+
+
 ECHO_LIMIT = 200
 
 
@@ -195,6 +213,7 @@ class Renderer:
             bytecode_cache=_bytecode_cache(),
         )
         self._env.filters["clip"] = clip
+        self._env.filters["excerpt"] = excerpt
         self._env.filters["when"] = when
         self._env.filters["stamp"] = stamp
         self._plain = self._env.overlay(finalize=_printable)
@@ -215,6 +234,15 @@ class Renderer:
         lang = language if language in LANGUAGES else "fr"
         source = self._env.get_template(f"{lang}/{template}.md.j2")
         return split_messages(source.render(br=_Break(), **values))
+
+    def message(self, template: str, language: str, **values: Any) -> str:
+        """A template that must fit in one Discord message (a page edited in place under its
+        buttons): its templates bound every item so that it does; should one still overflow,
+        what does not fit is left out and marked "…", never sent past Discord's limit."""
+        messages = self.messages(template, language, **values)
+        if len(messages) == 1:
+            return messages[0]
+        return split_messages(messages[0], LIMIT - 2)[0] + "\n…"
 
     def text(self, template: str, language: str, **values: Any) -> str:
         """A template rendered as one text (console output, one-line messages)."""

@@ -20,6 +20,8 @@ from index.summarize import context_sentences, summary_sentences
 
 SUMMARY_LENGTHS = {"short": 3, "medium": 5, "long": 7}
 MAX_QUOTE = 900
+SURROUNDING_BEFORE = 300  # characters of a long paragraph shown before the quote
+SURROUNDING_SHOWN = 1400  # and from the quote's start on
 MAX_BULLET = 320
 
 # The answer decision: a logistic score over what retrieval knows of the best passage. The
@@ -150,13 +152,30 @@ class Responder:
         return replace(base, passages=tuple(self._passage(stored, c) for c in fresh))
 
     def paragraph(self, stored: StoredArticle, sentence: int) -> tuple[str, str | None]:
-        """The paragraph around a sentence, verbatim, and its section's heading."""
+        """The paragraph around a sentence, verbatim, and its section's heading.
+
+        A long paragraph is shown as a window that opens a little before the sentence
+        (``BEFORE`` characters) and stops ``SHOWN`` characters after its start, marked "…"
+        where it was cut: "see in the article" is one message whatever the paragraph's size.
+        """
         article = stored.article
         member = article.sentences[sentence]
         paragraph = article.paragraphs[member.paragraph]
         first = article.sentences[paragraph.sentences[0]]
         last = article.sentences[paragraph.sentences[-1]]
-        return article.text[first.start : last.end], article.heading(member.section)
+        start = max(first.start, member.start - SURROUNDING_BEFORE)
+        if start > first.start:
+            # At a word, never inside one.
+            space = article.text.find(" ", start, member.start)
+            start = space + 1 if space != -1 else member.start
+        end = min(last.end, member.start + SURROUNDING_SHOWN)
+        if end < last.end:
+            space = article.text.rfind(" ", member.start, end)
+            end = space if space > member.start else end
+        text = article.text[start:end].strip()
+        opening = "… " if start > first.start else ""
+        closing = " …" if end < last.end else ""
+        return opening + text + closing, article.heading(member.section)
 
     def retrieval(
         self, question: str, stored: StoredArticle, history: Sequence[Turn] = ()

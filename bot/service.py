@@ -466,6 +466,23 @@ class Kiosque:
             shown |= {i for p in answer.passages for i in p.sentences}
         return replace(answer, turn=turn_id)
 
+    async def recorded(
+        self, space: str, turn_id: int, language: str | None = None
+    ) -> Answer:
+        """An answer again, as its turn recorded it (its quotes): to post it whole, all its
+        parts, in the channel (« Publier dans le salon »)."""
+        turn, stored = await self._turn(space, turn_id)
+        return Answer(
+            question=turn.question,
+            language=self.language(stored, language),
+            article_id=stored.id,
+            article_title=stored.article.title,
+            version=stored.version,
+            passages=turn.passages,
+            abstained=turn.abstained,
+            turn=turn_id,
+        )
+
     async def surrounding(self, space: str, turn_id: int) -> tuple[str, str | None]:
         """The paragraph around an answer's first quote, and its section."""
         turn, stored = await self._turn(space, turn_id)

@@ -136,7 +136,7 @@ class KiosqueBot(commands.Bot):
         if channel is None or not channel.permissions_for(guild.me).send_messages:
             return
         language = "en" if str(guild.preferred_locale).startswith("en") else "fr"
-        text = self.service.renderer.text("help", language, commands=self.mentions())
+        text = self.service.renderer.message("help", language, commands=self.mentions())
         try:
             await channel.send(text, allowed_mentions=discord.AllowedMentions.none(),
                                suppress_embeds=True)
@@ -146,20 +146,21 @@ class KiosqueBot(commands.Bot):
     async def page(
         self, interaction: discord.Interaction, what: str, number: int
     ) -> tuple[str, discord.ui.View | None]:
-        """One page of ``/articles`` or ``/history``, with its ◀ ▶ buttons."""
+        """One page of ``/articles`` or ``/history``, with its ◀ ▶ buttons: one message, which
+        the buttons edit in place (each item is cut so that a page fits)."""
         where = of_interaction(interaction)
         language = await self.speaking(interaction)
         renderer = self.service.renderer
         if what == "articles":
             listing = await self.service.listing(where.space, number, LIST_PAGE)
             active = await self.service.active(where.space, where.channel)
-            text = renderer.text(
+            text = renderer.message(
                 "articles", language, listing=listing, active=active, discord=True
             )
             return text, pages_view("articles", listing.page, listing.pages)
         turns, page, pages = await self.service.turns_page(where.channel, number)
-        text = renderer.text("history", language, turns=turns, discord=True, page=page,
-                             pages=pages)
+        text = renderer.message("history", language, turns=turns, discord=True, page=page,
+                                pages=pages)
         return text, pages_view("history", page, pages)
 
     async def sync_commands(self, force: bool = False) -> bool:

@@ -123,21 +123,30 @@ async def reply(
     message: discord.Message, messages: list[str], *, view: discord.ui.View | None = None
 ) -> None:
     """Answer a channel message: the first part as a reply, the rest after it, the ``view``'s
-    buttons under the last one."""
+    buttons under the last one.
+
+    The answer is posted even if the question was deleted meanwhile (the reply then stands
+    alone), and as a plain message where the bot may not read the channel's history, which
+    Discord requires of a reply.
+    """
+    reference = reference_to(message)
     for i, content in enumerate(messages):
-        extra = {"view": view} if view is not None and i == len(messages) - 1 else {}
-        if i == 0:
-            await message.reply(
-                content,
-                allowed_mentions=NO_MENTIONS,
-                mention_author=False,
-                suppress_embeds=True,
-                **extra,
-            )
-        else:
-            await message.channel.send(
-                content, allowed_mentions=NO_MENTIONS, suppress_embeds=True, **extra
-            )
+        extra: dict = {"view": view} if view is not None and i == len(messages) - 1 else {}
+        if i == 0 and reference is not None:
+            extra.update(reference=reference, mention_author=False)
+        await message.channel.send(
+            content, allowed_mentions=NO_MENTIONS, suppress_embeds=True, **extra
+        )
+
+
+def reference_to(message: discord.Message) -> discord.MessageReference | None:
+    """What a reply to ``message`` refers to, or None where the bot may not reply."""
+    guild = message.guild
+    if guild is not None:
+        me = guild.me
+        if me is None or not message.channel.permissions_for(me).read_message_history:
+            return None
+    return message.to_reference(fail_if_not_exists=False)
 
 
 async def refuse(interaction: discord.Interaction, text: str) -> None:

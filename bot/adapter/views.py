@@ -144,31 +144,83 @@ class SeeButton(discord.ui.DynamicItem[discord.ui.Button], template=r"kq:see:(?P
         await respond(interaction, messages, ephemeral=True)
 
 
-class PublishButton(discord.ui.DynamicItem[discord.ui.Button], template=r"kq:publish"):
-    """Posts, for the whole channel, an answer that only its asker saw."""
+class PublishButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"kq:publish(?::(?P<turn>\d+))?"
+):
+    """Posts, for the whole channel, an answer that only its asker saw: all its parts, where
+    both the member and the bot may post. (``kq:publish`` without a turn, from before,
+    posts the message it is under.)"""
 
-    def __init__(self, label: str = "") -> None:
+    def __init__(self, turn: int | None = None, label: str = "") -> None:
         super().__init__(
             discord.ui.Button(
-                label=label or "↗", style=discord.ButtonStyle.primary, custom_id="kq:publish"
+                label=label or "↗",
+                style=discord.ButtonStyle.primary,
+                custom_id="kq:publish" if turn is None else f"kq:publish:{turn}",
             )
         )
+        self.turn = turn
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
     ) -> PublishButton:
-        return cls()
+        return cls(int(match["turn"]) if match["turn"] else None)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         if await cooled_down(interaction):
             return
-        shown = interaction.message.content if interaction.message else ""
-        if not shown or interaction.channel is None:
+        channel = interaction.channel
+        refusal = _cannot_publish(interaction)
+        if refusal is not None:
+            await refuse(interaction, await _say(interaction, refusal))
+            return
+        try:
+            messages = await _published(interaction, self.turn)
+        except KiosqueError as error:
+            bot = _bot(interaction)
+            language = await bot.speaking(interaction)
+            await refuse(interaction, bot.service.error_text(error, language))
+            return
+        if not messages or channel is None:
             await interaction.response.defer()
             return
         await interaction.response.defer()
-        await interaction.channel.send(shown, allowed_mentions=NO_MENTIONS, suppress_embeds=True)
+        for content in messages:
+            await channel.send(content, allowed_mentions=NO_MENTIONS, suppress_embeds=True)
+
+
+def _cannot_publish(interaction: discord.Interaction) -> str | None:
+    """Why an answer may not be posted in the interaction's channel, if it may not: Discord
+    lets a member's button post with the bot's rights, so the member's own are checked too."""
+    in_thread = isinstance(interaction.channel, discord.Thread)
+
+    def can_post(permissions: discord.Permissions) -> bool:
+        return permissions.send_messages_in_threads if in_thread else permissions.send_messages
+
+    if interaction.guild_id is None:
+        return None
+    if not can_post(interaction.permissions):
+        return "publish_member_cannot_send"
+    if not can_post(interaction.app_permissions):
+        return "publish_bot_cannot_send"
+    return None
+
+
+async def _published(interaction: discord.Interaction, turn: int | None) -> list[str]:
+    """The messages to post: the whole answer of the turn, else the message pressed."""
+    if turn is None:
+        shown = interaction.message.content if interaction.message else ""
+        return [shown] if shown else []
+    from bot.adapter.client import locale_language  # the client imports this module
+
+    bot = _bot(interaction)
+    # The language the answer was given in: the server's, else the member's (as /ask does).
+    language = await bot.language(interaction.guild_id) or locale_language(interaction)
+    answer = await bot.service.recorded(of_interaction(interaction).space, turn, language)
+    return bot.service.renderer.messages(
+        "answer", answer.language, answer=answer, question=answer.question[:300]
+    )
 
 
 class PageButton(
@@ -215,7 +267,7 @@ def answer_view(bot: Any, turn: int, language: str, page: int = 1, publish: bool
     if page == 1:
         view.add_item(SeeButton(turn, say("button_see", language)))
     if publish:
-        view.add_item(PublishButton(say("button_publish", language)))
+        view.add_item(PublishButton(turn, say("button_publish", language)))
     return view
 
 

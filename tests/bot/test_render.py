@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.library import ArticleInfo
-from bot.render import BREAK, LIMIT, Renderer, escape, split_messages
+from bot.library import ArticleInfo, Listing
+from bot.render import BREAK, LIMIT, Renderer, escape, excerpt, split_messages
 from bot.settings import ROOT
-from bot.values import Answer, Passage, Summary, Turn
+from bot.values import Answer, Found, Passage, Summary, Turn
 
 SENTENCE = "Le traité engage les deux nations à s’assister militairement en cas d’attaque. "
 
@@ -289,3 +289,67 @@ def test_a_template_cache_that_cannot_be_read_or_written_is_passed_by(
     for path in written:
         path.write_bytes(path.read_bytes()[:40])
     assert fresh(tmp_path).line("no_token", "en") == expected
+
+
+# The worst a page item can be: long ids, every character escaped ("*" becomes "\*").
+WORST = "*_" * 3000
+BIG_ID = 2**63 - 1
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_history_page_of_the_longest_questions_is_one_message(
+    renderer: Renderer, language: str
+) -> None:
+    asked = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    turns = [Turn("c", str(BIG_ID), WORST, BIG_ID, 10**9, n % 2 == 0, (), asked)
+             for n in range(10)]
+    shown = renderer.message("history", language, turns=turns, discord=True, page=99999,
+                             pages=99999)
+    assert len(shown) <= LIMIT and shown.count("<@") == 10 and shown.count("…") == 10
+    # A question of ~200 characters (ten of them made a 2 421-character page) is cut, marked.
+    typed = ["Pourquoi le lanceur a-t-il été choisi " + "et quand " * 18 + f"? {n}"
+             for n in range(10)]
+    plain = [Turn("c", "1234567890123456789", q, 12, 3, False, (), asked) for q in typed]
+    page = renderer.message("history", language, turns=plain, discord=True, page=1, pages=2)
+    assert len(page) <= LIMIT and page.count("…") == 10
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_an_articles_page_of_the_longest_titles_is_one_message(
+    renderer: Renderer, language: str
+) -> None:
+    articles = tuple(ArticleInfo(BIG_ID - n, WORST, 10**9, "fr", "2026-11-25T12:00:00", "x")
+                     for n in range(10))
+    listing = Listing(articles, 99999, 99999, 10**9)
+    shown = renderer.message("articles", language, listing=listing, active=BIG_ID,
+                             discord=True)
+    assert len(shown) <= LIMIT and shown.count("`") == 20
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_search_of_huge_sentences_is_one_bounded_message(
+    renderer: Renderer, language: str
+) -> None:
+    found = [Found(BIG_ID, WORST, "Le port " + "très " * 80_000 + "grand.", 1.0)
+             for _ in range(5)]
+    messages = renderer.messages("search", language, found=found, query=WORST)
+    assert len(messages) == 1 and len(messages[0]) <= LIMIT
+    assert messages[0].count("> Le port très") == 5
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_see_in_the_article_of_a_huge_paragraph_is_one_message(
+    renderer: Renderer, language: str
+) -> None:
+    messages = renderer.messages("surrounding", language, paragraph="Le *port* " * 40_000,
+                                 section=WORST)
+    assert len(messages) == 1 and len(messages[0]) <= LIMIT and messages[0].endswith("…")
+
+
+@pytest.mark.parametrize("typed", [WORST, "a\\" * 900, "mot " * 600, "x" * 5000, "court"])
+def test_an_excerpt_is_bounded_as_sent_and_never_ends_inside_an_escape(typed: str) -> None:
+    cut = excerpt(typed, 300)
+    assert len(cut) <= 300
+    body = cut.removesuffix("…")
+    assert (len(body) - len(body.rstrip("\\"))) % 2 == 0
+    assert cut == escape(typed) or cut.endswith("…")

@@ -5,12 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from .components import stored_components
-from .errors import ApiError, invalid_form
+from .errors import ApiError, form_error, invalid_form
+from .models import (
+    EPHEMERAL,
+    IS_COMPONENTS_V2,
+    SUPPRESS_EMBEDS,
+    SUPPRESS_NOTIFICATIONS,
+)
 from .payloads import now_iso
 from .recorder import UploadedFile
 
 __all__ = ["ApiError", "apply_payload", "invalid_form", "mark_edited", "validate_choices",
-           "validate_message"]
+           "validate_flags", "validate_message"]
 
 JSON = dict[str, Any]
 
@@ -43,6 +49,23 @@ def validate_message(payload: JSON, files: list[UploadedFile], *, editing: bool 
     has_body = content or embeds or files or payload.get("components") or payload.get("poll")
     if not editing and not has_body and not payload.get("sticker_ids"):
         raise ApiError(400, 50006, "Cannot send an empty message")
+
+
+# The flags a bot may set on each kind of request (Discord's docs: Create Message, Edit
+# Message, Interaction Response, Execute Webhook / follow-up). EPHEMERAL only exists for
+# interactions; an edit cannot make a message ephemeral nor silent.
+FLAGS_CREATE = SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2
+FLAGS_EDIT = SUPPRESS_EMBEDS | IS_COMPONENTS_V2
+FLAGS_INTERACTION = EPHEMERAL | SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2
+FLAGS_DEFER = EPHEMERAL
+
+
+def validate_flags(payload: JSON, allowed: int, where: str = "flags") -> None:
+    """Reject a ``flags`` value with a bit this route does not accept (400 50035)."""
+    flags = int(payload.get("flags") or 0)
+    if flags & ~allowed:
+        raise form_error(where.split("."), f"Invalid flags {flags & ~allowed} for this request",
+                         code="MESSAGE_FLAGS_INVALID")
 
 
 def validate_choices(data: JSON) -> list[JSON]:

@@ -7,13 +7,28 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .messages import ApiError, apply_payload, mark_edited, validate_choices, validate_message
+from .errors import form_error
+from .messages import (
+    FLAGS_CREATE,
+    FLAGS_DEFER,
+    FLAGS_EDIT,
+    FLAGS_INTERACTION,
+    ApiError,
+    apply_payload,
+    mark_edited,
+    validate_choices,
+    validate_flags,
+    validate_message,
+)
 from .models import (
+    CREATE_PUBLIC_THREADS,
     EPHEMERAL,
+    HAS_THREAD,
     INTENT_DIRECT_MESSAGES,
     INTENT_GUILD_MESSAGES,
     LOADING,
     PUBLIC_THREAD,
+    READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
     VIEW_CHANNEL,
@@ -125,29 +140,53 @@ class MessageRoutes:
                  if m["channel_id"] == call.params["channel_id"]]
         return sorted(found, key=lambda m: int(m["id"]), reverse=True)[:limit]
 
-    def _check_can_post(self, channel_id: str) -> None:
+    def _check_bot_may(self, channel_id: str, needed: int) -> None:
+        """403 50013 unless the bot holds every permission of ``needed`` in a guild channel."""
         guild, channel = self.server.locate_channel(channel_id)
         if guild is None or channel is None:
             return
         perms = guild.channel_permissions(self.server.bot_member(guild), channel)
-        needed = VIEW_CHANNEL | (SEND_MESSAGES_IN_THREADS if channel.is_thread else SEND_MESSAGES)
         if perms & needed != needed:
             raise ApiError(403, 50013, "Missing Permissions")
+
+    def _check_can_post(self, channel_id: str) -> None:
+        _, channel = self.server.locate_channel(channel_id)
+        in_thread = channel is not None and channel.is_thread
+        self._check_bot_may(
+            channel_id, VIEW_CHANNEL | (SEND_MESSAGES_IN_THREADS if in_thread else SEND_MESSAGES))
+
+    def _reference(self, channel_id: str, payload: JSON) -> JSON | None:
+        """The reply's reference as stored, or None: Discord wants READ_MESSAGE_HISTORY to
+        reply, and refuses a reference to a message it cannot find unless
+        ``fail_if_not_exists`` is false (then the message is sent as a plain one)."""
+        reply = payload.get("message_reference")
+        if not reply:
+            return None
+        self._check_bot_may(channel_id, READ_MESSAGE_HISTORY)
+        # discord.py sends integer ids here; Discord answers with strings.
+        reference = {k: str(v) if k.endswith("_id") else v for k, v in reply.items()}
+        target = self.server.messages.get(reference.get("message_id", ""))
+        if target is None or target["channel_id"] != reference.get("channel_id", channel_id):
+            if reference.get("fail_if_not_exists", True) is False:
+                return None
+            raise form_error(["message_reference"], "Unknown message",
+                             code="MESSAGE_REFERENCE_UNKNOWN_MESSAGE")
+        reference.pop("fail_if_not_exists", None)
+        return reference
 
     async def _create_message(self, call: Call) -> Any:
         channel = self._channel(call.params["channel_id"])
         self._check_can_post(channel["id"])
         payload = call.json or {}
         validate_message(payload, call.files)
-        reply = payload.get("message_reference")
+        validate_flags(payload, FLAGS_CREATE)
+        reference = self._reference(channel["id"], payload)
+        payload = {k: v for k, v in payload.items() if k != "message_reference"}
         message = self._new_bot_message(channel["id"], channel.get("guild_id"), payload, call.files,
-                                        message_type=REPLY_MESSAGE if reply else 0)
-        if reply:
-            # discord.py sends integer ids here; Discord answers with strings.
-            reference = {k: str(v) if k.endswith("_id") else v for k, v in reply.items()}
+                                        message_type=REPLY_MESSAGE if reference else 0)
+        if reference:
             message["message_reference"] = reference
-            if reference.get("message_id") in self.server.messages:
-                message["referenced_message"] = self.server.messages[reference["message_id"]]
+            message["referenced_message"] = self.server.messages[reference["message_id"]]
         await self._echo(message)
         return message
 
@@ -158,12 +197,17 @@ class MessageRoutes:
         guild, parent = self.server.locate_channel(message["channel_id"])
         if guild is None or parent is None or parent.is_thread:
             raise ApiError(400, 50024, "Cannot execute action on this channel type")
+        self._check_bot_may(parent.id, VIEW_CHANNEL | CREATE_PUBLIC_THREADS)
         name = str((call.json or {}).get("name", ""))
         if not 1 <= len(name) <= 100:
             raise ApiError(400, 50035, "Invalid Form Body")
+        if guild.find_channel(message["id"]) is not None:
+            # A thread takes its starter message's id: there is one per message.
+            raise ApiError(400, 160004, "A thread has already been created for this message")
         thread = FakeChannel(name, type=PUBLIC_THREAD, id=message["id"], parent_id=parent.id,
                              owner_id=self.server.bot.id)
         guild.channels.append(thread)
+        message["flags"] = int(message.get("flags") or 0) | HAS_THREAD
         payload = channel_payload(thread, guild.id)
         await self.server.dispatch("THREAD_CREATE", {**payload, "newly_created": True})
         return payload
@@ -175,6 +219,7 @@ class MessageRoutes:
         message = self._message(call.params["channel_id"], call.params["message_id"])
         payload = call.json or {}
         validate_message(payload, call.files, editing=True)
+        validate_flags(payload, FLAGS_EDIT)
         return mark_edited(apply_payload(message, payload, self._attachments(call.files)))
 
     async def _delete_message(self, call: Call) -> Any:
@@ -254,8 +299,12 @@ class MessageRoutes:
                            f"{state.type}"}]}})
         if ctype == 4:
             validate_message(data, call.files)
+            validate_flags(data, FLAGS_INTERACTION, "data.flags")
+        elif ctype == 5:
+            validate_flags(data, FLAGS_DEFER, "data.flags")
         elif ctype == 7:
             validate_message(data, call.files, editing=True)
+            validate_flags(data, FLAGS_EDIT, "data.flags")
         elif ctype == 8:
             validate_choices(data)
         resource: JSON | None = {"type": ctype} if ctype in (6, 9) else None
@@ -310,6 +359,7 @@ class MessageRoutes:
         state = self._interaction_for_webhook(call)
         payload = call.json or {}
         validate_message(payload, call.files)
+        validate_flags(payload, FLAGS_INTERACTION)
         if state.loading and state.original_id in self.server.messages:
             # The first follow-up after a defer replaces the "thinking..." message and keeps
             # the ephemerality chosen at defer time.
@@ -340,6 +390,7 @@ class MessageRoutes:
         if call.method == "PATCH":
             payload = call.json or {}
             validate_message(payload, call.files, editing=True)
+            validate_flags(payload, FLAGS_EDIT)
             apply_payload(message, payload, self._attachments(call.files))
             if message_id == state.original_id and state.loading:
                 message["flags"] &= ~LOADING

@@ -201,14 +201,26 @@ class Questions(commands.Cog):
             except Exception:
                 log.exception("question by message failed")
                 messages, view = [kiosque.renderer.line("internal_error", language or "fr")], None
-            if target is None:
+            if target is None or not await self._post_in(target, messages, view):
                 await reply(message, messages, view=view)
-            else:
-                for i, content in enumerate(messages):
-                    extra = {"view": view} if view is not None and i == len(messages) - 1 else {}
-                    await target.send(
-                        content, allowed_mentions=NO_MENTIONS, suppress_embeds=True, **extra
-                    )
+
+    async def _post_in(
+        self, thread: discord.Thread, messages: list[str], view: discord.ui.View | None
+    ) -> bool:
+        """Post an answer in its thread; False if the thread refused its first message (the
+        answer then goes to the channel, never lost in an empty thread)."""
+        for i, content in enumerate(messages):
+            extra = {"view": view} if view is not None and i == len(messages) - 1 else {}
+            try:
+                await thread.send(
+                    content, allowed_mentions=NO_MENTIONS, suppress_embeds=True, **extra
+                )
+            except discord.HTTPException:
+                if i:
+                    raise
+                log.info("could not answer in thread %s: answering in its channel", thread.id)
+                return False
+        return True
 
     async def _thread_for(
         self, message: discord.Message, question: str, where: Place
@@ -217,6 +229,14 @@ class Questions(commands.Cog):
         if where.private or isinstance(message.channel, discord.Thread):
             return None
         if not (await self.bot.service.guilds.get(where.guild_id)).thread_answers:
+            return None
+        # Without these the thread would stay empty (Discord refuses its first message).
+        me = message.guild.me if message.guild is not None else None
+        allowed = message.channel.permissions_for(me) if me is not None else None
+        if allowed is None or not (
+            allowed.create_public_threads and allowed.send_messages_in_threads
+        ):
+            log.info("no permission to open a thread in %s: answering there", message.channel.id)
             return None
         name = " ".join(question.split())[:THREAD_NAME] or "Kiosque"
         try:

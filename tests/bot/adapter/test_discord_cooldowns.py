@@ -56,7 +56,7 @@ def test_buttons_search_and_the_menu_are_refused_once_the_cooldown_is_spent(
             presses = [
                 (answer, button(answer, "kq:more:")),
                 (answer, button(answer, "kq:see:")),
-                (private, "kq:publish"),
+                (private, button(private, "kq:publish")),
                 (listed, "kq:page:articles:2"),
             ]
             for message, custom_id in presses:

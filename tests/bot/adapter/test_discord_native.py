@@ -84,7 +84,7 @@ def test_the_message_menu_checks_a_message_privately_and_can_post_it(tmp_path: P
             )
             answer = await checked.response()
             assert answer.ephemeral and "ratifié un traité de défense mutuelle" in answer.content
-            publish = next(i for i in custom_ids(answer) if i == "kq:publish")
+            publish = next(i for i in custom_ids(answer) if i.startswith("kq:publish"))
             start = fake.recorder.next_index
             await (await fake.press(answer, publish, user=fake.guild.member("member"))).callback()
             posted = await fake.recorder.wait_for(
