@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections import Counter
 
 import asyncpg
 import pytest
@@ -13,8 +12,8 @@ import pytest
 from bot.database import DatabaseUnavailable
 from bot.library import Library
 from bot.postgres import MIGRATIONS, PostgresDatabase, placeholders
-from bot.search import library_lock, space_token
-from bot.values import LOCAL, guild_space
+from bot.search import library_lock
+from bot.values import LOCAL
 from tests.conftest import parse
 from tests.postgres_server import PostgresServer
 
@@ -124,40 +123,6 @@ def test_two_processes_indexing_one_article_make_two_versions(url: str) -> None:
             await two.close()
 
     assert asyncio.run(scenario()) == [(1, 1), (1, 2)]
-
-
-def test_search_statistics_follow_every_version(url: str) -> None:
-    async def scenario() -> tuple:
-        db = await PostgresDatabase.open(url)
-        try:
-            library = Library(db)
-            await library.add(LOCAL, parse(BUDGET), "a.txt")
-            await library.add(LOCAL, parse(PORT), "p.txt")
-            await library.add(LOCAL, parse(BUDGET_V2), "a2.txt")  # replaces the first's rows
-            await library.add(guild_space(1), parse(PORT), "p.txt")
-            kept = await db.fetchall("SELECT space, term, sentences FROM term_stats")
-            totals = await db.fetchall("SELECT space, sentences, tokens FROM space_stats")
-            rows = await db.fetchall(
-                "SELECT id, length, tsvector_to_array(terms) AS terms FROM sentences"
-            )
-            return kept, totals, rows
-        finally:
-            await db.close()
-
-    kept, totals, rows = asyncio.run(scenario())
-    spaces = {space_token(LOCAL): LOCAL, space_token(guild_space(1)): guild_space(1)}
-    expected: Counter = Counter()
-    sentences: Counter = Counter()
-    tokens: Counter = Counter()
-    for row in rows:
-        [space] = [spaces[t] for t in row["terms"] if t in spaces]
-        expected.update((space, t) for t in row["terms"] if t not in spaces)
-        sentences[space] += 1
-        tokens[space] += row["length"]
-    assert {(r["space"], r["term"]): r["sentences"] for r in kept} == dict(expected)
-    assert {r["space"]: (r["sentences"], r["tokens"]) for r in totals} == {
-        space: (sentences[space], tokens[space]) for space in sentences
-    }
 
 
 @pytest.mark.parametrize(
