@@ -140,3 +140,40 @@ def test_a_server_that_cannot_be_used_is_one_line_without_the_password(
         asyncio.run(PostgresDatabase.open(target))
     message = str(failed.value)
     assert message and "\n" not in message and "s3cr3t" not in message
+
+
+def test_a_library_indexed_one_row_per_sentence_is_indexed_again(url: str) -> None:
+    # Written by the release whose index gave each sentence row its paragraph's terms.
+    async def scenario() -> tuple:
+        connection = await asyncpg.connect(url)
+        await connection.execute(MIGRATIONS[0])
+        await connection.execute(MIGRATIONS[1])
+        await connection.execute(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+            " INSERT INTO schema_version VALUES (2)"
+        )
+        await connection.execute(
+            "INSERT INTO articles (space, source_key, title, current_version, created_at,"
+            " search_version) VALUES ('local', 'title:t', 't', 1, 'now', 1)"
+        )
+        await connection.execute(
+            "INSERT INTO versions (article_id, version, source, language, content, indexed_at)"
+            " VALUES (1, 1, 's', 'fr', $1, 'now')",
+            json.dumps(parse(PORT).to_dict()),
+        )
+        await connection.execute(
+            "INSERT INTO space_stats VALUES ('local', 1, 3);"
+            " INSERT INTO sentences VALUES (1048577, 3, 'x', '{}')"
+        )
+        await connection.close()
+        db = await PostgresDatabase.open(url)
+        try:
+            index = Library(db).search
+            caught = [await index.catch_up(), await index.catch_up()]
+            hits = await index.search(LOCAL, ["terminal"])
+            totals = await db.fetchone("SELECT sentences FROM search_totals WHERE space = 'local'")
+            return await db.schema_version(), caught, [h.article_id for h in hits], totals[0]
+        finally:
+            await db.close()
+
+    assert asyncio.run(scenario()) == (len(MIGRATIONS), [1, 0], [1], 1)
