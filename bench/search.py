@@ -45,9 +45,10 @@ from eval import realistic
 from eval.vectors import evaluation_embedder, vectors_of
 from index import parse_article
 from index.analysis import terms
+from index.bm25 import tokens
 from index.clean import Block
 from index.embedding import to_bytes
-from index.fields import search_terms, sentence_fields
+from index.fields import article_fields, search_terms
 from index.model import Article
 from index.question import read_question
 from index.structure import build_article
@@ -85,8 +86,8 @@ async def _fill(kiosque: Kiosque, bases: list[Article], count: int, model: str |
                 article = build_article(f"{base.title} ({n})", blocks, base.language, [])
                 key = n % len(windows)
                 if key not in fields:
-                    fields[key] = sentence_fields(article)
-                title = " ".join(terms(article.title, article.language))
+                    fields[key] = article_fields(article)
+                title = tuple(tokens(" ".join(terms(article.title, article.language))))
                 vectors = rng.standard_normal((len(article.sentences), 384)).astype(np.float32)
                 vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
                 inserted = await db.execute(
@@ -104,7 +105,7 @@ async def _fill(kiosque: Kiosque, bases: list[Article], count: int, model: str |
                 )
                 await kiosque.library.search.replace(
                     db, SPACE, article_id, 1, article,
-                    [replace(f, title=title) for f in fields[key]],
+                    replace(fields[key], title=title),
                 )
                 sentences += len(article.sentences)
     return sentences

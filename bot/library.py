@@ -23,6 +23,7 @@ from index.model import Article
 
 PAGE = 20
 CHOICES = 25  # Discord shows at most 25 autocomplete choices
+MAX_ID = (1 << 63) - 1  # the largest id either backend's integer holds
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,8 @@ class Library:
             if row is None:
                 raise KiosqueError("no_articles")
         else:
+            if not _storable(article_id):
+                raise KiosqueError("unknown_article", ref=article_id)
             row = await self.database.fetchone(
                 "SELECT id, current_version FROM articles"
                 " WHERE id = ? AND space = ? AND current_version > 0",
@@ -219,6 +222,8 @@ class Library:
 
     async def has(self, space: str, article_id: int) -> bool:
         """Whether ``space`` holds the article (another space's id is not found)."""
+        if not _storable(article_id):
+            return False
         row = await self.database.fetchone(
             "SELECT 1 FROM articles WHERE id = ? AND space = ? AND current_version > 0",
             (article_id, space),
@@ -250,7 +255,7 @@ class Library:
 
     async def titled(self, space: str, typed: str, limit: int = CHOICES) -> list[ArticleInfo]:
         """Articles whose title contains ``typed`` (or whose id it is), newest first."""
-        typed = typed.strip()
+        typed = _text(typed).strip()
         pattern = "%" + typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = await self.database.fetchall(
             _LISTED + " WHERE a.space = ? AND a.current_version > 0"
@@ -262,11 +267,11 @@ class Library:
 
     async def find(self, space: str, ref: str) -> ArticleInfo:
         """An article of ``space`` by id, or by title (exact, then the only one containing it)."""
-        wanted = ref.strip()
-        if wanted.isdigit():
+        wanted = _text(ref).strip()
+        if _storable(_number(wanted)):
             rows = await self.database.fetchall(
                 _LISTED + " WHERE a.space = ? AND a.id = ? AND a.current_version > 0",
-                (space, int(wanted)),
+                (space, _number(wanted)),
             )
             if rows:
                 return _info(rows[0])
@@ -281,7 +286,7 @@ class Library:
             partial = await self.titled(space, wanted, limit=2)
             if len(partial) == 1 and not exact:
                 return partial[0]
-        raise KiosqueError("unknown_article", ref=ref)
+        raise KiosqueError("unknown_article", ref=wanted)
 
     async def count(self, space: str) -> int:
         """How many articles ``space`` holds."""
@@ -309,6 +314,23 @@ _LISTED = (
     "SELECT a.id, a.title, a.current_version, v.language, v.indexed_at, v.source"
     " FROM articles a JOIN versions v ON v.article_id = a.id AND v.version = a.current_version"
 )
+
+
+def _storable(article_id: int | None) -> bool:
+    """Whether an id can be looked up at all (a 30-digit number overflows both backends'
+    integers: it names no article)."""
+    return article_id is not None and 0 < article_id <= MAX_ID
+
+
+def _number(ref: str) -> int | None:
+    """``ref`` as an id when it is written in ASCII digits (``"²".isdigit()`` is true, but
+    ``int("²")`` fails)."""
+    return int(ref) if ref.isascii() and ref.isdigit() else None
+
+
+def _text(typed: str) -> str:
+    """What a member typed, without NUL characters (Postgres text cannot hold them)."""
+    return typed.replace("\x00", " ")
 
 
 def _info(row: Row) -> ArticleInfo:

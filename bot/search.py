@@ -1,16 +1,26 @@
 """The library-wide search index: every sentence of every current article version, searched on
 its analysed terms (``index.fields``), best sentences first.
 
-Each backend has its engine (``Database.search_index``): SQLite's FTS5 here, in the same file
-and the same transactions as the library; Postgres's in ``bot.postgres_search``. A version's
-sentences are written in the transaction that writes the version: the index is never behind the
-library, except for a database written before it existed, which ``catch_up`` indexes at start.
+An article is stored once, as rows of ``search_rows`` (its title, each section's heading, each
+paragraph with its sentences' tokens), never a paragraph per sentence: storage stays linear in
+the upload. Each engine finds the rows that hold a question's terms (``Database.search_index``:
+SQLite's FTS5 here, Postgres's full text in ``bot.postgres_search``); a row found stands for the
+sentences it covers, which are ranked in Python with FTS5's BM25 over their three fields
+(``index.bm25``), from statistics kept per space in the same transactions: how many sentences
+hold each term (``search_counts``), how many sentences and tokens the space has
+(``search_totals``). A version's rows are written in the transaction that writes the version:
+the index is never behind the library, except for a database written before it existed, which
+``catch_up`` indexes at start.
+
+Spaces never meet: the engines match tokens written in ``[a-z0-9]`` only (``match_form``) and
+marked by their space (a fixed-length prefix on FTS5, a lexeme no token can be on Postgres),
+and every row found is checked against the asking space's articles before it is read.
 
 Both look a question's candidates up by its rarest terms first (``bm25.candidate_terms``), as
 many as fit in a budget of matching sentences: BM25 gives common terms little weight anyway,
 and scoring every sentence that holds "gouvernement" in a library of 100 000 articles is what
 would make a question slow. When even the rarest term is in more sentences than the budget,
-the candidates are the newest sentences that hold it, as many as the budget
+the candidates are those of the newest articles that hold it, about as many as the budget
 (``bm25.newest_only``).
 """
 
@@ -19,22 +29,25 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from index import bm25
-from index.fields import SentenceFields, sentence_fields
+from index.fields import ArticleFields, ParagraphFields, article_fields, match_form
 from index.model import Article
 
 if TYPE_CHECKING:
-    from bot.database import Connection, Database
+    from bot.database import Connection, Database, Row
 
-SHIFT = 20  # up to about a million sentences per article
+SHIFT = 20  # row ids: article_id << SHIFT | n, n < 2**SHIFT (see ``row_number``)
 WEIGHTS = bm25.WEIGHTS  # sentence, paragraph, title
 CANDIDATES = 200
 POSTINGS = 5_000  # sentences a question's terms may match before commoner terms are left out
+CHUNK = 500  # ids per IN (...) list
+SEPARATOR = " | "  # between a paragraph row's sentences (no token holds it)
 
 
 @dataclass(frozen=True)
@@ -46,25 +59,118 @@ class Hit:
     score: float
 
 
+class IndexFull(Exception):
+    """An article has more paragraphs or sections than its range of row ids can number."""
+
+
 def library_lock(space: str) -> str:
     """The lock every write to a space's library (and its index) holds."""
     return f"library:{space}"
 
 
 def space_token(space: str) -> str:
-    """The space as a fixed-length alphanumeric token (full-text engines split ``guild:123``
-    in two)."""
-    return "s" + hashlib.sha1(space.encode()).hexdigest()[:16]
+    """The space as a fixed-length ``[a-z0-9]`` token (full-text engines split ``guild:123``
+    in two); prefixed to a ``match_form`` token, the whole is still one token, and no other
+    space's token with any term can spell it."""
+    return "s" + hashlib.sha1(space.encode()).hexdigest()[:20]
+
+
+def row_number(kind: str, number: int) -> int:
+    """The low bits of a row's id: 0 the title, 2s+1 section s's heading, 2p+2 paragraph p."""
+    n = {"title": 0, "heading": 2 * number + 1, "paragraph": 2 * number + 2}[kind]
+    if n >= 1 << SHIFT:
+        raise IndexFull(f"{kind} {number} is past the {(1 << (SHIFT - 1)) - 1} the index numbers")
+    return n
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One row of ``search_rows``: ``n`` (``row_number``), the section, the sentences it covers
+    (``first``, ``count``) and its tokens (a paragraph's, sentence by sentence)."""
+
+    n: int
+    section: int
+    first: int
+    count: int
+    terms: str
+
+    def tokens(self) -> list[str]:
+        """The distinct tokens the engine matches the row on, sorted."""
+        return sorted(set(self.terms.split()) - {SEPARATOR.strip()})
+
+
+def index_rows(fields: ArticleFields) -> list[IndexRow]:
+    """An article's rows: its title, its headings and its paragraphs, each once."""
+    rows = []
+    if fields.title and fields.sentences:
+        rows.append(IndexRow(row_number("title", 0), -1, 0, fields.sentences,
+                             " ".join(fields.title)))
+    for section, (heading, (first, count)) in enumerate(
+        zip(fields.headings, fields.ranges, strict=True)
+    ):
+        if heading and count:
+            rows.append(IndexRow(row_number("heading", section), section, first, count,
+                                 " ".join(heading)))
+    for paragraph in fields.paragraphs:
+        rows.append(IndexRow(
+            row_number("paragraph", paragraph.paragraph),
+            paragraph.section,
+            paragraph.first,
+            len(paragraph.sentences),
+            SEPARATOR.join(" ".join(s) for s in paragraph.sentences),
+        ))
+    return rows
+
+
+def fields_of(rows: Sequence[IndexRow]) -> ArticleFields:
+    """The fields that ``rows`` were written from (what counts and totals need of them)."""
+    sections = 1 + max((r.section for r in rows), default=-1)
+    headings: list[tuple[str, ...]] = [()] * sections
+    ranges = [(0, 0)] * sections
+    title: tuple[str, ...] = ()
+    paragraphs = []
+    for row in rows:
+        if row.n == 0:
+            title = tuple(row.terms.split())
+        elif row.n % 2:
+            headings[row.section] = tuple(row.terms.split())
+            ranges[row.section] = (row.first, row.count)
+        else:
+            paragraphs.append(ParagraphFields(
+                (row.n - 2) // 2, row.section, row.first, _sentences(row.terms)
+            ))
+    return ArticleFields(title, tuple(headings), tuple(ranges), tuple(paragraphs))
+
+
+def _sentences(terms: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(part.split()) for part in terms.split(SEPARATOR.strip()))
 
 
 class SearchIndex(ABC):
-    """The contract of both engines: ``replace`` an article's sentences inside the library's
-    transaction, ``search`` a space's sentences on some terms."""
+    """Both engines: ``replace`` an article's rows inside the library's transaction, ``search``
+    a space's sentences on some terms. An engine says how rows are written and found."""
+
+    @property
+    def budget(self) -> int:
+        """Sentences a question's terms may match before commoner terms are left out."""
+        return POSTINGS
 
     def __init__(self, database: Database) -> None:
         self.database = database
 
     @abstractmethod
+    async def _insert(self, db: Connection, space: str, low: int, rows: list[IndexRow]) -> None:
+        """Write an article's rows (ids ``low + n``) and what finds them."""
+
+    @abstractmethod
+    async def _delete(self, db: Connection, space: str, low: int, high: int) -> list[IndexRow]:
+        """Delete the rows of ids ``low``..``high`` and what finds them; the rows deleted."""
+
+    @abstractmethod
+    async def _match(self, space: str, tokens: list[str], newest: int | None) -> list[int]:
+        """The ids of ``space``'s rows holding any of ``tokens`` (with ``newest``: the largest
+        ``newest`` of them, largest first)."""
+
     async def replace(
         self,
         db: Connection,
@@ -72,15 +178,146 @@ class SearchIndex(ABC):
         article_id: int,
         version: int,
         article: Article,
-        fields: list[SentenceFields] | None = None,
+        fields: ArticleFields | None = None,
     ) -> None:
         """Index an article's new current version in the caller's write transaction
-        (``fields``: its ``sentence_fields``, when the caller has them already)."""
+        (``fields``: its ``article_fields``, when the caller has them already), and update the
+        space's statistics by what changed."""
+        fields = article_fields(article) if fields is None else fields
+        rows = index_rows(fields)  # raises IndexFull before anything is written
+        low, high = article_id << SHIFT, ((article_id + 1) << SHIFT) - 1
+        old = fields_of(await self._delete(db, space, low, high))
+        await self._insert(db, space, low, rows)
+        change = fields.counts()
+        change.subtract(old.counts())
+        counted = sorted((term, n) for term, n in change.items() if n)
+        await db.executemany(
+            "INSERT INTO search_counts (space, term, sentences) VALUES (?, ?, ?)"
+            " ON CONFLICT (space, term)"
+            " DO UPDATE SET sentences = search_counts.sentences + excluded.sentences",
+            [(space, term, n) for term, n in counted],
+        )
+        if any(n < 0 for _, n in counted):
+            await db.execute(
+                "DELETE FROM search_counts WHERE space = ? AND sentences <= 0", (space,)
+            )
+        await db.execute(
+            "INSERT INTO search_totals (space, sentences, tokens) VALUES (?, ?, ?)"
+            " ON CONFLICT (space) DO UPDATE SET"
+            " sentences = search_totals.sentences + excluded.sentences,"
+            " tokens = search_totals.tokens + excluded.tokens",
+            (space, fields.sentences - old.sentences, fields.tokens() - old.tokens()),
+        )
+        await db.execute(
+            "UPDATE articles SET search_version = ? WHERE id = ?", (version, article_id)
+        )
 
-    @abstractmethod
     async def search(self, space: str, terms: list[str], limit: int = CANDIDATES) -> list[Hit]:
         """The best sentences of a space for some terms, best first (BM25 over the sentence,
         its paragraph and its title, weighted by ``WEIGHTS``)."""
+        wanted = list(dict.fromkeys(t.lower() for t in terms if t.isalnum()))
+        totals = await self.database.fetchone(
+            "SELECT sentences, tokens FROM search_totals WHERE space = ? AND sentences > 0",
+            (space,),
+        )
+        if not wanted or totals is None:
+            return []
+        having = {}
+        for part in _chunks(wanted):
+            for row in await self.database.fetchall(
+                "SELECT term, sentences FROM search_counts WHERE space = ?"
+                f" AND term IN ({_marks(part)})",
+                (space, *part),
+            ):
+                having[row["term"]] = int(row["sentences"])
+        chosen = bm25.candidate_terms(having, self.budget)
+        if not chosen:
+            return []
+        newest = bm25.newest_only(having, chosen, self.budget)
+        ids = await self._match(space, chosen, self.budget if newest else None)
+        rows = await self._candidates(space, ids, newest)
+        known = list(having)
+        idfs = np.array([bm25.idf(totals["sentences"], having[t]) for t in known])
+        average = totals["tokens"] / totals["sentences"]
+        found: list[tuple[float, int, int]] = []
+        for article_id, (title, headings, paragraphs) in rows.items():
+            for row in paragraphs:
+                sentences = _sentences(row.terms)
+                frequencies, lengths = bm25.paragraph_frequencies(
+                    sentences, title + headings.get(row.section, ()), known
+                )
+                ranked = bm25.scores(frequencies, lengths, idfs, average)
+                found += [(-float(score), article_id, row.first + i)
+                          for i, score in enumerate(ranked)]
+        found.sort()
+        return [Hit(a, s, -score) for score, a, s in found[:limit]]
+
+    async def _candidates(self, space: str, ids: list[int], newest: bool) -> dict[int, tuple]:
+        """The paragraphs the rows found stand for, by article (of ``space`` only: another
+        space's row is never read), each with its article's title and headings."""
+        by_article: dict[int, set[int]] = {}
+        for row_id in ids:
+            by_article.setdefault(row_id >> SHIFT, set()).add(row_id & ((1 << SHIFT) - 1))
+        mine = set()
+        for part in _chunks(sorted(by_article)):
+            mine |= {r["id"] for r in await self.database.fetchall(
+                f"SELECT id FROM articles WHERE space = ? AND id IN ({_marks(part)})",
+                (space, *part),
+            )}
+        hits = await self._rows([i for i in ids if i >> SHIFT in mine])
+        chosen: list[int] = []
+        sentences = 0
+        for article_id in sorted(mine, reverse=True):  # ids grow: the newest articles first
+            if newest and sentences >= self.budget:
+                break
+            chosen.append(article_id)
+            found = hits.get(article_id, {})
+            sections = {r.section for r in found.values() if r.n % 2}
+            sentences += sum(
+                r.count for r in found.values()
+                if r.n % 2 or r.n == 0 or r.section not in sections
+            )
+        missing = []
+        for article_id in chosen:
+            found, low = hits.get(article_id, {}), article_id << SHIFT
+            if 0 not in found:
+                missing.append(low)
+            missing += [low + row_number("heading", r.section) for r in found.values()
+                        if r.n and not r.n % 2]
+        around = await self._rows(missing)
+        candidates = {}
+        for article_id in chosen:
+            hit, low = hits.get(article_id, {}), article_id << SHIFT
+            sections = {r.section for r in hit.values() if r.n % 2}
+            found = hit
+            if 0 in hit or sections:  # every paragraph of the article, or of a section
+                rows = [index_row(r, low) for r in await self.database.fetchall(
+                    "SELECT id, section, first, count, terms FROM search_rows"
+                    " WHERE id BETWEEN ? AND ? ORDER BY id",
+                    (low, low + (1 << SHIFT) - 1),
+                )]
+                found = {r.n: r for r in rows if 0 in hit or r.n % 2 or r.section in sections
+                         or r.n in hit}
+            found = {**around.get(article_id, {}), **found}
+            title = tuple(found[0].terms.split()) if 0 in found else ()
+            headings = {r.section: tuple(r.terms.split()) for r in found.values() if r.n % 2}
+            paragraphs = [r for n, r in sorted(found.items()) if n and not n % 2]
+            candidates[article_id] = (title, headings, paragraphs)
+        return candidates
+
+    async def _rows(self, ids: list[int]) -> dict[int, dict[int, IndexRow]]:
+        """The rows of ``ids`` that exist, by article and ``n``."""
+        rows: dict[int, dict[int, IndexRow]] = {}
+        for part in _chunks(sorted(set(ids))):
+            for r in await self.database.fetchall(
+                "SELECT id, section, first, count, terms FROM search_rows"
+                f" WHERE id IN ({_marks(part)})",
+                part,
+            ):
+                article_id = r["id"] >> SHIFT
+                row = index_row(r, article_id << SHIFT)
+                rows.setdefault(article_id, {})[row.n] = row
+        return rows
 
     async def catch_up(self) -> int:
         """Index every current version the index does not hold yet; how many."""
@@ -107,96 +344,63 @@ class SearchIndex(ABC):
 
 
 class Fts5Index(SearchIndex):
-    """SQLite's engine: the ``sentence_index`` FTS5 table, one row per sentence (its terms, its
-    paragraph's, its title's), rowid ``article_id << 20 | sentence`` so that replacing an
-    article's rows is a range delete.
+    """SQLite's engine: ``search_match``, a contentless FTS5 table (no positions, no sizes)
+    holding each row's distinct tokens, each prefixed by its space's token, so that a token's
+    posting list is its space's own: one server's library never weighs on another's speed."""
 
-    Each term is prefixed by its space's token, so that a term's posting list and its count of
-    sentences (``sentence_terms``, kept in the same transactions) are the space's own: one
-    server's library never weighs on another's ranking or speed.
-    """
+    async def _insert(self, db: Connection, space: str, low: int, rows: list[IndexRow]) -> None:
+        await db.executemany(
+            "INSERT INTO search_rows (id, section, first, count, terms) VALUES (?, ?, ?, ?, ?)",
+            [(low + r.n, r.section, r.first, r.count, r.terms) for r in rows],
+        )
+        await db.executemany(
+            "INSERT INTO search_match (rowid, terms) VALUES (?, ?)",
+            [(low + r.n, _matched(space, r)) for r in rows],
+        )
 
-    async def replace(
-        self,
-        db: Connection,
-        space: str,
-        article_id: int,
-        version: int,
-        article: Article,
-        fields: list[SentenceFields] | None = None,
-    ) -> None:
-        """Index an article's new current version in the caller's write transaction."""
-        low, high = article_id << SHIFT, ((article_id + 1) << SHIFT) - 1
+    async def _delete(self, db: Connection, space: str, low: int, high: int) -> list[IndexRow]:
         gone = await db.execute(
-            "SELECT text, paragraph, title FROM sentence_index WHERE rowid BETWEEN ? AND ?",
+            "DELETE FROM search_rows WHERE id BETWEEN ? AND ?"
+            " RETURNING id, section, first, count, terms",
             (low, high),
         )
-        counts = _counts(((r["text"], r["paragraph"], r["title"]) for r in gone.rows), -1)
-        await db.execute("DELETE FROM sentence_index WHERE rowid BETWEEN ? AND ?", (low, high))
-        token = space_token(space)
-        rows = [
-            (
-                low + f.sentence,
-                _prefixed(f.text, token),
-                _prefixed(f.paragraph, token),
-                _prefixed(f.title, token),
-            )
-            for f in (sentence_fields(article) if fields is None else fields)
-        ]
+        rows = [index_row(r, low) for r in gone.rows]
+        # A contentless table forgets a row given the very text it was written with.
         await db.executemany(
-            "INSERT INTO sentence_index (rowid, text, paragraph, title) VALUES (?, ?, ?, ?)", rows
+            "INSERT INTO search_match (search_match, rowid, terms) VALUES ('delete', ?, ?)",
+            [(low + r.n, _matched(space, r)) for r in rows],
         )
-        counts.update(_counts([row[1:] for row in rows], 1))
-        await db.executemany(
-            "INSERT INTO sentence_terms (term, sentences) VALUES (?, ?) ON CONFLICT (term)"
-            " DO UPDATE SET sentences = sentences + excluded.sentences",
-            [(term, count) for term, count in sorted(counts.items()) if count],
-        )
-        await db.execute(
-            "UPDATE articles SET search_version = ? WHERE id = ?", (version, article_id)
-        )
+        return rows
 
-    async def search(self, space: str, terms: list[str], limit: int = CANDIDATES) -> list[Hit]:
-        """The best sentences of a space for some terms, best first."""
+    async def _match(self, space: str, tokens: list[str], newest: int | None) -> list[int]:
         token = space_token(space)
-        wanted = list(dict.fromkeys(token + t.lower() for t in terms if t.isalnum()))
-        if not wanted:
-            return []
-        having = await self.database.fetchall(
-            "SELECT term, sentences FROM sentence_terms"
-            f" WHERE term IN ({', '.join('?' * len(wanted))})",
-            tuple(wanted),
-        )
-        counts = {r["term"]: int(r["sentences"]) for r in having}
-        chosen = bm25.candidate_terms(counts, POSTINGS)
-        if not chosen:
-            return []
-        match = " OR ".join(f'"{t}"' for t in chosen)
-        floor = 0  # rowids grow with articles: the newest sentences have the largest
-        if bm25.newest_only(counts, chosen, POSTINGS):
-            row = await self.database.fetchone(
-                "SELECT rowid FROM sentence_index WHERE sentence_index MATCH ?"
-                " ORDER BY rowid DESC LIMIT 1 OFFSET ?",
-                (match, POSTINGS - 1),
+        match = " OR ".join(f'"{token}{match_form(t)}"' for t in tokens)
+        if newest is None:
+            rows = await self.database.fetchall(
+                "SELECT rowid FROM search_match WHERE search_match MATCH ?", (match,)
             )
-            floor = row["rowid"] if row else 0
-        rows = await self.database.fetchall(
-            "SELECT rowid, bm25(sentence_index, ?, ?, ?) AS rank FROM sentence_index"
-            " WHERE sentence_index MATCH ? AND rowid >= ? ORDER BY rank LIMIT ?",
-            (*WEIGHTS, match, floor, limit),
-        )
-        mask = (1 << SHIFT) - 1
-        return [Hit(r["rowid"] >> SHIFT, r["rowid"] & mask, -float(r["rank"])) for r in rows]
+        else:
+            rows = await self.database.fetchall(
+                "SELECT rowid FROM search_match WHERE search_match MATCH ?"
+                " ORDER BY rowid DESC LIMIT ?",
+                (match, newest),
+            )
+        return [r[0] for r in rows]
 
 
-def _prefixed(words: str, token: str) -> str:
-    return " ".join(token + word for word in words.split())
+def _matched(space: str, row: IndexRow) -> str:
+    token = space_token(space)
+    return " ".join(token + match_form(t) for t in row.tokens())
 
 
-def _counts(rows: Iterable[Sequence[str]], sign: int) -> Counter[str]:
-    """How many of ``rows`` (a sentence's fields) hold each term, times ``sign``."""
-    counts: Counter[str] = Counter()
-    for fields in rows:
-        for term in set(" ".join(fields).split()):
-            counts[term] += sign
-    return counts
+def index_row(row: Row, low: int) -> IndexRow:
+    """A ``search_rows`` row read back (``low``: its article's first id)."""
+    return IndexRow(row["id"] - low, row["section"], row["first"], row["count"], row["terms"])
+
+
+def _marks(items: list) -> str:
+    return ", ".join("?" * len(items))
+
+
+def _chunks(items: list) -> list[list]:
+    return [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]

@@ -309,7 +309,8 @@ class Kiosque:
         "Résume l'article" gets the summary (``Answer.summary``); "Bonjour", "Merci" get a
         word back (``Answer.chat``). Neither is recorded as a turn.
         """
-        question = " ".join(question.split())
+        # A NUL is a space: Postgres text cannot hold one, and no question needs it.
+        question = " ".join(question.replace("\x00", " ").split())
         if not question:
             raise KiosqueError("empty_question")
         if len(question) > self.settings.max_question_chars:

@@ -2,22 +2,20 @@
 for an engine that finds candidate sentences but cannot rank them itself (Postgres full text
 has no IDF).
 
-A sentence is a document of three weighted fields (``index.fields``; FTS5 prefixes each term by
-its space's token, Postgres keeps the space as a lexeme outside them); its length counts the
-tokens of the three fields, a term's frequency adds its field's weight for each occurrence,
-and the IDF is ``log((N - n + 0.5) / (n + 0.5))`` floored at 1e-6, N the sentences
-of the space and n those holding the term in any field.
+A sentence is a document of three weighted fields (``index.fields``: its own terms, its
+paragraph's, its title's); its length counts the tokens of the three fields, a term's
+frequency adds its field's weight for each occurrence, and the IDF is
+``log((N - n + 0.5) / (n + 0.5))`` floored at 1e-6, N the sentences of the space and n those
+holding the term in any field.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
-
-from index.fields import SentenceFields
 
 K1 = 1.2
 B = 0.75
@@ -28,17 +26,6 @@ _TOKEN = re.compile(r"[^\W_]+")
 def tokens(text: str) -> list[str]:
     """A field's tokens as FTS5's unicode61 tokenizer splits and folds them."""
     return _TOKEN.findall(text.lower())
-
-
-def weighted(fields: SentenceFields) -> tuple[int, dict[str, float]]:
-    """A sentence's length in tokens and each of its terms' weighted frequency."""
-    frequencies: dict[str, float] = {}
-    length = 0
-    for weight, text in zip(WEIGHTS, (fields.text, fields.paragraph, fields.title), strict=True):
-        for token in tokens(text):
-            frequencies[token] = frequencies.get(token, 0.0) + weight
-            length += 1
-    return length, frequencies
 
 
 def idf(sentences: int, having: int) -> float:
@@ -86,3 +73,28 @@ def newest_only(having: Mapping[str, int], chosen: list[str], budget: int) -> bo
     news library's recent articles are preferred.
     """
     return bool(chosen) and sum(having[t] for t in chosen) > budget
+
+
+def paragraph_frequencies(
+    sentences: Sequence[Sequence[str]], title: Sequence[str], known: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each sentence of a paragraph ranked as a document of three fields (its own tokens, the
+    paragraph's, ``title``'s): one row per sentence of each ``known`` term's weighted frequency,
+    and each sentence's length in tokens."""
+    column = {term: j for j, term in enumerate(known)}
+    own = np.zeros((len(sentences), len(known)))
+    for i, sentence in enumerate(sentences):
+        for token in sentence:
+            j = column.get(token)
+            if j is not None:
+                own[i, j] += 1
+    titled = np.zeros(len(known))
+    for token in title:
+        j = column.get(token)
+        if j is not None:
+            titled[j] += 1
+    own_weight, paragraph_weight, title_weight = WEIGHTS
+    frequencies = own_weight * own + paragraph_weight * own.sum(axis=0) + title_weight * titled
+    around = sum(len(s) for s in sentences) + len(title)
+    lengths = np.array([len(s) + around for s in sentences], dtype=np.float64)
+    return frequencies, lengths

@@ -241,6 +241,10 @@ def write_case(folder: Path, case: str) -> tuple[list[str], list[str]]:
     if case == "too_large":
         (folder / "long.txt").write_text(BUDGET * 3, encoding="utf-8")
         return ["index", "long.txt"], ["long.txt", "100"]
+    if case == "huge_id":  # 30 digits overflow the database's integers
+        return ["ask", RATIFY, "--article", "1" * 30], ["1" * 30]
+    if case == "superscript_id":  # "²".isdigit() is true, int("²") fails
+        return ["use", "²"], ["²"]
     assert case == "unknown_article"
     return ["ask", RATIFY, "--article", "999"], ["999"]
 
@@ -254,6 +258,8 @@ ERROR_CASES = [
     "clutter",
     "too_large",
     "unknown_article",
+    "huge_id",
+    "superscript_id",
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.database import MIGRATIONS, SqliteDatabase
+from bot.library import Library
+from tests.conftest import parse
 
 
 def pragma(path: Path, name: str) -> object:
@@ -205,3 +208,40 @@ def test_a_database_of_the_previous_release_keeps_its_articles(db_path: Path) ->
             await db.close()
 
     assert asyncio.run(scenario()) == (len(MIGRATIONS), ("s", None, None))
+
+
+def test_a_library_indexed_one_row_per_sentence_is_indexed_again(db_path: Path) -> None:
+    # Written by the release whose index gave each sentence row its paragraph's terms: the
+    # article is marked indexed there; after the upgrade, ``catch_up`` indexes it again and
+    # a search finds it.
+    article = parse("Le port ouvre un terminal\n\nLe port de Marseille a ouvert un terminal.\n")
+    connection = sqlite3.connect(db_path)
+    for script in MIGRATIONS[:7]:
+        connection.executescript(script)
+    connection.execute(
+        "INSERT INTO articles (space, source_key, title, current_version, created_at,"
+        " search_version) VALUES ('local', 'title:t', 't', 1, 'now', 1)"
+    )
+    connection.execute(
+        "INSERT INTO versions (article_id, version, source, language, content, indexed_at)"
+        " VALUES (1, 1, 's', 'fr', ?, 'now')",
+        (json.dumps(article.to_dict()),),
+    )
+    connection.execute(
+        "INSERT INTO sentence_index (rowid, text, paragraph, title) VALUES (1048577, 'x', 'x', 'x')"
+    )
+    connection.execute("PRAGMA user_version = 7")
+    connection.commit()
+    connection.close()
+
+    async def scenario() -> tuple:
+        db = await SqliteDatabase.open(db_path)
+        try:
+            index = Library(db).search
+            caught = [await index.catch_up(), await index.catch_up()]
+            hits = await index.search("local", ["terminal"])
+            return await db.schema_version(), caught, [(h.article_id, h.sentence) for h in hits]
+        finally:
+            await db.close()
+
+    assert asyncio.run(scenario()) == (len(MIGRATIONS), [1, 0], [(1, 0)])

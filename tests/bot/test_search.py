@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from bot.database import Database, open_database
 from bot.library import Library
-from bot.search import Hit
+from bot.search import Hit, IndexFull, space_token
 from bot.settings import Settings
 from bot.values import LOCAL, guild_space
-from index.fields import search_terms
+from index.fields import article_fields, search_terms
 from index.question import read_question
 from tests.conftest import parse
 from tests.postgres_server import PostgresServer
@@ -206,3 +209,99 @@ def test_a_question_of_common_words_reads_the_newest_sentences_only(
     ids, common, rare = asyncio.run(scenario())
     assert {hit.article_id for hit in common} == {ids[-1]}
     assert rare[0].article_id == ids[0]  # a rarer term still finds the oldest article
+
+
+def test_counts_and_totals_are_those_of_the_current_versions(database: Callable) -> None:
+    # Statistics kept by difference (rows replaced, spaces apart) equal those computed afresh
+    # from each space's current articles.
+    texts = {
+        "a.txt": (SERVER, BUDGET), "b.txt": (SERVER, CRASH), "c.txt": (LOCAL, DALTONIENS),
+    }
+
+    async def scenario() -> tuple:
+        async with database() as db:
+            library = Library(db)
+            for name, (space, text) in texts.items():
+                await library.add(space, parse(text), name)
+            await library.add(SERVER, parse(BUDGET.replace("écoles", "piscines")), "a.txt")
+            await library.add(LOCAL, parse(CRASH), "b.txt")
+            counts = await db.fetchall("SELECT space, term, sentences FROM search_counts")
+            totals = await db.fetchall("SELECT space, sentences, tokens FROM search_totals")
+            return counts, totals
+
+    counts, totals = asyncio.run(scenario())
+    current = {
+        SERVER: [BUDGET.replace("écoles", "piscines"), CRASH], LOCAL: [DALTONIENS, CRASH],
+    }
+    expected: Counter = Counter()
+    sums: dict[str, tuple[int, int]] = {}
+    for space, articles in current.items():
+        fields = [article_fields(parse(text)) for text in articles]
+        for one in fields:
+            expected.update({(space, t): n for t, n in one.counts().items()})
+        sums[space] = (sum(f.sentences for f in fields), sum(f.tokens() for f in fields))
+    assert {(r["space"], r["term"]): r["sentences"] for r in counts} == dict(expected)
+    assert {r["space"]: (r["sentences"], r["tokens"]) for r in totals} == sums
+
+
+def test_a_paragraph_is_stored_once_not_once_per_sentence(database: Callable) -> None:
+    # 2 000 short sentences in one paragraph: the old index wrote the paragraph's 2 000 terms
+    # into each of its 2 000 rows (86 MB for 8 KB).
+    words = ["Ba", "Ko", "Lu", "Mi", "Ne", "Pa", "Ri", "So", "Tu", "Vy"]
+    text = "Essai\n\n" + " ".join(f"{words[n % 10]}{n}." for n in range(2000)) + "\n"
+
+    async def scenario() -> tuple:
+        async with database() as db:
+            info = await Library(db).add(SERVER, parse(text), "long.txt")
+            stored = await db.fetchone("SELECT SUM(LENGTH(terms)) AS n FROM search_rows")
+            hits = await search(db, SERVER, "ko1991")
+            return info.sentences, stored["n"], hits
+
+    sentences, stored, hits = asyncio.run(scenario())
+    assert sentences > 1500
+    assert stored < 3 * len(text)
+    assert found(hits)[0] == (1, 1991)
+
+
+def test_a_word_spelling_another_spaces_token_finds_nothing_there(database: Callable) -> None:
+    # Server B indexes words built from server A's token: FTS5 split "⅟<token>festival" into
+    # A's token followed by "festival", and Postgres took "<token>" as A's space lexeme; A's
+    # search then found B's rows and failed to load them ("article inconnu").
+    other = guild_space(8)
+    token = space_token(SERVER)
+    hostile = (
+        "Programme\n\n"
+        f"Le ⅟{token}festival commence. Le {token} festival #{token} ouvre.\n\n"
+        f"Un {token}festival et {token}."
+    )
+
+    async def scenario() -> tuple:
+        async with database() as db:
+            library = Library(db)
+            mine = (await library.add(SERVER, parse("Fête\n\nLe festival ouvre.\n"), "f.txt")).id
+            await library.add(other, parse(hostile), "h.txt")
+            return mine, await search(db, SERVER, "festival"), await search(db, other, "festival")
+
+    mine, ours, theirs = asyncio.run(scenario())
+    assert {hit.article_id for hit in ours} == {mine}
+    assert theirs and mine not in {hit.article_id for hit in theirs}
+
+
+def test_an_article_past_the_row_range_is_refused_before_anything_is_written(
+    database: Callable, monkeypatch
+) -> None:
+    import bot.search
+
+    monkeypatch.setattr(bot.search, "SHIFT", 4)  # rows n < 16: paragraphs 0..6 only
+
+    async def scenario() -> tuple:
+        async with database() as db:
+            library = Library(db)
+            small = await library.add(SERVER, parse(CRASH), "c.txt")
+            many = "Titre\n\n" + "\n\n".join(f"Phrase {n} ici." for n in range(9)) + "\n"
+            with pytest.raises(IndexFull):
+                await library.add(SERVER, parse(many), "m.txt")
+            return small.id, await library.count(SERVER), await search(db, SERVER, "crash")
+
+    small, count, hits = asyncio.run(scenario())
+    assert count == 1 and {h.article_id for h in hits} == {small}

@@ -569,3 +569,41 @@ def test_a_backup_is_an_sqlite_library_that_answers_the_same(
     assert code == "backup_exists"
     assert restored == original
     assert found[0].title == "Le conseil vote le budget"
+
+
+@pytest.mark.parametrize("ref", ["²", "٣", "1" * 30, "-1"])
+def test_an_id_no_article_can_have_is_an_unknown_article(kiosque: Callable, ref: str) -> None:
+    # "²".isdigit() is true but int("²") fails; 30 digits overflow both backends' integers:
+    # each was "Erreur interne" and a traceback.
+    async def scenario() -> list:
+        async with kiosque() as k:
+            refused = []
+            calls = [lambda: k.resolve(LOCAL, ref), lambda: k.use(LOCAL, "salon", ref)]
+            if ref.lstrip("-").isascii():
+                calls.append(lambda: k.ask(LOCAL, "Qui ?", "salon", article_id=int(ref)))
+                calls.append(lambda: k.summary(LOCAL, "salon", int(ref)))
+            for call in calls:
+                with pytest.raises(KiosqueError) as caught:
+                    await call()
+                refused.append((caught.value.code, k.error_text(caught.value)))
+            return refused
+
+    for code, text in asyncio.run(scenario()):
+        assert code == "unknown_article"
+        assert ref in text and "\n" not in text.strip()
+
+
+def test_a_nul_in_a_question_or_a_title_is_a_space(kiosque: Callable) -> None:
+    # asyncpg refuses text holding U+0000: the question was "Erreur interne" on Postgres.
+    async def scenario() -> tuple:
+        async with kiosque() as k:
+            answer = await k.ask(LOCAL, "Qui a\x00ratifié le traité ?", "salon")
+            turns = await k.turns("salon")
+            with pytest.raises(KiosqueError) as caught:
+                await k.resolve(LOCAL, "nulle\x00part")
+            titles = await k.titles(LOCAL, "Russie\x00")
+            return answer, turns, caught.value.code, titles
+
+    answer, turns, code, titles = asyncio.run(scenario())
+    assert not answer.abstained and turns[-1].question == "Qui a ratifié le traité ?"
+    assert code == "unknown_article" and [t.id for t in titles] == [answer.article_id]

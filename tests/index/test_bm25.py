@@ -7,15 +7,18 @@ import math
 import numpy as np
 
 from index import bm25
-from index.fields import SentenceFields
 
 
 def test_fields_are_split_folded_and_weighted_like_fts5() -> None:
     assert bm25.tokens("Rio-Paris airbus A330 l_état") == ["rio", "paris", "airbus", "a330", "l",
                                                           "état"]
-    length, frequencies = bm25.weighted(SentenceFields(0, "crash avion", "crash mort", "Rio-Paris"))
-    assert length == 6
-    assert frequencies == {"crash": 1.3, "avion": 1.0, "mort": 0.3, "rio": 0.3, "paris": 0.3}
+    frequencies, lengths = bm25.paragraph_frequencies(
+        [["crash", "avion"], ["crash", "mort"]], ["rio", "paris"], ["crash", "avion", "mort", "rio"]
+    )
+    # the first sentence: its own "crash" and "avion", its paragraph's, its title's
+    assert np.allclose(frequencies[0], [1.0 + 0.6, 1.0 + 0.3, 0.3, 0.3])
+    assert np.allclose(frequencies[1], [1.0 + 0.6, 0.3, 1.0 + 0.3, 0.3])
+    assert list(lengths) == [8, 8]
 
 
 def test_idf_is_fts5s_and_never_zero() -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from index.analysis import terms
-from index.fields import search_terms, sentence_fields
+from index.bm25 import tokens
+from index.fields import article_fields, match_form, search_terms
 from index.question import read_question
 from tests.conftest import parse
 
@@ -15,24 +16,36 @@ ARTICLE = (
 )
 
 
-def test_one_row_per_sentence_with_its_paragraph_and_title_terms() -> None:
+def test_each_field_is_kept_once_with_what_ranks_a_sentence() -> None:
     article = parse(ARTICLE)
-    fields = sentence_fields(article)
-    assert [f.sentence for f in fields] == list(range(len(article.sentences)))
-    for row, sentence in zip(fields, article.sentences, strict=True):
-        assert row.text.split() == terms(sentence.text, "fr")
-        paragraph = article.paragraphs[sentence.paragraph]
-        assert row.paragraph.split() == [
-            t for i in paragraph.sentences for t in terms(article.sentences[i].text, "fr")
-        ]
-    enseignants = next(f for f in fields if "enseignants" in article.sentences[f.sentence].text)
-    cantine = next(f for f in fields if "cantine" in article.sentences[f.sentence].text)
-    assert set(terms("enseignants", "fr")) <= set(enseignants.text.split())
-    # the paragraph field carries its neighbours' terms, never another paragraph's
-    assert set(terms("budget", "fr")) <= set(enseignants.paragraph.split())
-    assert not set(terms("cantine", "fr")) & set(enseignants.paragraph.split())
-    # the title field: the article's title and the section's heading
-    assert set(terms("budget écoles", "fr")) <= set(cantine.title.split())
+    fields = article_fields(article)
+    assert fields.sentences == len(article.sentences)
+    # every sentence's tokens, paragraph by paragraph, in order
+    assert [t for p in fields.paragraphs for t in p.sentences] == [
+        tuple(tokens(" ".join(terms(s.text, "fr")))) for s in article.sentences
+    ]
+    assert [p.first for p in fields.paragraphs] == [0, 2]
+    assert set(terms("budget", "fr")) <= set(fields.title)
+    assert fields.headings[1] == tuple(terms("écoles", "fr"))
+    # counts: the title's terms are in every sentence, a heading's in its section's, a
+    # paragraph's in its own sentences
+    counts = fields.counts()
+    assert counts[terms("budget", "fr")[0]] == 3
+    assert counts[terms("enseignants", "fr")[0]] == 2
+    assert counts[terms("cantine", "fr")[0]] == 1
+    lengths = [
+        len(own) + len(p.tokens) + len(fields.title) + len(fields.headings[p.section])
+        for p in fields.paragraphs for own in p.sentences
+    ]
+    assert fields.tokens() == sum(lengths)
+
+
+def test_match_form_is_one_to_one_and_plain() -> None:
+    words = ["festival", "été", "z", "z003e", "zzz", "ａ", "⅟", "a330", "état", "etat"]
+    forms = [match_form(w) for w in words]
+    assert len(set(forms)) == len(words)
+    assert all(f.isascii() and f.isalnum() and f == f.lower() for f in forms)
+    assert match_form("festival") == "festival" and match_form("a330") == "a330"
 
 
 def test_question_terms_in_both_languages_without_duplicates_or_punctuation() -> None:
