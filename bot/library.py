@@ -19,6 +19,7 @@ from bot.errors import KiosqueError
 from bot.search import library_lock
 from bot.values import StoredArticle
 from index.embedding import from_bytes, to_bytes
+from index.fields import SentenceFields
 from index.model import Article
 
 PAGE = 20
@@ -83,18 +84,20 @@ class Library:
         url: str | None = None,
         vectors: np.ndarray | None = None,
         model: str | None = None,
+        fields: list[SentenceFields] | None = None,
     ) -> ArticleInfo:
         """Store ``article`` in ``space``: a new article, or the next version of the same source.
 
         ``vectors`` (one row per sentence, made by ``model``) are written in the same
         transaction as the version: a version never exists without the vectors it was given.
+        ``fields`` are its ``sentence_fields``, computed off the event loop by the caller.
         """
         key = source_key(article.title, url)
         now = datetime.now(UTC).isoformat(timespec="microseconds")
         content = json.dumps(article.to_dict(), ensure_ascii=False)
         async with self.database.transaction(library_lock(space)) as db:
             previous = await self._write(db, space, key, article, source, content, now,
-                                         vectors, model)
+                                         vectors, model, fields)
         article_id, version, old = previous
         headings = _headings(article)
         before = _headings(old) if old else headings
@@ -147,6 +150,7 @@ class Library:
         now: str,
         vectors: np.ndarray | None,
         model: str | None,
+        fields: list[SentenceFields] | None = None,
     ) -> tuple[int, int, Article | None]:
         row = (await db.execute(
             "SELECT id, current_version FROM articles WHERE space = ? AND source_key = ?",
@@ -181,7 +185,7 @@ class Library:
             "UPDATE articles SET current_version = ?, title = ? WHERE id = ?",
             (version, article.title, article_id),
         )
-        await self.search.replace(db, space, article_id, version, article)
+        await self.search.replace(db, space, article_id, version, article, fields)
         return article_id, version, previous
 
     async def load(self, space: str, article_id: int | None = None) -> StoredArticle:

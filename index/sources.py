@@ -193,7 +193,7 @@ def parse_article(
     kind = kind_of(name, content_type, data)
     text = decode(data, _charset(content_type))
     if kind == "html":
-        found_title, blocks = html_blocks(text)
+        found_title, blocks = html_blocks(text, limits.paragraph_chars)
         if len(blocks) > limits.sentences:
             raise SourceError("too_many_paragraphs", limit=limits.sentences)
     else:
