@@ -71,7 +71,10 @@ class Kiosque:
         self.settings = settings
         self.database = database
         self.embedder = embedder
-        self.library = Library(database, model=embedder.name if embedder else None)
+        self._indexing = ThreadPoolExecutor(INDEXING_THREADS, thread_name_prefix="indexing")
+        self.library = Library(
+            database, model=embedder.name if embedder else None, writer=self._indexing
+        )
         self.history = History(database, settings.history_limit)
         self.guilds = GuildSettings(database)
         self.feedback = Feedback(database)
@@ -79,7 +82,6 @@ class Kiosque:
         self.renderer = Renderer(settings.prompts_dir)
         self._seeding: dict[str, asyncio.Lock] = {}
         self._prefetching: set[asyncio.Future] = set()
-        self._indexing = ThreadPoolExecutor(INDEXING_THREADS, thread_name_prefix="indexing")
         self.limits = Limits(settings.max_article_sentences, settings.max_paragraph_chars)
 
     @classmethod
