@@ -47,9 +47,10 @@ FOLLOWUP_TURNS = 4
 ROUTE_CANDIDATES = 4  # articles asked when the library is searched (fit half: as good as 5)
 ROUTE_SURE = 0.8  # an answer this confident ends the search (chosen by eval/routing.py's fit half)
 
-# Uploads are parsed, analysed and embedded one at a time, on a thread of their own: never on
-# the default pool (``asyncio.to_thread``) that questions use, so that no server's question
-# waits behind another's uploads; a queue of uploads waits for that one thread instead.
+# Uploads are parsed, analysed, embedded and written one at a time, on a thread of their own:
+# never on the default pool (``asyncio.to_thread``) that questions use, and never more than one
+# upload's write waiting for the database, so that a server's question waits behind one write
+# at most, never behind a queue of another server's uploads; the queue waits here instead.
 INDEXING_THREADS = 1
 
 Progress = Callable[[int, int], None]
@@ -83,6 +84,7 @@ class Kiosque:
         self._seeding: dict[str, asyncio.Lock] = {}
         self._prefetching: set[asyncio.Future] = set()
         self.limits = Limits(settings.max_article_sentences, settings.max_paragraph_chars)
+        self._uploading = asyncio.Semaphore(INDEXING_THREADS)
 
     @classmethod
     async def open(cls, settings: Settings, seed: bool = True) -> Kiosque:
@@ -222,14 +224,15 @@ class Kiosque:
         await self.ready(space)  # a new server's library starts with the bundled articles
         parse_name = url.split("?")[0] if url else name
         pool = self._indexing
-        article = await self._parse(data, parse_name, content_type=content_type, title=title,
-                                    source=name, pool=pool)
-        vectors = await self._vectors(article, name, progress, pool=pool)
-        fields = await _run(pool, sentence_fields, article)
-        return await self.library.add(
-            space, article, source=name, url=url, vectors=vectors, model=self._model,
-            fields=fields,
-        )
+        async with self._uploading:
+            article = await self._parse(data, parse_name, content_type=content_type,
+                                        title=title, source=name, pool=pool)
+            vectors = await self._vectors(article, name, progress, pool=pool)
+            fields = await _run(pool, sentence_fields, article)
+            return await self.library.add(
+                space, article, source=name, url=url, vectors=vectors, model=self._model,
+                fields=fields,
+            )
 
     async def _parse(
         self,
