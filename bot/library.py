@@ -7,9 +7,14 @@ its space: an id or a title from another space is unknown here.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 
@@ -19,6 +24,7 @@ from bot.errors import KiosqueError
 from bot.search import library_lock
 from bot.values import StoredArticle
 from index.embedding import from_bytes, to_bytes
+from index.fields import SentenceFields
 from index.model import Article
 
 PAGE = 20
@@ -65,15 +71,22 @@ class Library:
 
     ``model`` names the semantic model in use: stored vectors that another model made are
     not served (``None``: vectors are not read at all). The current versions read are kept
-    in memory up to ``cache_bytes``.
+    in memory up to ``cache_bytes``. A version is encoded and decoded off the event loop (a
+    long article takes a second): written on ``writer``'s threads (the uploads' own), read
+    on the default pool.
     """
 
     def __init__(
-        self, database: Database, model: str | None = None, cache_bytes: int = 256 << 20
+        self,
+        database: Database,
+        model: str | None = None,
+        cache_bytes: int = 256 << 20,
+        writer: Executor | None = None,
     ) -> None:
         self.database = database
         self.model = model
         self.search = database.search_index()
+        self.writer = writer
         self._current = ByteBoundCache(cache_bytes)
 
     async def add(
@@ -84,21 +97,24 @@ class Library:
         url: str | None = None,
         vectors: np.ndarray | None = None,
         model: str | None = None,
+        fields: list[SentenceFields] | None = None,
     ) -> ArticleInfo:
         """Store ``article`` in ``space``: a new article, or the next version of the same source.
 
         ``vectors`` (one row per sentence, made by ``model``) are written in the same
         transaction as the version: a version never exists without the vectors it was given.
+        ``fields`` are its ``sentence_fields``, computed off the event loop by the caller.
         """
         key = source_key(article.title, url)
         now = datetime.now(UTC).isoformat(timespec="microseconds")
-        content = json.dumps(article.to_dict(), ensure_ascii=False)
+        content = await self._off_loop(_encoded, article)
         async with self.database.transaction(library_lock(space)) as db:
             previous = await self._write(db, space, key, article, source, content, now,
-                                         vectors, model)
+                                         vectors, model, fields)
         article_id, version, old = previous
         headings = _headings(article)
-        before = _headings(old) if old else headings
+        # Read after the commit: the write lock is not held while a thread decodes.
+        before = headings if old is None else await self._off_loop(_stored_headings, old)
         return ArticleInfo(
             id=article_id,
             title=article.title,
@@ -127,7 +143,7 @@ class Library:
             if (await db.execute("SELECT 1 FROM articles WHERE space = ? LIMIT 1", (space,))).rows:
                 return []
             for article, source, vectors in articles:
-                content = json.dumps(article.to_dict(), ensure_ascii=False)
+                content = _encoded(article)  # the bundled articles: a few, short
                 key = source_key(article.title)
                 article_id, version, _ = await self._write(
                     db, space, key, article, source, content, now, vectors, model
@@ -148,12 +164,14 @@ class Library:
         now: str,
         vectors: np.ndarray | None,
         model: str | None,
-    ) -> tuple[int, int, Article | None]:
+        fields: list[SentenceFields] | None = None,
+    ) -> tuple[int, int, str | None]:
+        """Write a version; its id and number, and the previous version's content."""
         row = (await db.execute(
             "SELECT id, current_version FROM articles WHERE space = ? AND source_key = ?",
             (space, key),
         )).first()
-        previous: Article | None = None
+        previous: str | None = None
         if row is None:
             inserted = await db.execute(
                 "INSERT INTO articles (space, source_key, title, created_at) VALUES (?, ?, ?, ?)"
@@ -163,7 +181,7 @@ class Library:
             article_id, version = inserted.rows[0]["id"], 1
         else:
             article_id, version = row["id"], row["current_version"] + 1
-            previous = await _article(db, article_id, row["current_version"])
+            previous = await _content(db, article_id, row["current_version"])
         await db.execute(
             "INSERT INTO versions (article_id, version, source, language, content, indexed_at,"
             " vectors, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -182,8 +200,13 @@ class Library:
             "UPDATE articles SET current_version = ?, title = ? WHERE id = ?",
             (version, article.title, article_id),
         )
-        await self.search.replace(db, space, article_id, version, article)
+        await self.search.replace(db, space, article_id, version, article, fields)
         return article_id, version, previous
+
+    async def _off_loop(self, function: Callable, /, *args: object) -> Any:
+        """``function(*args)`` on the writer's threads."""
+        call = functools.partial(function, *args)
+        return await asyncio.get_running_loop().run_in_executor(self.writer, call)
 
     async def load(self, space: str, article_id: int | None = None) -> StoredArticle:
         """The current version of an article of ``space`` (the newest one when no id)."""
@@ -212,7 +235,7 @@ class Library:
                 "SELECT content, vectors, model FROM versions WHERE article_id = ? AND version = ?",
                 (article_id, version),
             )
-            article = Article.from_dict(json.loads(content["content"]))
+            article = await asyncio.to_thread(_decoded, content["content"])
             vectors = None
             if self.model and content["vectors"] is not None and content["model"] == self.model:
                 vectors = from_bytes(content["vectors"], article)
@@ -344,11 +367,24 @@ def _info(row: Row) -> ArticleInfo:
     )
 
 
-async def _article(db: Connection, article_id: int, version: int) -> Article:
+async def _content(db: Connection, article_id: int, version: int) -> str:
     row = (await db.execute(
         "SELECT content FROM versions WHERE article_id = ? AND version = ?", (article_id, version)
     )).first()
-    return Article.from_dict(json.loads(row["content"]))
+    return row["content"]
+
+
+def _encoded(article: Article) -> str:
+    return json.dumps(article.to_dict(), ensure_ascii=False)
+
+
+def _decoded(content: str) -> Article:
+    return Article.from_dict(json.loads(content))
+
+
+def _stored_headings(content: str) -> tuple[str, ...]:
+    """The headings of a stored version, without building its sentences."""
+    return tuple(heading for heading, _ in json.loads(content)["sections"] if heading)
 
 
 def _headings(article: Article) -> tuple[str, ...]:

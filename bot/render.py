@@ -161,6 +161,13 @@ def when(value: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
+def grouped(value: Any, separator: str) -> str:
+    """A whole number with its thousands apart (``160 000``, ``160,000``); other values as
+    they are."""
+    text = str(value)
+    return f"{int(text):,}".replace(",", separator) if text.isdecimal() else text
+
+
 def stamp(value: Any) -> int:
     """A stored ISO timestamp as Unix seconds, for a Discord timestamp (``<t:…:d>``)."""
     moment = datetime.fromisoformat(str(value))
@@ -216,6 +223,7 @@ class Renderer:
         self._env.filters["excerpt"] = excerpt
         self._env.filters["when"] = when
         self._env.filters["stamp"] = stamp
+        self._env.filters["grouped"] = grouped
         self._plain = self._env.overlay(finalize=_printable)
         self._messages: dict[tuple[str, bool], Any] = {}
         self._strings: dict[str, dict[str, str]] = {}

@@ -9,9 +9,11 @@ in one reaches another.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,10 +30,10 @@ from bot.search import Hit
 from bot.settings import Settings
 from bot.values import LOCAL, Answer, Found, StoredArticle, Summary, Turn, Votes
 from bot.vector_cache import CachedEmbedder
-from index import SourceError, parse_article
+from index import Limits, SourceError, parse_article
 from index.analysis import warm
 from index.embedding import Encoder, embed_article, load_embedder
-from index.fields import search_terms
+from index.fields import search_terms, sentence_fields
 from index.model import Article
 from index.question import (
     articles_topic,
@@ -45,6 +47,12 @@ from index.sources import SUPPORTED
 FOLLOWUP_TURNS = 4
 ROUTE_CANDIDATES = 4  # articles asked when the library is searched (fit half: as good as 5)
 ROUTE_SURE = 0.8  # an answer this confident ends the search (chosen by eval/routing.py's fit half)
+
+# Uploads are parsed, analysed, embedded and written one at a time, on a thread of their own:
+# never on the default pool (``asyncio.to_thread``) that questions use, and never more than one
+# upload's write waiting for the database, so that a server's question waits behind one write
+# at most, never behind a queue of another server's uploads; the queue waits here instead.
+INDEXING_THREADS = 1
 
 Progress = Callable[[int, int], None]
 """Told ``(sentences embedded, total)`` while a long article is indexed; called from a thread."""
@@ -65,7 +73,10 @@ class Kiosque:
         self.settings = settings
         self.database = database
         self.embedder = embedder
-        self.library = Library(database, model=embedder.name if embedder else None)
+        self._indexing = ThreadPoolExecutor(INDEXING_THREADS, thread_name_prefix="indexing")
+        self.library = Library(
+            database, model=embedder.name if embedder else None, writer=self._indexing
+        )
         self.history = History(database, settings.history_limit)
         self.guilds = GuildSettings(database)
         self.feedback = Feedback(database)
@@ -73,6 +84,8 @@ class Kiosque:
         self.renderer = Renderer(settings.prompts_dir)
         self._seeding: dict[str, asyncio.Lock] = {}
         self._prefetching: set[asyncio.Future] = set()
+        self.limits = Limits(settings.max_article_sentences, settings.max_paragraph_chars)
+        self._uploading = asyncio.Semaphore(INDEXING_THREADS)
 
     @classmethod
     async def open(cls, settings: Settings, seed: bool = True) -> Kiosque:
@@ -109,7 +122,8 @@ class Kiosque:
             await asyncio.to_thread(self.embedder.warm)
 
     async def close(self) -> None:
-        """Close the database after the write in progress."""
+        """Close the database after the write in progress; uploads not started are dropped."""
+        self._indexing.shutdown(wait=False, cancel_futures=True)
         await self.database.close()
 
     async def seed(self, space: str) -> list[ArticleInfo]:
@@ -211,12 +225,16 @@ class Kiosque:
         self._check_size(name, len(data))
         await self.ready(space)  # a new server's library starts with the bundled articles
         parse_name = url.split("?")[0] if url else name
-        article = await self._parse(data, parse_name, content_type=content_type, title=title,
-                                    source=name)
-        vectors = await self._vectors(article, name, progress)
-        return await self.library.add(
-            space, article, source=name, url=url, vectors=vectors, model=self._model
-        )
+        pool = self._indexing
+        async with self._uploading:
+            article = await self._parse(data, parse_name, content_type=content_type,
+                                        title=title, source=name, pool=pool)
+            vectors = await self._vectors(article, name, progress, pool=pool)
+            fields = await _run(pool, sentence_fields, article)
+            return await self.library.add(
+                space, article, source=name, url=url, vectors=vectors, model=self._model,
+                fields=fields,
+            )
 
     async def _parse(
         self,
@@ -226,17 +244,30 @@ class Kiosque:
         content_type: str | None = None,
         title: str | None = None,
         source: str | None = None,
+        pool: Executor | None = None,
     ) -> Article:
+        """Parse a source on ``pool`` (``None``: the default one, for the bundled articles)."""
         try:
-            return await asyncio.to_thread(
-                parse_article, data, name, content_type=content_type, title=title
+            return await _run(
+                pool, parse_article, data, name, content_type=content_type, title=title,
+                limits=self.limits,
             )
         except SourceError as error:
             raise KiosqueError(
-                "source_error", source=source or name, problem=error.code, detail=error.detail
+                "source_error",
+                source=source or name,
+                problem=error.code,
+                detail=error.detail,
+                limit="" if error.limit is None else error.limit,
             ) from None
 
-    async def _vectors(self, article: Article, name: str, progress: Progress | None = None):
+    async def _vectors(
+        self,
+        article: Article,
+        name: str,
+        progress: Progress | None = None,
+        pool: Executor | None = None,
+    ):
         embedder = self.embedder
         if embedder and 0 < len(article.sentences) <= self.settings.embed_max_sentences:
             # A worker thread cannot be cancelled: when the indexing is (a shutdown, a kill of
@@ -251,7 +282,7 @@ class Kiosque:
                     progress(done, total)
 
             try:
-                return await asyncio.to_thread(embed_article, embedder, article, told)
+                return await _run(pool, embed_article, embedder, article, told)
             except asyncio.CancelledError:
                 stopped.set()
                 raise
@@ -622,6 +653,12 @@ class Kiosque:
                 problem="too_large",
                 limit=self.settings.max_source_bytes,
             )
+
+
+async def _run(pool: Executor | None, function: Callable, /, *args, **kwargs):
+    """``function(*args, **kwargs)`` on ``pool``'s threads (``None``: the default pool)."""
+    call = functools.partial(function, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(pool, call)
 
 
 async def _terms_of(question: str) -> list[str]:

@@ -41,6 +41,8 @@ class Settings:
     articles_dir: Path = ARTICLES_DIR
     prompts_dir: Path = PROMPTS_DIR
     max_source_bytes: int = 5_000_000
+    max_article_sentences: int = 100_000  # index.sources.MAX_SENTENCES
+    max_paragraph_chars: int = 20_000  # index.sources.MAX_PARAGRAPH_CHARS
     history_limit: int = 200
     max_question_chars: int = 500
     language: str = "auto"
@@ -121,7 +123,7 @@ def _database_url(raw: str) -> str:
     return url
 
 
-def _int(name: str, minimum: int = 0):
+def _int(name: str, minimum: int = 0, maximum: int | None = None):
     def parse(raw: str) -> int:
         try:
             value = int(raw)
@@ -131,6 +133,8 @@ def _int(name: str, minimum: int = 0):
             raise SettingsError(
                 f"{name} must be at least {minimum}" if minimum else f"{name} must not be negative"
             )
+        if maximum is not None and value > maximum:
+            raise SettingsError(f"{name} must be at most {maximum}")
         return value
 
     return parse
@@ -235,6 +239,12 @@ _SPEC = {
     "articles_dir": ("KIOSQUE_ARTICLES_DIR", Path),
     "prompts_dir": ("KIOSQUE_PROMPTS_DIR", Path),
     "max_source_bytes": ("MAX_SOURCE_BYTES", _int("MAX_SOURCE_BYTES")),
+    # The search index numbers an article's sentences in 20 bits (``bot.search.SHIFT``).
+    "max_article_sentences": (
+        "MAX_ARTICLE_SENTENCES",
+        _int("MAX_ARTICLE_SENTENCES", minimum=1, maximum=1_000_000),
+    ),
+    "max_paragraph_chars": ("MAX_PARAGRAPH_CHARS", _int("MAX_PARAGRAPH_CHARS", minimum=1)),
     "history_limit": ("HISTORY_LIMIT", _int("HISTORY_LIMIT")),
     "max_question_chars": ("MAX_QUESTION_CHARS", _int("MAX_QUESTION_CHARS")),
     "language": ("KIOSQUE_LANGUAGE", _language),

@@ -2,6 +2,6 @@
 
 from index.errors import SourceError
 from index.model import Article, Paragraph, Section, Sentence
-from index.sources import parse_article
+from index.sources import Limits, parse_article
 
-__all__ = ["Article", "Paragraph", "Section", "Sentence", "SourceError", "parse_article"]
+__all__ = ["Article", "Limits", "Paragraph", "Section", "Sentence", "SourceError", "parse_article"]

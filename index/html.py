@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from index.clean import Block
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 _HEADINGS = ("h2", "h3", "h4")
 
 
-def html_blocks(html: str) -> tuple[str | None, list[Block]]:
+def html_blocks(html: str, paragraph_chars: int | None = None) -> tuple[str | None, list[Block]]:
     """Title and blocks of an HTML page's main content (no navigation, comments, share links).
 
     trafilatura decides what is article text but drops headings on many simple pages; the
     page's own ``<h2>``–``<h4>`` are put back where they stand between kept paragraphs. A
-    heading followed by text trafilatura dropped (a "Related articles" box) stays out.
+    heading followed by text trafilatura dropped (a "Related articles" box) stays out. A
+    paragraph longer than ``paragraph_chars`` (a page that writes its text as lines with
+    ``<br>``) is cut at its line breaks into paragraphs that are not.
     """
     import trafilatura  # heavy import, only when an HTML page is indexed
     from lxml import etree
@@ -37,6 +44,9 @@ def html_blocks(html: str) -> tuple[str | None, list[Block]]:
         text = _normal("".join(node.itertext()))
         parent = node.getparent()
         if not text or (node.tag == "p" and parent is not None and parent.tag == "item"):
+            continue
+        if node.tag == "p" and paragraph_chars is not None and len(text) > paragraph_chars:
+            kept.extend(Block(part) for part in _joined(_lines(node), paragraph_chars))
             continue
         kept.append(Block(text, heading=node.tag == "head", item=node.tag == "item"))
     blocks = _with_page_headings(html, kept)
@@ -71,6 +81,33 @@ def _with_page_headings(html: str, kept: list[Block]) -> list[Block]:
     if position < len(text_blocks) // 2:
         return kept  # the page and trafilatura disagree too much to place headings
     return out + text_blocks[position:]
+
+
+def _lines(node: etree._Element) -> list[str]:
+    """A paragraph's text cut at its line breaks (trafilatura's ``<lb/>``)."""
+    lines, current = [], [node.text or ""]
+    for child in node:
+        if child.tag == "lb":
+            lines.append("".join(current))
+            current = []
+        else:
+            current.append("".join(child.itertext()))
+        current.append(child.tail or "")
+    lines.append("".join(current))
+    return [line for line in map(_normal, lines) if line]
+
+
+def _joined(lines: list[str], most: int) -> list[str]:
+    """Lines joined by spaces into runs of at most ``most`` characters (or one longer line)."""
+    runs: list[list[str]] = []
+    size = most + 1
+    for line in lines:
+        if size + len(line) > most:
+            runs.append([])
+            size = -1
+        runs[-1].append(line)
+        size += len(line) + 1
+    return [" ".join(run) for run in runs]
 
 
 def _normal(text: str) -> str:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import islice
 
 from index.analysis import detect_language, fold, is_stopword, question_terms, terms
 
@@ -377,8 +378,8 @@ def count_phrases(text: str) -> list[str]:
     résidant dans"), at most ``MAX_COUNTS``; ``gives_count`` tells those a question gives."""
     phrases = []
     for match in ANSWER_SHAPES[NUMBER].finditer(text):
-        after = _PHRASE_WORD.findall(text[match.end() :])[:COUNT_WINDOW]
-        phrases.append(" ".join([match.group().strip(), *after]))
+        after = islice(_PHRASE_WORD.finditer(text, match.end()), COUNT_WINDOW)
+        phrases.append(" ".join([match.group().strip(), *(word.group() for word in after)]))
         if len(phrases) == MAX_COUNTS:
             break
     return phrases

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from index.analysis import detect_language
@@ -16,7 +17,22 @@ TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 SUPPORTED = TEXT_SUFFIXES + HTML_SUFFIXES
 
-_MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+# The library-wide index numbers a sentence ``article_id << 20 | n``: an article must stay well
+# under 2**20 sentences. 100 000 is a book of some two million words; a news article has
+# hundreds. A paragraph of 20 000 characters is some 3 500 words, several pages.
+MAX_SENTENCES = 100_000
+MAX_PARAGRAPH_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The most one source may make; beyond, it is refused before anything is built."""
+
+    sentences: int = MAX_SENTENCES
+    paragraph_chars: int = MAX_PARAGRAPH_CHARS
+
+
+_MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$")  # closing #s: see _heading_text
 _MARKDOWN_BULLET = re.compile(r"^\s*(?:[-*+•‣▪◦·]|\d+[.)])\s+")
 _BULLET_CHARS = "•‣▪◦·-*+–—"
 
@@ -94,44 +110,65 @@ def _looks_binary(text: str) -> bool:
     return controls / len(sample) > 0.02
 
 
-def text_blocks(text: str, titled: bool = False) -> tuple[str | None, list[Block]]:
+def text_blocks(
+    text: str, titled: bool = False, limits: Limits = Limits()
+) -> tuple[str | None, list[Block]]:
     """Title (first non-empty line, unless ``titled``) and blocks of plain text or Markdown.
 
     Paragraphs are split on blank lines; list items and Markdown headings are blocks of
-    their own, and a heading-like first line glued to its paragraph is split off.
+    their own, and a heading-like first line glued to its paragraph is split off. A file
+    written without blank lines (a paragraph per line) would be one paragraph: lines are
+    joined up to ``limits.paragraph_chars`` only, the next one starts a paragraph. More
+    blocks than ``limits.sentences`` (each makes a sentence at least) is refused at once.
     """
     blocks: list[Block] = []
     title: str | None = None
     paragraph: list[str] = []
+    size = 0
 
     def flush() -> None:
+        nonlocal size
         if len(paragraph) > 1 and looks_like_heading(paragraph[0]):
             blocks.append(Block(paragraph.pop(0)))
         if paragraph:
             blocks.append(Block(" ".join(paragraph)))
             paragraph.clear()
+        size = 0
 
     for line in text.split("\n"):
+        if len(blocks) > limits.sentences:
+            raise SourceError("too_many_paragraphs", limit=limits.sentences)
         stripped = line.strip()
         if not stripped:
             flush()
             continue
         heading = _MARKDOWN_HEADING.match(line)
         if title is None and not titled:
-            title = heading.group(1) if heading else stripped
+            title = _heading_text(heading) if heading else stripped
             continue
         if heading:
             flush()
-            blocks.append(Block(heading.group(1), heading=True))
+            blocks.append(Block(_heading_text(heading), heading=True))
         elif _MARKDOWN_BULLET.match(line) or stripped[0] in "•‣▪◦":
             flush()
             item = _MARKDOWN_BULLET.sub("", line, count=1).strip().lstrip(_BULLET_CHARS).strip()
             if item:
                 blocks.append(Block(item, item=True))
         else:
+            if paragraph and size + len(stripped) > limits.paragraph_chars:
+                flush()
             paragraph.append(stripped)
+            size += len(stripped) + 1
     flush()
+    if len(blocks) > limits.sentences:
+        raise SourceError("too_many_paragraphs", limit=limits.sentences)
     return title, blocks
+
+
+def _heading_text(heading: re.Match[str]) -> str:
+    """A Markdown heading's text without its closing ``#``s; stripped here rather than by a
+    lazy pattern, which took time quadratic in a long line of spaces."""
+    return heading.group(1).rstrip().rstrip("#").rstrip()
 
 
 def _charset(content_type: str | None) -> str | None:
@@ -140,15 +177,30 @@ def _charset(content_type: str | None) -> str | None:
 
 
 def parse_article(
-    data: bytes, name: str, *, content_type: str | None = None, title: str | None = None
+    data: bytes,
+    name: str,
+    *,
+    content_type: str | None = None,
+    title: str | None = None,
+    limits: Limits = Limits(),
 ) -> Article:
-    """Read, clean and structure one source; ``name`` is used to guess its type."""
+    """Read, clean and structure one source; ``name`` is used to guess its type.
+
+    A source beyond ``limits`` is refused (``SourceError``) as soon as that is known: too
+    many blocks while they are read, a paragraph too long before any is cut into sentences,
+    too many sentences once they are counted.
+    """
     kind = kind_of(name, content_type, data)
     text = decode(data, _charset(content_type))
     if kind == "html":
-        found_title, blocks = html_blocks(text)
+        found_title, blocks = html_blocks(text, limits.paragraph_chars)
+        if len(blocks) > limits.sentences:
+            raise SourceError("too_many_paragraphs", limit=limits.sentences)
     else:
-        found_title, blocks = text_blocks(text, titled=bool(title))
+        found_title, blocks = text_blocks(text, titled=bool(title), limits=limits)
+    longest = max((len(block.text) for block in blocks), default=0)
+    if longest > limits.paragraph_chars:
+        raise SourceError("paragraph_too_long", str(longest), limits.paragraph_chars)
     title = " ".join((title or found_title or "").split())
     kept, dropped = clean_blocks(blocks, title)
     if not kept:
@@ -156,4 +208,4 @@ def parse_article(
     if not title:
         title = kept.pop(0).text if len(kept) > 1 else kept[0].text[:80]
     language = detect_language(" ".join(block.text for block in kept[:20]))
-    return build_article(title, kept, language, dropped)
+    return build_article(title, kept, language, dropped, most=limits.sentences)

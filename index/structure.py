@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from index.clean import Block
+from index.errors import SourceError
 from index.model import BODY, KEY_POINTS, LEAD, Article, Paragraph, Section, Sentence
 from index.sentences import split_sentences
 
@@ -35,8 +36,13 @@ def _content_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, i
     return kept
 
 
-def build_article(title: str, blocks: list[Block], language: str, dropped: list[str]) -> Article:
-    """An ``Article`` whose ``text`` is the title and kept blocks joined by blank lines."""
+def build_article(
+    title: str, blocks: list[Block], language: str, dropped: list[str], most: int | None = None
+) -> Article:
+    """An ``Article`` whose ``text`` is the title and kept blocks joined by blank lines.
+
+    More than ``most`` sentences is refused (``SourceError``), with how many there are.
+    """
     parts = [title]
     offset = len(title)
     sections: list[tuple[str | None, list[int]]] = [(None, [])]
@@ -54,6 +60,8 @@ def build_article(title: str, blocks: list[Block], language: str, dropped: list[
         kind = KEY_POINTS if block.item else (LEAD if sections[section][0] is None else BODY)
         spans = [(0, len(block.text))] if block.item else split_sentences(block.text)
         spans = _content_spans(block.text, spans)
+        if most is not None and len(sentences) + len(spans) > most:
+            raise SourceError("too_many_sentences", str(_count(blocks)), most)
         index = len(paragraphs)
         first = len(sentences)
         for a, b in spans:
@@ -69,4 +77,13 @@ def build_article(title: str, blocks: list[Block], language: str, dropped: list[
         paragraphs=tuple(paragraphs),
         sentences=tuple(sentences),
         dropped=tuple(dropped),
+    )
+
+
+def _count(blocks: list[Block]) -> int:
+    """How many sentences the blocks make, counted without building them."""
+    return sum(
+        len(_content_spans(b.text, [(0, len(b.text))] if b.item else split_sentences(b.text)))
+        for b in blocks
+        if not b.heading
     )

@@ -1,5 +1,6 @@
-"""``make stress``: hostile questions, bad sources, DNS rebinding, two servers and floods, kills
-during reindex, load on one process and on two shard processes sharing a database."""
+"""``make stress``: hostile questions, bad sources, hostile uploads, DNS rebinding, two servers
+and floods, kills during reindex, load on one process and on two shard processes sharing a
+database."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from stress.rebinding import check_rebinding
 from stress.servers import check_servers
 from stress.shards import load_shards
 from stress.sources import check_sources
+from stress.uploads import check_uploads
+from stress.uploads import report as uploads_report
 
 
 async def _hostile(folder: Path, count: int) -> tuple[int, list[str]]:
@@ -58,6 +61,14 @@ def main() -> int:
         failures += failed
         print(f"two servers, hostile members and floods: {tried} kinds of attempt,"
               f" {len(failed)} got through   ({time.perf_counter() - start:.1f} s)")
+
+        start = time.perf_counter()
+        (folder / "uploads").mkdir()
+        outcomes, crowded, failed = asyncio.run(check_uploads(folder / "uploads", semantic=False))
+        failures += failed
+        print(f"hostile uploads (model off), {len(failed)} failures"
+              f"   ({time.perf_counter() - start:.1f} s)")
+        print("\n".join(uploads_report(outcomes, crowded)))
 
         start = time.perf_counter()
         (folder / "kills").mkdir()

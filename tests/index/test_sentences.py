@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 
 import pytest
 
@@ -103,3 +104,46 @@ def test_text_without_final_punctuation_is_one_sentence() -> None:
 def test_blank_text_has_no_sentence() -> None:
     assert split_sentences("") == []
     assert split_sentences("   \n ") == []
+
+
+def _seconds(function: object, *args: object) -> float:
+    start = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - start
+
+
+def test_sixteen_thousand_short_sentences_split_in_linear_time() -> None:
+    # Each full stop used to re-read the text before it: 16 000 sentences took over a minute.
+    text = " ".join(f"Phrase {i % 10} ici." for i in range(16_000))
+    start = time.perf_counter()
+    spans = split_sentences(text)
+    assert time.perf_counter() - start < 2
+    assert len(spans) == 16_000
+    assert text[slice(*spans[-1])] == "Phrase 9 ici."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" + "." * 40_000 + "x",  # a run of stops with no space after
+        "Fin." + " " * 40_000 + "suite",  # a stop, then spaces and no capital
+        "Fin." + " " * 40_000 + "x »",  # the spaces before a closing guillemet, tried
+        "Voir " + "A." * 20_000 + " B",  # one word of 20 000 initials
+        "(" * 40_000 + "m. Dupont",  # one word that ends in an abbreviation
+    ],
+    ids=["stops", "spaces", "guillemet", "initials", "brackets"],
+)
+def test_hostile_runs_split_in_linear_time(text: str) -> None:
+    assert _seconds(split_sentences, text) < 1
+
+
+def test_a_long_word_before_a_stop_is_read_whole() -> None:
+    # The last word is read back from the stop as far as it goes, however long.
+    assert sentences("Voir " + "x" * 100 + "J.O. Paris ici. Fin.") == [
+        "Voir " + "x" * 100 + "J.O. Paris ici.",
+        "Fin.",
+    ]
+    assert sentences("Voir le M. Dupont et " + "(" * 100 + "M. Martin. Fin.") == [
+        "Voir le M. Dupont et " + "(" * 100 + "M. Martin.",
+        "Fin.",
+    ]

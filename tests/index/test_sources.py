@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from index import SourceError, parse_article
+from index import Limits, SourceError, parse_article
+from index.fields import sentence_fields
 from index.model import KEY_POINTS, Article
-from index.sources import decode, kind_of
+from index.sources import MAX_SENTENCES, decode, kind_of
 from tests.conftest import DATA, parse
 
 FRENCH = (
@@ -243,3 +246,74 @@ def test_utf16_text_is_read_not_refused_as_binary(codec: str, charset: str | Non
     content_type = f"text/plain; charset={charset}" if charset else None
     article = parse_article(text.encode(codec), "budget.txt", content_type=content_type)
     assert article.sentences[0].text == "Le conseil a voté le budget de l’été à l’unanimité."
+
+
+def _refusal(data: bytes, name: str = "x.txt", **limits: int) -> SourceError:
+    with pytest.raises(SourceError) as caught:
+        parse_article(data, name, limits=Limits(**limits))
+    return caught.value
+
+
+def test_an_article_over_the_sentence_cap_is_refused_with_its_count() -> None:
+    text = "Titre\n\n" + "\n\n".join("Une phrase. Une autre." for _ in range(60)) + "\n"
+    error = _refusal(text.encode(), sentences=100)
+    assert (error.code, error.detail, error.limit) == ("too_many_sentences", "120", 100)
+    assert len(parse_article(text.encode(), "x.txt", limits=Limits(sentences=120)).sentences) == 120
+
+
+def test_more_blocks_than_the_sentence_cap_are_refused_before_they_are_read() -> None:
+    # 5 MB of "a" and blank lines: 1.6 million one-word paragraphs, refused at once.
+    data = b"Titre\n\n" + b"a\n\n" * 1_666_000
+    start = time.perf_counter()
+    error = _refusal(data)
+    assert time.perf_counter() - start < 10
+    assert (error.code, error.limit) == ("too_many_paragraphs", MAX_SENTENCES)
+
+
+def test_a_paragraph_over_the_cap_is_refused_with_its_length() -> None:
+    data = ("Titre\n\n" + "Une phrase assez longue ici. " * 40 + "\n").encode()
+    error = _refusal(data, paragraph_chars=1000)
+    assert (error.code, error.detail, error.limit) == ("paragraph_too_long", "1159", 1000)
+
+
+def test_a_text_written_a_paragraph_per_line_is_cut_at_its_lines_not_refused() -> None:
+    # Without blank lines every line is joined into one paragraph: up to the cap only.
+    lines = [f"Le conseil a voté la mesure numéro {i} hier soir." for i in range(100)]
+    article = parse_article(("Titre\n" + "\n".join(lines)).encode(), "x.txt",
+                            limits=Limits(paragraph_chars=1000))
+    assert [s.text for s in article.sentences] == lines
+    assert 5 <= len(article.paragraphs) <= 6
+    sentences = article.sentences
+    assert all(
+        sentences[p.sentences[-1]].end - sentences[p.sentences[0]].start <= 1000
+        for p in article.paragraphs
+    )
+
+
+def test_an_html_paragraph_of_lines_is_cut_at_its_line_breaks() -> None:
+    lines = [f"Le conseil a voté la mesure numéro {i} hier soir." for i in range(100)]
+    html = ("<html><head><title>Titre</title></head><body><article><h1>Titre</h1><div>"
+            + "<br>".join(lines) + "</div></article></body></html>")
+    article = parse_article(html.encode(), "x.html", limits=Limits(paragraph_chars=1000))
+    assert [s.text for s in article.sentences] == lines
+    assert len(article.paragraphs) > 1
+
+
+def test_a_markdown_heading_line_of_spaces_is_read_in_linear_time() -> None:
+    data = ("# Titre" + " " * 50_000 + "x ##\n\nUn paragraphe de texte.\n").encode()
+    start = time.perf_counter()
+    article = parse_article(data, "x.md")
+    assert time.perf_counter() - start < 2
+    assert article.title == "Titre x"
+
+
+
+def test_one_paragraph_of_sixteen_thousand_sentences_is_read_in_seconds() -> None:
+    # Over a minute before: each full stop re-read the paragraph before it.
+    data = ("Titre\n\n" + " ".join(f"Phrase {i % 10} ici." for i in range(16_000))).encode()
+    start = time.perf_counter()
+    article = parse_article(data, "x.txt", limits=Limits(paragraph_chars=len(data)))
+    fields = sentence_fields(article)
+    assert time.perf_counter() - start < 10
+    assert len(article.sentences) == len(fields) == 16_000
+    assert len(article.paragraphs) == 1
