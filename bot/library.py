@@ -24,7 +24,7 @@ from bot.errors import KiosqueError
 from bot.search import library_lock
 from bot.values import StoredArticle
 from index.embedding import from_bytes, to_bytes
-from index.fields import SentenceFields
+from index.fields import ArticleFields
 from index.model import Article
 
 PAGE = 20
@@ -97,13 +97,13 @@ class Library:
         url: str | None = None,
         vectors: np.ndarray | None = None,
         model: str | None = None,
-        fields: list[SentenceFields] | None = None,
+        fields: ArticleFields | None = None,
     ) -> ArticleInfo:
         """Store ``article`` in ``space``: a new article, or the next version of the same source.
 
         ``vectors`` (one row per sentence, made by ``model``) are written in the same
         transaction as the version: a version never exists without the vectors it was given.
-        ``fields`` are its ``sentence_fields``, computed off the event loop by the caller.
+        ``fields`` are its ``article_fields``, computed off the event loop by the caller.
         """
         key = source_key(article.title, url)
         now = datetime.now(UTC).isoformat(timespec="microseconds")
@@ -164,7 +164,7 @@ class Library:
         now: str,
         vectors: np.ndarray | None,
         model: str | None,
-        fields: list[SentenceFields] | None = None,
+        fields: ArticleFields | None = None,
     ) -> tuple[int, int, str | None]:
         """Write a version; its id and number, and the previous version's content."""
         row = (await db.execute(

@@ -33,7 +33,7 @@ from bot.vector_cache import CachedEmbedder
 from index import Limits, SourceError, parse_article
 from index.analysis import warm
 from index.embedding import Encoder, embed_article, load_embedder
-from index.fields import search_terms, sentence_fields
+from index.fields import article_fields, search_terms
 from index.model import Article
 from index.question import (
     articles_topic,
@@ -230,7 +230,7 @@ class Kiosque:
             article = await self._parse(data, parse_name, content_type=content_type,
                                         title=title, source=name, pool=pool)
             vectors = await self._vectors(article, name, progress, pool=pool)
-            fields = await _run(pool, sentence_fields, article)
+            fields = await _run(pool, article_fields, article)
             return await self.library.add(
                 space, article, source=name, url=url, vectors=vectors, model=self._model,
                 fields=fields,

@@ -98,11 +98,13 @@ def article_fields(article: Article) -> ArticleFields:
                 paragraph.sentences[0],
                 tuple(_tokens(article.sentences[i].text, language) for i in paragraph.sentences),
             ))
-    ranges = []
-    for section in range(len(article.sections)):
-        within = [p for p in paragraphs if p.section == section]
-        first = within[0].first if within else 0
-        ranges.append((first, sum(len(p.sentences) for p in within)))
+    # One pass over the paragraphs (a hostile upload may have many sections and paragraphs).
+    ranges = [(0, 0)] * len(article.sections)
+    for paragraph in paragraphs:
+        first, count = ranges[paragraph.section]
+        ranges[paragraph.section] = (
+            paragraph.first if count == 0 else first, count + len(paragraph.sentences)
+        )
     return ArticleFields(
         title=_tokens(article.title, language),
         headings=tuple(_tokens(s.heading or "", language) for s in article.sections),
