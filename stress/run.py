@@ -62,13 +62,23 @@ def main() -> int:
         print(f"two servers, hostile members and floods: {tried} kinds of attempt,"
               f" {len(failed)} got through   ({time.perf_counter() - start:.1f} s)")
 
-        start = time.perf_counter()
         (folder / "uploads").mkdir()
-        outcomes, crowded, failed = asyncio.run(check_uploads(folder / "uploads", semantic=False))
-        failures += failed
-        print(f"hostile uploads (model off), {len(failed)} failures"
-              f"   ({time.perf_counter() - start:.1f} s)")
-        print("\n".join(uploads_report(outcomes, crowded)))
+        for backend in ("SQLite", "Postgres"):
+            start = time.perf_counter()
+            if backend == "SQLite":
+                outcomes, crowded, failed = asyncio.run(
+                    check_uploads(folder / "uploads", semantic=False))
+            else:
+                from tests.postgres_server import temporary_postgres
+
+                with temporary_postgres() as server:
+                    outcomes, crowded, failed = asyncio.run(check_uploads(
+                        folder / "uploads", database_url=server.create_database(),
+                        semantic=False))
+            failures += failed
+            print(f"hostile uploads on {backend} (model off), {len(failed)} failures"
+                  f"   ({time.perf_counter() - start:.1f} s)")
+            print("\n".join(uploads_report(outcomes, crowded)))
 
         start = time.perf_counter()
         (folder / "kills").mkdir()
