@@ -34,14 +34,9 @@ from index import Limits, SourceError, parse_article
 from index.analysis import warm
 from index.embedding import Encoder, embed_article, load_embedder
 from index.fields import article_fields, search_terms
+from index.intent import articles_topic, asks_for_articles, asks_for_summary, small_talk
 from index.model import Article
-from index.question import (
-    articles_topic,
-    asks_for_articles,
-    asks_for_summary,
-    read_question,
-    small_talk,
-)
+from index.question import read_question
 from index.sources import SUPPORTED
 
 FOLLOWUP_TURNS = 4

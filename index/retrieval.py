@@ -18,21 +18,12 @@ from rank_bm25 import BM25Okapi
 
 from index.analysis import acronyms, fold, question_terms, related_terms, terms, words
 from index.background import background
+from index.counts import counted, counts_named, gives_count
 from index.embedding import Encoder, article_counts
+from index.followup import CONTINUES, REFERS
 from index.model import KEY_POINTS, Article
-from index.question import (
-    AMOUNT,
-    CHECKED_KINDS,
-    CONTINUES,
-    NUMBER,
-    REFERS,
-    Question,
-    counted,
-    counts_named,
-    gives_count,
-    holds,
-    names,
-)
+from index.question import Question
+from index.shapes import AMOUNT, CHECKED_KINDS, NUMBER, holds, names
 
 
 class LuceneBM25(BM25Okapi):

@@ -4,35 +4,29 @@ from __future__ import annotations
 
 import pytest
 
+from index.counts import count_phrases, counted, counts_named, gives_count
+from index.followup import CONTINUES, REFERS, ellipsis
+from index.intent import articles_topic, asks_for_articles, asks_for_summary, small_talk
 from index.question import (
+    Earlier,
+    expected_kind,
+    normalise,
+    question_language,
+    read_question,
+)
+from index.shapes import (
     AGE,
     AMOUNT,
     CAUSE,
-    CONTINUES,
     DATE,
     DURATION,
     NUMBER,
     PERSON,
     PLACE,
-    REFERS,
     SCORE,
     TIME,
-    Earlier,
-    articles_topic,
-    asks_for_articles,
-    asks_for_summary,
-    count_phrases,
-    counted,
-    counts_named,
-    ellipsis,
-    expected_kind,
-    gives_count,
     holds,
     names,
-    normalise,
-    question_language,
-    read_question,
-    small_talk,
 )
 
 

@@ -1,0 +1,86 @@
+"""What a message asks for besides a fact: which articles speak of something, the article's
+summary, or nothing at all (a greeting, a thank-you)."""
+
+from __future__ import annotations
+
+import re
+
+from index.analysis import fold
+
+_WHICH_ARTICLE = re.compile(
+    r"^\s*(?:dans\s+)?(?:quels?|lequel|lesquels)\s+(?:des\s+)?articles?\b.*\b(?:parle|parlent"
+    r"|traite|traitent|évoque|évoquent|dit|disent|aborde|abordent|mentionne|mentionnent)"
+    r"|^\s*(?:which|what)\s+articles?\b.*\b(?:about|mention|mentions|talk|talks|cover"
+    r"|covers|say|says)",
+    re.IGNORECASE,
+)
+
+
+def asks_for_articles(text: str) -> bool:
+    """Whether a question asks which articles speak of something ("Quel article parle de … ?")
+    rather than for a fact."""
+    return bool(_WHICH_ARTICLE.search(text))
+
+
+_PLEASE = r"(?:\s+(?:svp|stp|s'il\s+(?:te|vous)\s+plait|please|merci))?"
+_ARTICLE = (
+    r"(?:l'\s*article|le\s+texte|cet\s+article|tout\s+ca|ca|cela|the\s+article|this\s+article"
+    r"|it)"
+)
+_SUMMARY = re.compile(
+    r"^(?:(?:est-ce\s+que\s+)?(?:tu\s+peux|vous\s+pouvez|peux-tu|pouvez-vous|pourrais-tu"
+    r"|pourriez-vous)\s+(?:me\s+|nous\s+)?)?resume[rsz]?(?:-(?:moi|nous|le|la))?"
+    r"(?:\s+" + _ARTICLE + r")?" + _PLEASE + r"$"
+    r"|^(?:(?:fais|faites|donne|donnez)(?:-moi|-nous)?\s+)?(?:un|le|ton|votre)?\s*resume"
+    r"(?:\s+(?:de|du)\s+" + _ARTICLE + r")?" + _PLEASE + r"$"
+    r"|^(?:de\s+quoi|sur\s+quoi)\s+(?:parle|traite|porte)\s+" + _ARTICLE + r"$"
+    r"|^(?:en\s+bref|les\s+grandes\s+lignes|l'essentiel|tl\s*;?\s*dr)" + _PLEASE + r"$"
+    r"|^(?:(?:can|could|would)\s+you\s+|please\s+)?(?:summari[sz]e|sum\s+up)"
+    r"(?:\s+" + _ARTICLE + r")?" + _PLEASE + r"$"
+    r"|^(?:give\s+me\s+)?(?:a\s+|the\s+)?summary(?:\s+of\s+" + _ARTICLE + r")?" + _PLEASE
+    + r"$|^what(?:'s|\s+is)\s+" + _ARTICLE + r"\s+about$",
+)
+
+
+def asks_for_summary(text: str) -> bool:
+    """Whether a message asks for the article's summary ("Résume l'article", "Tu peux
+    résumer ?", "Summarize it please") rather than for a fact."""
+    folded = fold(text).replace("’", "'").strip()
+    folded = re.sub(r"\s+", " ", re.sub(r"[\s?!.,:]+$", "", folded))
+    return bool(_SUMMARY.match(folded))
+
+
+_SMALL_TALK = (
+    ("greeting", "fr", r"bonjour|bonsoir|salut|coucou|re|bonjour a tous|salut a tous"),
+    ("greeting", "en", r"hello|hi|hey|good morning|good evening|good afternoon|hello there"),
+    ("thanks", "fr", r"(?:ok |super |parfait |top |genial )?merci(?: beaucoup| bien)?"),
+    ("thanks", "en", r"thanks|thank you|thanks a lot|thank you (?:very|so) much|thanks so much"
+                     r"|many thanks|thx|ty|cheers"),
+    ("ack", "fr", r"d'accord|dac|ok d'accord|je vois|compris|ah d'accord|genial|nickel|mdr"),
+    ("ack", "en", r"got it|i see|great|nice|all right|alright"),
+    ("ack", None, r"ok|okay|oki|super|cool|parfait|top|lol|ah|ah ok|oh|bien"),
+)
+_SMALL_TALK_PATTERNS = tuple(
+    (kind, language, re.compile(rf"(?:{words})(?: (?:kiosque|le bot|bot|a toi|a vous))?"))
+    for kind, language, words in _SMALL_TALK
+)
+
+
+def small_talk(text: str) -> tuple[str, str | None] | None:
+    """``(kind, language)`` when a message only greets, thanks or acknowledges ("Bonjour !",
+    "Merci beaucoup", "ok"): ``kind`` is ``"greeting"``, ``"thanks"`` or ``"ack"``, and
+    ``language`` ``None`` when the word belongs to both languages."""
+    folded = fold(text).replace("’", "'")
+    folded = " ".join(re.findall(r"[a-z']+", folded))
+    for kind, language, pattern in _SMALL_TALK_PATTERNS:
+        if pattern.fullmatch(folded):
+            return kind, language
+    return None
+
+
+def articles_topic(text: str) -> str:
+    """What a "Quel article parle de … ?" question is about: the words after its frame
+    (the whole text when there is no frame, or nothing after it)."""
+    match = _WHICH_ARTICLE.search(text)
+    rest = text[match.end():] if match else ""
+    return rest if any(c.isalnum() for c in rest) else text

@@ -1,0 +1,199 @@
+"""What answers look like in text: the shapes of dates, times, ages, amounts, counts, names...
+
+A question that names the kind of answer it wants ("À quelle heure … ?") is only answered by a
+passage holding something of that shape. ``holds`` checks one text; ``SentenceShapes`` holds,
+for every sentence of an article, what does not depend on the question (the shapes it holds),
+computed once per built index, so that a question only filters out what it gives itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.analysis import fold, is_stopword
+
+# Kinds of answer a question asks for, and how each looks in text. A question that names its
+# kind ("À quelle heure ...?") is only answered by a passage that holds something of that kind.
+PERSON = "person"
+DATE = "date"
+TIME = "time"
+AGE = "age"
+AMOUNT = "amount"
+PERCENT = "percent"
+DURATION = "duration"
+DISTANCE = "distance"
+NUMBER = "number"
+PLACE = "place"
+CAUSE = "cause"
+VERSION = "version"
+TEMPERATURE = "temperature"
+WEIGHT = "weight"
+SPEED = "speed"
+SCORE = "score"
+ADDRESS = "address"
+SENTENCE = "sentence"
+
+_MONTHS = (
+    r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre"
+    r"|décembre|decembre|january|february|march|april|may|june|july|august|september|october"
+    r"|november|december"
+)
+_NUMBER_WORDS = (
+    r"deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze"
+    r"|seize|vingt|trente|quarante|cinquante|soixante|cent|mille|millions?|milliards?|dizaines?"
+    r"|douzaines?|centaines?|milliers?|one|two|three|four|five|six|seven|eight|nine|ten|eleven"
+    r"|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?"
+)
+_YEAR = r"(?:1[5-9]\d\d|20\d\d)"
+_QUANTITY = rf"(?:\d[\d\s\u00a0\u202f.,]*|\b(?:{_NUMBER_WORDS})\b)"
+_DURATION_UNITS = (
+    r"secondes?|minutes?|heures?|jours?|journées?|semaines?|mois|ans|années?|an|siècles?"
+    r"|décennies?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?"
+)
+
+ANSWER_SHAPES: dict[str, re.Pattern[str]] = {
+    DATE: re.compile(
+        rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}}|{_MONTHS}|siècle|century|lundi|mardi|mercredi|jeudi"
+        r"|vendredi|samedi|dimanche|hier|demain|aujourd'hui|monday|tuesday|wednesday|thursday"
+        r"|friday|saturday|sunday|yesterday|tomorrow|today|prochaine?s?|dernière?s?|printemps"
+        r"|été|automne|hiver|spring|summer|autumn|winter|next|last)\b",
+        re.IGNORECASE,
+    ),
+    TIME: re.compile(
+        r"\b\d{1,2}\s?h(?:\s?\d{2})?\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s+heures?\b|\bmidi\b"
+        r"|\bminuit\b|\b\d{1,2}\s*(?:a\.m\.|p\.m\.|am\b|pm\b)|o'clock",
+        re.IGNORECASE,
+    ),
+    AGE: re.compile(
+        rf"{_QUANTITY}\s*(?:ans|années|years?(?:\s+old|-old))\b|\bâgée?s?\b|\baged\b",
+        re.IGNORECASE,
+    ),
+    AMOUNT: re.compile(
+        rf"{_QUANTITY}\s*(?:de\s+)?(?:€|euros?|dollars?|\$|£|livres?|francs?|yens?|yuans?"
+        r"|roubles?|dinars?|k€|m€|md€|millions?|milliards?|billions?|usd|eur|chf|gbp)"
+        r"|[$€£]\s*\d",
+        re.IGNORECASE,
+    ),
+    PERCENT: re.compile(r"\d\s*%|\bpour\s*cent\b|\bpourcent|\bper\s*cent\b", re.IGNORECASE),
+    DURATION: re.compile(
+        rf"\b(?:{_DURATION_UNITS})\b|\bdurée\b|\bduring\b|\blong(?:temps)?\b"
+        rf"|\b(?:depuis|since)\s+(?:[\w'’]+\s+){{0,3}}{_YEAR}\b",
+        re.IGNORECASE
+    ),
+    DISTANCE: re.compile(
+        rf"{_QUANTITY}\s*(?:km|kilomètres?|mètres?|m\b|miles?|kilometers?|kilometres?|meters?"
+        r"|années-lumière|light-years?|unités\s+astronomiques"
+        r"|metres?|yards?|feet|pieds?)",
+        re.IGNORECASE,
+    ),
+    # A count: a number that is not a year on its own nor a day of a month ("le 5 juillet
+    # 1962" dates, it does not count).
+    NUMBER: re.compile(
+        rf"(?<![\d.,])(?!{_YEAR}\b(?!\s*(?:%|ans|années|years)))"
+        rf"(?!\d{{1,2}}(?:er)?\s+(?:{_MONTHS})\b)\d[\d\s\u00a0\u202f.,]*"
+        rf"|\b(?:{_NUMBER_WORDS}|plusieurs|several|many|dozens)\b",
+        re.IGNORECASE,
+    ),
+    VERSION: re.compile(r"\b\d+(?:\.\d+)+\b|\bversion\s+\d", re.IGNORECASE),
+    TEMPERATURE: re.compile(r"\d\s*°|\bdegrés?\b|\bdegrees?\b|\bcelsius\b|\bfahrenheit\b", re.I),
+    WEIGHT: re.compile(
+        rf"{_QUANTITY}\s*(?:kg|kilos?|kilogrammes?|grammes?|g\b|tonnes?|tons?|pounds?|livres"
+        r"|lbs?|[kMGT]?eV\b|fois\s+(?:la|le|plus|celle|celui|moins))|\bmasse\s+de\s+\d",
+        re.IGNORECASE,
+    ),
+    SPEED: re.compile(
+        rf"{_QUANTITY}\s*(?:km/h|km\s*/\s*h|kilomètres[- ]heure|mph|nœuds|noeuds|knots|m/s)", re.I
+    ),
+    SCORE: re.compile(
+        r"\b\d{1,3}\s*[-–/à]\s*\d{1,3}\b|\d\s*%|\b\d+\s+(?:voix|sièges|points|buts|sets?"
+        r"|votes|seats|goals)\b",
+        re.IGNORECASE,
+    ),
+    ADDRESS: re.compile(r"https?://|\bwww\.|\b[\w-]+\.(?:fr|com|org|net|eu|be|ch|ca)\b|@", re.I),
+    SENTENCE: re.compile(
+        r"\b(?:ans?|mois|années?|years?|months?)\s+(?:de\s+|d['’])?(?:prison|réclusion"
+        r"|détention|emprisonnement|prison|jail)|\bperpétuité\b|\blife\s+sentence\b"
+        r"|\bamende\b|\bfine\s+of\b|\bcondamnée?s?\s+à\b|\bsentenced\s+to\b"
+        r"|\bacquittée?s?\b|\bsursis\b",
+        re.IGNORECASE,
+    ),
+}
+
+# Kinds whose shape is specific enough that a passage without it does not answer.
+CHECKED_KINDS = frozenset(
+    {DATE, TIME, AGE, AMOUNT, PERCENT, DURATION, DISTANCE, NUMBER, VERSION, PERSON, TEMPERATURE}
+    | {WEIGHT, SPEED, SCORE, ADDRESS, SENTENCE}
+)
+
+NAME = re.compile(r"(?<!\w)(?:[A-ZÀ-ÖØ-Ý][\w'’]*(?:[\s-]+[A-ZÀ-ÖØ-Ý][\w'’]*)*)")
+DIGITS = re.compile(r"\d+")
+
+
+def given(number: str, asked: str) -> bool:
+    """Whether a number found in a passage is one the question itself says (same digits)."""
+    digits = set(DIGITS.findall(number))
+    return bool(digits) and digits <= set(DIGITS.findall(asked))
+
+
+def holds(kind: str | None, text: str, asked: str = "") -> bool | None:
+    """Whether a text holds an answer of ``kind``; ``None`` when the kind cannot be checked.
+
+    What the question itself says does not count: "Combien de Pieds-Noirs ont quitté
+    l'Algérie en 1962 ?" is not answered by a passage whose only number is 1962, nor "Qui a
+    remplacé Thierry Roland ?" by one whose only name is his.
+    """
+    if kind == PERSON:
+        return _names(text, asked)
+    if kind not in ANSWER_SHAPES:
+        return None
+    folded = fold(asked)
+    for match in ANSWER_SHAPES[kind].finditer(text):
+        found = match.group()
+        if given(found, asked):
+            continue
+        if kind == DATE and not DIGITS.search(found) and fold(found).strip() in folded.split():
+            continue  # "Que s'est-il passé en juillet ?" is not answered by "juillet"
+        return True
+    return False
+
+
+def names(text: str) -> list[str]:
+    """The words a question capitalises away from its start: the things it names."""
+    found = []
+    for match in NAME.finditer(text):
+        before = text[: match.start()].rstrip(" «\"“(")
+        if not before or before[-1] in ".!?:":
+            continue
+        found.extend(
+            w for w in re.findall(r"[^\W\d_]+", match.group())
+            if len(w) > 1 and not is_stopword(w, "fr") and not is_stopword(w, "en")
+        )
+    return found
+
+
+def _names(text: str, asked: str) -> bool:
+    """Whether a text names someone or something (a capitalised word) the question does not."""
+    known = {fold(w) for w in re.findall(r"[^\W\d_]+", asked)}
+    for match in NAME.finditer(text):
+        found = re.findall(r"[^\W\d_]+", match.group())
+        before = text[: match.start()].rstrip(" «\"“(")
+        if (not before or before[-1] in ".!?:") and len(found) == 1:
+            # A sentence's first word is capitalised whatever it is: only a word that is no
+            # common word of either language may be a name there ("Bruxelles a salué ...").
+            if is_stopword(found[0], "fr") or is_stopword(found[0], "en"):
+                continue
+            if fold(found[0]) in _STARTERS:
+                continue
+        if any(fold(w) not in known for w in found):
+            return True
+    return False
+
+
+_STARTERS = frozenset(
+    """
+    selon apres depuis lors pendant ensuite enfin cependant pourtant aujourd hier plusieurs
+    certains dès des face malgre alors ainsi toutefois lorsque quand deja puis outre parmi
+    grace suite afin lundi mardi mercredi jeudi vendredi samedi dimanche cette cet
+    however after since during then today yesterday while although many some several
+    """.split()
+)
