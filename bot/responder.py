@@ -12,10 +12,11 @@ from dataclasses import dataclass, replace
 
 from bot.cache import ByteBoundCache
 from bot.values import Answer, Passage, StoredArticle, Summary, Turn
+from index.article_index import ArticleIndex, Weights
 from index.embedding import Encoder
 from index.model import Article
 from index.question import Earlier, read_question
-from index.retrieval import ArticleIndex, Candidate, Fusion, Retrieval, Weights, retrieve
+from index.retrieval import Candidate, Fusion, Retrieval, retrieve
 from index.summarize import context_sentences, summary_sentences
 
 SUMMARY_LENGTHS = {"short": 3, "medium": 5, "long": 7}

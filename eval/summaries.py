@@ -15,9 +15,9 @@ from pathlib import Path
 from bot.responder import Responder
 from bot.values import StoredArticle
 from index import parse_article
+from index.article_index import ArticleIndex
 from index.clean import is_clutter_line
 from index.model import Article
-from index.retrieval import ArticleIndex
 from index.structure import DATELINE
 from index.summarize import REDUNDANT, summary_sentences
 

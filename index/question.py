@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from index.analysis import detect_language, fold, question_terms
+from index.counts import counted
 from index.followup import ellipsis, leaning
 from index.shapes import (
     ADDRESS,
@@ -303,6 +304,11 @@ class Question:
     def kind(self) -> str | None:
         """The kind of answer asked for (``DATE``, ``PERSON``, ...), or ``None``."""
         return expected_kind(self.text)
+
+    @cached_property
+    def counted(self) -> str | None:
+        """What a "combien de N ?" question counts (see ``index.counts.counted``), or ``None``."""
+        return counted(self.text)
 
     @cached_property
     def leaning(self) -> str | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from index.article_index import ArticleIndex
 from index.model import KEY_POINTS, LEAD
-from index.retrieval import ArticleIndex
 
 REDUNDANT = 0.5
 MIN_BULLET_TERMS = 4

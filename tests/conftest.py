@@ -22,9 +22,9 @@ from bot.responder import Responder
 from bot.settings import _SPEC as SETTINGS_SPEC
 from bot.settings import ROOT, Settings
 from bot.values import Answer, StoredArticle, Turn
+from index.article_index import ArticleIndex
 from index.embedding import Embedder, embed_article, load_embedder
 from index.model import Article
-from index.retrieval import ArticleIndex
 from tests.postgres_server import PostgresServer, PostgresUnavailable
 
 DATA = Path(__file__).resolve().parent / "data"

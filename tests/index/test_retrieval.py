@@ -8,10 +8,11 @@ from rank_bm25 import BM25Okapi
 from bot.values import StoredArticle
 from index import parse_article
 from index.analysis import question_terms, terms
+from index.article_index import ArticleIndex, LuceneBM25, query_of
 from index.embedding import Embedder, embed_article
 from index.model import Article
 from index.question import Earlier, read_question
-from index.retrieval import ArticleIndex, Candidate, Fusion, LuceneBM25, query_of, retrieve
+from index.retrieval import Candidate, Fusion, retrieve
 from tests.conftest import DATA, parse
 
 TINY = (

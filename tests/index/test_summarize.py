@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from index.article_index import ArticleIndex
 from index.model import KEY_POINTS, Article
-from index.retrieval import ArticleIndex
 from index.summarize import context_sentences, summary_sentences
 
 
