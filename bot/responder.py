@@ -15,7 +15,7 @@ from bot.values import Answer, Passage, StoredArticle, Summary, Turn
 from index.article_index import ArticleIndex, Weights
 from index.embedding import Encoder
 from index.model import Article
-from index.question import Earlier, read_question
+from index.question import Earlier, Question, read_question
 from index.retrieval import Candidate, Fusion, Retrieval, retrieve
 from index.summarize import context_sentences, summary_sentences
 
@@ -87,7 +87,7 @@ class Responder:
 
     def answer(
         self,
-        question: str,
+        question: str | Question,
         stored: StoredArticle,
         history: Sequence[Turn] = (),
         language: str | None = None,
@@ -95,13 +95,14 @@ class Responder:
         """Quote the passages that answer ``question``, or abstain when the article does not.
 
         ``language`` is the language of the bot's own words; by default the question's.
+        ``question`` is what was typed, or the service's reading of it (``read_question``).
         """
         index = self.index(stored)
         article = stored.article
         found = self.retrieval(question, stored, history)
         asked = found.question
         base = Answer(
-            question=question,
+            question=asked.typed or asked.text,
             language=language or asked.language,
             article_id=stored.id,
             article_title=article.title,
@@ -179,7 +180,7 @@ class Responder:
         return opening + text + closing, article.heading(member.section)
 
     def retrieval(
-        self, question: str, stored: StoredArticle, history: Sequence[Turn] = ()
+        self, question: str | Question, stored: StoredArticle, history: Sequence[Turn] = ()
     ) -> Retrieval:
         """What retrieval finds for a question in a conversation, before any decision."""
         # A follow-up must not answer with what an earlier answer led with; what it quoted
@@ -193,14 +194,14 @@ class Responder:
             for t in history
             if t.article_id == stored.id and t.version == stored.version and not t.abstained
         ]
-        asked = read_question(question, earlier, stored.article.language)
+        asked = _read(question).about(stored.article.language, earlier)
         return retrieve(self.index(stored), asked, self.embedder, self.fusion)
 
-    def continues(self, question: str, history: Sequence[Turn]) -> bool:
+    def continues(self, question: str | Question, history: Sequence[Turn]) -> bool:
         """Whether ``question`` goes on from the channel's last answered turns (a follow-up)
         rather than asking anew."""
         earlier = [Earlier(t.question, (), ()) for t in history if not t.abstained]
-        return bool(earlier) and read_question(question, earlier).followup
+        return bool(earlier) and _read(question).about("fr", earlier).followup
 
     def probability(self, found: Retrieval, candidate: Candidate) -> float:
         """How likely the candidate answers the question, by the calibrated model."""
@@ -293,6 +294,11 @@ class Responder:
         return replace(
             base, abstained=True, closest_sections=tuple(closest), exhausted=found.repeated
         )
+
+
+def _read(question: str | Question) -> Question:
+    """A question as read once (by the service), or read here from what was typed."""
+    return question if isinstance(question, Question) else read_question(question)
 
 
 def index_weight(stored: StoredArticle) -> int:

@@ -34,9 +34,9 @@ from index import Limits, SourceError, parse_article
 from index.analysis import warm
 from index.embedding import Encoder, embed_article, load_embedder
 from index.fields import article_fields, search_terms
-from index.intent import articles_topic, asks_for_articles, asks_for_summary, small_talk
+from index.intent import LISTING, SMALL_TALK, SUMMARY, articles_topic
 from index.model import Article
-from index.question import read_question
+from index.question import Question, read_question
 from index.sources import SUPPORTED
 
 FOLLOWUP_TURNS = 4
@@ -343,42 +343,41 @@ class Kiosque:
             raise KiosqueError("too_long", limit=self.settings.max_question_chars)
         await self.ready(space)
         chrome = self.chrome_language(language)
-        if asks_for_articles(question):
+        # Read once, off the event loop: what it asks for, its language, its kind of answer.
+        asked = await asyncio.to_thread(read_question, question)
+        if asked.intent == LISTING:
             found = await self.search(space, articles_topic(question))
             newest = await self.library.load(space)
-            asked = chrome or await asyncio.to_thread(lambda: read_question(question).language)
-            return Answer(question, asked, newest.id,
+            return Answer(question, chrome or asked.language, newest.id,
                           newest.article.title, newest.version, found=tuple(found),
                           abstained=not found)
-        talk = small_talk(question)
-        if talk is not None:  # a greeting or a thank-you: no question, no turn
-            kind, said_in = talk
+        if asked.intent == SMALL_TALK:  # a greeting or a thank-you: no question, no turn
+            kind, said_in = asked.talk
             stored = await self.article_for(space, channel, article_id, parent)
             return Answer(question, chrome or said_in or stored.article.language, stored.id,
                           stored.article.title, stored.version, chat=kind)
-        if asks_for_summary(question):
-            asked = chrome or await asyncio.to_thread(lambda: read_question(question).language)
-            summary = await self.summary(space, channel, article_id, language=asked,
-                                         parent=parent)
-            return Answer(question, asked, summary.article_id, summary.article_title,
-                          summary.version, summary=summary)
-        self._prefetch(question)
+        if asked.intent == SUMMARY:
+            summary = await self.summary(space, channel, article_id,
+                                         language=chrome or asked.language, parent=parent)
+            return Answer(question, chrome or asked.language, summary.article_id,
+                          summary.article_title, summary.version, summary=summary)
+        self._prefetch(asked.text)
         history = await self.history.recent(channel, FOLLOWUP_TURNS)
         own = article_id or await self._active_of(space, channel, parent)
-        onward = await self._followed(space, question, history) if article_id is None else None
+        onward = await self._followed(space, asked, history) if article_id is None else None
         if onward is not None:
             own, library = onward, False
         answer = None
         if library or (own is None and await self.library.several(space)):
-            answer = await self._from_library(space, question, chrome, "library")
+            answer = await self._from_library(space, asked, chrome, "library")
         if answer is None:
             stored = await self.library.load(space, own)
             answer = await asyncio.to_thread(
-                self.responder.answer, question, stored, history, chrome
+                self.responder.answer, asked, stored, history, chrome
             )
             if answer.abstained and not answer.followup and article_id is None and own:
                 answer = await self._from_library(
-                    space, question, chrome, "elsewhere", exclude=own
+                    space, asked, chrome, "elsewhere", exclude=own
                 ) or answer
         turn = await self.history.record(
             Turn(
@@ -395,9 +394,10 @@ class Kiosque:
         return replace(answer, turn=turn)
 
     def _prefetch(self, question: str) -> None:
-        """Start the question's vector in a worker thread while the history and the article
-        are read: the model runs outside the interpreter's lock, so the two overlap, and
-        retrieval then finds the vector ready (or waits for it, never computing it twice)."""
+        """Start the question's vector (its normalised text, as retrieval reads it) in a worker
+        thread while the history and the article are read: the model runs outside the
+        interpreter's lock, so the two overlap, and retrieval then finds the vector ready (or
+        waits for it, never computing it twice)."""
         if self.embedder is None:
             return
         task = asyncio.ensure_future(asyncio.to_thread(self.embedder.query, question))
@@ -410,7 +410,9 @@ class Kiosque:
             # Retrieval asks again and meets the same error, where it is handled.
             log.debug("question vector not prefetched: %r", task.exception())
 
-    async def _followed(self, space: str, question: str, history: list[Turn]) -> int | None:
+    async def _followed(
+        self, space: str, question: Question, history: list[Turn]
+    ) -> int | None:
         """The article a follow-up goes on with: the one the channel's last answer quoted,
         when that answer came from another article than the channel's (routed there)."""
         last = next((t for t in reversed(history) if not t.abstained), None)
@@ -423,7 +425,7 @@ class Kiosque:
     async def _from_library(
         self,
         space: str,
-        question: str,
+        question: Question,
         language: str | None,
         routed: str,
         exclude: int | None = None,
@@ -450,10 +452,10 @@ class Kiosque:
             return None
         return replace(max(answers, key=lambda a: a[:2])[2], routed=routed)
 
-    async def _best_hits(self, space: str, text: str) -> list[Hit]:
+    async def _best_hits(self, space: str, question: str | Question) -> list[Hit]:
         """Each matching article's best sentence, best first."""
         best: dict[int, Hit] = {}
-        for hit in await self.library.search.search(space, await _terms_of(text)):
+        for hit in await self.library.search.search(space, await _terms_of(question)):
             best.setdefault(hit.article_id, hit)
         return list(best.values())
 
@@ -656,6 +658,9 @@ async def _run(pool: Executor | None, function: Callable, /, *args, **kwargs):
     return await asyncio.get_running_loop().run_in_executor(pool, call)
 
 
-async def _terms_of(question: str) -> list[str]:
-    """A question's library-wide search terms, analysed off the event loop."""
-    return await asyncio.to_thread(lambda: search_terms(read_question(question)))
+async def _terms_of(question: str | Question) -> list[str]:
+    """A question's library-wide search terms, analysed off the event loop (read first when
+    it is only text: a listing's topic)."""
+    if isinstance(question, str):
+        return await asyncio.to_thread(lambda: search_terms(read_question(question)))
+    return await asyncio.to_thread(search_terms, question)

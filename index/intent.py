@@ -84,3 +84,23 @@ def articles_topic(text: str) -> str:
     match = _WHICH_ARTICLE.search(text)
     rest = text[match.end():] if match else ""
     return rest if any(c.isalnum() for c in rest) else text
+
+
+# What a message asks for: a fact (``QUESTION``), the article's summary, a listing of the
+# articles that speak of something, or nothing (a greeting, a thank-you).
+QUESTION = "question"
+SUMMARY = "summary"
+LISTING = "listing"
+SMALL_TALK = "small talk"
+
+
+def intent_of(text: str) -> str:
+    """What a message asks for, as typed: ``LISTING``, ``SMALL_TALK``, ``SUMMARY`` or
+    ``QUESTION``, checked in that order."""
+    if asks_for_articles(text):
+        return LISTING
+    if small_talk(text) is not None:
+        return SMALL_TALK
+    if asks_for_summary(text):
+        return SUMMARY
+    return QUESTION

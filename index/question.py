@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from index.analysis import detect_language, fold, question_terms
 from index.counts import counted
 from index.followup import ellipsis, leaning
+from index.intent import QUESTION, intent_of, small_talk
 from index.shapes import (
     ADDRESS,
     AGE,
@@ -246,11 +247,17 @@ def question_language(text: str, default: str = "fr") -> str:
     word at the start settles it; a question with no clue at all ("Joe Incandela") is taken
     to be in ``default``, the article's language.
     """
+    return stated_language(text) or default
+
+
+def stated_language(text: str) -> str | None:
+    """The language a question's wording tells (see ``question_language``), or ``None`` when
+    it gives no clue."""
     if _ENGLISH_QUESTION.match(text):
         return "en"
     folded = [fold(w) for w in re.findall(r"[^\W\d_]+", text)]
     if not any(w in _CLUES for w in folded):
-        return default
+        return None
     return detect_language(text)
 
 
@@ -279,15 +286,39 @@ class Earlier:
 
 @dataclass(frozen=True)
 class Question:
-    """A question as retrieval reads it: normalised text, its language, the kind it expects.
+    """A message as the bot reads it, once: normalised text, its language, what it asks for
+    (``intent``: a fact, the summary, a listing of articles, or small talk), the kind of answer
+    it expects, what it counts, and how it leans on the conversation.
 
     ``previous`` holds the earlier questions of the conversation that this one may lean on,
-    oldest first; ``leaning`` says whether it does.
+    oldest first; ``leaning`` says whether it does. ``typed`` is the message as typed,
+    ``clue`` whether its wording tells its language (else ``language`` is a default);
+    ``about`` gives the same reading for one article and its conversation.
     """
 
     text: str
     language: str
     previous: tuple[Earlier, ...] = ()
+    typed: str = ""
+    clue: bool = True
+    intent: str = QUESTION
+    talk: tuple[str, str | None] | None = None  # small talk's kind and language
+
+    def about(self, default_language: str, previous: Sequence[Earlier] = ()) -> Question:
+        """This question asked after ``previous`` (one article's conversation), in
+        ``default_language`` when its wording gives no clue (the article's language).
+
+        What does not depend on the conversation is not read again.
+        """
+        asked = replace(
+            self,
+            language=self.language if self.clue else default_language,
+            previous=tuple(Earlier(normalise(p.text), p.cores, p.spans) for p in previous),
+        )
+        for name in ("kind", "counted"):
+            if name in self.__dict__:
+                asked.__dict__[name] = self.__dict__[name]
+        return asked
 
     def terms(self, article_language: str) -> list[str]:
         """Index terms for an article in ``article_language``.
@@ -357,8 +388,13 @@ def read_question(
     ``default_language`` is taken when the wording gives no clue (a bare name).
     """
     clean = normalise(text)
+    stated = stated_language(clean)
     return Question(
         text=clean,
-        language=question_language(clean, default_language),
+        language=stated or default_language,
         previous=tuple(Earlier(normalise(p.text), p.cores, p.spans) for p in previous),
+        typed=text,
+        clue=stated is not None,
+        intent=intent_of(text),
+        talk=small_talk(text),
     )
