@@ -607,3 +607,32 @@ def test_a_nul_in_a_question_or_a_title_is_a_space(kiosque: Callable) -> None:
     answer, turns, code, titles = asyncio.run(scenario())
     assert not answer.abstained and turns[-1].question == "Qui a ratifié le traité ?"
     assert code == "unknown_article" and [t.id for t in titles] == [answer.article_id]
+
+
+def test_a_question_is_read_once_and_goes_down_as_that_reading(
+    kiosque: Callable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service reads what was typed once (intent, language, kind, follow-up); the
+    responder and the library search take that reading, they do not read the text again."""
+    import bot.responder
+    from index.question import read_question
+
+    read: list[str] = []
+
+    def reading(text: str, *args: object, **kwargs: object) -> object:
+        read.append(text)
+        return read_question(text, *args, **kwargs)
+
+    monkeypatch.setattr(bot.service, "read_question", reading)
+    monkeypatch.setattr(bot.responder, "read_question", reading)
+
+    async def scenario() -> list:
+        async with kiosque() as k:
+            first = await k.ask(LOCAL, "Qui a ratifié le traité ?", "salon")
+            second = await k.ask(LOCAL, "Et quand ?", "salon")
+            talk = await k.ask(LOCAL, "Merci beaucoup", "salon")
+            return [first, second, talk]
+
+    first, second, talk = asyncio.run(scenario())
+    assert not first.abstained and second.followup and talk.chat == "thanks"
+    assert read == ["Qui a ratifié le traité ?", "Et quand ?", "Merci beaucoup"]

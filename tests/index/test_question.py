@@ -6,7 +6,16 @@ import pytest
 
 from index.counts import count_phrases, counted, counts_named, gives_count
 from index.followup import CONTINUES, REFERS, ellipsis
-from index.intent import articles_topic, asks_for_articles, asks_for_summary, small_talk
+from index.intent import (
+    LISTING,
+    QUESTION,
+    SMALL_TALK,
+    SUMMARY,
+    articles_topic,
+    asks_for_articles,
+    asks_for_summary,
+    small_talk,
+)
 from index.question import (
     Earlier,
     expected_kind,
@@ -309,3 +318,38 @@ def test_a_count_is_named_by_its_terms_or_one_typo_away() -> None:
     assert counts_named("bus", ["sept buts à zéro"], "fr")  # "buts", mistyped
     assert not counts_named("maternités", ["100 kilomètres de là"], "fr")
     assert not counts_named("morts", ["10 000 ports"], "fr")  # one letter changed: a word
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent"),
+    [
+        ("Quel article parle de la Corée ?", LISTING),
+        ("Merci beaucoup", SMALL_TALK),
+        ("Tu peux résumer l'article ?", SUMMARY),
+        ("Combien de missiles ?", QUESTION),
+    ],
+)
+def test_a_message_is_read_once_with_what_it_asks_for(typed: str, intent: str) -> None:
+    asked = read_question(typed)
+    assert asked.intent == intent and asked.typed == typed
+
+
+def test_small_talk_is_read_with_its_kind_and_language() -> None:
+    assert read_question("Bonjour !").talk == ("greeting", "fr")
+    assert read_question("Qui ?").talk is None
+
+
+def test_a_reading_asked_of_an_article_takes_its_language_only_without_a_clue() -> None:
+    bare = read_question("Joe Incandela")
+    assert bare.language == "fr" and not bare.clue
+    assert bare.about("en").language == "en"
+    english = read_question("Who signed the treaty?")
+    assert english.about("fr").language == "en"
+
+
+def test_a_reading_asked_after_a_conversation_leans_on_it() -> None:
+    asked = read_question("Combien de morts ?")
+    assert asked.counted == "morts" and asked.kind == NUMBER
+    later = read_question("Et combien ?").about("fr", [Earlier("Combien de morts ?")])
+    assert later.followup and later.previous[0].text == "Combien de morts ?"
+    assert not asked.about("fr").followup

@@ -1,0 +1,70 @@
+"""Answer shapes found once per article: the same verdicts as reading every sentence again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index import parse_article
+from index.article_index import ArticleIndex
+from index.model import Article
+from index.shapes import ANSWER_SHAPES, DATE, NUMBER, PERSON, SentenceShapes, holds
+
+CORPUS = Path(__file__).resolve().parents[2] / "bench" / "data" / "wikinews_fr"
+# Questions that give numbers, a month, a weekday, names of their own, or nothing at all.
+ASKED = (
+    "",
+    "Combien de Pieds-Noirs ont quitté l'Algérie en 1962 ?",
+    "Que s'est-il passé en juillet ?",
+    "Qu'a dit Vladimir Poutine lundi ?",
+    "Combien de soldats au chapitre 3, le 5 mars 2014 ?",
+    "Quel score final, 2-1 ?",
+)
+
+
+@pytest.fixture(scope="module")
+def articles(bundled_article: Article) -> list[Article]:
+    paths = sorted(CORPUS.glob("*.html"))[:12]
+    return [bundled_article, *(parse_article(p.read_bytes(), str(p)) for p in paths)]
+
+
+@pytest.mark.parametrize("kind", [*ANSWER_SHAPES, PERSON])
+def test_every_sentence_holds_what_reading_it_again_would_say(
+    articles: list[Article], kind: str
+) -> None:
+    for article in articles:
+        texts = [s.text for s in article.sentences]
+        shapes = SentenceShapes(texts)
+        for asked in ASKED:
+            expected = [bool(holds(kind, text, asked)) for text in texts]
+            assert list(shapes.holding(kind, asked)) == expected, (article.title, asked)
+
+
+def test_a_number_the_question_gives_is_no_answer() -> None:
+    shapes = SentenceShapes(["Ils étaient 900 000 au départ.", "Ils étaient 120 000 au départ."])
+    asked = "Combien de Pieds-Noirs sont partis, 900 000 ?"
+    assert list(shapes.holding(NUMBER, asked)) == [False, True]
+    assert list(shapes.holding(NUMBER, "Combien de Pieds-Noirs ?")) == [True, True]
+
+
+def test_a_month_the_question_names_is_no_date() -> None:
+    shapes = SentenceShapes(["Il est parti en juillet.", "Il est parti en juillet 2012."])
+    assert list(shapes.holding(DATE, "Que s'est-il passé en juillet ?")) == [False, True]
+
+
+def test_a_name_the_question_says_is_no_answer() -> None:
+    shapes = SentenceShapes(["Il a rencontré Thierry Roland.", "Jean-Michel Larqué l'a remplacé."])
+    assert list(shapes.holding(PERSON, "Qui a remplacé Thierry Roland ?")) == [False, True]
+
+
+def test_a_kind_that_cannot_be_checked_says_nothing() -> None:
+    assert SentenceShapes(["Il pleut."]).holding("cause", "Pourquoi ?") is None
+
+
+def test_each_kind_is_scanned_once_per_built_index(bundled_article: Article) -> None:
+    index = ArticleIndex(bundled_article)
+    first = index.shapes.found(NUMBER)
+    index.shapes.holding(NUMBER, "Combien de missiles ?")
+    assert index.shapes.found(NUMBER) is first
+    assert len(first) == index.size
