@@ -173,8 +173,10 @@ def main() -> int:
                                                for n in labels], ""))
     print(row.format("seconds in all", *[f"{indexed[n][2]:.1f}" for n in labels], ""))
     print()
-    from bench import discord, library, search
+    from bench import discord, library, search, shapes
 
+    shapes.main()
+    print()
     return discord.main() or library.main() or search.main()
 
 

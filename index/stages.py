@@ -195,7 +195,7 @@ def check_counts(
     """Candidates whose numbers count something else than the question's no longer hold a
     count: "Combien de maternités ont fermé ?" is not answered by "à 100 kilomètres de là".
 
-    What a number counts is read in the few words after it (``index.question.count_phrases``,
+    What a number counts is read in the few words after it (``index.counts.count_phrases``,
     embedded with the article); they must name what is counted (same terms) or mean it (the
     cosine of the question's noun with the phrase, ``fusion.count_floor``: "habitants" and
     "332 millions d'Européens"). Numbers the question gives itself do not count.

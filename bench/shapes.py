@@ -1,0 +1,81 @@
+"""A "combien" question on a 3 300-sentence article: the answer-shape stage read from what the
+built index found, beside the old path (``holds`` over every sentence at each question).
+
+Run alone with ``python -m bench.shapes``; ``make bench`` prints it too. BM25 alone (no vectors):
+embedding 3 300 sentences would take minutes, and the stage does not depend on them.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from index import parse_article
+from index.article_index import ArticleIndex
+from index.question import read_question
+from index.retrieval import retrieve
+from index.shapes import SentenceShapes, holds
+from index.stages import answer_shape
+from stress.kills import big_article
+
+QUESTION = "Combien de blindés recense le rapport numéro 3 ?"
+RUNS = 7
+
+
+class _EveryTime(SentenceShapes):
+    """The old path: every question reads every sentence again."""
+
+    def holding(self, kind: str | None, asked: str = "") -> np.ndarray | None:
+        return np.array([bool(holds(kind, text, asked)) for text in self._texts])
+
+
+def _ms(action: Callable[[], object], runs: int = RUNS) -> float:
+    """Median milliseconds of ``action()`` over ``runs`` runs."""
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        timings.append((time.perf_counter() - start) * 1000)
+    return statistics.median(timings)
+
+
+def figures() -> dict[str, float]:
+    """Milliseconds of each path (medians), and the article's size in sentences."""
+    article = parse_article(big_article(450_000).encode("utf-8"), "chronique.txt")
+    asked = read_question(QUESTION, (), article.language)
+    texts = [s.text for s in article.sentences]
+    built = ArticleIndex(article)
+    answer_shape(built, asked)  # the kind is scanned once per built index
+    old = ArticleIndex(article)
+    old.shapes = _EveryTime(texts)
+    return {
+        "sentences": len(texts),
+        "old": _ms(lambda: [holds(asked.kind, text, asked.text) for text in texts]),
+        "first": _ms(lambda: SentenceShapes(texts).holding(asked.kind, asked.text)),
+        "warm": _ms(lambda: answer_shape(built, asked)),
+        "retrieve": _ms(lambda: retrieve(built, asked)),
+        "retrieve_old": _ms(lambda: retrieve(old, asked)),
+        "build": _ms(lambda: ArticleIndex(article), runs=3),
+    }
+
+
+def main() -> int:
+    """Print the figures."""
+    found = figures()
+    print(f"a count question on a {found['sentences']:.0f}-sentence article (BM25 alone, medians)")
+    print(f"  answer shapes, old path: holds() on every sentence   {found['old']:8.1f} ms")
+    print(f"  answer shapes, first question of its kind (scan)     {found['first']:8.1f} ms")
+    print(f"  answer shapes, from the built index                  {found['warm']:8.1f} ms"
+          "   goal <= 30")
+    print(f"  whole retrieval, old path                            {found['retrieve_old']:8.1f} ms")
+    print(f"  whole retrieval, shapes from the built index         {found['retrieve']:8.1f} ms")
+    print(f"  building the article's index                         {found['build']:8.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
