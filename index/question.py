@@ -321,15 +321,22 @@ class Question:
         return asked
 
     def terms(self, article_language: str) -> list[str]:
-        """Index terms for an article in ``article_language``.
+        """Index terms for an article in ``article_language``, analysed once per language.
 
         A question in another language is analysed both ways: names and shared words then
         match the article's terms whichever stemmer made them.
         """
-        terms = question_terms(self.text, article_language)
-        if self.language != article_language:
-            terms += question_terms(self.text, self.language)
-        return list(dict.fromkeys(terms))
+        found = self._analysed.get(article_language)
+        if found is None:
+            found = question_terms(self.text, article_language)
+            if self.language != article_language:
+                found += question_terms(self.text, self.language)
+            found = self._analysed[article_language] = list(dict.fromkeys(found))
+        return list(found)
+
+    @cached_property
+    def _analysed(self) -> dict[str, list[str]]:
+        return {}
 
     @cached_property
     def kind(self) -> str | None:
