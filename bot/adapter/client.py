@@ -45,12 +45,25 @@ def locale_language(interaction: discord.Interaction) -> str | None:
     return None
 
 
+async def sent_at_sync(
+    tree: app_commands.CommandTree, guild: discord.abc.Snowflake | None
+) -> list[dict]:
+    """The commands as ``tree.sync(guild=guild)`` sends them: with their French names and
+    descriptions, so that a change to ``prompts/fr/commands.json`` is a change to sync."""
+    commands = tree._get_all_commands(guild=guild)  # what sync itself reads
+    translator = tree.translator
+    if translator is None:
+        return [command.to_dict(tree) for command in commands]
+    return [await command.get_translated_payload(tree, translator) for command in commands]
+
+
 class KiosqueBot(commands.Bot):
     """The bot: slash commands, mentions and direct messages served by one ``Kiosque``.
 
     ``message_content`` asks Discord for the privileged intent that lets the bot read every
     message of the answer channels (``ANSWER_CHANNELS`` or ``/config answer_here``); mentions,
-    direct messages and slash commands do not need it.
+    direct messages and slash commands do not need it. ``content_refused`` says Discord
+    refused it at this start (the portal has not enabled it): the bot runs without it.
     """
 
     def __init__(
@@ -60,6 +73,7 @@ class KiosqueBot(commands.Bot):
         *,
         sync: str = "auto",
         message_content: bool = False,
+        content_refused: bool = False,
     ) -> None:
         intents = discord.Intents.default()
         intents.message_content = message_content
@@ -74,6 +88,7 @@ class KiosqueBot(commands.Bot):
         self.settings = settings
         self.service = service
         self.sync_mode = sync
+        self.content_refused = content_refused
         self.limiter = RateLimiter(settings.cooldown_questions, settings.cooldown_seconds)
         self._in_flight = 0
         self._idle = asyncio.Event()
@@ -122,6 +137,15 @@ class KiosqueBot(commands.Bot):
             for name in names
         }
 
+    @property
+    def content_intent(self) -> str:
+        """Where the message content intent stands: ``"granted"`` (asked for, and the bot is
+        connected with it), ``"refused"`` (Discord refused it at this start) or ``"unasked"``
+        (no answer channel at start: it is asked for at the next start)."""
+        if self.intents.message_content:
+            return "granted"
+        return "refused" if self.content_refused else "unasked"
+
     async def speaking(self, interaction: discord.Interaction) -> str:
         """The language of the bot's words to a member: the server's choice, else the member's
         Discord language when it is French or English, else French."""
@@ -168,7 +192,7 @@ class KiosqueBot(commands.Bot):
         )
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
-        payload = [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
+        payload = await sent_at_sync(self.tree, guild)
         digest = hashlib.sha256(
             json.dumps([payload, guild.id if guild else None], sort_keys=True).encode()
         ).hexdigest()

@@ -78,9 +78,12 @@ async def _open(settings: Settings) -> Kiosque:
 
 
 async def _bot(settings: Settings, service: Kiosque, sync_mode: str) -> KiosqueBot:
+    return kiosque_bot(settings, service, sync=sync_mode)
+
+
+async def _reads_every_message(settings: Settings, service: Kiosque) -> bool:
     # The privileged intent is asked for only where a channel answers every message.
-    reads = bool(settings.answer_channels) or await service.guilds.answering()
-    return kiosque_bot(settings, service, sync=sync_mode, message_content=reads)
+    return bool(settings.answer_channels) or await service.guilds.answering()
 
 
 async def _serve(settings: Settings, sync_mode: str) -> int:
@@ -93,20 +96,43 @@ async def _serve(settings: Settings, sync_mode: str) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        async with await _bot(settings, service, sync_mode) as bot:
-            runner = asyncio.create_task(_start(bot, settings))
-            stopper = asyncio.create_task(stop.wait())
-            done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            if stopper in done:
-                log.info("stopping: finishing the requests in flight")
-                await bot.close()
-                await runner
-            else:
-                stopper.cancel()
-                runner.result()
+        reads = await _reads_every_message(settings, service)
+        try:
+            await _serve_until(stop, kiosque_bot(settings, service, sync=sync_mode,
+                                                 message_content=reads), settings)
+        except discord.PrivilegedIntentsRequired:
+            # Discord closed the gateway with 4014: the portal has not enabled the intent.
+            # Everything but the answer channels works without it.
+            log.warning(CONTENT_REFUSED)
+            if not stop.is_set():
+                again = "auto" if sync_mode == "force" else sync_mode  # synced a moment ago
+                await _serve_until(stop, kiosque_bot(settings, service, sync=again,
+                                                     content_refused=True), settings)
     finally:
         await service.close()
     return 0
+
+
+CONTENT_REFUSED = (
+    "answer channels are off: Discord refused the message content intent (close code 4014)"
+    " until the bot's owner enables it in the developer portal (Bot > Privileged Gateway"
+    " Intents > Message Content); mentions, DMs and slash commands still work"
+)
+
+
+async def _serve_until(stop: asyncio.Event, bot: KiosqueBot, settings: Settings) -> None:
+    """Run ``bot`` until ``stop`` is set (then let it finish what is in flight) or it fails."""
+    async with bot:
+        runner = asyncio.create_task(_start(bot, settings))
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if stopper in done:
+            log.info("stopping: finishing the requests in flight")
+            await bot.close()
+            await runner
+        else:
+            stopper.cancel()
+            runner.result()
 
 
 async def _sync(settings: Settings) -> int:
