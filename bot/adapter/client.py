@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -32,6 +33,9 @@ COGS = (
     "bot.adapter.cogs.config",
 )
 DRAIN_SECONDS = 10.0
+# Requests in flight past which a burst is under way: more than the default thread pool
+# (where answers are computed) has workers, so some already wait in line.
+CROWD = min(32, (os.cpu_count() or 1) + 4)
 LIST_PAGE = 10  # a page of a list fits in one message, under its buttons
 
 
@@ -93,6 +97,10 @@ class KiosqueBot(commands.Bot):
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        # Set while more requests are in flight than there are workers (a burst): an
+        # interaction is then acknowledged at once, as its answer waits its turn behind the
+        # others and the busy event loop could not be trusted to wake up in time to defer.
+        self.crowded = asyncio.Event()
         self._interruptible: dict[asyncio.Task, discord.Interaction] = {}
         self.command_ids: dict[str, int] = {}
 
@@ -247,10 +255,14 @@ class KiosqueBot(commands.Bot):
         """Mark a request in flight so that shutdown waits for its turn to be recorded."""
         self._in_flight += 1
         self._idle.clear()
+        if self._in_flight > CROWD:
+            self.crowded.set()
         try:
             yield
         finally:
             self._in_flight -= 1
+            if self._in_flight <= CROWD:
+                self.crowded.clear()
             if self._in_flight == 0:
                 self._idle.set()
 

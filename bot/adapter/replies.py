@@ -187,6 +187,7 @@ async def within_deadline(
     *,
     ephemeral: bool = False,
     deadline: float = ACKNOWLEDGE_SECONDS,
+    hurry: asyncio.Event | None = None,
 ) -> None:
     """Answer with what ``work`` produces (messages, and maybe buttons), acknowledging first
     if it takes a while.
@@ -195,10 +196,13 @@ async def within_deadline(
     not ready ``deadline`` seconds after the creation is deferred (the bot says it is
     thinking, then answers in a follow-up); one already that late is deferred before the work
     even starts, so that a slow first step (a big article to load, a library to seed) cannot
-    hold the acknowledgement back. An error ``work`` raises reaches the command's error
-    handler, which answers privately.
+    hold the acknowledgement back. So is one while ``hurry`` is set (a burst), or as soon as
+    it is. An error ``work`` raises reaches the command's error handler, which answers
+    privately.
     """
     left = time_left(interaction, deadline)
+    if hurry is not None and hurry.is_set():
+        left = 0.0
     if left <= 0:
         try:
             await interaction.response.defer(thinking=True, ephemeral=ephemeral)
@@ -208,8 +212,14 @@ async def within_deadline(
             raise
     task = asyncio.ensure_future(work)
     if left > 0:
-        done, _ = await asyncio.wait({task}, timeout=left)
-        if not done:
+        hurried = asyncio.ensure_future(hurry.wait()) if hurry is not None else None
+        try:
+            await asyncio.wait({task} | ({hurried} if hurried else set()), timeout=left,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if hurried is not None:
+                hurried.cancel()
+        if not task.done():
             await interaction.response.defer(thinking=True, ephemeral=ephemeral)
     produced = await task
     messages, view = produced if isinstance(produced, tuple) else (produced, None)

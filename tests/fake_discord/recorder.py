@@ -150,10 +150,14 @@ class Recorder:
         if self._cond is None:
             self._cond = asyncio.Condition()
         found: list[RecordedRequest] = []
+        scanned = start
 
         def done() -> bool:
-            nonlocal found
-            found = self.find_all(predicate, start)
+            # Only the requests added since the last look: a recorded request never changes,
+            # and rescanning them all at each new one made a burst's waits quadratic.
+            nonlocal scanned
+            found.extend(r for r in self.requests[scanned:] if predicate(r))
+            scanned = len(self.requests)
             return len(found) >= count
 
         try:

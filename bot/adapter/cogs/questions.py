@@ -65,6 +65,7 @@ class Questions(commands.Cog):
             await within_deadline(
                 interaction,
                 self._answer_to(interaction, question, where, article),
+                hurry=self.bot.crowded,
             )
 
     @app_commands.command(name="summary", description="Bullet summary of the article")
@@ -86,6 +87,7 @@ class Questions(commands.Cog):
             await within_deadline(
                 interaction,
                 self._summary(of_interaction(interaction), section, length, article, interaction),
+                hurry=self.bot.crowded,
             )
 
     async def _summary(
@@ -161,6 +163,7 @@ class Questions(commands.Cog):
                 interaction,
                 self._answer_to(interaction, message.content[:500], private, publish=True),
                 ephemeral=True,
+                hurry=self.bot.crowded,
             )
 
     @commands.Cog.listener()
