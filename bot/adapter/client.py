@@ -101,6 +101,9 @@ class KiosqueBot(commands.Bot):
         # interaction is then acknowledged at once, as its answer waits its turn behind the
         # others and the busy event loop could not be trusted to wake up in time to defer.
         self.crowded = asyncio.Event()
+        # Answers computed at once: in a burst the others wait here, cheaply, instead of
+        # taking the event loop from the acknowledgements of the questions still arriving.
+        self.answering = asyncio.Semaphore(CROWD)
         self._interruptible: dict[asyncio.Task, discord.Interaction] = {}
         self.command_ids: dict[str, int] = {}
 

@@ -249,6 +249,18 @@ class Questions(commands.Cog):
         article: str | None = None,
         publish: bool = False,
     ) -> tuple[list[str], discord.ui.View | None]:
+        async with self.bot.answering:
+            return await self._answered(question, where, user, language, article, publish)
+
+    async def _answered(
+        self,
+        question: str,
+        where: Place,
+        user: discord.abc.User,
+        language: str | None,
+        article: str | None,
+        publish: bool,
+    ) -> tuple[list[str], discord.ui.View | None]:
         kiosque = self.bot.service
         article_id = await kiosque.resolve(where.space, article) if article else None
         answer = await kiosque.ask(
