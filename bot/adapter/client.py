@@ -10,6 +10,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -36,6 +37,10 @@ DRAIN_SECONDS = 10.0
 # Requests in flight past which a burst is under way: more than the default thread pool
 # (where answers are computed) has workers, so some already wait in line.
 CROWD = min(32, (os.cpu_count() or 1) + 4)
+# Connections to Discord's API at once (discord.py's default: no limit). A burst's thousand
+# acknowledgements then reuse kept-alive connections instead of each opening (and, on real
+# Discord, handshaking) its own: measured on the fake, the burst's first responses came sooner.
+CONNECTIONS = 50
 LIST_PAGE = 10  # a page of a list fits in one message, under its buttons
 
 
@@ -87,6 +92,7 @@ class KiosqueBot(commands.Bot):
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=settings.discord_guild_ready_timeout,
+            connector=aiohttp.TCPConnector(limit=CONNECTIONS),
             **self._sharding(settings),
         )
         self.settings = settings
@@ -291,6 +297,9 @@ class KiosqueBot(commands.Bot):
             log.warning("closing with %d request(s) still in flight", self._in_flight)
             await self._interrupt()
         await super().close()
+        connector = self.http.connector
+        if isinstance(connector, aiohttp.BaseConnector) and not connector.closed:
+            await connector.close()  # ours, even when the bot never logged in to use it
 
     async def _interrupt(self) -> None:
         for task, interaction in list(self._interruptible.items()):
