@@ -23,6 +23,12 @@ from bot.settings import Settings
 log = logging.getLogger("kiosque.discord")
 
 EXIT_START = 2
+# The one line logged when Discord refuses the message content intent (gateway close 4014).
+CONTENT_REFUSED = (
+    "Discord refused the message content intent (gateway close 4014): answer channels are off"
+    " until the bot's owner enables it in the developer portal (Bot > Privileged Gateway"
+    " Intents > Message Content); mentions, direct messages and slash commands still work"
+)
 
 
 class StartFailure(Exception):
@@ -77,10 +83,6 @@ async def _open(settings: Settings) -> Kiosque:
     return kiosque
 
 
-async def _bot(settings: Settings, service: Kiosque, sync_mode: str) -> KiosqueBot:
-    return kiosque_bot(settings, service, sync=sync_mode)
-
-
 async def _reads_every_message(settings: Settings, service: Kiosque) -> bool:
     # The privileged intent is asked for only where a channel answers every message.
     return bool(settings.answer_channels) or await service.guilds.answering()
@@ -113,13 +115,6 @@ async def _serve(settings: Settings, sync_mode: str) -> int:
     return 0
 
 
-CONTENT_REFUSED = (
-    "answer channels are off: Discord refused the message content intent (close code 4014)"
-    " until the bot's owner enables it in the developer portal (Bot > Privileged Gateway"
-    " Intents > Message Content); mentions, DMs and slash commands still work"
-)
-
-
 async def _serve_until(stop: asyncio.Event, bot: KiosqueBot, settings: Settings) -> None:
     """Run ``bot`` until ``stop`` is set (then let it finish what is in flight) or it fails."""
     async with bot:
@@ -138,7 +133,7 @@ async def _serve_until(stop: asyncio.Event, bot: KiosqueBot, settings: Settings)
 async def _sync(settings: Settings) -> int:
     service = await _open(settings)
     try:
-        async with await _bot(settings, service, "force") as bot:
+        async with kiosque_bot(settings, service, sync="force") as bot:
             await _login(bot, settings)  # runs setup_hook, which syncs
     finally:
         await service.close()
