@@ -6,7 +6,7 @@ from pathlib import Path
 
 from stress.kills import big_article
 from tests.bot.adapter.harness import DATA, run, running_bot
-from tests.fake_discord import FakeGuild, default_guild
+from tests.fake_discord import FakeChannel, FakeGuild, default_guild
 
 DEFERRED = 5  # the "thinking…" callback
 QUOTE = "La chambre haute du Parlement russe a récemment ratifié un traité de défense mutuelle"
@@ -182,3 +182,31 @@ def test_the_deadline_to_defer_counts_from_the_interactions_creation(tmp_path: P
             assert kind == DEFERRED and after < 1.6
 
     run(scenario())
+
+
+def test_a_burst_of_questions_is_acknowledged_at_once(tmp_path: Path) -> None:
+    guild = default_guild()
+    rooms = [FakeChannel(f"salon-{n}") for n in range(20)]
+    guild.channels += rooms
+
+    async def scenario() -> list[float]:
+        # A new server (its library seeded with freshly embedded articles by the first
+        # question) asked 60 questions at once: far more than the bot answers at a time.
+        async with running_bot(tmp_path, EMBED_CACHE_DIR="off", COOLDOWN_QUESTIONS="0") as (
+            fake, _,
+        ):
+            await fake.join_guild(guild)
+            asked = [
+                await fake.send_slash("ask", {"question": f"Qui a ratifié le traité ? ({n})"},
+                                      user=guild.member("member"), channel=rooms[n % 20])
+                for n in range(60)
+            ]
+            first = [await handle.callback(timeout=30) for handle in asked]
+            for handle in asked:
+                assert "ratifié un traité" in (await handle.response(timeout=120)).content
+            return [callback.timestamp - fake.interactions[handle.id].created
+                    for callback, handle in zip(first, asked, strict=True)]
+
+    after = run(scenario())
+    # Not one waits for its answer, nor for a second of its own, before "thinking…".
+    assert max(after) < 1.0, sorted(after)[-5:]
