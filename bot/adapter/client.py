@@ -92,7 +92,8 @@ class KiosqueBot(commands.Bot):
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=settings.discord_guild_ready_timeout,
-            connector=aiohttp.TCPConnector(limit=CONNECTIONS),
+            # Each gateway websocket holds one connection for as long as it lives.
+            connector=aiohttp.TCPConnector(limit=CONNECTIONS + self._shards_here(settings)),
             **self._sharding(settings),
         )
         self.settings = settings
@@ -117,6 +118,11 @@ class KiosqueBot(commands.Bot):
     def _sharding(settings: Settings) -> dict[str, object]:
         # One connection without shards: discord.py's plain Bot, as before sharding existed.
         return {}
+
+    @staticmethod
+    def _shards_here(settings: Settings) -> int:
+        """How many gateway connections this process opens (one per shard it runs)."""
+        return len(settings.shard_ids) or settings.shard_count or 1
 
     async def setup_hook(self) -> None:
         """Load the cogs, the buttons and the translations; sync the commands if they changed."""
