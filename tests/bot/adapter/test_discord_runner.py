@@ -138,6 +138,9 @@ def test_answer_here_brings_the_message_content_intent_at_the_next_start(tmp_pat
                 guild.channel("general"), guild.member("member"), "Qui a ratifié le traité ?"
             )
             assert "ratifié un traité" in (await message.reply(timeout=20)).content
+            shown = await (await fake.send_slash("config", {}, user=guild.member("admin"))
+                           ).response()
+            assert "a accordé" in shown.content
 
     run(first())
     # A new fake knows no commands: make the bot sync them again, as on a first start.
