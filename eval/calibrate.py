@@ -209,19 +209,21 @@ def decide(
 
 
 def decision_json(tuning: Tuning) -> str:
-    """The text of ``bot/data/decision.json`` for a decision."""
-    return json.dumps(
-        {
-            "about": "Written by python -m eval.calibrate: the answer decision fitted on all the"
-            " development data (eval/README.md). Do not edit by hand.",
-            "features": [list(row) for row in tuning.features],
-            "bias": tuning.bias,
-            "answer_floor": tuning.answer_floor,
-            "followup_floor": tuning.followup_floor,
-        },
-        indent=1,
-        ensure_ascii=False,
-    ) + "\n"
+    """The text of ``bot/data/decision.json`` for a decision (one feature a line)."""
+    features = ",\n".join(f"  {json.dumps(list(row))}" for row in tuning.features)
+    about = (
+        "Written by python -m eval.calibrate: the answer decision fitted on all the development"
+        " data (eval/README.md). Do not edit by hand. features: name, mean, deviation, weight."
+    )
+    return (
+        "{\n"
+        f' "about": {json.dumps(about)},\n'
+        f' "features": [\n{features}\n ],\n'
+        f' "bias": {json.dumps(tuning.bias)},\n'
+        f' "answer_floor": {json.dumps(tuning.answer_floor)},\n'
+        f' "followup_floor": {json.dumps(tuning.followup_floor)}\n'
+        "}\n"
+    )
 
 
 def rows_json(rows: Sequence[Row], counts: dict[float, int]) -> str:
