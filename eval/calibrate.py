@@ -37,11 +37,12 @@ from eval.memo import MemoResponder
 from eval.vectors import CachedEmbedder, evaluation_embedder, vectors_of
 
 ROWS = Path(__file__).resolve().parent / "data" / "decision_rows.json"
-# The rules alone (a passage without the kind of answer asked for, the count check) abstain
-# on about 5 % of answerable realistic questions; the score was allowed 8 % in all until the
-# count check, and 10.2 % since: that level is kept, not raised.
-BUDGET_REALISTIC = 0.105
-BUDGET_PIAF = 0.035
+# The answer floor's budgets are the targets for answerable questions abstained
+# (6 % of realistic ones, 3 % of PIAF's). The previous budgets (10.5 % and 3.5 %, from the
+# fit half) gave, on held-back folds, 8 % answerable abstained for 3 more near-topic questions
+# of 80 abstained (eval/README.md).
+BUDGET_REALISTIC = 0.06
+BUDGET_PIAF = 0.03
 # The score says whether a question is about what the passage is about: it is fitted on
 # answerable questions against questions about another article. Near-topic questions are on
 # the topic by design; what catches them is the kind of answer they ask for, a rule.
