@@ -26,6 +26,7 @@ class HeldBack:
 
     realistic: Counter[str]
     piaf: Counter[str]
+    articles: dict[str, Counter[str]]  # each article's (or PIAF title's) own counts
 
 
 def held_back(
@@ -43,16 +44,23 @@ def held_back(
     vectors = {id(case.article): stored.vectors for case, stored in data.cases}
     real: Counter[str] = Counter()
     titled: Counter[str] = Counter()
+    articles: dict[str, Counter[str]] = {}
     try:
         for fold in range(k):
             training = [r for r in rows if fold_of(r.article, k) != fold]
             cases = [(c, s) for c, s in data.cases if fold_of(c.name, k) != fold]
             responder.tuning, _ = decide(responder, training, cases)
-            held = [c for c, _ in data.cases if fold_of(c.name, k) == fold]
-            real.update(realistic.score(responder, held, vectors))
-            titles = [t for t in data.titles if fold_of(t.article.title, k) == fold]
-            within = [(a, b) for a, b in pairs if fold_of(a.article.title, k) == fold]
-            titled.update(piaf.score(system, titles, within))
+            for case, _ in data.cases:
+                if fold_of(case.name, k) == fold:
+                    counts = realistic.score(responder, [case], vectors)
+                    articles[f"{case.source}:{case.name}"] = counts
+                    real.update(counts)
+            for title in data.titles:
+                if fold_of(title.article.title, k) == fold:
+                    within = [(a, b) for a, b in pairs if a is title]
+                    counts = piaf.score(system, [title], within)
+                    articles[f"piaf:{title.article.title}"] = counts
+                    titled.update(counts)
     finally:
         responder.tuning = kept
-    return HeldBack(real, titled)
+    return HeldBack(real, titled, articles)
