@@ -81,12 +81,8 @@ DISTANCE = "distance"
 NUMBER = "number"
 PLACE = "place"
 CAUSE = "cause"
-VERSION = "version"
-TEMPERATURE = "temperature"
-WEIGHT = "weight"
 SPEED = "speed"
 SCORE = "score"
-ADDRESS = "address"
 SENTENCE = "sentence"
 
 _MONTHS = (
@@ -150,13 +146,6 @@ ANSWER_SHAPES: dict[str, re.Pattern[str]] = {
         rf"|\b(?:{_NUMBER_WORDS}|plusieurs|several|many|dozens)\b",
         re.IGNORECASE,
     ),
-    VERSION: re.compile(r"\b\d+(?:\.\d+)+\b|\bversion\s+\d", re.IGNORECASE),
-    TEMPERATURE: re.compile(r"\d\s*°|\bdegrés?\b|\bdegrees?\b|\bcelsius\b|\bfahrenheit\b", re.I),
-    WEIGHT: re.compile(
-        rf"{_QUANTITY}\s*(?:kg|kilos?|kilogrammes?|grammes?|g\b|tonnes?|tons?|pounds?|livres"
-        r"|lbs?|[kMGT]?eV\b|fois\s+(?:la|le|plus|celle|celui|moins))|\bmasse\s+de\s+\d",
-        re.IGNORECASE,
-    ),
     SPEED: re.compile(
         rf"{_QUANTITY}\s*(?:km/h|km\s*/\s*h|kilomètres[- ]heure|mph|nœuds|noeuds|knots|m/s)", re.I
     ),
@@ -165,7 +154,6 @@ ANSWER_SHAPES: dict[str, re.Pattern[str]] = {
         r"|votes|seats|goals)\b",
         re.IGNORECASE,
     ),
-    ADDRESS: re.compile(r"https?://|\bwww\.|\b[\w-]+\.(?:fr|com|org|net|eu|be|ch|ca)\b|@", re.I),
     SENTENCE: re.compile(
         r"\b(?:ans?|mois|années?|years?|months?)\s+(?:de\s+|d['’])?(?:prison|réclusion"
         r"|détention|emprisonnement|prison|jail)|\bperpétuité\b|\blife\s+sentence\b"
@@ -184,16 +172,6 @@ _CLAUSE = (
     r"|(?-i:\s+[A-ZÀ-Ý])"
 )
 _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\btempérature\b|\btemperature\b|\bhow\s+(?:hot|cold)\b", re.I), TEMPERATURE),
-    (
-        re.compile(
-            r"\bcombien\s+pès\w*|\bquel\s+(?:est\s+(?:le|son)\s+)?poids\b|\bquelle\s+(?:est\s+"
-            r"(?:la|sa)\s+)?masse\b|\bhow\s+(?:heavy|much\s+does\s+\w+\s+weigh)\b"
-            r"|\bwhat\s+(?:is\s+(?:the|its)\s+)?(?:weight|mass)\b",
-            re.I,
-        ),
-        WEIGHT,
-    ),
     (re.compile(r"\bquelle\s+vitesse\b|\bhow\s+fast\b|\bwhat\s+speed\b", re.I), SPEED),
     (
         re.compile(
@@ -202,14 +180,6 @@ _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
             re.I,
         ),
         SCORE,
-    ),
-    (
-        re.compile(
-            r"\badresse\s+(?:du\s+site|internet|web|e-?mail|électronique)|\bsite\s+(?:internet|web)"
-            r"\b.*\b(?:adresse|url)\b|\bwhat\s+(?:is\s+)?the\s+(?:web\s*site|url|address)\b",
-            re.I,
-        ),
-        ADDRESS,
     ),
     (
         re.compile(
@@ -259,7 +229,6 @@ _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         PERCENT,
     ),
-    (re.compile(r"\bquelle\s+version\b|\bwhich\s+version\b|\bwhat\s+version\b", re.I), VERSION),
     (
         re.compile(
             r"^\s*(?:en\s+|et\s+|mais\s+)?quand\b|\bquelle\s+(?:date|année|annee|époque|epoque)"
@@ -311,8 +280,8 @@ _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 # Kinds whose shape is specific enough that a passage without it does not answer.
 CHECKED_KINDS = frozenset(
-    {DATE, TIME, AGE, AMOUNT, PERCENT, DURATION, DISTANCE, NUMBER, VERSION, PERSON, TEMPERATURE}
-    | {WEIGHT, SPEED, SCORE, ADDRESS, SENTENCE}
+    {DATE, TIME, AGE, AMOUNT, PERCENT, DURATION, DISTANCE, NUMBER, PERSON}
+    | {SPEED, SCORE, SENTENCE}
 )
 
 
