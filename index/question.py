@@ -134,7 +134,6 @@ ANSWER_SHAPES: dict[str, re.Pattern[str]] = {
     ),
     DISTANCE: re.compile(
         rf"{_QUANTITY}\s*(?:km|kilomètres?|mètres?|m\b|miles?|kilometers?|kilometres?|meters?"
-        r"|années-lumière|light-years?|unités\s+astronomiques"
         r"|metres?|yards?|feet|pieds?)",
         re.IGNORECASE,
     ),
