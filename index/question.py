@@ -15,57 +15,10 @@ from itertools import islice
 
 from index.analysis import detect_language, fold, is_stopword, question_terms, terms
 
-# Texting spellings of question words and their standard form ("koi", "kes qui", "c ki").
-# Only whole words are replaced, and only words that are not French words of their own.
-_TEXTING = {
-    "koi": "quoi",
-    "kwa": "quoi",
-    "ki": "qui",
-    "kel": "quel",
-    "kelle": "quelle",
-    "kels": "quels",
-    "kelles": "quelles",
-    "ke": "que",
-    "kes": "qu'est-ce",
-    "keske": "qu'est-ce que",
-    "kesk": "qu'est-ce que",
-    "cest": "c'est",
-    "sest": "s'est",
-    "jai": "j'ai",
-    "ya": "il y a",
-    "pk": "pourquoi",
-    "pq": "pourquoi",
-    "pkoi": "pourquoi",
-    "pourkoi": "pourquoi",
-    "koment": "comment",
-    "komment": "comment",
-    "cmt": "comment",
-    "cmb": "combien",
-    "cb": "combien",
-    "qd": "quand",
-    "kan": "quand",
-    "kand": "quand",
-    "tjrs": "toujours",
-    "tjs": "toujours",
-    "bcp": "beaucoup",
-    "ds": "dans",
-    "pr": "pour",
-    "pcq": "parce que",
-    "stp": "s'il te plaît",
-    "svp": "s'il vous plaît",
-    "dla": "de la",
-    "jsp": "je ne sais pas",
-}
-_TEXTING_WORD = re.compile(r"(?<![\w'’])(" + "|".join(_TEXTING) + r")(?![\w'’])", re.IGNORECASE)
-# "c" alone before a question word or a noun is "c'est" ("c quoi", "c qui le préfet").
-_LONE_C = re.compile(r"(?<![\w'’])c(?=\s+\w)", re.IGNORECASE)
-
 
 def normalise(text: str) -> str:
-    """The question with texting spellings of question words written out, spaces collapsed."""
-    text = " ".join(text.split())
-    text = _TEXTING_WORD.sub(lambda m: _TEXTING[m.group(1).casefold()], text)
-    return _LONE_C.sub("c'est", text)
+    """The question with its spaces collapsed."""
+    return " ".join(text.split())
 
 
 # Kinds of answer a question asks for, and how each looks in text. A question that names its

@@ -1,4 +1,4 @@
-"""What the bot reads in a question's wording: language, kind of answer, follow-ups, texting."""
+"""What the bot reads in a question's wording: language, kind of answer, follow-ups."""
 
 from __future__ import annotations
 
@@ -36,22 +36,16 @@ from index.question import (
 )
 
 
-@pytest.mark.parametrize(
-    ("typed", "read"),
-    [
-        ("cest koi le nom du premier ministre", "c'est quoi le nom du premier ministre"),
-        ("avec ki il commentait ?", "avec qui il commentait ?"),
-        ("c ki le prefet", "c'est qui le prefet"),
-        ("pk la porte etait tjs fermee", "pourquoi la porte etait toujours fermee"),
-        ("Qui   a  ratifié\tle traité ?", "Qui a ratifié le traité ?"),
-    ],
-)
-def test_texting_spellings_of_question_words_are_written_out(typed: str, read: str) -> None:
-    assert normalise(typed) == read
+def test_a_question_is_read_with_its_spaces_collapsed() -> None:
+    assert normalise("Qui   a  ratifié\tle traité ?") == "Qui a ratifié le traité ?"
 
 
-def test_words_that_only_look_like_texting_are_left_alone() -> None:
-    assert normalise("Le kiosque de Kiev") == "Le kiosque de Kiev"
+def test_texting_spellings_are_left_as_typed() -> None:
+    # The texting table was removed: on held-back folds it changed one question's answer,
+    # one of those it was written from (eval/README.md). The model reads "koi" as it is.
+    assert normalise("cest koi le nom du premier ministre") == (
+        "cest koi le nom du premier ministre"
+    )
 
 
 @pytest.mark.parametrize(
