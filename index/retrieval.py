@@ -332,15 +332,12 @@ def retrieve(
     """
     article = index.article
     language = article.language
-    # "Et en France ?" after "Quelles célébrations sont prévues en Algérie ?" is searched as
-    # the question it stands for, with France for Algeria.
-    resolved = Question(question.resolved, question.language) if question.resolved else None
-    own = query_of((resolved or question).terms(language))
+    own = query_of(question.terms(language))
     related: Counter[str] = Counter()
     for word in own:
         related.update({r: fusion.related for r in related_terms(word, language)})
     context: Counter[str] = Counter()
-    if question.followup and resolved is None:
+    if question.followup:
         lean = fusion.history
         if question.leaning == CONTINUES:
             # A question that only continues the previous ones weighs their terms less the
@@ -454,7 +451,7 @@ def _semantic(
             (e for e in reversed(question.previous) if e.text == question.opening),
             question.previous[-1],
         )
-        conversation = question.resolved or f"{question.opening} {question.text}"
+        conversation = f"{question.opening} {question.text}"
         earlier = index.vectors @ embedder.query(conversation)
         weight = fusion.previous_semantic
         cosine, total = cosine + weight * earlier, 1 + weight

@@ -24,7 +24,6 @@ from index.question import (
     count_phrases,
     counted,
     counts_named,
-    ellipsis,
     expected_kind,
     gives_count,
     holds,
@@ -150,45 +149,6 @@ def test_a_follow_up_of_a_follow_up_goes_back_to_the_question_that_opened_the_th
     # A question that stands alone opens a thread of its own.
     anew = Earlier("Qui a organisé le défilé militaire à Alger ?")
     assert read_question("Et en France ?", [opened, anew]).opening == anew.text
-
-
-@pytest.mark.parametrize(
-    ("opening", "question", "stands_for"),
-    [
-        (
-            "Quelles célébrations sont prévues en Algérie pour le cinquantenaire ?",
-            "Et en France ?",
-            "Quelles célébrations sont prévues en France pour le cinquantenaire ?",
-        ),
-        ("Qui célébrera la canonisation à Rome ?", "Et au Québec ?",
-         "Qui célébrera la canonisation au Québec ?"),
-        ("Quelles mesures dans les hôpitaux ?", "Et dans les écoles ?",
-         "Quelles mesures dans les écoles ?"),
-        ("Qu'a fait Obama face à l'ouragan ?", "Et Romney ?",
-         "Qu'a fait Romney face à l'ouragan ?"),
-        ("What did the mayor decide in Paris?", "And in Lyon?",
-         "What did the mayor decide in Lyon?"),
-        ("What did Obama do about the storm?", "What about Romney?",
-         "What did Romney do about the storm?"),
-        ("Qu'a fait Obama face à l'ouragan ?", "Et qu'en est-il de Romney ?",
-         "Qu'a fait Romney face à l'ouragan ?"),
-        # Saying more than a place or a name is a question of its own.
-        ("Qu'a fait Obama face à l'ouragan ?", "Et Romney, il a dit quoi ?", None),
-        ("Qui a demandé la suspension de séance ?", "Et qui l'a accordée ?", None),
-        ("Romney doit-il gagner l'Ohio ?", "Et sinon ?", None),
-        # Nothing to replace, or no telling what.
-        ("Qui a eu le ministère des Affaires étrangères ?", "Et la Justice ?", None),
-        ("Quel missile a été testé ?", "Et en Russie ?", None),
-        ("Obama a-t-il parlé à Romney ?", "Et Clinton ?", None),
-        ("Combien ont manifesté à l'Assemblée nationale ?", "Et à Lyon ?", None),
-    ],
-)
-def test_a_bare_and_follow_up_stands_for_the_opening_question_with_its_place_or_name(
-    opening: str, question: str, stands_for: str | None
-) -> None:
-    assert ellipsis(question, opening) == stands_for
-    asked = read_question(question, [Earlier(opening)])
-    assert asked.followup and asked.resolved == stands_for
 
 
 def test_without_a_previous_question_nothing_is_a_follow_up() -> None:

@@ -232,26 +232,6 @@ def test_one_word_in_common_with_the_quoted_sentence_quotes_no_clause_of_it(
     assert all(c.sentence != first.best.sentence for c in follow.candidates)
 
 
-CELEBRATIONS = (
-    "Le cinquantenaire\n\n"
-    "En Algérie, des célébrations sont prévues pour le cinquantenaire de l'indépendance.\n\n"
-    "Elles ont commencé par un spectacle géant à Alger.\n\n"
-    "De l'autre côté de la Méditerranée, rien n'est prévu pour le cinquantenaire.\n\n"
-    "En 1962, les Pieds-Noirs partaient pour la France. La France les accueillait mal.\n"
-)
-
-
-def test_a_bare_and_follow_up_is_searched_as_the_question_it_stands_for() -> None:
-    index = ArticleIndex(parse(CELEBRATIONS))
-    asked = "Quelles célébrations sont prévues en Algérie pour le cinquantenaire ?"
-    assert retrieve(index, read_question(asked)).best.sentence == 0
-    then = Earlier("Comment ont-elles commencé ?", (1,), ((1,),))
-    earlier = [Earlier(asked, (0,), ((0,),)), then]
-    follow = retrieve(index, read_question("Et en France ?", earlier))
-    assert follow.question.resolved.endswith("prévues en France pour le cinquantenaire ?")
-    assert follow.best.sentence == 2
-
-
 UBUNTU = (
     "Ubuntu 12.10\n\n"
     "Baptisé « Quantal Quetzal », le système Ubuntu 12.10 sort le 18 octobre 2012.\n\n"
