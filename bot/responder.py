@@ -247,7 +247,7 @@ class Responder:
         article = stored.article
         first = article.sentences[candidate.sentences[0]]
         last = article.sentences[candidate.sentences[-1]]
-        start, end = candidate.part or (first.start, last.end)
+        start, end = first.start, last.end
         text, cut = _trim(article.text[start:end], MAX_QUOTE, ellipsis=False)
         return Passage(
             text=text,
