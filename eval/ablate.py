@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,9 +20,6 @@ from eval import calibrate, cv, piaf
 from eval.memo import MemoResponder
 from eval.vectors import evaluation_embedder
 from index import question as q
-from index import retrieval as r
-
-_NEVER = re.compile(r"(?!x)x")
 
 
 def _without_kind(kind: str) -> Callable[[], contextlib.AbstractContextManager]:
@@ -31,26 +27,11 @@ def _without_kind(kind: str) -> Callable[[], contextlib.AbstractContextManager]:
     return lambda: _patched(q, _ASKS=tuple(p for p in q._ASKS if p[1] != kind))
 
 
-def _without_light_years() -> contextlib.AbstractContextManager:
-    """Distances in light-years or astronomical units are no distances."""
-    shape = q.ANSWER_SHAPES[q.DISTANCE]
-    pattern = shape.pattern.replace(r"|années-lumière|light-years?|unités\s+astronomiques", "")
-    assert pattern != shape.pattern
-    shapes = {**q.ANSWER_SHAPES, q.DISTANCE: re.compile(pattern, shape.flags)}
-    return _patched(q, ANSWER_SHAPES=shapes)
-
-
 # Each rule and how to switch it off.
 RULES: dict[str, Callable[[], contextlib.AbstractContextManager]] = {
-    "version": _without_kind(q.VERSION),
-    "temperature": _without_kind(q.TEMPERATURE),
-    "weight": _without_kind(q.WEIGHT),
     "score": _without_kind(q.SCORE),
-    "address": _without_kind(q.ADDRESS),
-    "light-years": _without_light_years,
-    "ellipsis": lambda: _patched(q, ellipsis=lambda text, opening: None),
-    "clause": lambda: _patched(r, _clause=lambda index, question, i: None),
-    "texting": lambda: _patched(q, _TEXTING_WORD=_NEVER, _LONE_C=_NEVER),
+    "speed": _without_kind(q.SPEED),
+    "sentence": _without_kind(q.SENTENCE),
 }
 
 
