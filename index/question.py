@@ -15,57 +15,10 @@ from itertools import islice
 
 from index.analysis import detect_language, fold, is_stopword, question_terms, terms
 
-# Texting spellings of question words and their standard form ("koi", "kes qui", "c ki").
-# Only whole words are replaced, and only words that are not French words of their own.
-_TEXTING = {
-    "koi": "quoi",
-    "kwa": "quoi",
-    "ki": "qui",
-    "kel": "quel",
-    "kelle": "quelle",
-    "kels": "quels",
-    "kelles": "quelles",
-    "ke": "que",
-    "kes": "qu'est-ce",
-    "keske": "qu'est-ce que",
-    "kesk": "qu'est-ce que",
-    "cest": "c'est",
-    "sest": "s'est",
-    "jai": "j'ai",
-    "ya": "il y a",
-    "pk": "pourquoi",
-    "pq": "pourquoi",
-    "pkoi": "pourquoi",
-    "pourkoi": "pourquoi",
-    "koment": "comment",
-    "komment": "comment",
-    "cmt": "comment",
-    "cmb": "combien",
-    "cb": "combien",
-    "qd": "quand",
-    "kan": "quand",
-    "kand": "quand",
-    "tjrs": "toujours",
-    "tjs": "toujours",
-    "bcp": "beaucoup",
-    "ds": "dans",
-    "pr": "pour",
-    "pcq": "parce que",
-    "stp": "s'il te plaît",
-    "svp": "s'il vous plaît",
-    "dla": "de la",
-    "jsp": "je ne sais pas",
-}
-_TEXTING_WORD = re.compile(r"(?<![\w'’])(" + "|".join(_TEXTING) + r")(?![\w'’])", re.IGNORECASE)
-# "c" alone before a question word or a noun is "c'est" ("c quoi", "c qui le préfet").
-_LONE_C = re.compile(r"(?<![\w'’])c(?=\s+\w)", re.IGNORECASE)
-
 
 def normalise(text: str) -> str:
-    """The question with texting spellings of question words written out, spaces collapsed."""
-    text = " ".join(text.split())
-    text = _TEXTING_WORD.sub(lambda m: _TEXTING[m.group(1).casefold()], text)
-    return _LONE_C.sub("c'est", text)
+    """The question with its spaces collapsed."""
+    return " ".join(text.split())
 
 
 # Kinds of answer a question asks for, and how each looks in text. A question that names its
@@ -81,12 +34,8 @@ DISTANCE = "distance"
 NUMBER = "number"
 PLACE = "place"
 CAUSE = "cause"
-VERSION = "version"
-TEMPERATURE = "temperature"
-WEIGHT = "weight"
 SPEED = "speed"
 SCORE = "score"
-ADDRESS = "address"
 SENTENCE = "sentence"
 
 _MONTHS = (
@@ -138,7 +87,6 @@ ANSWER_SHAPES: dict[str, re.Pattern[str]] = {
     ),
     DISTANCE: re.compile(
         rf"{_QUANTITY}\s*(?:km|kilomètres?|mètres?|m\b|miles?|kilometers?|kilometres?|meters?"
-        r"|années-lumière|light-years?|unités\s+astronomiques"
         r"|metres?|yards?|feet|pieds?)",
         re.IGNORECASE,
     ),
@@ -150,13 +98,6 @@ ANSWER_SHAPES: dict[str, re.Pattern[str]] = {
         rf"|\b(?:{_NUMBER_WORDS}|plusieurs|several|many|dozens)\b",
         re.IGNORECASE,
     ),
-    VERSION: re.compile(r"\b\d+(?:\.\d+)+\b|\bversion\s+\d", re.IGNORECASE),
-    TEMPERATURE: re.compile(r"\d\s*°|\bdegrés?\b|\bdegrees?\b|\bcelsius\b|\bfahrenheit\b", re.I),
-    WEIGHT: re.compile(
-        rf"{_QUANTITY}\s*(?:kg|kilos?|kilogrammes?|grammes?|g\b|tonnes?|tons?|pounds?|livres"
-        r"|lbs?|[kMGT]?eV\b|fois\s+(?:la|le|plus|celle|celui|moins))|\bmasse\s+de\s+\d",
-        re.IGNORECASE,
-    ),
     SPEED: re.compile(
         rf"{_QUANTITY}\s*(?:km/h|km\s*/\s*h|kilomètres[- ]heure|mph|nœuds|noeuds|knots|m/s)", re.I
     ),
@@ -165,7 +106,6 @@ ANSWER_SHAPES: dict[str, re.Pattern[str]] = {
         r"|votes|seats|goals)\b",
         re.IGNORECASE,
     ),
-    ADDRESS: re.compile(r"https?://|\bwww\.|\b[\w-]+\.(?:fr|com|org|net|eu|be|ch|ca)\b|@", re.I),
     SENTENCE: re.compile(
         r"\b(?:ans?|mois|années?|years?|months?)\s+(?:de\s+|d['’])?(?:prison|réclusion"
         r"|détention|emprisonnement|prison|jail)|\bperpétuité\b|\blife\s+sentence\b"
@@ -184,16 +124,6 @@ _CLAUSE = (
     r"|(?-i:\s+[A-ZÀ-Ý])"
 )
 _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\btempérature\b|\btemperature\b|\bhow\s+(?:hot|cold)\b", re.I), TEMPERATURE),
-    (
-        re.compile(
-            r"\bcombien\s+pès\w*|\bquel\s+(?:est\s+(?:le|son)\s+)?poids\b|\bquelle\s+(?:est\s+"
-            r"(?:la|sa)\s+)?masse\b|\bhow\s+(?:heavy|much\s+does\s+\w+\s+weigh)\b"
-            r"|\bwhat\s+(?:is\s+(?:the|its)\s+)?(?:weight|mass)\b",
-            re.I,
-        ),
-        WEIGHT,
-    ),
     (re.compile(r"\bquelle\s+vitesse\b|\bhow\s+fast\b|\bwhat\s+speed\b", re.I), SPEED),
     (
         re.compile(
@@ -202,14 +132,6 @@ _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
             re.I,
         ),
         SCORE,
-    ),
-    (
-        re.compile(
-            r"\badresse\s+(?:du\s+site|internet|web|e-?mail|électronique)|\bsite\s+(?:internet|web)"
-            r"\b.*\b(?:adresse|url)\b|\bwhat\s+(?:is\s+)?the\s+(?:web\s*site|url|address)\b",
-            re.I,
-        ),
-        ADDRESS,
     ),
     (
         re.compile(
@@ -259,7 +181,6 @@ _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         PERCENT,
     ),
-    (re.compile(r"\bquelle\s+version\b|\bwhich\s+version\b|\bwhat\s+version\b", re.I), VERSION),
     (
         re.compile(
             r"^\s*(?:en\s+|et\s+|mais\s+)?quand\b|\bquelle\s+(?:date|année|annee|époque|epoque)"
@@ -311,8 +232,8 @@ _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 # Kinds whose shape is specific enough that a passage without it does not answer.
 CHECKED_KINDS = frozenset(
-    {DATE, TIME, AGE, AMOUNT, PERCENT, DURATION, DISTANCE, NUMBER, VERSION, PERSON, TEMPERATURE}
-    | {WEIGHT, SPEED, SCORE, ADDRESS, SENTENCE}
+    {DATE, TIME, AGE, AMOUNT, PERCENT, DURATION, DISTANCE, NUMBER, PERSON}
+    | {SPEED, SCORE, SENTENCE}
 )
 
 
@@ -530,67 +451,6 @@ def _points_back(text: str, language: str) -> bool:
 REFERS = "refers"
 CONTINUES = "continues"
 
-# "Et en France ?", "Et Romney ?", "What about Romney?", "Et qu'en est-il de Romney ?": "and"
-# and a bare place or name, nothing else.
-_ELLIPSIS = re.compile(
-    r"^\s*(?:(?:et|and)\s+(?:(?:what|how)\s+about\s+|qu['’]en\s+est-il\s+(?:de\s+|d['’]\s*))?"
-    r"|(?:what|how)\s+about\s+)(?P<rest>[^,;:?!.]+?)\s*[?!.]*\s*$",
-    re.IGNORECASE,
-)
-_PLACE_WORDS = r"(?i:en|au|aux|à|a|dans|chez|in|at)"
-_PLACE = re.compile(rf"^{_PLACE_WORDS}\s")
-# In the question answered before: a place word, an article, a word, and any names after it
-# ("en Algérie", "à l'Assemblée Nationale", "in the United States").
-_PLACED = re.compile(
-    rf"(?<![\w'’]){_PLACE_WORDS}\s+(?i:(?:la|le|les|the)\s+|l['’])?[\w-]+"
-    r"(?:\s+[A-ZÀ-ÖØ-Ý][\w'’-]*)*"
-)
-_ONLY_NAMES = re.compile(r"[A-ZÀ-ÖØ-Ý][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Ý][\w'’-]*){0,3}")
-
-
-def _first_name(text: str, match: re.Match[str]) -> re.Match[str] | None:
-    """A capitalised run of a question, without the question word that starts it ("Comment
-    Mélenchon" names Mélenchon; "Combien" names nothing)."""
-    if match.start() or not _NAME.match(text):
-        return match
-    for word in re.finditer(r"[^\W\d_]+", match.group()):
-        if not (is_stopword(word.group(), "fr") or is_stopword(word.group(), "en")):
-            if word.group() in _QUESTION_WORDS:
-                continue
-            return _NAME.match(text, word.start())
-    return None
-
-
-_QUESTION_WORDS = frozenset("Combien Lequel Laquelle Lesquels Lesquelles".split())
-
-
-def ellipsis(text: str, opening: str) -> str | None:
-    """The question a bare "and ..." follow-up stands for: ``opening`` with the place or the
-    name it asked about replaced by the follow-up's ("Quelles célébrations sont prévues en
-    Algérie ?" then "Et en France ?": "Quelles célébrations sont prévues en France ?"), or
-    ``None`` when the follow-up says more than that, or ``opening`` has no place or name to
-    replace, or more than one name.
-    """
-    match = _ELLIPSIS.match(text)
-    if not match or not opening:
-        return None
-    rest = match["rest"]
-    place = bool(_PLACE.match(rest))
-    if place:
-        found = _PLACED.search(opening)
-    elif _ONLY_NAMES.fullmatch(rest) and not is_stopword(rest.split()[0], "fr"):
-        named = [m for m in (_first_name(opening, m) for m in _NAME.finditer(opening)) if m]
-        found = named[0] if len(named) == 1 else None  # with two names, which one?
-    else:
-        return None
-    if found is None or fold(found.group()) == fold(rest):
-        return None
-    after = re.match(r"\s*([^\W\d_]+)", opening[found.end():])
-    if place and after and not (is_stopword(after[1], "fr") or is_stopword(after[1], "en")):
-        return None  # the place goes on ("à l'Assemblée nationale"): where does it end?
-    return f"{opening[: found.start()]}{rest}{opening[found.end():]}"
-
-
 def leaning(text: str, terms: Sequence[str], language: str) -> str | None:
     """How a question leans on the previous ones: ``REFERS``, ``CONTINUES`` or ``None``.
 
@@ -709,11 +569,6 @@ class Question:
                 break
             at -= 1
         return self.previous[at].text if self.previous else ""
-
-    @cached_property
-    def resolved(self) -> str | None:
-        """What a bare "and ..." follow-up stands for (see ``ellipsis``), or ``None``."""
-        return ellipsis(self.text, self.opening) if self.followup else None
 
     def previous_terms(self, article_language: str) -> list[tuple[str, float]]:
         """The earlier questions' terms, the latest weighing most (1, then 0.5)."""
