@@ -97,9 +97,9 @@ def test_history_after_ten_long_questions_is_one_message_under_the_limit(tmp_pat
 
 
 def _big_article() -> bytes:
-    """About 400 KB: many paragraphs, one of 16 KB (under the paragraph cap) around a sentence that answers a question,
-    one sentence of 6 KB, and a section of long sentences about the dredging (an answer in
-    several messages)."""
+    """About 400 KB: many paragraphs, one of 16 KB (under the paragraph cap) around a sentence
+    that answers a question, one sentence of 6 KB, and a section of long sentences about the
+    dredging (an answer in several messages)."""
     filler = [f"La commission {n} a examiné le dossier {n} du quartier {n % 37} sans conclure "
               f"ce jour-là, faute de quorum au conseil numéro {n}." for n in range(3000)]
     parts = ["# Le grand port de Kerbonne", ""]
