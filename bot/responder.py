@@ -6,9 +6,11 @@ whether the best of them answers, and assembles the quotes and context bullets.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from bot.cache import ByteBoundCache
 from bot.values import Answer, Passage, StoredArticle, Summary, Turn
@@ -25,31 +27,38 @@ SURROUNDING_BEFORE = 300  # characters of a long paragraph shown before the quot
 SURROUNDING_SHOWN = 1400  # and from the quote's start on
 MAX_BULLET = 320
 
-# The answer decision: a logistic score over what retrieval knows of the best passage. The
-# features are standardised with the means and deviations of the calibration data; weights,
-# means and deviations come from ``python -m eval.calibrate`` on the fit half of the
-# development data (see eval/README.md), and the threshold was chosen there.
-ANSWER_FEATURES = (
-    # name, mean, deviation, weight
-    ("semantic", 0.836, 0.0472, 1.08),
-    ("semantic_z", 2.222, 1.0388, 0.67),
-    ("coverage", 0.33, 0.3323, 0.76),
-    ("context_coverage", 0.3898, 0.3657, 0.69),
-    ("crosslingual", 0.0388, 0.1931, 1.02),
-    ("unknown_share", 0.5819, 0.3803, -0.7),
-    ("unknown_names", 0.4198, 0.8505, -0.65),
-    ("centroid", 0.8018, 0.038, 1.18),
-)
-ANSWER_BIAS = 1.68
+# The answer decision: a logistic score over what retrieval knows of the best passage, and
+# the floors it must reach. ``python -m eval.calibrate`` fits it on the development data and
+# writes it to ``data/decision.json`` (see eval/README.md); nothing here is pasted by hand.
+DECISION = Path(__file__).resolve().parent / "data" / "decision.json"
+
+
+def load_decision(path: Path = DECISION) -> dict:
+    """The fitted decision: features (name, mean, deviation, weight), bias and floors."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        "features": tuple(
+            (str(n), float(m), float(d), float(w)) for n, m, d, w in data["features"]
+        ),
+        "bias": float(data["bias"]),
+        "answer_floor": float(data["answer_floor"]),
+        "followup_floor": float(data["followup_floor"]),
+    }
+
+
+_DECIDED = load_decision()
+ANSWER_FEATURES = _DECIDED["features"]  # standardised with the calibration data's mean, deviation
+ANSWER_BIAS = _DECIDED["bias"]
 
 
 @dataclass(frozen=True)
 class Tuning:
-    """The responder's decision thresholds, chosen on development data (see eval/README.md)."""
+    """The responder's decision thresholds, fitted on development data (see eval/README.md)."""
 
-    answer_floor: float = 0.37  # probability that the best passage answers, from the model
-    followup_floor: float = 0.0  # the same for a follow-up, which leans on the conversation
-    lexical_floor: float = 0.22  # without the model: share of the question's terms covered
+    answer_floor: float = _DECIDED["answer_floor"]  # probability that the best passage answers
+    followup_floor: float = _DECIDED["followup_floor"]  # the same for a follow-up
+    # Without the model: share of the question's terms covered (chosen on PIAF, eval/README.md).
+    lexical_floor: float = 0.22
     features: tuple[tuple[str, float, float, float], ...] = ANSWER_FEATURES
     bias: float = ANSWER_BIAS
 
@@ -240,7 +249,7 @@ class Responder:
         article = stored.article
         first = article.sentences[candidate.sentences[0]]
         last = article.sentences[candidate.sentences[-1]]
-        start, end = candidate.part or (first.start, last.end)
+        start, end = first.start, last.end
         text, cut = _trim(article.text[start:end], MAX_QUOTE, ellipsis=False)
         return Passage(
             text=text,

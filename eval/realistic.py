@@ -1,11 +1,11 @@
 """Realistic reader questions on Wikinews articles, and how the bot's answers to them score.
 
-Two files share one format (``data/realistic_dev.json``, given with the project, and
-``data/own_dev.json``, written by a session on other articles): per article, answerable
-questions of several kinds with gold substrings, near-topic questions the article does not
-answer ('abstain', with the sentence a naive system would quote), and follow-up chains.
-The articles of each file are split by position: even ones are the fit half (thresholds are
-chosen on them), odd ones the report half.
+Three files share one format (``data/realistic_dev.json`` and ``data/realistic_more.json``,
+given with the project, and ``data/own_dev.json``, written by a session on other articles): per
+article, answerable questions of several kinds with gold substrings, near-topic questions the
+article does not answer ('abstain', with the sentence a naive system would quote), and
+follow-up chains. Each article belongs to one cross-validation fold (``eval.folds``), by its
+file name.
 """
 
 from __future__ import annotations
@@ -24,7 +24,12 @@ from index.model import Article
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "eval" / "data"
 CORPUS = ROOT / "bench" / "data" / "wikinews_fr"
-FILES = {"realistic": DATA / "realistic_dev.json", "own": DATA / "own_dev.json"}
+ARTICLES = ROOT / "articles"
+FILES = {
+    "realistic": DATA / "realistic_dev.json",
+    "more": DATA / "realistic_more.json",
+    "own": DATA / "own_dev.json",
+}
 ANSWERABLE = ("paraphrase", "typo", "keyword", "english", "why")
 
 
@@ -35,22 +40,26 @@ class Case:
     article: Article
     questions: tuple[dict, ...]
     followups: tuple[dict, ...]
-    half: str  # "fit" or "report"
+    name: str  # the article's file name: what its fold is drawn from
+    source: str  # the development file it comes from
 
 
 def load(name: str) -> list[Case]:
     """The articles and questions of one development file, parsed as the bot parses them."""
     data = json.loads(FILES[name].read_text(encoding="utf-8"))
     cases = []
-    for position, entry in enumerate(data["articles"]):
-        path = CORPUS / Path(entry["file"]).name
+    for entry in data["articles"]:
+        # The bundled article lives in articles/, the others in the Wikinews corpus.
+        folder = ARTICLES if entry["file"].startswith("articles/") else CORPUS
+        path = folder / Path(entry["file"]).name
         article = parse_article(path.read_bytes(), path.name)
         cases.append(
             Case(
                 article=article,
                 questions=tuple(entry["questions"]),
                 followups=tuple(entry["followups"]),
-                half="fit" if position % 2 == 0 else "report",
+                name=path.name,
+                source=FILES[name].name,
             )
         )
     return cases

@@ -14,10 +14,9 @@ from functools import cached_property
 
 from index.analysis import detect_language, fold, question_terms
 from index.counts import counted
-from index.followup import ellipsis, leaning
+from index.followup import leaning
 from index.intent import QUESTION, intent_of, small_talk
 from index.shapes import (
-    ADDRESS,
     AGE,
     AMOUNT,
     CAUSE,
@@ -31,63 +30,13 @@ from index.shapes import (
     SCORE,
     SENTENCE,
     SPEED,
-    TEMPERATURE,
     TIME,
-    VERSION,
-    WEIGHT,
 )
-
-# Texting spellings of question words and their standard form ("koi", "kes qui", "c ki").
-# Only whole words are replaced, and only words that are not French words of their own.
-_TEXTING = {
-    "koi": "quoi",
-    "kwa": "quoi",
-    "ki": "qui",
-    "kel": "quel",
-    "kelle": "quelle",
-    "kels": "quels",
-    "kelles": "quelles",
-    "ke": "que",
-    "kes": "qu'est-ce",
-    "keske": "qu'est-ce que",
-    "kesk": "qu'est-ce que",
-    "cest": "c'est",
-    "sest": "s'est",
-    "jai": "j'ai",
-    "ya": "il y a",
-    "pk": "pourquoi",
-    "pq": "pourquoi",
-    "pkoi": "pourquoi",
-    "pourkoi": "pourquoi",
-    "koment": "comment",
-    "komment": "comment",
-    "cmt": "comment",
-    "cmb": "combien",
-    "cb": "combien",
-    "qd": "quand",
-    "kan": "quand",
-    "kand": "quand",
-    "tjrs": "toujours",
-    "tjs": "toujours",
-    "bcp": "beaucoup",
-    "ds": "dans",
-    "pr": "pour",
-    "pcq": "parce que",
-    "stp": "s'il te plaît",
-    "svp": "s'il vous plaît",
-    "dla": "de la",
-    "jsp": "je ne sais pas",
-}
-_TEXTING_WORD = re.compile(r"(?<![\w'’])(" + "|".join(_TEXTING) + r")(?![\w'’])", re.IGNORECASE)
-# "c" alone before a question word or a noun is "c'est" ("c quoi", "c qui le préfet").
-_LONE_C = re.compile(r"(?<![\w'’])c(?=\s+\w)", re.IGNORECASE)
 
 
 def normalise(text: str) -> str:
-    """The question with texting spellings of question words written out, spaces collapsed."""
-    text = " ".join(text.split())
-    text = _TEXTING_WORD.sub(lambda m: _TEXTING[m.group(1).casefold()], text)
-    return _LONE_C.sub("c'est", text)
+    """The question with its spaces collapsed."""
+    return " ".join(text.split())
 
 
 # What each kind of question looks like, most specific first: the first match decides.
@@ -99,16 +48,6 @@ _CLAUSE = (
     r"|(?-i:\s+[A-ZÀ-Ý])"
 )
 _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\btempérature\b|\btemperature\b|\bhow\s+(?:hot|cold)\b", re.I), TEMPERATURE),
-    (
-        re.compile(
-            r"\bcombien\s+pès\w*|\bquel\s+(?:est\s+(?:le|son)\s+)?poids\b|\bquelle\s+(?:est\s+"
-            r"(?:la|sa)\s+)?masse\b|\bhow\s+(?:heavy|much\s+does\s+\w+\s+weigh)\b"
-            r"|\bwhat\s+(?:is\s+(?:the|its)\s+)?(?:weight|mass)\b",
-            re.I,
-        ),
-        WEIGHT,
-    ),
     (re.compile(r"\bquelle\s+vitesse\b|\bhow\s+fast\b|\bwhat\s+speed\b", re.I), SPEED),
     (
         re.compile(
@@ -117,14 +56,6 @@ _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
             re.I,
         ),
         SCORE,
-    ),
-    (
-        re.compile(
-            r"\badresse\s+(?:du\s+site|internet|web|e-?mail|électronique)|\bsite\s+(?:internet|web)"
-            r"\b.*\b(?:adresse|url)\b|\bwhat\s+(?:is\s+)?the\s+(?:web\s*site|url|address)\b",
-            re.I,
-        ),
-        ADDRESS,
     ),
     (
         re.compile(
@@ -174,7 +105,6 @@ _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         PERCENT,
     ),
-    (re.compile(r"\bquelle\s+version\b|\bwhich\s+version\b|\bwhat\s+version\b", re.I), VERSION),
     (
         re.compile(
             r"^\s*(?:en\s+|et\s+|mais\s+)?quand\b|\bquelle\s+(?:date|année|annee|époque|epoque)"
@@ -372,11 +302,6 @@ class Question:
                 break
             at -= 1
         return self.previous[at].text if self.previous else ""
-
-    @cached_property
-    def resolved(self) -> str | None:
-        """What a bare "and ..." follow-up stands for (see ``ellipsis``), or ``None``."""
-        return ellipsis(self.text, self.opening) if self.followup else None
 
     def previous_terms(self, article_language: str) -> list[tuple[str, float]]:
         """The earlier questions' terms, the latest weighing most (1, then 0.5)."""

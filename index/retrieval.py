@@ -8,12 +8,10 @@ stages of ``index.stages`` in turn, then cuts the ranking into passages.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from index.analysis import question_terms, terms
 from index.article_index import ArticleIndex
 from index.embedding import Encoder
 from index.question import Question
@@ -77,8 +75,6 @@ class Candidate:
     coverage: float
     context_coverage: float
     holds: bool | None
-    part: tuple[int, int] | None = None  # the clause quoted, in the article's text, when
-    # the passage is only part of its sentence (see ``_clause``)
 
 
 @dataclass(frozen=True)
@@ -142,26 +138,6 @@ def retrieve(
         standing = (semantic - float(semantic.mean())) / spread
     candidates: list[Candidate] = []
     used = set(excluded)
-    part = _clause(index, question, order[0]) if repeated else None
-    if part is not None:
-        # The follow-up asks about another part of the sentence already quoted ("Qui est
-        # Gilles Simeoni ? / Il devait faire quoi avec Sollacaro ?"): quote that clause.
-        i = order[0]
-        text = article.text[part[0] : part[1]]
-        candidates.append(
-            Candidate(
-                sentences=(i,),
-                sentence=i,
-                score=float(fused[i]),
-                semantic=None if semantic is None else float(semantic[i]),
-                semantic_z=None if semantic is None else float(standing[i]),
-                lexical=float(lexical[i]) / lexical_top,
-                coverage=index.span_coverage(own + context, (i,)),
-                context_coverage=index.coverage(own + context, i),
-                holds=holds(question.kind, text, question.text),
-                part=part,
-            )
-        )
     for i in order:
         if len(candidates) >= limit or fused[i] <= 0:
             break
@@ -199,56 +175,6 @@ def retrieve(
         repeated=repeated,
         semantic_mean=None if semantic is None else float(semantic.mean()),
     )
-
-
-_CLAUSE_BREAK = re.compile(
-    r"(?<=[,;:])\s+|\s+(?=(?:alors\s+qu|tandis\s+qu|lorsqu|parce\s+qu|puisqu|car|mais"
-    r"|afin|while|because|although|but|whereas)\b)",
-    re.IGNORECASE,
-)
-
-
-def _clause(index: ArticleIndex, question: Question, i: int) -> tuple[int, int] | None:
-    """The clause of sentence ``i`` (already quoted) that holds what a follow-up newly asks
-    about, as offsets in the article's text. ``None`` unless the follow-up names at least
-    two things and a clause of at most two thirds of the sentence holds half of the weight
-    (by informativeness) of the terms the earlier questions did not have.
-    """
-    language = index.article.language
-    own = question.terms(language)
-    if len(own) < 2:
-        return None  # "Qu'est-ce que cela montre ?" asks about the answer as a whole
-    before = {t for earlier in question.previous for t in question_terms(earlier.text, language)}
-    new = [t for t in own if t not in before]
-    total = sum(index.informativeness(t) for t in new)
-    if total <= 0:
-        return None
-    sentence = index.article.sentences[i]
-    text = index.article.text[sentence.start : sentence.end]
-    clauses, start = [], 0
-    for gap in _CLAUSE_BREAK.finditer(text):
-        clauses.append((start, gap.start()))
-        start = gap.end()
-    clauses.append((start, len(text)))
-    clauses = [(a, b) for a, b in clauses if text[a:b].strip()]
-    if len(clauses) < 2:
-        return None
-
-    def mass(a: int, b: int) -> float:
-        found = set(terms(text[a:b], language))
-        return sum(index.informativeness(t) for t in new if t in found)
-
-    best = max(range(len(clauses)), key=lambda k: (mass(*clauses[k]), -k))
-    start, end = clauses[best]
-    if len(text[start:end].split()) < 4:  # too short to read alone: with a neighbour
-        if best + 1 < len(clauses):
-            end = clauses[best + 1][1]
-        else:
-            start = clauses[best - 1][0]
-    if 3 * (end - start) > 2 * len(text) or mass(start, end) < 0.5 * total:
-        return None  # most of the sentence would quote it again
-    end = start + len(text[start:end].rstrip(" ,;:"))
-    return sentence.start + start, sentence.start + end
 
 
 def _span(

@@ -1,7 +1,7 @@
 """The stages a question goes through in retrieval, each a small function over an article's
 built index (``index.article_index``), in the order ``index.retrieval.retrieve`` runs them:
 
-- lexical: the question's terms (or what a bare "and …" follow-up stands for), related terms;
+- lexical: the question's terms, related terms;
 - conversation: a follow-up's previous questions' terms, and later the sentences around the
   previous answer;
 - semantic: each sentence's cosine with the question (and its conversation), fused with BM25;
@@ -30,19 +30,13 @@ if TYPE_CHECKING:
     from index.retrieval import Candidate, Fusion
 
 
-def searched(question: Question) -> Question:
-    """The question as searched: "Et en France ?" after "Quelles célébrations sont prévues en
-    Algérie ?" is the question it stands for, with France for Algeria."""
-    return Question(question.resolved, question.language) if question.resolved else question
-
-
 def lexical_query(
     index: ArticleIndex, question: Question, fusion: Fusion
 ) -> tuple[Counter[str], Counter[str]]:
-    """Lexical stage: the searched question's own terms, and the terms related to them
+    """Lexical stage: the question's own terms, and the terms related to them
     (demonym ↔ country) at ``fusion.related``."""
     language = index.article.language
-    own = query_of(searched(question).terms(language))
+    own = query_of(question.terms(language))
     related: Counter[str] = Counter()
     for word in own:
         related.update({r: fusion.related for r in related_terms(word, language)})
@@ -53,9 +47,9 @@ def conversation_terms(
     index: ArticleIndex, question: Question, own: Counter[str], fusion: Fusion
 ) -> Counter[str]:
     """Conversation stage, lexical side: a follow-up's previous questions' terms, weighted
-    ``fusion.history`` (none for a bare "and …" follow-up, searched as what it stands for)."""
+    ``fusion.history``."""
     context: Counter[str] = Counter()
-    if question.followup and not question.resolved:
+    if question.followup:
         lean = fusion.history
         if question.leaning == CONTINUES:
             # A question that only continues the previous ones weighs their terms less the
@@ -85,7 +79,7 @@ def semantic_scores(
             (e for e in reversed(question.previous) if e.text == question.opening),
             question.previous[-1],
         )
-        conversation = question.resolved or f"{question.opening} {question.text}"
+        conversation = f"{question.opening} {question.text}"
         earlier = index.vectors @ embedder.query(conversation)
         weight = fusion.previous_semantic
         cosine, total = cosine + weight * earlier, 1 + weight

@@ -207,7 +207,7 @@ def message_problems(message: str) -> list[str]:
 
 def expected_refusal(question: str, limit: int) -> str | None:
     """The refusal code the service must give ``question``, or None if it must answer."""
-    normal = " ".join(question.split())
+    normal = " ".join(question.replace("\x00", " ").split())  # NUL reads as a space
     if not normal:
         return "empty_question"
     if len(normal) > limit:

@@ -30,6 +30,11 @@ QUESTIONS = (
 )
 
 
+# Discord drops an interaction not acknowledged within 3 s of its creation (10062): every
+# question of a burst must have its first response (answer or "thinking…") sooner.
+FIRST_RESPONSE_LIMIT = 3.0
+
+
 @dataclass
 class LoadReport:
     """What happened to every question sent under load."""
@@ -51,9 +56,37 @@ class LoadReport:
 
     @property
     def p95(self) -> float:
-        """95th percentile of send-to-answer latency, in seconds."""
+        """95th percentile of send-to-first-response latency (the answer or the deferral
+        Discord times), in seconds."""
         ordered = sorted(self.latencies) or [0.0]
         return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+    @property
+    def longest(self) -> float:
+        """The longest send-to-first-response latency, in seconds."""
+        return max(self.latencies, default=0.0)
+
+    def latency_line(self) -> str:
+        """p95 and max of send to first response, for the stress report."""
+        return (f"send → first response (answer or deferral): p95 {self.p95 * 1000:.0f} ms,"
+                f" max {self.longest * 1000:.0f} ms (limit {FIRST_RESPONSE_LIMIT:.0f} s)")
+
+    def problems(self, asked: int | None = None) -> list[str]:
+        """What went wrong, one line each: nothing when each of the ``asked`` questions
+        (default: those sent) was answered, recorded once from one version, and every first
+        response came within Discord's 3 s."""
+        asked = self.sent if asked is None else asked
+        checks = [
+            (self.lost, f"{self.lost} question(s) never answered"),
+            (self.duplicates, f"{self.duplicates} question(s) answered twice"),
+            (self.turns != asked or self.turns_duplicated,
+             f"{self.turns} turns recorded for {asked} questions, {self.turns_duplicated} twice"),
+            (self.inconsistent, f"{self.inconsistent} turn(s) quoting another version"),
+            (self.longest >= FIRST_RESPONSE_LIMIT,
+             f"a question's first response took {self.longest:.2f} s (Discord drops it after"
+             f" {FIRST_RESPONSE_LIMIT:.0f} s)"),
+        ]
+        return list(self.errors) + [line for failed, line in checks if failed]
 
 
 async def load(questions: int = 1000, channels: int = 100, reindexes: int = 2) -> LoadReport:

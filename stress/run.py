@@ -89,14 +89,13 @@ def main() -> int:
 
     start = time.perf_counter()
     report = asyncio.run(load(questions=1000, channels=100, reindexes=2))
-    failures += report.errors
+    failures += report.problems()
     print(f"under load (Discord fake, {report.sent} questions from 100 channels, "
           f"{report.reindexed} reindexes): {report.answered} answered, {report.lost} lost, "
           f"{report.duplicates} answered twice, {report.turns_duplicated} turns recorded twice, "
           f"{report.inconsistent} mixing versions"
           f"   ({time.perf_counter() - start:.1f} s)")
-    print(f"p95 latency under load (send → acknowledged): {report.p95 * 1000:.0f} ms")
-    bad = report.lost or report.duplicates or report.inconsistent
+    print(f"under load, {report.latency_line()}")
 
     # The same load over two shard processes, on one SQLite file and on one Postgres database
     # (a throwaway server); STRESS_DATABASE_URL names another (empty) database instead.
@@ -120,14 +119,14 @@ def main() -> int:
               f" twice, {sharded.turns} turns for {sharded.sent + sharded.probes} questions"
               f" ({sharded.turns_duplicated} twice), {sharded.inconsistent} mixing versions"
               f"   ({time.perf_counter() - start:.1f} s)")
-        print(f"p95 latency on two processes (send → acknowledged): {sharded.p95 * 1000:.0f} ms")
+        print(f"on two processes, {backend}, {sharded.latency_line()}")
         print(f"written by a third process, served by the bots: {sharded.probes - sharded.stale}/"
               f"{sharded.probes} first questions after a commit answered from the new version;"
               f" commit → answer {_span(sharded.quiet)} when quiet, {_span(sharded.under_load)}"
               " under load")
     for failure in failures[:20]:
         print(f"  FAILED: {failure}")
-    return 1 if failures or bad else 0
+    return 1 if failures else 0
 
 
 def _span(seconds: list[float]) -> str:

@@ -93,6 +93,7 @@ def test_the_wheel_carries_the_code_the_templates_and_the_article(
         **{p: package.parent / p.relative_to(ROOT) for p in (ROOT / "index").rglob("*.py")},
         **{p: package / p.relative_to(ROOT) for p in (ROOT / "prompts").rglob("*.j2")},
         **{p: package / p.relative_to(ROOT) for p in (ROOT / "articles").iterdir()},
+        **{p: package / p.relative_to(ROOT / "bot") for p in (ROOT / "bot" / "data").iterdir()},
     }
     missing = [str(p.relative_to(ROOT)) for p, twin in shipped.items() if not twin.is_file()]
     assert missing == []

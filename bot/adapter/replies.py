@@ -10,7 +10,10 @@ from collections.abc import Awaitable, Callable
 import discord
 
 NO_MENTIONS = discord.AllowedMentions.none()
-ACKNOWLEDGE_SECONDS = 2.0  # Discord allows 3 s; the rest is for the round trip
+# Discord drops an interaction not acknowledged within 3 s of its creation (its id's time).
+# Past 1 s the bot says it is thinking: the rest covers a late gateway, a busy event loop, a
+# clock a little off, and the acknowledgement's own round trip.
+ACKNOWLEDGE_SECONDS = 1.0
 
 log = logging.getLogger("kiosque.discord")
 
@@ -175,24 +178,58 @@ async def refuse(interaction: discord.Interaction, text: str) -> None:
 Work = Awaitable[list[str] | tuple[list[str], discord.ui.View | None]]
 
 
+def time_left(interaction: discord.Interaction, deadline: float = ACKNOWLEDGE_SECONDS) -> float:
+    """Seconds left before ``deadline`` seconds after Discord created the interaction (0 when
+    already past): the wait before saying "thinking…" is counted from there, not from when the
+    handler started, which may be long after under load.
+
+    A bot clock behind Discord's never gives more than ``deadline``; one ahead only defers
+    sooner.
+    """
+    age = time.time() - interaction.created_at.timestamp()
+    return max(0.0, min(deadline, deadline - age))
+
+
 async def within_deadline(
     interaction: discord.Interaction,
     work: Work,
     *,
     ephemeral: bool = False,
     deadline: float = ACKNOWLEDGE_SECONDS,
+    hurry: asyncio.Event | None = None,
 ) -> None:
     """Answer with what ``work`` produces (messages, and maybe buttons), acknowledging first
     if it takes a while.
 
-    Discord drops an interaction not acknowledged within 3 seconds: past ``deadline`` the
-    bot says it is thinking, then answers in a follow-up. An error ``work`` raises reaches
-    the command's error handler, which answers privately.
+    Discord drops an interaction not acknowledged within 3 seconds of its creation: an answer
+    not ready ``deadline`` seconds after the creation is deferred (the bot says it is
+    thinking, then answers in a follow-up); one already that late is deferred before the work
+    even starts, so that a slow first step (a big article to load, a library to seed) cannot
+    hold the acknowledgement back. So is one while ``hurry`` is set (a burst), or as soon as
+    it is. An error ``work`` raises reaches the command's error handler, which answers
+    privately.
     """
+    left = time_left(interaction, deadline)
+    if hurry is not None and hurry.is_set():
+        left = 0.0
+    if left <= 0:
+        try:
+            await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        except BaseException:
+            if asyncio.iscoroutine(work):
+                work.close()  # never started: no "never awaited" warning
+            raise
     task = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait({task}, timeout=deadline)
-    if not done:
-        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+    if left > 0:
+        hurried = asyncio.ensure_future(hurry.wait()) if hurry is not None else None
+        try:
+            await asyncio.wait({task} | ({hurried} if hurried else set()), timeout=left,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if hurried is not None:
+                hurried.cancel()
+        if not task.done():
+            await interaction.response.defer(thinking=True, ephemeral=ephemeral)
     produced = await task
     messages, view = produced if isinstance(produced, tuple) else (produced, None)
     await respond(interaction, messages, ephemeral=ephemeral, view=view)

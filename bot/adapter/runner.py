@@ -23,6 +23,12 @@ from bot.settings import Settings
 log = logging.getLogger("kiosque.discord")
 
 EXIT_START = 2
+# The one line logged when Discord refuses the message content intent (gateway close 4014).
+CONTENT_REFUSED = (
+    "Discord refused the message content intent (gateway close 4014): answer channels are off"
+    " until the bot's owner enables it in the developer portal (Bot > Privileged Gateway"
+    " Intents > Message Content); mentions, direct messages and slash commands still work"
+)
 
 
 class StartFailure(Exception):
@@ -77,10 +83,9 @@ async def _open(settings: Settings) -> Kiosque:
     return kiosque
 
 
-async def _bot(settings: Settings, service: Kiosque, sync_mode: str) -> KiosqueBot:
+async def _reads_every_message(settings: Settings, service: Kiosque) -> bool:
     # The privileged intent is asked for only where a channel answers every message.
-    reads = bool(settings.answer_channels) or await service.guilds.answering()
-    return kiosque_bot(settings, service, sync=sync_mode, message_content=reads)
+    return bool(settings.answer_channels) or await service.guilds.answering()
 
 
 async def _serve(settings: Settings, sync_mode: str) -> int:
@@ -93,26 +98,42 @@ async def _serve(settings: Settings, sync_mode: str) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        async with await _bot(settings, service, sync_mode) as bot:
-            runner = asyncio.create_task(_start(bot, settings))
-            stopper = asyncio.create_task(stop.wait())
-            done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            if stopper in done:
-                log.info("stopping: finishing the requests in flight")
-                await bot.close()
-                await runner
-            else:
-                stopper.cancel()
-                runner.result()
+        reads = await _reads_every_message(settings, service)
+        try:
+            await _serve_until(stop, kiosque_bot(settings, service, sync=sync_mode,
+                                                 message_content=reads), settings)
+        except discord.PrivilegedIntentsRequired:
+            # Discord closed the gateway with 4014: the portal has not enabled the intent.
+            # Everything but the answer channels works without it.
+            log.warning(CONTENT_REFUSED)
+            if not stop.is_set():
+                again = "auto" if sync_mode == "force" else sync_mode  # synced a moment ago
+                await _serve_until(stop, kiosque_bot(settings, service, sync=again,
+                                                     content_refused=True), settings)
     finally:
         await service.close()
     return 0
 
 
+async def _serve_until(stop: asyncio.Event, bot: KiosqueBot, settings: Settings) -> None:
+    """Run ``bot`` until ``stop`` is set (then let it finish what is in flight) or it fails."""
+    async with bot:
+        runner = asyncio.create_task(_start(bot, settings))
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if stopper in done:
+            log.info("stopping: finishing the requests in flight")
+            await bot.close()
+            await runner
+        else:
+            stopper.cancel()
+            runner.result()
+
+
 async def _sync(settings: Settings) -> int:
     service = await _open(settings)
     try:
-        async with await _bot(settings, service, "force") as bot:
+        async with kiosque_bot(settings, service, sync="force") as bot:
             await _login(bot, settings)  # runs setup_hook, which syncs
     finally:
         await service.close()

@@ -55,6 +55,7 @@ class InteractionHandle:
         return await self.fake.recorder.wait_for(
             lambda r: self._mine(r) and not r.rate_limited and extra(r),
             start=self.start, count=count, timeout=timeout, what=f"{what} for {self.describe()}",
+            token=self.token,  # every request about an interaction carries its token
         )
 
     async def callback(self, timeout: float = DEFAULT_TIMEOUT) -> RecordedRequest:

@@ -160,8 +160,12 @@ class EventInjection:
         locale: str | None = None,
         permissions: int | None = None,
         app_permissions: int | None = None,
+        age: float = 0.0,
     ) -> InteractionHandle:
         """Dispatch an APPLICATION_COMMAND interaction ("group sub" names nest subcommands).
+
+        `age` makes it an interaction Discord created that many seconds ago (a slow gateway,
+        a busy bot): its id says so, and its 3 s to be acknowledged started then.
 
         Names may be localized ones (Discord sends the default name). Option types come from
         the synced command when known, else from the Python values (str 3, int 4, bool 5,
@@ -171,7 +175,7 @@ class EventInjection:
         guild, channel_id = self._interaction_place(user, channel, dm)
         data = command_data(self, name, options, focused=None, guild=guild)
         return await self._inject_interaction(APPLICATION_COMMAND, data, user, guild, channel_id,
-                                              locale, permissions, app_permissions)
+                                              locale, permissions, app_permissions, age=age)
 
     async def send_autocomplete(
         self: FakeDiscord,
@@ -290,18 +294,19 @@ class EventInjection:
         app_permissions: int | None,
         *,
         message: JSON | None = None,
+        age: float = 0.0,
     ) -> InteractionHandle:
         plain_user = user.user if isinstance(user, FakeMember) else user
         payload = build_interaction(
             self, interaction_type, data, user=user, guild=guild, channel_id=channel_id,
             locale=locale or plain_user.locale, permissions=permissions,
-            app_permissions=app_permissions, token=secrets.token_hex(40),
+            app_permissions=app_permissions, token=secrets.token_hex(40), age=age,
         )
         if message is not None:
             payload["message"] = copy.deepcopy(message)
         state = InteractionState(
             payload["id"], payload["token"], interaction_type, channel_id,
-            guild.id if guild else None, user=plain_user, created=self.now(),
+            guild.id if guild else None, user=plain_user, created=self.now() - age,
             command_type=data.get("type") if interaction_type != COMPONENT else None,
             message_id=message["id"] if message is not None else None,
             target_id=data.get("target_id"),

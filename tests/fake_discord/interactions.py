@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -134,10 +135,12 @@ def build_interaction(
     permissions: int | None,
     app_permissions: int | None,
     token: str,
+    age: float = 0.0,
 ) -> JSON:
-    """A complete INTERACTION_CREATE payload as Discord sends it to a guild-installed bot."""
+    """A complete INTERACTION_CREATE payload as Discord sends it to a guild-installed bot;
+    its id (its creation time) ``age`` seconds old."""
     payload: JSON = {
-        "id": snowflake(),
+        "id": snowflake(at=time.time() - age) if age else snowflake(),
         "application_id": fake.application_id,
         "type": interaction_type,
         "data": data,

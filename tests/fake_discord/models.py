@@ -81,7 +81,12 @@ class _SnowflakeFactory:
         self._seq = itertools.count()
         self._last = 0
 
-    def __call__(self, shard: tuple[int, int] | None = None) -> str:
+    def __call__(self, shard: tuple[int, int] | None = None, at: float | None = None) -> str:
+        if at is not None:
+            # An id made at a given past moment (`time.time()` seconds), e.g. an interaction
+            # created before it reached the bot: unique, but not after the latest id.
+            with self._lock:
+                return str((int(at * 1000) - DISCORD_EPOCH_MS) << 22 | next(self._seq) & 0xFFF)
         with self._lock:
             now = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
             value = max(now | (next(self._seq) & 0xFFF), self._last + 1)
@@ -97,7 +102,7 @@ class _SnowflakeFactory:
 
 snowflake = _SnowflakeFactory()
 """Return a new, unique, time-ordered snowflake id as a string; ``snowflake((1, 2))`` is one
-whose guild would live on shard 1 of 2."""
+whose guild would live on shard 1 of 2; ``snowflake(at=time.time() - 0.8)`` one made 0.8 s ago."""
 
 
 def shard_of(guild_id: str | int, shard_count: int) -> int:

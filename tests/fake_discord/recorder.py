@@ -114,6 +114,9 @@ class Recorder:
 
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
+        # The requests of each interaction token (callbacks, follow-ups, @original edits):
+        # a burst's thousand handles each wait on their own few requests, not on them all.
+        self._by_token: dict[str, list[RecordedRequest]] = {}
         self._cond: asyncio.Condition | None = None
 
     @property
@@ -124,6 +127,8 @@ class Recorder:
     async def add(self, request: RecordedRequest) -> None:
         """Store a request and wake up waiters."""
         self.requests.append(request)
+        if token := request.params.get("token"):
+            self._by_token.setdefault(token, []).append(request)
         if self._cond is None:
             self._cond = asyncio.Condition()
         async with self._cond:
@@ -145,15 +150,22 @@ class Recorder:
         count: int = 1,
         timeout: float = DEFAULT_TIMEOUT,
         what: str = "a request",
+        token: str | None = None,
     ) -> list[RecordedRequest]:
-        """Wait until `count` requests from `start` match; TimeoutError lists the traffic."""
+        """Wait until `count` requests from `start` match (only among those made with the
+        interaction `token`, if given); TimeoutError lists the traffic."""
         if self._cond is None:
             self._cond = asyncio.Condition()
         found: list[RecordedRequest] = []
+        scanned = 0
 
         def done() -> bool:
-            nonlocal found
-            found = self.find_all(predicate, start)
+            # Only the requests added since the last look: a recorded request never changes,
+            # and rescanning them all at each new one made a burst's waits quadratic.
+            nonlocal scanned
+            source = self.requests if token is None else self._by_token.get(token, [])
+            found.extend(r for r in source[scanned:] if r.index >= start and predicate(r))
+            scanned = len(source)
             return len(found) >= count
 
         try:

@@ -59,6 +59,7 @@ class CommandRoutes:
                for index, raw in enumerate(raws)]
         _check_counts(new)
         scope[:] = new
+        self.server.command_writes[guild_id] += 1
         return new
 
     async def _post_command(self, call: Call) -> Any:
@@ -67,6 +68,7 @@ class CommandRoutes:
         new = [c for c in scope if c["id"] != command["id"]] + [command]
         _check_counts(new)
         scope[:] = new
+        self.server.command_writes[call.params.get("guild_id")] += 1
         return command
 
     async def _one_command(self, call: Call) -> Any:

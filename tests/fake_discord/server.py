@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
@@ -18,7 +19,6 @@ from .handles import InteractionHandle, MessageHandle
 from .injection import EventInjection
 from .models import (
     BOT_PERMISSIONS,
-    PRIVILEGED_INTENTS,
     FakeChannel,
     FakeGuild,
     FakeMember,
@@ -56,6 +56,10 @@ class FakeDiscord(EventInjection):
     an interaction token lives; `advance()` moves it forward without waiting. `shard_count` is
     what GET /gateway/bot recommends; each session gets the guilds and events of the shard it
     identified as, whatever count it chose.
+
+    Privileged intents (message content, guild members, presences) are refused with close
+    code 4014, as Discord does until the developer portal enables them:
+    `allowed_privileged_intents` names those the portal enabled (e.g. INTENT_MESSAGE_CONTENT).
     """
 
     def __init__(
@@ -70,7 +74,7 @@ class FakeDiscord(EventInjection):
         heartbeat_interval_ms: int = 1000,
         application_flags: int = 0,
         bot_permissions: int = BOT_PERMISSIONS,
-        allowed_privileged_intents: int = PRIVILEGED_INTENTS,
+        allowed_privileged_intents: int = 0,
         interaction_ack_timeout: float | None = 3.0,
         interaction_token_lifetime: float = INTERACTION_TOKEN_LIFETIME,
         echo_bot_messages: bool = True,
@@ -97,6 +101,8 @@ class FakeDiscord(EventInjection):
         self.rest = RestApi(self)
         self.rate_limits = RateLimits()
         self.commands: dict[str | None, list[JSON]] = {}
+        # Accepted command writes (a bulk overwrite or one create) per scope (None: global).
+        self.command_writes: Counter[str | None] = Counter()
         self.messages: dict[str, JSON] = {}
         self.attachments: dict[str, StoredAttachment] = {}
         self.interactions: dict[str, InteractionState] = {}

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from tests.fake_discord import EPHEMERAL, MANAGE_GUILD, FakeDiscord
+from tests.fake_discord import EPHEMERAL, INTENT_MESSAGE_CONTENT, MANAGE_GUILD, FakeDiscord
 from tests.fake_discord_selftest.support import connected, run
 
 SOURCES = ["Le Monde", "Le Figaro", "Libération", "Mediapart", "Le Monde diplomatique"]
@@ -174,6 +175,66 @@ def test_wrong_token_and_privileged_intents_are_refused() -> None:
                     await greedy.start("good")
                 await greedy.close()
                 assert fake.gateway.rejections == ["4014 Disallowed intent(s)."]
+
+    run(body)
+
+
+def test_privileged_intents_are_refused_unless_the_portal_enabled_them() -> None:
+    async def body() -> None:
+        reading = discord.Intents.default()
+        reading.message_content = True
+        async with FakeDiscord() as fake, connected(fake, SelftestBot()):
+            pass  # the default intents need nothing from the portal
+        async with FakeDiscord() as fake:  # Discord's default: the portal enabled nothing
+            with fake.patch_discord_py():
+                bot = commands.Bot(command_prefix="!", intents=reading)
+                with pytest.raises(discord.PrivilegedIntentsRequired):
+                    await bot.start("fake-token")
+                await bot.close()
+            assert fake.gateway.rejections == ["4014 Disallowed intent(s)."]
+        async with FakeDiscord(allowed_privileged_intents=INTENT_MESSAGE_CONTENT) as fake:
+            with fake.patch_discord_py():
+                bot = commands.Bot(command_prefix="!", intents=reading)
+                async with connected(fake, bot):
+                    assert fake.gateway.current.intents & INTENT_MESSAGE_CONTENT
+                greedy = commands.Bot(command_prefix="!", intents=discord.Intents.all())
+                with pytest.raises(discord.PrivilegedIntentsRequired):
+                    await greedy.start("fake-token")  # members and presences: not enabled
+                await greedy.close()
+
+    run(body)
+
+
+def test_command_writes_are_counted_per_scope() -> None:
+    async def body() -> None:
+        async with running_bot() as (fake, bot):
+            assert fake.command_writes[None] == 0
+            await bot.tree.sync()
+            await bot.tree.sync()
+            assert fake.command_writes[None] == 2
+            guild = discord.Object(id=int(fake.guild.id))
+            bot.tree.copy_global_to(guild=guild)
+            await bot.tree.sync(guild=guild)
+            assert fake.command_writes == {None: 2, fake.guild.id: 1}
+            await bot.tree.fetch_commands()  # a read is no write
+            assert sum(fake.command_writes.values()) == 3
+
+    run(body)
+
+
+def test_an_interaction_created_earlier_has_less_time_to_be_acknowledged() -> None:
+    async def body() -> None:
+        async with running_bot() as (fake, bot):
+            await bot.tree.sync()
+            member = fake.guild.member("member")
+            fresh = await fake.send_slash("sleepy", user=member)  # answers after 0.3 s
+            assert (await fresh.callback()).ok
+            sent = time.time()
+            old = await fake.send_slash("sleepy", user=member, age=2.8)
+            created = discord.utils.snowflake_time(int(old.id)).timestamp()
+            assert 2.7 < sent - created < 2.9
+            callback = await old.callback()  # 0.3 s later: past the 3 s since its creation
+            assert callback.status == 404 and callback.response["code"] == 10062
 
     run(body)
 

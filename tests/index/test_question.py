@@ -1,11 +1,11 @@
-"""What the bot reads in a question's wording: language, kind of answer, follow-ups, texting."""
+"""What the bot reads in a question's wording: language, kind of answer, follow-ups."""
 
 from __future__ import annotations
 
 import pytest
 
 from index.counts import count_phrases, counted, counts_named, gives_count
-from index.followup import CONTINUES, REFERS, ellipsis
+from index.followup import CONTINUES, REFERS
 from index.intent import (
     LISTING,
     QUESTION,
@@ -39,22 +39,16 @@ from index.shapes import (
 )
 
 
-@pytest.mark.parametrize(
-    ("typed", "read"),
-    [
-        ("cest koi le nom du premier ministre", "c'est quoi le nom du premier ministre"),
-        ("avec ki il commentait ?", "avec qui il commentait ?"),
-        ("c ki le prefet", "c'est qui le prefet"),
-        ("pk la porte etait tjs fermee", "pourquoi la porte etait toujours fermee"),
-        ("Qui   a  ratifié\tle traité ?", "Qui a ratifié le traité ?"),
-    ],
-)
-def test_texting_spellings_of_question_words_are_written_out(typed: str, read: str) -> None:
-    assert normalise(typed) == read
+def test_a_question_is_read_with_its_spaces_collapsed() -> None:
+    assert normalise("Qui   a  ratifié\tle traité ?") == "Qui a ratifié le traité ?"
 
 
-def test_words_that_only_look_like_texting_are_left_alone() -> None:
-    assert normalise("Le kiosque de Kiev") == "Le kiosque de Kiev"
+def test_texting_spellings_are_left_as_typed() -> None:
+    # The texting table was removed: on held-back folds it changed one question's answer,
+    # one of those it was written from (eval/README.md). The model reads "koi" as it is.
+    assert normalise("cest koi le nom du premier ministre") == (
+        "cest koi le nom du premier ministre"
+    )
 
 
 @pytest.mark.parametrize(
@@ -159,45 +153,6 @@ def test_a_follow_up_of_a_follow_up_goes_back_to_the_question_that_opened_the_th
     # A question that stands alone opens a thread of its own.
     anew = Earlier("Qui a organisé le défilé militaire à Alger ?")
     assert read_question("Et en France ?", [opened, anew]).opening == anew.text
-
-
-@pytest.mark.parametrize(
-    ("opening", "question", "stands_for"),
-    [
-        (
-            "Quelles célébrations sont prévues en Algérie pour le cinquantenaire ?",
-            "Et en France ?",
-            "Quelles célébrations sont prévues en France pour le cinquantenaire ?",
-        ),
-        ("Qui célébrera la canonisation à Rome ?", "Et au Québec ?",
-         "Qui célébrera la canonisation au Québec ?"),
-        ("Quelles mesures dans les hôpitaux ?", "Et dans les écoles ?",
-         "Quelles mesures dans les écoles ?"),
-        ("Qu'a fait Obama face à l'ouragan ?", "Et Romney ?",
-         "Qu'a fait Romney face à l'ouragan ?"),
-        ("What did the mayor decide in Paris?", "And in Lyon?",
-         "What did the mayor decide in Lyon?"),
-        ("What did Obama do about the storm?", "What about Romney?",
-         "What did Romney do about the storm?"),
-        ("Qu'a fait Obama face à l'ouragan ?", "Et qu'en est-il de Romney ?",
-         "Qu'a fait Romney face à l'ouragan ?"),
-        # Saying more than a place or a name is a question of its own.
-        ("Qu'a fait Obama face à l'ouragan ?", "Et Romney, il a dit quoi ?", None),
-        ("Qui a demandé la suspension de séance ?", "Et qui l'a accordée ?", None),
-        ("Romney doit-il gagner l'Ohio ?", "Et sinon ?", None),
-        # Nothing to replace, or no telling what.
-        ("Qui a eu le ministère des Affaires étrangères ?", "Et la Justice ?", None),
-        ("Quel missile a été testé ?", "Et en Russie ?", None),
-        ("Obama a-t-il parlé à Romney ?", "Et Clinton ?", None),
-        ("Combien ont manifesté à l'Assemblée nationale ?", "Et à Lyon ?", None),
-    ],
-)
-def test_a_bare_and_follow_up_stands_for_the_opening_question_with_its_place_or_name(
-    opening: str, question: str, stands_for: str | None
-) -> None:
-    assert ellipsis(question, opening) == stands_for
-    asked = read_question(question, [Earlier(opening)])
-    assert asked.followup and asked.resolved == stands_for
 
 
 def test_without_a_previous_question_nothing_is_a_follow_up() -> None:

@@ -191,35 +191,7 @@ def test_a_follow_up_that_names_nothing_goes_on_beside_the_previous_answer() -> 
     assert follow.best.sentence == 2
 
 
-SIMEONI = (
-    "Mort d'un avocat\n\n"
-    "Antoine Sollacaro a été tué par balles à Ajaccio.\n\n"
-    "Autre avocat d'Yvan Colonna, Gilles Simeoni a appris ce décès au volant de sa voiture, "
-    "alors qu'il devait déjeuner avec Sollacaro. Très ému, il confie au Figaro que « Nous "
-    "aurions dû plaider l'un contre l'autre cet après-midi ».\n"
-)
-
-
-def test_a_follow_up_on_another_part_of_the_quoted_sentence_quotes_that_clause() -> None:
-    article = parse(SIMEONI)
-    index = ArticleIndex(article)
-    asked = "Qui est Gilles Simeoni ?"
-    first = retrieve(index, read_question(asked))
-    assert first.best.sentence == 1 and first.best.part is None
-    earlier = [Earlier(asked, (1,), (first.best.sentences,))]
-    then = "Il devait faire quoi avec Sollacaro ce jour-là ?"
-    follow = retrieve(index, read_question(then, earlier))
-    assert follow.repeated and follow.best.sentence == 1
-    start, end = follow.best.part
-    assert article.text[start:end] == "alors qu'il devait déjeuner avec Sollacaro."
-    assert all(c.part is None for c in follow.candidates[1:])
-    # The clause was an answer of its own: the next follow-up moves on from it.
-    earlier.append(Earlier(then, (1,), ((1,),)))
-    last = retrieve(index, read_question("Et qu'a-t-il confié au Figaro ?", earlier))
-    assert last.best.sentence == 2 and last.best.part is None
-
-
-def test_one_word_in_common_with_the_quoted_sentence_quotes_no_clause_of_it(
+def test_a_follow_up_pointing_back_moves_on_from_the_quoted_sentence(
     bundled_article: Article,
 ) -> None:
     index = ArticleIndex(bundled_article)
@@ -229,28 +201,7 @@ def test_one_word_in_common_with_the_quoted_sentence_quotes_no_clause_of_it(
     earlier = Earlier(asked, (first.best.sentence,), (first.best.sentences,))
     follow = retrieve(index, read_question("Qu'est-ce que cela montre ?", [earlier]))
     assert follow.repeated
-    assert all(c.part is None for c in follow.candidates)
     assert all(c.sentence != first.best.sentence for c in follow.candidates)
-
-
-CELEBRATIONS = (
-    "Le cinquantenaire\n\n"
-    "En Algérie, des célébrations sont prévues pour le cinquantenaire de l'indépendance.\n\n"
-    "Elles ont commencé par un spectacle géant à Alger.\n\n"
-    "De l'autre côté de la Méditerranée, rien n'est prévu pour le cinquantenaire.\n\n"
-    "En 1962, les Pieds-Noirs partaient pour la France. La France les accueillait mal.\n"
-)
-
-
-def test_a_bare_and_follow_up_is_searched_as_the_question_it_stands_for() -> None:
-    index = ArticleIndex(parse(CELEBRATIONS))
-    asked = "Quelles célébrations sont prévues en Algérie pour le cinquantenaire ?"
-    assert retrieve(index, read_question(asked)).best.sentence == 0
-    then = Earlier("Comment ont-elles commencé ?", (1,), ((1,),))
-    earlier = [Earlier(asked, (0,), ((0,),)), then]
-    follow = retrieve(index, read_question("Et en France ?", earlier))
-    assert follow.question.resolved.endswith("prévues en France pour le cinquantenaire ?")
-    assert follow.best.sentence == 2
 
 
 UBUNTU = (

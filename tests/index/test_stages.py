@@ -19,7 +19,6 @@ from index.stages import (
     fuse,
     lexical_query,
     near_previous,
-    searched,
     semantic_scores,
     shape_cue,
 )
@@ -55,12 +54,6 @@ def test_lexical_stage_adds_the_country_of_a_demonym(index: ArticleIndex) -> Non
     own, related = lexical_query(index, read_question("Que disent les Ukrainiens ?"), Fusion())
     assert own == {"dir": 1, "ukrainien": 1}
     assert related == {"ukrain": Fusion().related}
-
-
-def test_a_bare_and_follow_up_is_searched_as_what_it_stands_for() -> None:
-    question = read_question("Et en Russie ?", [Earlier("Que livre-t-on en Ukraine ?")])
-    assert searched(question).text == "Que livre-t-on en Russie ?"
-    assert searched(read_question("Que livre-t-on ?")).text == "Que livre-t-on ?"
 
 
 def test_conversation_stage_weighs_the_previous_question_for_a_follow_up(

@@ -120,7 +120,7 @@ def test_cli_batch_of_500_hostile_lines_answers_each_in_order(tmp_path: Path) ->
             assert printed["question"] == question.strip()
             assert message_problems(printed["error"]) == []
         else:
-            assert printed["question"] == " ".join(question.split())
+            assert printed["question"] == " ".join(question.replace("\x00", " ").split())
             # The CLI prints all of an answer's Discord messages as one text.
             assert [p for p in message_problems(printed["message"]) if "characters" not in p] == []
     assert sum("error" in printed for printed in out) < len(out) / 2

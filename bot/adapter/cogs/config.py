@@ -67,10 +67,12 @@ class Config(commands.Cog):
             current = replace(current, language=None if language == "auto" else language)
         await store.set(interaction.guild_id, current)
         shown = current.language or "fr"
-        waiting = bool(current.answer_channels) and not self.bot.intents.message_content
+        # Answer channels need the privileged intent, which only the bot's owner can enable
+        # (developer portal): say so, and whether Discord granted it at this start.
+        intent = self.bot.content_intent if current.answer_channels else None
         await respond(
             interaction,
-            self.bot.service.renderer.messages("config", shown, config=current, waiting=waiting),
+            self.bot.service.renderer.messages("config", shown, config=current, intent=intent),
             ephemeral=True,
         )
 

@@ -56,11 +56,11 @@ class Questions(commands.Cog):
         """Answer with verbatim quotes from the article, and buttons under them."""
         slow_down(interaction)
         where = of_interaction(interaction)
-        language = await self._language(interaction)
         async with self.bot.busy():
             await within_deadline(
                 interaction,
-                self._answer(question, where, interaction.user, language, article),
+                self._answer_to(interaction, question, where, article),
+                hurry=self.bot.crowded,
             )
 
     @app_commands.command(name="summary", description="Bullet summary of the article")
@@ -78,11 +78,11 @@ class Questions(commands.Cog):
     ) -> None:
         """Sum up the channel's article (or the one named), or one of its sections."""
         slow_down(interaction)
-        language = await self._language(interaction)
         async with self.bot.busy():
             await within_deadline(
                 interaction,
-                self._summary(of_interaction(interaction), section, length, article, language),
+                self._summary(of_interaction(interaction), section, length, article, interaction),
+                hurry=self.bot.crowded,
             )
 
     async def _summary(
@@ -91,9 +91,10 @@ class Questions(commands.Cog):
         section: str | None,
         length: str | None,
         article: str | None,
-        language: str | None,
+        interaction: discord.Interaction,
     ) -> list[str]:
         kiosque = self.bot.service
+        language = await self._language(interaction)
         article_id = await kiosque.resolve(where.space, article) if article else None
         result = await kiosque.summary(
             where.space,
@@ -140,11 +141,11 @@ class Questions(commands.Cog):
     @app_commands.command(name="help", description="What Kiosque can do")
     async def help(self, interaction: discord.Interaction) -> None:
         """The commands, as clickable mentions."""
+        await within_deadline(interaction, self._help(interaction), ephemeral=True)
+
+    async def _help(self, interaction: discord.Interaction) -> list[str]:
         language = await self.bot.speaking(interaction)
-        messages = self.bot.service.renderer.messages(
-            "help", language, commands=self.bot.mentions()
-        )
-        await within_deadline(interaction, _ready(messages), ephemeral=True)
+        return self.bot.service.renderer.messages("help", language, commands=self.bot.mentions())
 
     async def check(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """« Vérifier dans l'article »: the message's text as a question, answered to the caller
@@ -154,13 +155,12 @@ class Questions(commands.Cog):
         # The caller's own history in this channel: a check is not the channel's conversation.
         private = Place(where.space, f"{where.channel}:{interaction.user.id}", where.channel,
                         where.guild_id)
-        language = await self._language(interaction)
         async with self.bot.busy():
             await within_deadline(
                 interaction,
-                self._answer(message.content[:500], private, interaction.user, language,
-                             publish=True),
+                self._answer_to(interaction, message.content[:500], private, publish=True),
                 ephemeral=True,
+                hurry=self.bot.crowded,
             )
 
     @commands.Cog.listener()
@@ -245,6 +245,19 @@ class Questions(commands.Cog):
             log.info("could not open a thread for a question in %s", message.channel.id)
             return None
 
+    async def _answer_to(
+        self,
+        interaction: discord.Interaction,
+        question: str,
+        where: Place,
+        article: str | None = None,
+        publish: bool = False,
+    ) -> tuple[list[str], discord.ui.View | None]:
+        # The language is read inside the work the deadline watches: under load even this
+        # read can be slow.
+        language = await self._language(interaction)
+        return await self._answer(question, where, interaction.user, language, article, publish)
+
     async def _answer(
         self,
         question: str,
@@ -253,6 +266,18 @@ class Questions(commands.Cog):
         language: str | None,
         article: str | None = None,
         publish: bool = False,
+    ) -> tuple[list[str], discord.ui.View | None]:
+        async with self.bot.answering:
+            return await self._answered(question, where, user, language, article, publish)
+
+    async def _answered(
+        self,
+        question: str,
+        where: Place,
+        user: discord.abc.User,
+        language: str | None,
+        article: str | None,
+        publish: bool,
     ) -> tuple[list[str], discord.ui.View | None]:
         kiosque = self.bot.service
         article_id = await kiosque.resolve(where.space, article) if article else None
@@ -272,10 +297,6 @@ class Questions(commands.Cog):
         if answer.turn is not None and not answer.abstained:
             view = answer_view(self.bot, answer.turn, answer.language, publish=publish)
         return messages, view
-
-
-async def _ready(messages: list[str]) -> list[str]:
-    return messages
 
 
 async def setup(bot: KiosqueBot) -> None:

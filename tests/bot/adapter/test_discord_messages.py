@@ -97,17 +97,17 @@ def test_history_after_ten_long_questions_is_one_message_under_the_limit(tmp_pat
 
 
 def _big_article() -> bytes:
-    """About 400 KB: many paragraphs, one of 40 KB around a sentence that answers a question,
-    one sentence of 6 KB, and a section of long sentences about the dredging (an answer in
-    several messages)."""
+    """About 400 KB: many paragraphs, one of 16 KB (under the paragraph cap) around a sentence
+    that answers a question, one sentence of 6 KB, and a section of long sentences about the
+    dredging (an answer in several messages)."""
     filler = [f"La commission {n} a examiné le dossier {n} du quartier {n % 37} sans conclure "
               f"ce jour-là, faute de quorum au conseil numéro {n}." for n in range(3000)]
     parts = ["# Le grand port de Kerbonne", ""]
     parts += [" ".join(filler[i:i + 8]) + "\n" for i in range(0, 1400, 8)]
-    parts.append(" ".join(filler[1400:1600])
+    parts.append(" ".join(filler[1400:1470])
                  + " Le terminal flottant de Kerbonne accueillera les méthaniers géants dès "
                  "l'automne prochain, selon la capitainerie. "
-                 + " ".join(filler[1600:1800]) + "\n")
+                 + " ".join(filler[1600:1670]) + "\n")
     parts.append("Le rapport sur la marée noire évoque " + " ".join(
         f"la nappe {n} de fioul lourd" for n in range(300)) + ".\n")
     parts.append("## Le dragage du chenal\n")
@@ -139,7 +139,7 @@ def test_a_400_kb_article_gives_bounded_messages_and_publishing_follows_permissi
             indexed = await fake.send_slash("reindex", {"file": attachment},
                                             user=guild.member("admin"))
             await indexed.saying("indexé", timeout=120)
-            # « Voir dans l'article » in a 40 KB paragraph: one message, the quote in it.
+            # « Voir dans l'article » in a 16 KB paragraph: one message, the quote in it.
             asked = await fake.send_slash(
                 "ask", {"question": "Quand le terminal flottant accueillera-t-il les méthaniers ?"},
                 user=member)

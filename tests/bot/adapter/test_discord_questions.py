@@ -6,7 +6,9 @@ from pathlib import Path
 
 from stress.kills import big_article
 from tests.bot.adapter.harness import DATA, run, running_bot
+from tests.fake_discord import FakeChannel, FakeGuild, default_guild
 
+DEFERRED = 5  # the "thinking…" callback
 QUOTE = "La chambre haute du Parlement russe a récemment ratifié un traité de défense mutuelle"
 
 
@@ -153,3 +155,58 @@ def test_a_big_article_is_acknowledged_in_time_and_help_is_not_held_up(tmp_path:
             assert "blindés" in answer.content
 
     run(scenario())
+
+
+def test_the_deadline_to_defer_counts_from_the_interactions_creation(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        # No vector cache on disk: a new server's first question seeds its library with
+        # freshly embedded articles, an answer that takes a while.
+        async with running_bot(tmp_path, EMBED_CACHE_DIR="off") as (fake, _):
+
+            async def first_response(guild: FakeGuild, age: float) -> tuple[int, float]:
+                asked = await fake.send_slash("ask", {"question": "Qui a ratifié le traité ?"},
+                                              user=guild.member("member"),
+                                              channel=guild.channel("general"), age=age)
+                callback = await asked.callback(timeout=10)
+                assert callback.ok
+                assert "ratifié un traité" in (await asked.response(timeout=60)).content
+                return callback.callback_type, callback.timestamp - fake.interactions[
+                    asked.id].created
+
+            # Created 0.8 s before it reached the bot, with a slow answer: "thinking…" at
+            # 1 s from the creation, not 1 s (or 2 s) after the handler started.
+            kind, after = await first_response(await fake.join_guild(default_guild()), 0.8)
+            assert kind == DEFERRED and after < 1.5
+            # Already 1.2 s old when it arrives: deferred at once, however quick the answer.
+            kind, after = await first_response(fake.guild, 1.2)
+            assert kind == DEFERRED and after < 1.6
+
+    run(scenario())
+
+
+def test_a_burst_of_questions_is_acknowledged_at_once(tmp_path: Path) -> None:
+    guild = default_guild()
+    rooms = [FakeChannel(f"salon-{n}") for n in range(20)]
+    guild.channels += rooms
+
+    async def scenario() -> list[float]:
+        # A new server (its library seeded with freshly embedded articles by the first
+        # question) asked 60 questions at once: far more than the bot answers at a time.
+        async with running_bot(tmp_path, EMBED_CACHE_DIR="off", COOLDOWN_QUESTIONS="0") as (
+            fake, _,
+        ):
+            await fake.join_guild(guild)
+            asked = [
+                await fake.send_slash("ask", {"question": f"Qui a ratifié le traité ? ({n})"},
+                                      user=guild.member("member"), channel=rooms[n % 20])
+                for n in range(60)
+            ]
+            first = [await handle.callback(timeout=30) for handle in asked]
+            for handle in asked:
+                assert "ratifié un traité" in (await handle.response(timeout=120)).content
+            return [callback.timestamp - fake.interactions[handle.id].created
+                    for callback, handle in zip(first, asked, strict=True)]
+
+    after = run(scenario())
+    # Not one waits for its answer, nor for a second of its own, before "thinking…".
+    assert max(after) < 1.0, sorted(after)[-5:]

@@ -8,6 +8,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import pytest
+
 from stress.kills import TITLE, medium_article
 from tests.bot.adapter.harness import run, running_bot, stop, turns
 from tests.fake_discord import INTENT_MESSAGE_CONTENT, FakeDiscord, default_guild
@@ -128,15 +130,55 @@ def test_answer_here_brings_the_message_content_intent_at_the_next_start(tmp_pat
             assert "prochain démarrage" in (await done.response()).content
 
     async def second() -> None:
-        async with running_bot(tmp_path, FakeDiscord(guilds=[guild])) as (fake, _):
+        # The owner enabled the intent in the portal in between.
+        portal = FakeDiscord(guilds=[guild], allowed_privileged_intents=INTENT_MESSAGE_CONTENT)
+        async with running_bot(tmp_path, portal) as (fake, _):
             assert fake.gateway.current.intents & INTENT_MESSAGE_CONTENT
             message = await fake.send_message(
                 guild.channel("general"), guild.member("member"), "Qui a ratifié le traité ?"
             )
             assert "ratifié un traité" in (await message.reply(timeout=20)).content
+            shown = await (await fake.send_slash("config", {}, user=guild.member("admin"))
+                           ).response()
+            assert "a accordé" in shown.content
 
     run(first())
     # A new fake knows no commands: make the bot sync them again, as on a first start.
     with sqlite3.connect(tmp_path / "kiosque.db") as db:
         db.execute("DELETE FROM meta WHERE key LIKE 'commands:%'")
     run(second())
+
+
+@pytest.mark.parametrize("shards", [None, "1"], ids=["one-connection", "sharded"])
+def test_a_refused_message_content_intent_starts_without_it_and_keeps_serving(
+    tmp_path: Path, shards: str | None
+) -> None:
+    guild = default_guild()
+    general = guild.channel("general")
+    env = {"ANSWER_CHANNELS": general.id, **({"SHARD_COUNT": shards} if shards else {})}
+
+    async def scenario() -> tuple[int, str]:
+        # The portal has not enabled the intent (Discord's default): IDENTIFY gets 4014.
+        async with running_bot(tmp_path, FakeDiscord(guilds=[guild]), **env) as (fake, process):
+            assert fake.gateway.rejections == ["4014 Disallowed intent(s)."]
+            assert not fake.gateway.current.intents & INTENT_MESSAGE_CONTENT
+            member = guild.member("member")
+            asked = await fake.send_slash("ask", {"question": "Qui a ratifié le traité ?"},
+                                          user=member)
+            assert "ratifié un traité" in (await asked.response(timeout=20)).content
+            mention = await fake.send_message(
+                general, member, f"{fake.bot.mention} Qui a ratifié le traité ?"
+            )
+            assert "ratifié un traité" in (await mention.reply(timeout=20)).content
+            told = await (await fake.send_slash("config", {"answer_here": True},
+                                                user=guild.member("admin"))).response()
+            assert told.ephemeral
+            assert "a refusé" in told.content and "portail développeur" in told.content
+            assert process.returncode is None
+            return await stop(process)
+
+    code, log = run(scenario())
+    assert code == 0
+    assert "Traceback" not in log
+    said = [line for line in log.splitlines() if "answer channels are off" in line]
+    assert len(said) == 1 and "developer portal" in said[0]
