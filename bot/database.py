@@ -252,6 +252,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     UPDATE articles SET search_version = NULL;
     """,
+    # Each sentence's answer shapes, found when the version was indexed (index/shapes.py,
+    # JSON); versions indexed before have none and are scanned when asked.
+    """
+    ALTER TABLE versions ADD COLUMN shapes TEXT;
+    """,
 )
 
 

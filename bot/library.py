@@ -26,6 +26,7 @@ from bot.values import StoredArticle
 from index.embedding import from_bytes, to_bytes
 from index.fields import ArticleFields
 from index.model import Article
+from index.shapes import article_shapes
 
 PAGE = 20
 CHOICES = 25  # Discord shows at most 25 autocomplete choices
@@ -108,9 +109,11 @@ class Library:
         key = source_key(article.title, url)
         now = datetime.now(UTC).isoformat(timespec="microseconds")
         content = await self._off_loop(_encoded, article)
+        # Each sentence's answer shapes, found now (not at the first question of each kind).
+        shapes = await self._off_loop(article_shapes, article)
         async with self.database.transaction(library_lock(space)) as db:
             previous = await self._write(db, space, key, article, source, content, now,
-                                         vectors, model, fields)
+                                         vectors, model, fields, shapes)
         article_id, version, old = previous
         headings = _headings(article)
         # Read after the commit: the write lock is not held while a thread decodes.
@@ -139,14 +142,15 @@ class Library:
         """
         now = datetime.now(UTC).isoformat(timespec="microseconds")
         written = []
+        shapes = [await self._off_loop(article_shapes, article) for article, _, _ in articles]
         async with self.database.transaction(library_lock(space)) as db:
             if (await db.execute("SELECT 1 FROM articles WHERE space = ? LIMIT 1", (space,))).rows:
                 return []
-            for article, source, vectors in articles:
+            for (article, source, vectors), found in zip(articles, shapes, strict=True):
                 content = _encoded(article)  # the bundled articles: a few, short
                 key = source_key(article.title)
                 article_id, version, _ = await self._write(
-                    db, space, key, article, source, content, now, vectors, model
+                    db, space, key, article, source, content, now, vectors, model, None, found
                 )
                 written.append(
                     ArticleInfo(article_id, article.title, version, article.language, now, source)
@@ -165,6 +169,7 @@ class Library:
         vectors: np.ndarray | None,
         model: str | None,
         fields: ArticleFields | None = None,
+        shapes: str | None = None,
     ) -> tuple[int, int, str | None]:
         """Write a version; its id and number, and the previous version's content."""
         row = (await db.execute(
@@ -184,7 +189,7 @@ class Library:
             previous = await _content(db, article_id, row["current_version"])
         await db.execute(
             "INSERT INTO versions (article_id, version, source, language, content, indexed_at,"
-            " vectors, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " vectors, model, shapes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 article_id,
                 version,
@@ -194,6 +199,7 @@ class Library:
                 now,
                 None if vectors is None else to_bytes(vectors),
                 None if vectors is None else model,
+                shapes,
             ),
         )
         await db.execute(
@@ -232,14 +238,15 @@ class Library:
         cached = self._current.get(article_id)
         if cached is None or cached.version != version:
             content = await self.database.fetchone(
-                "SELECT content, vectors, model FROM versions WHERE article_id = ? AND version = ?",
+                "SELECT content, vectors, model, shapes FROM versions"
+                " WHERE article_id = ? AND version = ?",
                 (article_id, version),
             )
             article = await asyncio.to_thread(_decoded, content["content"])
             vectors = None
             if self.model and content["vectors"] is not None and content["model"] == self.model:
                 vectors = from_bytes(content["vectors"], article)
-            cached = StoredArticle(article_id, version, article, vectors)
+            cached = StoredArticle(article_id, version, article, vectors, content["shapes"])
             self._current.put(article_id, cached, _weight(cached))
         return cached
 
@@ -394,4 +401,5 @@ def _headings(article: Article) -> tuple[str, ...]:
 def _weight(stored: StoredArticle) -> int:
     # The text, its sentences' objects (~200 bytes each) and the vectors.
     vectors = stored.vectors.nbytes if stored.vectors is not None else 0
-    return 2 * len(stored.article.text) + 200 * len(stored.article.sentences) + vectors
+    shapes = len(stored.shapes) if stored.shapes else 0
+    return 2 * len(stored.article.text) + 200 * len(stored.article.sentences) + vectors + shapes

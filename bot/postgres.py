@@ -148,13 +148,20 @@ MIGRATIONS: tuple[str, ...] = (
     );
     UPDATE articles SET search_version = NULL;
     """,
+    # Each sentence's answer shapes, found when the version was indexed (index/shapes.py,
+    # JSON); versions indexed before have none and are scanned when asked.
+    """
+    ALTER TABLE versions ADD COLUMN shapes TEXT;
+    """,
 )
 
 # What ``backup`` copies, in an order that keeps foreign keys satisfied; the search index is
 # rebuilt from the versions the first time the copy is opened.
 _COPIED = {
     "articles": "id, space, source_key, title, current_version, created_at",
-    "versions": "article_id, version, source, language, content, indexed_at, vectors, model",
+    "versions": (
+        "article_id, version, source, language, content, indexed_at, vectors, model, shapes"
+    ),
     "channels": "channel, article_id",
     "turns": "id, channel, author, question, article_id, version, abstained, passages, asked_at",
     "guild_settings": "guild_id, admin_role_id, answer_channels, language, thread_answers",

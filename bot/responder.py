@@ -90,7 +90,7 @@ class Responder:
         key = (stored.id, stored.version)
         built = self._cache.get(key)
         if built is None:
-            built = ArticleIndex(stored.article, self.weights, stored.vectors)
+            built = ArticleIndex(stored.article, self.weights, stored.vectors, stored.shapes)
             self._cache.put(key, built, index_weight(stored))
         return built
 

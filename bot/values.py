@@ -31,13 +31,16 @@ history and active article all the same)."""
 class StoredArticle:
     """An article as the library serves it: id, current version, content and sentence vectors.
 
-    ``vectors`` (one row per sentence, or ``None``) were computed when the version was indexed.
+    ``vectors`` (one row per sentence, or ``None``) and ``shapes`` (each sentence's answer
+    shapes, ``index.shapes.SentenceShapes.dumps``, or ``None``) were computed when the version
+    was indexed.
     """
 
     id: int
     version: int
     article: Article
     vectors: np.ndarray | None = field(default=None, compare=False, repr=False)
+    shapes: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

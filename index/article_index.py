@@ -80,7 +80,11 @@ class ArticleIndex:
     """Searchable form of one article: term lists for sentences, paragraphs and headings."""
 
     def __init__(
-        self, article: Article, weights: Weights = Weights(), vectors: np.ndarray | None = None
+        self,
+        article: Article,
+        weights: Weights = Weights(),
+        vectors: np.ndarray | None = None,
+        shapes: str | None = None,
     ) -> None:
         self.article = article
         self.weights = weights
@@ -137,8 +141,9 @@ class ArticleIndex:
         self._context_prefixes = [set(self._prefix(list(c))) for c in self._context]
         self._folded_words = {fold(w) for w in words(article.text)}
         self._acronyms = acronyms(article.text)
-        # What each sentence holds of each answer shape: found once per kind, then kept.
-        self.shapes = SentenceShapes([s.text for s in article.sentences])
+        # What each sentence holds of each answer shape: found when the article was indexed
+        # (``shapes``, as ``SentenceShapes.dumps`` wrote them), or once per kind, then kept.
+        self.shapes = SentenceShapes.loads([s.text for s in article.sentences], shapes)
 
     @property
     def size(self) -> int:

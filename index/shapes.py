@@ -8,12 +8,15 @@ computed once per built index, so that a question only filters out what it gives
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Sequence
 
 import numpy as np
 
 from index.analysis import fold, is_stopword
+from index.model import Article
 
 # Kinds of answer a question asks for, and how each looks in text. A question that names its
 # kind ("À quelle heure ...?") is only answered by a passage that holds something of that kind.
@@ -186,8 +189,10 @@ class SentenceShapes:
     sentence again (``holds`` on each sentence took about 245 ms for a "combien" question on a
     3 300-sentence article).
 
-    A kind is scanned at the first question that asks for it (scanning all sixteen when the
-    article is indexed would cost about four times the rest of the index), then kept.
+    Every kind is scanned when the article is indexed (``scan``, on the indexing pool, about
+    three times the rest of the built index) and stored with its version (``dumps``); a built
+    index reads them back (``loads``). A version stored without them, or with shapes of other
+    patterns (``SIGNATURE``), has each kind scanned at the first question that asks for it.
     """
 
     def __init__(self, texts: Sequence[str]) -> None:
@@ -196,6 +201,51 @@ class SentenceShapes:
         # only for a date without digits ("juillet"), which a question may name itself.
         self._found: dict[str, tuple[frozenset[tuple[frozenset[str], str | None]], ...]] = {}
         self._names: tuple[frozenset[str], ...] | None = None
+
+    def scan(self) -> SentenceShapes:
+        """Every kind and every name scanned now (what indexing does); ``self``."""
+        for kind in ANSWER_SHAPES:
+            self.found(kind)
+        self.named()
+        return self
+
+    def dumps(self) -> str:
+        """Every kind's and the names' findings as JSON, with the ``SIGNATURE`` of the patterns
+        that found them; only sentences that hold something are written."""
+        self.scan()
+        kinds = {
+            kind: [
+                [i, [[sorted(digits), word] for digits, word in sorted(keys, key=repr)]]
+                for i, keys in enumerate(found)
+                if keys
+            ]
+            for kind, found in self._found.items()
+        }
+        names = [[i, sorted(words)] for i, words in enumerate(self.named()) if words]
+        data = {"signature": SIGNATURE, "kinds": kinds, "names": names}
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def loads(cls, texts: Sequence[str], stored: str | None) -> SentenceShapes:
+        """The shapes of ``texts`` as ``dumps`` wrote them; nothing read (each kind scanned
+        when first asked) when there are none or they were found by other patterns."""
+        shapes = cls(texts)
+        data = json.loads(stored) if stored else None
+        if not data or data.get("signature") != SIGNATURE:
+            return shapes
+        size = len(shapes._texts)
+        for kind, rows in data["kinds"].items():
+            if kind not in ANSWER_SHAPES:
+                continue
+            found: list[frozenset[tuple[frozenset[str], str | None]]] = [frozenset()] * size
+            for i, keys in rows:
+                found[i] = frozenset((frozenset(digits), word) for digits, word in keys)
+            shapes._found[kind] = tuple(found)
+        named: list[frozenset[str]] = [frozenset()] * size
+        for i, words in data["names"]:
+            named[i] = frozenset(words)
+        shapes._names = tuple(named)
+        return shapes
 
     def found(self, kind: str) -> tuple[frozenset[tuple[frozenset[str], str | None]], ...]:
         """Each sentence's matches of ``kind`` (one of ``ANSWER_SHAPES``), scanned once."""
@@ -240,6 +290,12 @@ class SentenceShapes:
         )
 
 
+def article_shapes(article: Article) -> str:
+    """Every answer shape of every sentence of ``article``, found now, as JSON to store with
+    its version (``SentenceShapes.loads`` reads it back)."""
+    return SentenceShapes([s.text for s in article.sentences]).dumps()
+
+
 def _key(kind: str, found: str) -> tuple[frozenset[str], str | None]:
     digits = frozenset(DIGITS.findall(found))
     return digits, (fold(found).strip() if kind == DATE and not digits else None)
@@ -260,3 +316,17 @@ def _name_words(text: str) -> set[str]:
                 continue
         words.update(fold(w) for w in found)
     return words
+
+# What stored shapes were found with: the patterns, the name rule and its starters. Shapes
+# stored by other patterns (an older version of the bot) are not read.
+SIGNATURE = hashlib.sha256(
+    repr(
+        (
+            sorted((k, p.pattern, p.flags) for k, p in ANSWER_SHAPES.items()),
+            NAME.pattern,
+            sorted(_STARTERS),
+            _key.__code__.co_code,
+            _name_words.__code__.co_code,
+        )
+    ).encode("utf-8")
+).hexdigest()[:16]

@@ -12,9 +12,11 @@ import pytest
 
 from bot.errors import KiosqueError
 from bot.library import Library, source_key
-from bot.values import LOCAL
+from bot.responder import Responder
+from bot.values import LOCAL, StoredArticle
 from index.embedding import Embedder, embed_article, vector_rows
 from index.model import Article
+from index.shapes import ANSWER_SHAPES, article_shapes
 from tests.conftest import parse, stored_rows
 
 V1 = (
@@ -256,3 +258,18 @@ def test_an_article_stored_without_vectors_says_so(database: Callable) -> None:
 
     info, stored = asyncio.run(scenario())
     assert info.semantic is False and stored.vectors is None
+
+
+def test_answer_shapes_are_found_at_indexing_and_reloaded_with_their_version(
+    database: Callable, bundled_article: Article
+) -> None:
+    async def scenario() -> StoredArticle:
+        async with database() as db:
+            info = await Library(db).add(LOCAL, bundled_article, source="a.txt")
+            return await Library(db).load(LOCAL, info.id)  # a restart reads them back
+
+    served = asyncio.run(scenario())
+    assert served.shapes == article_shapes(bundled_article)
+    # The responder's built index reads them: no kind is scanned at a question.
+    built = Responder().index(served)
+    assert set(built.shapes._found) == set(ANSWER_SHAPES) and built.shapes._names is not None

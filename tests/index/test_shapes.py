@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from index import parse_article
+from index import shapes as shapes_module
 from index.article_index import ArticleIndex
 from index.model import Article
-from index.shapes import ANSWER_SHAPES, DATE, NUMBER, PERSON, SentenceShapes, holds
+from index.shapes import (
+    ANSWER_SHAPES,
+    DATE,
+    NUMBER,
+    PERSON,
+    SentenceShapes,
+    article_shapes,
+    holds,
+)
 
 CORPUS = Path(__file__).resolve().parents[2] / "bench" / "data" / "wikinews_fr"
 # Questions that give numbers, a month, a weekday, names of their own, or nothing at all.
@@ -68,3 +78,41 @@ def test_each_kind_is_scanned_once_per_built_index(bundled_article: Article) -> 
     index.shapes.holding(NUMBER, "Combien de missiles ?")
     assert index.shapes.found(NUMBER) is first
     assert len(first) == index.size
+
+
+def test_shapes_stored_at_indexing_give_the_same_verdicts_without_scanning(
+    articles: list[Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asks = [(kind, asked) for kind in [*ANSWER_SHAPES, PERSON] for asked in ASKED]
+    for article in articles:
+        texts = [s.text for s in article.sentences]
+        stored = article_shapes(article)
+        with monkeypatch.context() as patch:
+            for scanner in ("_key", "_name_words"):  # what scanning a sentence calls
+                patch.setattr(shapes_module, scanner, _never)
+            loaded = SentenceShapes.loads(texts, stored)
+            verdicts = [list(loaded.holding(kind, asked)) for kind, asked in asks]
+        fresh = SentenceShapes(texts)
+        assert verdicts == [list(fresh.holding(kind, asked)) for kind, asked in asks]
+
+
+def _never(*_: object) -> None:
+    raise AssertionError("a stored kind was scanned again")
+
+
+def test_shapes_stored_by_other_patterns_or_none_are_scanned_when_asked(
+    bundled_article: Article,
+) -> None:
+    texts = [s.text for s in bundled_article.sentences]
+    data = json.loads(article_shapes(bundled_article))
+    data["signature"] = "older patterns"
+    for stored in (json.dumps(data), None):
+        loaded = SentenceShapes.loads(texts, stored)
+        assert not loaded._found and loaded._names is None
+        assert list(loaded.holding(NUMBER, "")) == list(SentenceShapes(texts).holding(NUMBER, ""))
+
+
+def test_a_built_index_reads_the_shapes_stored_with_its_version(bundled_article: Article) -> None:
+    index = ArticleIndex(bundled_article, shapes=article_shapes(bundled_article))
+    assert set(index.shapes._found) == set(ANSWER_SHAPES) and index.shapes._names is not None
+    assert not ArticleIndex(bundled_article).shapes._found  # none stored: scanned when asked
