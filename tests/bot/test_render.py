@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -59,10 +60,20 @@ def test_long_answer_is_split_into_messages_of_at_most_2000(renderer: Renderer) 
 
 def test_each_quote_stays_whole_in_one_message_with_its_section(renderer: Renderer) -> None:
     answer = long_answer()
-    messages = render(renderer, answer)
-    for p in answer.passages:
+    lead = render(renderer, answer)
+    more = renderer.messages("more", "fr", answer=replace(answer, passages=answer.passages[1:]),
+                             question=answer.question)
+    for p, messages in zip(answer.passages, (lead, more, more), strict=True):
         block = f"> {escape(p.text)}\n— section *{escape(p.section)}*"
         assert sum(block in m for m in messages) == 1, p.section
+
+
+def test_an_answer_leads_with_its_first_passage_alone(renderer: Renderer) -> None:
+    # The other passages wait behind « Plus de passages »: a chat message, not a page.
+    answer = long_answer(quote_length=200)
+    text = "\n\n".join(render(renderer, answer))
+    assert escape(answer.passages[0].text) in text
+    assert all(escape(p.text) not in text for p in answer.passages[1:])
 
 
 def test_a_quote_longer_than_a_message_is_cut_into_quote_lines(renderer: Renderer) -> None:
