@@ -25,7 +25,7 @@ SURROUNDING_BEFORE = 300  # characters of a long paragraph shown before the quot
 SURROUNDING_SHOWN = 1400  # and from the quote's start on
 MAX_BULLET = 320  # a summary's bullet
 ANSWER_BULLETS = 2  # context bullets under an answer: a chat message, not a page
-ANSWER_BULLET = 160  # characters of each
+ANSWER_BULLET = 120  # characters of each
 
 # The answer decision: a logistic score over what retrieval knows of the best passage. The
 # features are standardised with the means and deviations of the calibration data; weights,

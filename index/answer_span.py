@@ -61,8 +61,8 @@ _NAME = re.compile(
     r"""
     (?:(?<![\w'’])|(?<=(?<!\w)[lLdD]['’]))  # a word's start, or after an elision: l'Élysée
     [A-ZÀ-ÖØ-Ý][\w'’-]*                       # a capitalised word
-    (?:\s+(?:(?:de|du|des|von|van|der|di|da|la|le|al|bin|ben)\s+|d['’])?  # a particle
-    [A-ZÀ-ÖØ-Ý][\w'’-]*)*                     # and more capitalised words
+    (?:[ \u00a0]+(?:(?:de|du|des|von|van|der|di|da|la|le|al|bin|ben)[ \u00a0]+|d['’])?
+    [A-ZÀ-ÖØ-Ý][\w'’-]*)*                     # more capitalised words (a particle between)
     """,
     re.VERBOSE,
 )
@@ -93,10 +93,28 @@ _QUANTITY_BEFORE = re.compile(
     rf"(?:(?<![\w.,])\d[\d\s\u00a0\u202f.,]*|\b(?:{_NUMBER_WORDS})\b)\s*(?:de\s+|d['’])?$",
     re.IGNORECASE,
 )
+# Questions that name no kind of answer and still point at one. "Quel parti … ?", "Which
+# journal … ?" ask for something named: a name. "Qu'a dit X ?", "How did X react?" ask for
+# someone's words: what the sentence quotes.
+_WHICH = re.compile(
+    r"\b(?:quel|quelle|quels|quelles|kel|kelle|lequel|laquelle)\s+(?!est\b|sont\b|était\b)"
+    r"[^\W\d_]|\b(?:which|what)\s+(?!is\b|was\b|are\b|were\b|did\b|does\b|do\b|has\b"
+    r"|had\b|will\b|would\b|can\b|could\b)[^\W\d_]",
+    re.IGNORECASE,
+)
+_SAID = re.compile(
+    r"\b(?:dit|dire|disait|déclaré|réagi|réagit|répondu|répondait|affirmé|confié|lancé|say|said"
+    r"|says|react|reacted|respond|responded|told|tell|describe|described)\b",
+    re.IGNORECASE,
+)
+_QUOTATION = re.compile(r"«\s*([^«»\n]+?)\s*»|“([^“”\n]+)”|\"([^\"\n]+)\"")
+NAMED = "named"  # the answer is a name, though the question asks for no person
+SAID = "said"  # the answer is what someone said
+
 _DIGITS = re.compile(r"\d+")
 _WEAK = frozenset(
-    {"long", "longtemps", "duree", "during", "aged", "age", "agee", "plusieurs", "several", "many"}
-    | {"dozens"}
+    {"long", "longtemps", "duree", "during", "aged", "age", "agee", "ages", "agees", "plusieurs"}
+    | {"several", "many", "dozens"}
 )
 
 
@@ -110,6 +128,8 @@ def answer_span(
     nearest to the words the question shares with the text wins (a count: one followed by
     what it counts first).
     """
+    if kind is None:
+        kind = SAID if _SAID.search(asked) else NAMED if _WHICH.search(asked) else None
     found = _spans(text, kind, asked)
     found = [
         (start, end)
@@ -124,9 +144,13 @@ def answer_span(
 
     def rank(span: tuple[int, int]) -> tuple[float, ...]:
         start, end = span
-        distance = min((abs(a - start) if a < start else abs(a - end) for a in anchors), default=0)
+        # How far, on average, each of the question's words is from the span.
+        distance = sum(
+            min(start - a if a < start else max(0, a - end) for a in at)
+            for at in anchors.values()
+        )
         counts = -_counts_something(text, end, language) if kind == NUMBER else 0
-        words_count = -len(text[start:end].split()) if kind == PERSON else 0
+        words_count = -len(text[start:end].split()) if kind in (PERSON, NAMED) else 0
         return (counts, words_count, distance, start)
 
     return min(found, key=rank)
@@ -139,8 +163,13 @@ def _spans(text: str, kind: str | None, asked: str) -> list[tuple[int, int]]:
     if kind == DATE:
         spans = [m.span() for m in _FULL_DATE.finditer(text)]
         return [_trim(text, s, e) for s, e in spans]
-    if kind == PERSON:
+    if kind in (PERSON, NAMED):
         return _names(text, asked)
+    if kind == SAID:
+        return [
+            next(match.span(g) for g in (1, 2, 3) if match.group(g))
+            for match in _QUOTATION.finditer(text)
+        ]
     if kind == PLACE:
         return [
             (s, e) for s, e in _names(text, asked) if _PLACE_BEFORE.search(text[max(0, s - 14) : s])
@@ -193,8 +222,16 @@ def _names(text: str, asked: str) -> list[tuple[int, int]]:
         said = re.findall(r"[^\W\d_]+", text[start:end])
         if not said or all(fold(w) in known for w in said):
             continue
+        if len(text[start:end].split()) == 1 and _opens_sentence(text, start):
+            continue  # "Finalement, …", "Depuis …": capitalised for its place, not a name
         spans.append(_trim(text, start, end))
     return spans
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens the text or a sentence or quotation in it."""
+    before = text[:start].rstrip(" \u00a0«“\"(—–-")
+    return not before or before[-1] in ".!?:;"
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -254,16 +291,19 @@ def _given(span: str, asked: str) -> bool:
     return bool(said) and said <= {fold(w) for w in words(asked)}
 
 
-def _anchors(text: str, asked: str, language: str) -> list[int]:
-    """Where in ``text`` the question's own words are (offsets of their starts)."""
+def _anchors(text: str, asked: str, language: str) -> dict[str, list[int]]:
+    """Where in ``text`` each of the question's own words is (offsets of their starts)."""
     wanted = {
         term(w, language) for w in words(asked) if not is_stopword(w, language) and len(w) > 2
     }
-    found = []
+    found: dict[str, list[int]] = {}
     for match in re.finditer(r"[^\W_]+", text):
         word = match.group().lower()
-        if not is_stopword(word, language) and term(word, language) in wanted:
-            found.append(match.start())
+        if is_stopword(word, language):
+            continue
+        stem = term(word, language)
+        if stem in wanted:
+            found.setdefault(stem, []).append(match.start())
     return found
 
 
