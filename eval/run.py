@@ -23,7 +23,7 @@ from rank_bm25 import BM25Okapi
 
 from bot.responder import Responder
 from bot.values import StoredArticle, Turn
-from eval import piaf, realistic, routing, seed, summaries
+from eval import chat_size, piaf, realistic, routing, seed, summaries
 from eval.vectors import CachedEmbedder, evaluation_embedder, vectors_of
 from index.analysis import question_terms, terms
 from index.model import Article
@@ -287,6 +287,8 @@ def main() -> int:
     print(f"  {'answers with bullets of their own':34}{cells}")
     cells = "".join(f"{bullets[n][1]:>18}" for n in names)
     print(f"  {'dateline or dash bullets':34}{cells}{'0':>12}")
+    print()
+    chat_size.report(embedder)
     print()
 
     summary = summaries.figures()

@@ -109,6 +109,7 @@ _SAID = re.compile(
 )
 _QUOTATION = re.compile(r"«\s*([^«»\n]+?)\s*»|“([^“”\n]+)”|\"([^\"\n]+)\"")
 NAMED = "named"  # the answer is a name, though the question asks for no person
+NAME_WORD = 5  # characters of distance one more word of a name is worth
 SAID = "said"  # the answer is what someone said
 
 _DIGITS = re.compile(r"\d+")
@@ -148,10 +149,11 @@ def answer_span(
         distance = sum(
             min(start - a if a < start else max(0, a - end) for a in at)
             for at in anchors.values()
-        )
+        ) / max(1, len(anchors))
         counts = -_counts_something(text, end, language) if kind == NUMBER else 0
-        words_count = -len(text[start:end].split()) if kind in (PERSON, NAMED) else 0
-        return (counts, words_count, distance, start)
+        # A full name ("François Brottes") before a lone word ("PS") nearby.
+        longer = NAME_WORD * (len(text[start:end].split()) - 1) if kind in (PERSON, NAMED) else 0
+        return (counts, distance - longer, start)
 
     return min(found, key=rank)
 
