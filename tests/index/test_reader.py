@@ -132,3 +132,17 @@ def test_a_follow_up_is_never_vetoed(embedder: Embedder, semantic_stored: Stored
     vetoing = Responder(embedder=embedder, reader=Reader(_model(floor=1.0), embedder.tokens))
     got = vetoing.answer(follow, semantic_stored, turns)
     assert got.followup and got.abstained == expected.abstained
+
+
+def test_no_run_time_module_imports_a_training_library() -> None:
+    """The bot, its responder and the reader run on numpy and onnxruntime alone."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, bot.service, bot.responder, index.reader, index.embedding;"
+        "found = [m for m in ('torch', 'sklearn', 'transformers', 'onnx', 'tensorflow')"
+        " if m in sys.modules]; print(found); sys.exit(bool(found))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
