@@ -144,5 +144,5 @@ def test_no_run_time_module_imports_a_training_library() -> None:
         "found = [m for m in ('torch', 'sklearn', 'transformers', 'onnx', 'tensorflow')"
         " if m in sys.modules]; print(found); sys.exit(bool(found))"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
