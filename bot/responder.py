@@ -18,6 +18,7 @@ from index.answer_span import answer_span
 from index.embedding import Encoder
 from index.model import Article
 from index.question import Earlier, Question, read_question
+from index.reader import Reader
 from index.retrieval import ArticleIndex, Candidate, Fusion, Retrieval, Weights, retrieve
 from index.summarize import context_sentences, summary_sentences
 
@@ -80,12 +81,15 @@ class Responder:
         embedder: Encoder | None = None,
         cache_bytes: int = 512 << 20,
         bullets: tuple[int, int] = (ANSWER_BULLETS, ANSWER_BULLET),
+        reader: Reader | None = None,
     ) -> None:
         self.tuning = tuning
         self.bullets = bullets  # how many context bullets an answer has, and how long
         self.weights = weights
         self.fusion = fusion
         self.embedder = embedder
+        # The answerability reader's veto (``index.reader``), or ``None``: the decision alone.
+        self.reader = reader
         # Built indexes, kept while they fit: a 1 MB article's index weighs about 50 MB.
         self._cache = ByteBoundCache(cache_bytes)
 
@@ -124,6 +128,8 @@ class Responder:
         )
         # The best passage must answer; the next ones are quoted too when they also do.
         if found.best is None or not self._answers(found, found.best):
+            return self._abstain(base, index, found)
+        if self._vetoed(found, article):
             return self._abstain(base, index, found)
         # The first leads the answer; the others wait behind « Plus de passages ».
         chosen = [c for c in found.candidates[:3] if self._answers(found, c)]
@@ -245,6 +251,13 @@ class Responder:
         )
         return 1 / (1 + math.exp(-z))
 
+    def _vetoed(self, found: Retrieval, article: Article) -> bool:
+        """Whether the reader says that none of the best candidates holds what the question
+        asks for (a follow-up, read alone, is not judged: its topic is the conversation's)."""
+        if self.reader is None or not found.semantic or found.question.followup:
+            return False
+        return self.reader.vetoes(found, article, lambda c: answer_features(found, c))
+
     def _answers(self, found: Retrieval, candidate: Candidate) -> bool:
         """Whether a candidate passage answers the question.
 
@@ -262,12 +275,18 @@ class Responder:
             return False  # "Et la capitale de l'Australie ?": the article never names it
         if found.semantic:
             floor = (
-                self.tuning.followup_floor if found.question.followup else self.tuning.answer_floor
+                self.tuning.followup_floor if found.question.followup else self._answer_floor()
             )
             return self.probability(found, candidate) >= floor
         if found.question.followup and found.unknown_terms > 1:
             return False
         return candidate.context_coverage >= self.tuning.lexical_floor
+
+    def _answer_floor(self) -> float:
+        """The decision's floor; with the reader, the floor fitted beside its veto."""
+        if self.reader is not None and self.reader.model.answer_floor is not None:
+            return self.reader.model.answer_floor
+        return self.tuning.answer_floor
 
     def _passage(self, stored: StoredArticle, candidate: Candidate, asked: Question) -> Passage:
         article = stored.article
