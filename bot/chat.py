@@ -29,6 +29,7 @@ async def _loop(kiosque: Kiosque, channel: str) -> int:
     print(f"Kiosque — {stored.article.title}")
     print(say.line("chat_help", language))
     interactive = sys.stdin.isatty()
+    pages: dict[int, int] = {}  # « Plus de passages » already shown, per answered turn
     while True:
         try:
             line = await asyncio.to_thread(_read, "\n> " if interactive else "")
@@ -42,14 +43,16 @@ async def _loop(kiosque: Kiosque, channel: str) -> int:
         try:
             if command in ("/quit", "/exit", "/q"):
                 return 0
-            output = await _handle(kiosque, channel, command, rest.strip(), line)
+            output = await _handle(kiosque, channel, command, rest.strip(), line, pages)
         except KiosqueError as error:
             stored = await kiosque.article_for(LOCAL, channel)
             output = kiosque.error_text(error, kiosque.language(stored), plain=True)
         print(output, flush=True)
 
 
-async def _handle(kiosque: Kiosque, channel: str, command: str, rest: str, line: str) -> str:
+async def _handle(
+    kiosque: Kiosque, channel: str, command: str, rest: str, line: str, pages: dict[int, int]
+) -> str:
     say = kiosque.renderer
     stored = await kiosque.article_for(LOCAL, channel)
     language = kiosque.language(stored)
@@ -67,6 +70,15 @@ async def _handle(kiosque: Kiosque, channel: str, command: str, rest: str, line:
         return say.text("history", language, turns=turns)
     if command == "/forget":
         return say.line("forgotten", language, count=await kiosque.forget(channel))
+    if command == "/more":
+        # The console's « Plus de passages »: the next passages for the last question.
+        last = [t for t in await kiosque.turns(channel, 1) if t.id is not None]
+        if not last:
+            return say.line("unknown_turn", language, plain=True)
+        turn = last[-1].id
+        pages[turn] = pages.get(turn, 0) + 1
+        more = await kiosque.more(LOCAL, turn, pages[turn])
+        return say.text("more", more.language, answer=more, question=more.question[:300])
     if command in ("/help", "/?"):
         return say.line("chat_help", language)
     answer = await kiosque.ask(LOCAL, line, channel, author="console")

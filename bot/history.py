@@ -107,6 +107,7 @@ def passages_json(passages: tuple[Passage, ...]) -> str:
                 "sentence": p.sentence,
                 "cut": p.cut,
                 "opens": p.opens,
+                "bold": [list(span) for span in p.bold],
             }
             for p in passages
         ],
@@ -125,6 +126,7 @@ def _turn(row: Row) -> Turn:
             sentence=p.get("sentence"),
             cut=p.get("cut", False),
             opens=p.get("opens", True),
+            bold=tuple(tuple(span) for span in p.get("bold", ())),
         )
         for p in json.loads(row["passages"])
     )

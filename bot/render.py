@@ -78,6 +78,40 @@ def excerpt(value: Any, limit: int = 300) -> Raw:
     return Raw(cut + "…")
 
 
+# Private-use characters that mark a bold span while the quote is escaped: escaping leaves
+# them alone, so the markers land exactly around the verbatim words, whatever they hold.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+QUOTE_LIMIT = 1800  # a quote longer than this once escaped goes plain: never cut inside bold
+
+
+def quoted(passage: Any) -> Raw:
+    """A passage's text escaped for Discord, with the words that answer (``passage.bold``,
+    offsets in its text) in bold; the text between the markers is the quote, unchanged.
+
+    A span that is not a run of words on one line (spaces at its ends, a line break inside)
+    is left plain: Discord would show its asterisks, or a quote line would end inside it.
+    """
+    text = str(passage.text)
+    spans = sorted(tuple(span) for span in getattr(passage, "bold", ()) or ())
+    plain = Raw(escape(text))
+    if not spans or _OPEN in text or _CLOSE in text:
+        return plain
+    marked, at = [], 0
+    for start, end in spans:
+        words = text[start:end]
+        if not (at <= start < end <= len(text)) or "\n" in words or words != words.strip():
+            return plain
+        if not visible(words).strip():
+            return plain  # only invisible characters: nothing to show in bold
+        marked += [text[at:start], _OPEN, words, _CLOSE]
+        at = end
+    marked.append(text[at:])
+    escaped = escape("".join(marked))
+    if len(escaped) > QUOTE_LIMIT:
+        return plain
+    return Raw(escaped.replace(_OPEN, "**").replace(_CLOSE, "**"))
+
+
 ECHO_LIMIT = 200
 
 
@@ -221,6 +255,7 @@ class Renderer:
         )
         self._env.filters["clip"] = clip
         self._env.filters["excerpt"] = excerpt
+        self._env.filters["quoted"] = quoted
         self._env.filters["when"] = when
         self._env.filters["stamp"] = stamp
         self._env.filters["grouped"] = grouped

@@ -14,10 +14,12 @@ from pathlib import Path
 
 from bot.cache import ByteBoundCache
 from bot.values import Answer, Passage, StoredArticle, Summary, Turn
+from index.answer_span import answer_span
 from index.article_index import ArticleIndex, Weights
 from index.embedding import Encoder
 from index.model import Article
 from index.question import Earlier, Question, read_question
+from index.reader import Reader
 from index.retrieval import Candidate, Fusion, Retrieval, retrieve
 from index.summarize import context_sentences, summary_sentences
 
@@ -25,7 +27,9 @@ SUMMARY_LENGTHS = {"short": 3, "medium": 5, "long": 7}
 MAX_QUOTE = 900
 SURROUNDING_BEFORE = 300  # characters of a long paragraph shown before the quote
 SURROUNDING_SHOWN = 1400  # and from the quote's start on
-MAX_BULLET = 320
+MAX_BULLET = 320  # a summary's bullet
+ANSWER_BULLETS = 2  # context bullets under an answer: a chat message, not a page
+ANSWER_BULLET = 120  # characters of each
 
 # The answer decision: a logistic score over what retrieval knows of the best passage, and
 # the floors it must reach. ``python -m eval.calibrate`` fits it on the development data and
@@ -77,11 +81,16 @@ class Responder:
         fusion: Fusion = Fusion(),
         embedder: Encoder | None = None,
         cache_bytes: int = 512 << 20,
+        bullets: tuple[int, int] = (ANSWER_BULLETS, ANSWER_BULLET),
+        reader: Reader | None = None,
     ) -> None:
         self.tuning = tuning
+        self.bullets = bullets  # how many context bullets an answer has, and how long
         self.weights = weights
         self.fusion = fusion
         self.embedder = embedder
+        # The answerability reader's veto (``index.reader``), or ``None``: the decision alone.
+        self.reader = reader
         # Built indexes, kept while they fit: a 1 MB article's index weighs about 50 MB.
         self._cache = ByteBoundCache(cache_bytes)
 
@@ -122,15 +131,19 @@ class Responder:
         # The best passage must answer; the next ones are quoted too when they also do.
         if found.best is None or not self._answers(found, found.best):
             return self._abstain(base, index, found)
+        if self._vetoed(found, article):
+            return self._abstain(base, index, found)
+        # The first leads the answer; the others wait behind « Plus de passages ».
         chosen = [c for c in found.candidates[:3] if self._answers(found, c)]
-        passages = [self._passage(stored, c) for c in chosen]
+        passages = [self._passage(stored, c, asked) for c in chosen]
         quoted = {i for c in chosen for i in c.sentences}
-        bullets = context_sentences(index, quoted, list(found.scores))
+        count, length = self.bullets
+        bullets = context_sentences(index, quoted, list(found.scores), count=count)[:count]
         confidence = self.probability(found, found.best) if found.semantic else None
         return replace(
             base,
             passages=tuple(passages),
-            bullets=tuple(_trim(article.sentences[i].text, MAX_BULLET)[0] for i in bullets),
+            bullets=tuple(_trim(article.sentences[i].text, length)[0] for i in bullets),
             confidence=confidence,
         )
 
@@ -160,7 +173,26 @@ class Responder:
         )
         if not fresh:
             return replace(base, abstained=True, exhausted=True)
-        return replace(base, passages=tuple(self._passage(stored, c) for c in fresh))
+        return replace(base, passages=tuple(self._passage(stored, c, asked) for c in fresh))
+
+    def held(
+        self,
+        question: str,
+        stored: StoredArticle,
+        passages: Sequence[Passage],
+        language: str | None = None,
+    ) -> Answer:
+        """The further passages an answer quoted but did not show (its first one leads), as
+        « Plus de passages » gives them."""
+        asked = read_question(question, (), stored.article.language)
+        return Answer(
+            question=question,
+            language=language or asked.language,
+            article_id=stored.id,
+            article_title=stored.article.title,
+            version=stored.version,
+            passages=tuple(passages),
+        )
 
     def paragraph(self, stored: StoredArticle, sentence: int) -> tuple[str, str | None]:
         """The paragraph around a sentence, verbatim, and its section's heading.
@@ -221,6 +253,13 @@ class Responder:
         )
         return 1 / (1 + math.exp(-z))
 
+    def _vetoed(self, found: Retrieval, article: Article) -> bool:
+        """Whether the reader says that none of the best candidates holds what the question
+        asks for (a follow-up, read alone, is not judged: its topic is the conversation's)."""
+        if self.reader is None or not found.semantic or found.question.followup:
+            return False
+        return self.reader.vetoes(found, article, lambda c: answer_features(found, c))
+
     def _answers(self, found: Retrieval, candidate: Candidate) -> bool:
         """Whether a candidate passage answers the question.
 
@@ -238,19 +277,26 @@ class Responder:
             return False  # "Et la capitale de l'Australie ?": the article never names it
         if found.semantic:
             floor = (
-                self.tuning.followup_floor if found.question.followup else self.tuning.answer_floor
+                self.tuning.followup_floor if found.question.followup else self._answer_floor()
             )
             return self.probability(found, candidate) >= floor
         if found.question.followup and found.unknown_terms > 1:
             return False
         return candidate.context_coverage >= self.tuning.lexical_floor
 
-    def _passage(self, stored: StoredArticle, candidate: Candidate) -> Passage:
+    def _answer_floor(self) -> float:
+        """The decision's floor; with the reader, the floor fitted beside its veto."""
+        if self.reader is not None and self.reader.model.answer_floor is not None:
+            return self.reader.model.answer_floor
+        return self.tuning.answer_floor
+
+    def _passage(self, stored: StoredArticle, candidate: Candidate, asked: Question) -> Passage:
         article = stored.article
         first = article.sentences[candidate.sentences[0]]
         last = article.sentences[candidate.sentences[-1]]
         start, end = first.start, last.end
         text, cut = _trim(article.text[start:end], MAX_QUOTE, ellipsis=False)
+        core = article.sentences[candidate.sentence]
         return Passage(
             text=text,
             section=article.heading(first.section),
@@ -260,6 +306,7 @@ class Responder:
             sentence=candidate.sentence,
             cut=cut or end < last.end,
             opens=start == first.start,
+            bold=_bold(text, (core.start - start, core.end - start), asked),
         )
 
     def summary(
@@ -330,6 +377,17 @@ def answer_features(found: Retrieval, candidate: Candidate) -> dict[str, float]:
         "centroid": found.semantic_mean or 0.0,
         "lacks_kind": float(candidate.holds is False),  # a rule, not a weighed feature
     }
+
+
+def _bold(text: str, core: tuple[int, int], asked: Question) -> tuple[tuple[int, int], ...]:
+    """Where the words that answer are in a quote (offsets in ``text``): in the sentence it
+    was chosen for (``core``, offsets in ``text``) first, else anywhere in it."""
+    start, end = max(0, core[0]), min(len(text), core[1])
+    for offset, part in ((start, text[start:end]), (0, text)):
+        span = answer_span(part, asked.kind, asked.text, asked.language)
+        if span is not None:
+            return ((span[0] + offset, span[1] + offset),)
+    return ()
 
 
 def _trim(text: str, limit: int, ellipsis: bool = True) -> tuple[str, bool]:

@@ -482,13 +482,22 @@ class Kiosque:
     async def more(
         self, space: str, turn_id: int, page: int = 1, language: str | None = None
     ) -> Answer:
-        """The ``page``-th batch of further passages for an answered question (1: those right
-        after the answer's own)."""
+        """The ``page``-th batch of further passages for an answered question.
+
+        An answer shows only its first passage: page 1 holds the others it quoted, when it
+        quoted more than one; the next pages (or page 1 otherwise) the passages after them.
+        """
         turn, stored = await self._turn(space, turn_id)
         shown = {i for p in turn.passages for i in p.sentences}
         chrome = self.chrome_language(language)
+        held = turn.passages[1:]
+        if held and page <= 1:
+            answer = await asyncio.to_thread(
+                self.responder.held, turn.question, stored, held, chrome
+            )
+            return replace(answer, turn=turn_id)
         answer = None
-        for _ in range(max(1, page)):
+        for _ in range(max(1, page - 1 if held else page)):
             answer = await asyncio.to_thread(
                 self.responder.more, turn.question, stored, set(shown), chrome
             )

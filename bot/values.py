@@ -50,7 +50,8 @@ class Passage:
     ``sentences`` are the quoted sentences' indices, ``sentence`` the one the passage was
     chosen for (a follow-up never answers with it again). ``cut`` says the quote stops
     before its last sentence ends, ``opens`` that it starts where its first sentence does
-    (a follow-up may quote one clause of a sentence already quoted).
+    (a follow-up may quote one clause of a sentence already quoted). ``bold`` holds the
+    words that answer as offsets in ``text`` (shown in bold; the text stays verbatim).
     """
 
     text: str
@@ -61,6 +62,7 @@ class Passage:
     sentence: int | None = None
     cut: bool = False
     opens: bool = True
+    bold: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ class Answer:
                     "section": p.section,
                     "article_id": p.article_id,
                     "score": round(p.score, 4),
+                    "bold": [list(span) for span in p.bold],
                 }
                 for p in self.passages
             ],

@@ -36,6 +36,11 @@ class CachedEmbedder:
         digest = hashlib.sha256("\x00".join(key).encode()).hexdigest()
         return self.folder / f"{digest[:40]}.npy"
 
+    def tokens(self, text: str) -> tuple[list[str], np.ndarray] | None:
+        """The model's per-token states (``Embedder.tokens``), never kept on disk."""
+        read = getattr(self.embedder, "tokens", None)
+        return read(text) if read is not None else None
+
     def query(self, text: str) -> np.ndarray:
         """A question's vector (from the disk only when ``keep_queries``)."""
         if not self.keep_queries:

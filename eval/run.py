@@ -23,7 +23,7 @@ from rank_bm25 import BM25Okapi
 
 from bot.responder import Responder
 from bot.values import StoredArticle, Turn
-from eval import calibrate, cv, piaf, realistic, routing, seed, summaries
+from eval import calibrate, chat_size, cv, piaf, realistic, routing, seed, summaries
 from eval.memo import MemoResponder
 from eval.piaf import Ranked, System, project
 from eval.vectors import CachedEmbedder, evaluation_embedder, vectors_of
@@ -293,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'answers with bullets of their own':34}{cells}")
     cells = "".join(f"{bullets[n][1]:>18}" for n in names)
     print(f"  {'dateline or dash bullets':34}{cells}{'0':>12}")
+    print()
+    chat_size.report(embedder)
     print()
 
     summary = summaries.figures()

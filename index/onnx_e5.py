@@ -286,13 +286,33 @@ class OnnxE5:
             [dequantise(self.model.blocks("emb.word", 1, self.hidden, i)) for i in ids]
         )
         inputs = words + self.positions[: len(ids)] + self.token_type
-        pooled = self.session.run(None, {"embeddings": inputs})[0]
+        pooled = self.session.run(["pooled"], {"embeddings": inputs})[0]
         return (pooled / np.linalg.norm(pooled)).astype(np.float32)
+
+    def tokens(self, text: str) -> tuple[list[str], np.ndarray] | None:
+        """The pieces of ``text`` and the model's last hidden state for each, before pooling
+        ([pieces, H], the start and end tokens left out), or ``None`` when it is longer than
+        one window: what the answerability reader (``index.reader``) compares word by word."""
+        ids = self.tokenizer.ids(text)
+        if len(ids) > self.longest:
+            return None
+        ids = [self.model.bos, *ids, self.model.eos]
+        words = np.stack(
+            [dequantise(self.model.blocks("emb.word", 1, self.hidden, i)) for i in ids]
+        )
+        inputs = words + self.positions[: len(ids)] + self.token_type
+        hidden = self.session.run(["hidden"], {"embeddings": inputs})[0]
+        offsets, blob = self.model.piece_offsets, self.model.piece_text
+        pieces = [
+            bytes(blob[offsets[i] : offsets[i + 1]]).decode("utf-8", "replace") for i in ids[1:-1]
+        ]
+        return pieces, hidden[1:-1].astype(np.float32)
 
 
 def _graph(model: _File) -> bytes:
     """The encoder as a serialised ONNX model: input the summed embeddings [T, H], output
-    their mean-pooled last hidden state [H] (12 BERT layers, 4-bit linear layers)."""
+    their mean-pooled last hidden state [H] and the last hidden state itself [T, H] (12 BERT
+    layers, 4-bit linear layers); a run asks for the output it needs."""
     sizes = model.sizes
     hidden, heads, inner = sizes["H"], sizes["heads"], sizes["FF"]
     width = hidden // heads
@@ -361,6 +381,7 @@ def _graph(model: _File) -> bytes:
             at + "x2",
         )
     node("ReduceMean", [x], "pooled", axes=[0], keepdims=0)
+    node("Identity", [x], "hidden")  # per token, for the reader (``OnnxE5.tokens``)
     graph = b"".join(
         [
             *(_field(1, n) for n in nodes),
@@ -368,6 +389,7 @@ def _graph(model: _File) -> bytes:
             *(_field(5, w) for w in weights),
             _field(11, _value("embeddings", ["tokens", hidden])),
             _field(12, _value("pooled", [hidden])),
+            _field(12, _value("hidden", ["tokens", hidden])),
         ]
     )
     opsets = b"".join(

@@ -22,7 +22,8 @@ from stress.bot_process import running_bot
 pytestmark = pytest.mark.slow
 
 QUESTION = "Qui a ratifié le traité ?"
-QUOTE = "La chambre haute du Parlement russe a récemment ratifié un traité de défense mutuelle"
+# The words that answer "Qui … ?" in bold, the quote otherwise verbatim.
+QUOTE = "La chambre haute du **Parlement** russe a récemment ratifié un traité de défense mutuelle"
 INSTALL_TIMEOUT = 900
 
 

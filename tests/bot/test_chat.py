@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from tests.conftest import Run
 
-QUOTE = "La chambre haute du Parlement russe a récemment ratifié un traité de défense mutuelle"
+# The words that answer "Qui … ?" in bold, the quote otherwise verbatim.
+QUOTE = "La chambre haute du **Parlement** russe a récemment ratifié un traité de défense mutuelle"
 
 
 def chat(cli: Callable, lines: str) -> Run:
@@ -40,3 +41,14 @@ def test_unknown_section_does_not_end_the_chat(cli: Callable) -> None:
     run = chat(cli, "/summary Sport et loisirs\nQui a ratifié le traité ?\n/quit\n")
     assert "Sport et loisirs" in run.out
     assert QUOTE in run.out
+
+
+def test_more_gives_the_answer_s_other_passages_then_new_ones(cli: Callable) -> None:
+    run = chat(cli, "Qui a ratifié le traité ?\n/more\n/more\n")
+    answer, more, further = run.out.split("« Qui a ratifié le traité ? »")[1:4]
+    lead = [line for line in answer.split("\n") if line.startswith("> ")]
+    held = [line for line in more.split("\n") if line.startswith("> ")]
+    after = [line for line in further.split("\n") if line.startswith("> ")]
+    assert len(lead) == 1 and QUOTE in lead[0]  # the answer shows its first passage alone
+    assert "Autres passages" in run.out
+    assert held and after and not set(lead) & set(held) and not set(after) & {*lead, *held}

@@ -114,14 +114,20 @@ def test_ask_json_contract(cli: Callable) -> None:
     article = BUNDLED.read_text(encoding="utf-8")
     assert 1 <= len(answer["passages"]) <= 3
     for passage in answer["passages"]:
-        assert set(passage) == {"text", "section", "article_id", "score"}
+        assert set(passage) == {"text", "section", "article_id", "score", "bold"}
+        for start, end in passage["bold"]:  # offsets of the words that answer, not markup
+            assert 0 <= start < end <= len(passage["text"])
         assert passage["text"] in article
         assert passage["section"] in (None, *HEADINGS)
         assert passage["article_id"] == 1
         assert passage["score"] > 0
     assert "chambre haute du Parlement russe a récemment ratifié" in answer["passages"][0]["text"]
     assert 2 <= len(answer["bullets"]) <= 4
-    assert f"> {escape(answer['passages'][0]['text'])}" in answer["message"]
+    lead = answer["passages"][0]
+    [(start, end)] = lead["bold"]  # "Qui … ?": the name that answers
+    text = lead["text"]
+    marked = escape(text[:start]) + f"**{escape(text[start:end])}**" + escape(text[end:])
+    assert f"> {marked}" in answer["message"]
     assert f"« {RATIFY} »" in answer["message"]
 
 

@@ -50,6 +50,7 @@ def test_a_turn_round_trips(database: Callable) -> None:
         sentence=1,
         cut=True,
         opens=False,
+        bold=((28, 33),),  # "mardi": the words that answer, shown in bold
     )
     original = Turn(
         channel="salon",

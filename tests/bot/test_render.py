@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -59,10 +60,20 @@ def test_long_answer_is_split_into_messages_of_at_most_2000(renderer: Renderer) 
 
 def test_each_quote_stays_whole_in_one_message_with_its_section(renderer: Renderer) -> None:
     answer = long_answer()
-    messages = render(renderer, answer)
-    for p in answer.passages:
+    lead = render(renderer, answer)
+    more = renderer.messages("more", "fr", answer=replace(answer, passages=answer.passages[1:]),
+                             question=answer.question)
+    for p, messages in zip(answer.passages, (lead, more, more), strict=True):
         block = f"> {escape(p.text)}\n— section *{escape(p.section)}*"
         assert sum(block in m for m in messages) == 1, p.section
+
+
+def test_an_answer_leads_with_its_first_passage_alone(renderer: Renderer) -> None:
+    # The other passages wait behind « Plus de passages »: a chat message, not a page.
+    answer = long_answer(quote_length=200)
+    text = "\n\n".join(render(renderer, answer))
+    assert escape(answer.passages[0].text) in text
+    assert all(escape(p.text) not in text for p in answer.passages[1:])
 
 
 def test_a_quote_longer_than_a_message_is_cut_into_quote_lines(renderer: Renderer) -> None:
@@ -353,3 +364,103 @@ def test_an_excerpt_is_bounded_as_sent_and_never_ends_inside_an_escape(typed: st
     body = cut.removesuffix("…")
     assert (len(body) - len(body.rstrip("\\"))) % 2 == 0
     assert cut == escape(typed) or cut.endswith("…")
+
+
+def unescaped(shown: str) -> str:
+    """What Discord shows of escaped text: each backslash-escaped character as itself."""
+    return re.sub(r"\\(.)", r"\1", shown)
+
+
+def bold_answer(text: str, span: tuple[int, int], language: str = "fr") -> Answer:
+    passage = Passage(text=text, section="Le vote", article_id=1, score=1.0, bold=(span,))
+    return Answer(
+        question="Quand ?",
+        language=language,
+        article_id=1,
+        article_title="Titre",
+        version=1,
+        passages=(passage,),
+        bullets=("Une puce courte.",),
+    )
+
+
+def quote_line(messages: list[str]) -> str:
+    [line] = [line for m in messages for line in m.split("\n") if line.startswith("> ")]
+    return line.removeprefix("> ")
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_words_that_answer_are_in_bold_inside_the_verbatim_quote(
+    renderer: Renderer, language: str
+) -> None:
+    text = "Le conseil a voté le budget mardi 5 juillet 2012, à l’unanimité."
+    start = text.index("mardi")
+    answer = bold_answer(text, (start, start + len("mardi 5 juillet 2012")), language)
+    line = quote_line(render(renderer, answer, language))
+    assert line == "Le conseil a voté le budget **mardi 5 juillet 2012**, à l’unanimité."
+    assert line.replace("**", "") == text  # the quote itself is unchanged
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        # markdown inside, around and right beside the span stays inert, the bold live
+        ("Le *groupe* a voté: 3*4 = 12 **ou** `13` __pour__ le texte.", "3*4 = 12"),
+        ("Vote de @everyone à <@123> — 5_000 voix \\ contre.", "5_000 voix \\"),
+        ("# 12 élus", "12"),
+        ("- 45 voix contre", "45 voix"),
+        ("*42*", "42"),
+    ],
+)
+def test_bold_survives_escaping_and_the_quote_stays_verbatim(
+    renderer: Renderer, text: str, words: str
+) -> None:
+    start = text.index(words)
+    answer = bold_answer(text, (start, start + len(words)))
+    line = quote_line(render(renderer, answer))
+    marked = f"**{escape(words)}**"  # the bold holds the words, escaped like the rest
+    assert line.count(marked) == 1
+    head, tail = line.split(marked)
+    shown = unescaped(head) + words + unescaped(tail)
+    assert shown.replace("\u200b", "") == text  # verbatim (a mass mention only broken up)
+    assert "@everyone" not in line and not re.search(r"(?<!\\)<@\d+>", line)
+
+
+@pytest.mark.parametrize(
+    "span",
+    [(0, 0), (5, 3), (-1, 4), (10, 999), (2, 9)],  # empty, reversed, outside, spaces at the ends
+)
+def test_a_span_that_cannot_be_shown_in_bold_leaves_the_quote_plain(
+    renderer: Renderer, span: tuple[int, int]
+) -> None:
+    text = "Le  conseil  a voté le budget."
+    line = quote_line(render(renderer, bold_answer(text, span)))
+    assert line == escape(text)
+
+
+def test_a_span_across_lines_never_breaks_the_quote(renderer: Renderer) -> None:
+    text = "Le conseil a voté\nle budget mardi."
+    messages = render(renderer, bold_answer(text, (11, 28)))
+    assert "> Le conseil a voté\nle budget mardi." in "\n".join(messages)  # plain, whole
+
+
+def test_a_huge_quote_goes_plain_rather_than_be_cut_inside_its_bold(renderer: Renderer) -> None:
+    text = "*" * 890 + " 12 élus"
+    answer = bold_answer(text, (891, 893))
+    messages = render(renderer, answer)
+    assert all(len(m) <= LIMIT for m in messages)
+    assert all(m.count("**") % 2 == 0 for m in messages)
+
+
+def test_more_passages_show_their_words_in_bold_too(renderer: Renderer) -> None:
+    answer = bold_answer("Le budget a été voté mardi.", (21, 26))
+    for language in ("fr", "en"):
+        messages = renderer.messages("more", language, answer=answer, question="Quand ?")
+        assert "> Le budget a été voté **mardi**." in "\n".join(messages)
+
+
+def test_an_answer_with_its_bullets_is_bounded(renderer: Renderer) -> None:
+    # What the responder gives (one passage shown, two bullets of at most 160 characters)
+    # stays one message whatever the passage's size.
+    answer = replace(long_answer(), bullets=tuple("x" * 160 for _ in range(2)))
+    assert len(render(renderer, answer)) == 1

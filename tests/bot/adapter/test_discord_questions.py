@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from stress.kills import big_article
@@ -9,7 +10,8 @@ from tests.bot.adapter.harness import DATA, run, running_bot
 from tests.fake_discord import FakeChannel, FakeGuild, default_guild
 
 DEFERRED = 5  # the "thinking…" callback
-QUOTE = "La chambre haute du Parlement russe a récemment ratifié un traité de défense mutuelle"
+# The words that answer "Qui … ?" in bold, the quote otherwise verbatim.
+QUOTE = "La chambre haute du **Parlement** russe a récemment ratifié un traité de défense mutuelle"
 
 
 def test_ask_answers_with_a_verbatim_quote(tmp_path: Path) -> None:
@@ -84,7 +86,7 @@ def test_mass_mentions_in_a_question_ping_nobody(tmp_path: Path) -> None:
     run(scenario())
 
 
-def test_long_answer_is_split_under_2000_characters(tmp_path: Path) -> None:
+def test_long_answer_is_one_message_under_2000_characters(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with running_bot(tmp_path) as (fake, _):
             admin = fake.guild.member("admin")
@@ -98,13 +100,13 @@ def test_long_answer_is_split_under_2000_characters(tmp_path: Path) -> None:
                 user=fake.guild.member("member"),
             )
             first = await handle.response()
-            more = await handle.followups(count=1)
-            messages = [first, *more]
-            assert all(len(m.content) <= 2000 for m in messages)
-            for message in messages:  # every quote block is whole: it ends with its section
-                for block in message.content.split("\n\n"):
-                    if block.startswith("> "):
-                        assert "— section" in block
+            # The first passage alone, however long its sentences: one message, its quote
+            # block whole (it ends with its section), no follow-up part.
+            assert len(first.content) <= 2000
+            blocks = [b for b in first.content.split("\n\n") if b.startswith("> ")]
+            assert len(blocks) == 1 and "— section" in blocks[0]
+            await asyncio.sleep(1)
+            assert not [r for r in handle.requests if r.route == "followup"]
 
     run(scenario())
 
