@@ -24,7 +24,7 @@ def test_admin_reindexes_an_html_attachment_then_it_is_asked(tmp_path: Path) -> 
                 user=fake.guild.member("member"),
             )
             reply = await asked.response()
-            assert "La capsule restera 18 jours accrochée à la station." in reply.content
+            assert "La capsule restera **18 jours** accrochée à la station." in reply.content
 
     run(scenario())
 
@@ -171,7 +171,7 @@ def test_search_lists_the_servers_articles_and_questions_are_routed(tmp_path: Pa
                 user=member,
             )
             reply = await asked.response()
-            assert "La capsule restera 18 jours accrochée à la station." in reply.content
+            assert "La capsule restera **18 jours** accrochée à la station." in reply.content
             assert f"/use {spacex}" in reply.content  # named, and offered as the channel's article
 
     run(scenario())
