@@ -11,6 +11,8 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from index.tables import DEMONYMS_EN, DEMONYMS_FR, MONTHS, NUMBER_CUE_WORDS, alternation
+
 FRENCH_STOPWORDS = frozenset(
     """
     a ai aie aient aies ait alors as au aucun aucune aupres auquel aura aurai auraient
@@ -257,63 +259,9 @@ def question_terms(text: str, language: str) -> list[str]:
     return [t for t in (term(w, language) for w in kept) if t not in stop]
 
 
-# People of a country are asked about by their demonym ("les Américains") while news text
-# names the state ("les États-Unis"), and the other way round. Keys and values are raw words.
-_DEMONYMS_FR = {
-    "américain": "états-unis amérique",
-    "russe": "russie",
-    "ukrainien": "ukraine",
-    "coréen": "corée",
-    "nord-coréen": "corée nord",
-    "sud-coréen": "corée sud",
-    "chinois": "chine",
-    "japonais": "japon",
-    "français": "france",
-    "allemand": "allemagne",
-    "britannique": "royaume-uni grande-bretagne",
-    "anglais": "angleterre",
-    "italien": "italie",
-    "espagnol": "espagne",
-    "israélien": "israël",
-    "palestinien": "palestine",
-    "libanais": "liban",
-    "syrien": "syrie",
-    "iranien": "iran",
-    "irakien": "irak",
-    "turc": "turquie",
-    "indien": "inde",
-    "européen": "europe union européenne",
-    "africain": "afrique",
-    "canadien": "canada",
-    "mexicain": "mexique",
-    "brésilien": "brésil",
-    "belge": "belgique",
-    "suisse": "suisse",
-    "québécois": "québec",
-    "polonais": "pologne",
-    "grec": "grèce",
-    "égyptien": "égypte",
-}
-_DEMONYMS_EN = {
-    "american": "united states america",
-    "russian": "russia",
-    "ukrainian": "ukraine",
-    "korean": "korea",
-    "chinese": "china",
-    "japanese": "japan",
-    "french": "france",
-    "german": "germany",
-    "british": "united kingdom britain",
-    "israeli": "israel",
-    "iranian": "iran",
-    "european": "europe union",
-    "canadian": "canada",
-}
-
-
 @lru_cache(maxsize=8)
 def _related_terms(language: str) -> dict[str, tuple[str, ...]]:
-    table = _DEMONYMS_FR if language == "fr" else _DEMONYMS_EN
+    table = DEMONYMS_FR if language == "fr" else DEMONYMS_EN
     related: dict[str, set[str]] = {}
     for demonym, places in table.items():
         a = tuple(terms(demonym, language))
@@ -329,18 +277,11 @@ def related_terms(word_term: str, language: str) -> tuple[str, ...]:
     return _related_terms(language).get(word_term, ())
 
 
-_MONTHS = (
-    r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre"
-    r"|décembre|decembre|january|february|march|april|may|june|july|august|september|october"
-    r"|november|december"
-)
+_MONTHS = alternation(MONTHS)
 _CUES = {
     "date": re.compile(rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}}|{_MONTHS}|siècle|century)\b", re.I),
     "number": re.compile(
-        r"\d|\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente"
-        r"|quarante|cinquante|soixante|cent|mille|million|milliard|dizaine|centaine|two|three"
-        r"|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred"
-        r"|thousand|billion|dozen)s?\b",
+        rf"\d|\b(?:{alternation(NUMBER_CUE_WORDS)})s?\b",
         re.I,
     ),
 }

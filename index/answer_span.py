@@ -24,23 +24,13 @@ from index.shapes import (
     SCORE,
     SENTENCE,
 )
+from index.tables import MONTHS, NUMBER_WORDS, WEEKDAYS, alternation
 
 MAX_SPAN = 140  # longer than this, a span is a clause, not "the words that answer"
 
-_MONTHS = (
-    r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre"
-    r"|novembre|décembre|decembre|january|february|march|april|may|june|july|august"
-    r"|september|october|november|december"
-)
-_DAYS = (
-    r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday"
-    r"|friday|saturday|sunday"
-)
-_NUMBER_WORDS = (
-    r"un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze"
-    r"|seize|vingt|trente|quarante|cinquante|soixante|cent|mille|one|two|three|four|five|six"
-    r"|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand"
-)
+_MONTHS = alternation(MONTHS)
+_DAYS = alternation(WEEKDAYS)
+_NUMBER_WORDS = alternation(NUMBER_WORDS)
 
 # A full date, most complete first: "mardi 5 juillet 2012", "5 juillet", "juillet 2012",
 # "en 2012" (the year), "le XIXe siècle".

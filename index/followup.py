@@ -8,19 +8,18 @@ from collections.abc import Sequence
 
 from index.analysis import question_terms
 from index.shapes import NAME
+from index.tables import FOLLOWUP_CLOSERS, FOLLOWUP_OPENERS, POINTING_PRONOUNS, alternation
 
 _FOLLOWUP_OPENERS = re.compile(
-    r"^\s*(?:et|mais|alors|donc|puis|ensuite|and|but|so|what about|how about|t'as|tu as)\b",
+    rf"^\s*(?:{alternation(FOLLOWUP_OPENERS)})\b",
     re.IGNORECASE,
 )
 _AND = re.compile(r"^\s*(?:et|and)\b", re.IGNORECASE)
 _FOLLOWUP_CLOSERS = re.compile(
-    r"\b(?:alors|sinon|du coup|dans ce cas|then|otherwise|in that case)\s*[?!.]*\s*$", re.IGNORECASE
+    rf"\b(?:{alternation(FOLLOWUP_CLOSERS)})\s*[?!.]*\s*$", re.IGNORECASE
 )
 _STANDALONE_PRONOUN = re.compile(
-    r"(?:^|\s)(?:il|elle|ils|elles|cela|ça|ceci|celui-ci|celle-ci|ceux-ci|ce dernier"
-    r"|cette dernière|eux|lui|it|they|them|this|that|these|those|he|she|him|her|his|their)"
-    r"(?=[\s?!.,]|$)",
+    rf"(?:^|\s)(?:{alternation(POINTING_PRONOUNS)})(?=[\s?!.,]|$)",
     re.IGNORECASE,
 )
 _INVERTED_PRONOUN = re.compile(r"\w-(?:t-)?(?:il|elle|ils|elles|ce|on)\b", re.IGNORECASE)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from index.analysis import fold
+from index.tables import SMALL_TALK
 
 _WHICH_ARTICLE = re.compile(
     r"^\s*(?:dans\s+)?(?:quels?|lequel|lesquels)\s+(?:des\s+)?articles?\b.*\b(?:parle|parlent"
@@ -50,19 +51,9 @@ def asks_for_summary(text: str) -> bool:
     return bool(_SUMMARY.match(folded))
 
 
-_SMALL_TALK = (
-    ("greeting", "fr", r"bonjour|bonsoir|salut|coucou|re|bonjour a tous|salut a tous"),
-    ("greeting", "en", r"hello|hi|hey|good morning|good evening|good afternoon|hello there"),
-    ("thanks", "fr", r"(?:ok |super |parfait |top |genial )?merci(?: beaucoup| bien)?"),
-    ("thanks", "en", r"thanks|thank you|thanks a lot|thank you (?:very|so) much|thanks so much"
-                     r"|many thanks|thx|ty|cheers"),
-    ("ack", "fr", r"d'accord|dac|ok d'accord|je vois|compris|ah d'accord|genial|nickel|mdr"),
-    ("ack", "en", r"got it|i see|great|nice|all right|alright"),
-    ("ack", None, r"ok|okay|oki|super|cool|parfait|top|lol|ah|ah ok|oh|bien"),
-)
 _SMALL_TALK_PATTERNS = tuple(
     (kind, language, re.compile(rf"(?:{words})(?: (?:kiosque|le bot|bot|a toi|a vous))?"))
-    for kind, language, words in _SMALL_TALK
+    for kind, language, words in SMALL_TALK
 )
 
 

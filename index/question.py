@@ -32,6 +32,7 @@ from index.shapes import (
     SPEED,
     TIME,
 )
+from index.tables import ENGLISH_QUESTION_WORDS, alternation
 
 
 def normalise(text: str) -> str:
@@ -164,8 +165,7 @@ def expected_kind(text: str) -> str | None:
 
 
 _ENGLISH_QUESTION = re.compile(
-    r"^\s*(?:who|whom|whose|what|when|where|why|how|which|is|are|was|were|did|does|do|can"
-    r"|could|will|would|has|have|had|should)\b",
+    rf"^\s*(?:{alternation(ENGLISH_QUESTION_WORDS)})\b",
     re.IGNORECASE,
 )
 

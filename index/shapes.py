@@ -17,6 +17,7 @@ import numpy as np
 
 from index.analysis import fold, is_stopword
 from index.model import Article
+from index.tables import COUNT_WORDS, DURATION_UNITS, MONTHS, WEEKDAYS_EN, WEEKDAYS_FR, alternation
 
 # Kinds of answer a question asks for, and how each looks in text. A question that names its
 # kind ("À quelle heure ...?") is only answered by a passage that holds something of that kind.
@@ -35,29 +36,17 @@ SPEED = "speed"
 SCORE = "score"
 SENTENCE = "sentence"
 
-_MONTHS = (
-    r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre"
-    r"|décembre|decembre|january|february|march|april|may|june|july|august|september|october"
-    r"|november|december"
-)
-_NUMBER_WORDS = (
-    r"deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze"
-    r"|seize|vingt|trente|quarante|cinquante|soixante|cent|mille|millions?|milliards?|dizaines?"
-    r"|douzaines?|centaines?|milliers?|one|two|three|four|five|six|seven|eight|nine|ten|eleven"
-    r"|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?"
-)
+_MONTHS = alternation(MONTHS)
+_NUMBER_WORDS = alternation(COUNT_WORDS)
 _YEAR = r"(?:1[5-9]\d\d|20\d\d)"
 _QUANTITY = rf"(?:\d[\d\s\u00a0\u202f.,]*|\b(?:{_NUMBER_WORDS})\b)"
-_DURATION_UNITS = (
-    r"secondes?|minutes?|heures?|jours?|journées?|semaines?|mois|ans|années?|an|siècles?"
-    r"|décennies?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?"
-)
+_DURATION_UNITS = alternation(DURATION_UNITS)
 
 ANSWER_SHAPES: dict[str, re.Pattern[str]] = {
     DATE: re.compile(
-        rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}}|{_MONTHS}|siècle|century|lundi|mardi|mercredi|jeudi"
-        r"|vendredi|samedi|dimanche|hier|demain|aujourd'hui|monday|tuesday|wednesday|thursday"
-        r"|friday|saturday|sunday|yesterday|tomorrow|today|prochaine?s?|dernière?s?|printemps"
+        rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}}|{_MONTHS}|siècle|century|{alternation(WEEKDAYS_FR)}"
+        rf"|hier|demain|aujourd'hui|{alternation(WEEKDAYS_EN)}"
+        r"|yesterday|tomorrow|today|prochaine?s?|dernière?s?|printemps"
         r"|été|automne|hiver|spring|summer|autumn|winter|next|last)\b",
         re.IGNORECASE,
     ),

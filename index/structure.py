@@ -8,18 +8,14 @@ from index.clean import Block
 from index.errors import SourceError
 from index.model import BODY, KEY_POINTS, LEAD, Article, Paragraph, Section, Sentence
 from index.sentences import split_sentences
+from index.tables import MONTHS, WEEKDAYS, alternation
 
-_MONTHS = (
-    r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre"
-    r"|décembre|decembre|january|february|march|april|may|june|july|august|september|october"
-    r"|november|december"
-)
+_MONTHS = alternation(MONTHS)
 # A page's dateline ("6 novembre 2012.", "July 4, 2012") says when, not what: it is kept in the
 # text but never quoted, and the dash that follows it ("- L'Assemblée ...") is not the
 # sentence's first character.
 DATELINE = re.compile(
-    rf"^(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday"
-    rf"|thursday|friday|saturday|sunday),?\s+)?(?:\d{{1,2}}(?:er)?\s+(?:{_MONTHS})\s+\d{{4}}"
+    rf"^(?:(?:{alternation(WEEKDAYS)}),?\s+)?(?:\d{{1,2}}(?:er)?\s+(?:{_MONTHS})\s+\d{{4}}"
     rf"|(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}})\s*[.:\-–—]?$",
     re.IGNORECASE,
 )
