@@ -179,12 +179,12 @@ def held_back_table(
     columns: dict[str, dict[str, str]] = {}
     if semantic is not None:
         rows = calibrate.collect_rows(semantic, data, embedder)
-        measured = [
-            (case, StoredArticle(id(case.article), 1, case.article, vectors_of(embedder, c)))
-            for name in realistic.MEASURED
-            for case in realistic.load(name)
-            for c in (case.article,)
-        ]
+        measured = []
+        for name in realistic.MEASURED:
+            for case in realistic.load(name):
+                article = case.article
+                stored = StoredArticle(id(article), 1, article, vectors_of(embedder, article))
+                measured.append((case, stored))
         held = cv.held_back(semantic, data, rows, embedder, measured=measured)
         columns["held-back folds"] = {
             **_realistic_rows(held.realistic), **_piaf_rows(held.piaf)
