@@ -30,6 +30,10 @@ FILES = {
     "more": DATA / "realistic_more.json",
     "own": DATA / "own_dev.json",
 }
+# Questions measured on held-back folds but never fitted on (``eval.cv``): the reader's pairs,
+# written on 16 other Wikinews articles (neither evaluation nor reserved ones; the background
+# IDF was counted on them). Same format, no follow-up chains.
+MEASURED = {"pairs": DATA / "reader_pairs.json"}
 ANSWERABLE = ("paraphrase", "typo", "keyword", "english", "why")
 
 
@@ -46,7 +50,8 @@ class Case:
 
 def load(name: str) -> list[Case]:
     """The articles and questions of one development file, parsed as the bot parses them."""
-    data = json.loads(FILES[name].read_text(encoding="utf-8"))
+    file = FILES.get(name) or MEASURED[name]
+    data = json.loads(file.read_text(encoding="utf-8"))
     cases = []
     for entry in data["articles"]:
         # The bundled article lives in articles/, the others in the Wikinews corpus.
@@ -59,7 +64,7 @@ def load(name: str) -> list[Case]:
                 questions=tuple(entry["questions"]),
                 followups=tuple(entry["followups"]),
                 name=path.name,
-                source=FILES[name].name,
+                source=file.name,
             )
         )
     return cases

@@ -179,9 +179,19 @@ def held_back_table(
     columns: dict[str, dict[str, str]] = {}
     if semantic is not None:
         rows = calibrate.collect_rows(semantic, data, embedder)
-        held = cv.held_back(semantic, data, rows, embedder)
+        measured = []
+        for name in realistic.MEASURED:
+            for case in realistic.load(name):
+                article = case.article
+                stored = StoredArticle(id(article), 1, article, vectors_of(embedder, article))
+                measured.append((case, stored))
+        held = cv.held_back(semantic, data, rows, embedder, measured=measured)
         columns["held-back folds"] = {
             **_realistic_rows(held.realistic), **_piaf_rows(held.piaf)
+        }
+        # The reader's pairs (16 other articles), in their folds, never fitted on.
+        columns["reader pairs"] = {
+            **_realistic_rows(held.measured), **{label: "-" for label, _ in PIAF_ROWS}
         }
         columns["whole files"] = {
             **_realistic_rows(realistic.score(semantic, cases, vectors)),
@@ -202,7 +212,8 @@ def held_back_table(
     _print_block(
         f"held-back folds ({cv.K}-fold over articles): {articles} realistic articles"
         f" ({counts[False]} answerable, {counts[True]} near-topic, {chains} chains),"
-        f" {len(data.titles)} PIAF titles (other-article: within each fold)",
+        f" {len(data.titles)} PIAF titles (other-article: within each fold); reader pairs:"
+        " reader_pairs.json's 16 articles in their folds, measured, never fitted on",
         columns,
         HELD_TARGETS,
     )

@@ -251,11 +251,20 @@ def terms(text: str, language: str) -> list[str]:
     return [t for t in found if t not in stop]
 
 
-def question_terms(text: str, language: str) -> list[str]:
-    """Index terms of a question: like ``terms`` without question words and chat filler."""
+def question_terms(text: str, language: str, asked_in: str | None = None) -> list[str]:
+    """Index terms of a question: like ``terms`` without question words and chat filler.
+
+    ``asked_in``: the language the question is written in, when it is analysed the way of
+    another (an English question on a French article). Its own function words and question
+    words are dropped too: the French analyzer would keep "what", "the", "was" as terms,
+    which no French article holds (or holds by chance: "mal" from "Mali's").
+    """
     filler = FRENCH_QUESTION_WORDS if language == "fr" else ENGLISH_QUESTION_WORDS
     stop = _STOP_TERMS.get(language, frozenset())
     kept = [w for w in words(text) if not is_stopword(w, language) and fold(w) not in filler]
+    if asked_in is not None and asked_in != language:
+        own = FRENCH_QUESTION_WORDS if asked_in == "fr" else ENGLISH_QUESTION_WORDS
+        kept = [w for w in kept if not is_stopword(w, asked_in) and fold(w) not in own]
     return [t for t in (term(w, language) for w in kept) if t not in stop]
 
 

@@ -258,7 +258,7 @@ class Question:
         """
         found = self._analysed.get(article_language)
         if found is None:
-            found = question_terms(self.text, article_language)
+            found = question_terms(self.text, article_language, self.language)
             if self.language != article_language:
                 found += question_terms(self.text, self.language)
             found = self._analysed[article_language] = list(dict.fromkeys(found))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from index.analysis import question_terms
 from index.counts import count_phrases, counted, counts_named, gives_count
 from index.followup import CONTINUES, REFERS
 from index.intent import (
@@ -164,6 +165,20 @@ def test_an_english_question_is_analysed_both_ways_for_a_french_article() -> Non
     assert asked.language == "en"
     terms = asked.terms("fr")
     assert "korea" in terms and "treaty" in terms
+
+
+def test_an_english_question_analysed_the_french_way_drops_its_english_function_words() -> None:
+    # The French analyzer alone keeps "what", "the", "was" as terms; a French article never
+    # holds them, so they only lower coverage (held-back English 43 -> 44 of 54).
+    asked = read_question("When was Kateri Tekakwitha born?", default_language="fr")
+    terms = asked.terms("fr")
+    assert {"when", "was", "wher"}.isdisjoint(terms)
+    assert "tekakwitha" in terms and "born" in terms
+    assert "the" not in read_question("What did the minister say?").terms("fr")
+    # A French question on a French article is analysed as before.
+    assert question_terms("Qui est le ministre ?", "fr", "fr") == question_terms(
+        "Qui est le ministre ?", "fr"
+    )
 
 
 @pytest.mark.parametrize(
