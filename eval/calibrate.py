@@ -74,7 +74,7 @@ def load_data(embedder: CachedEmbedder | None) -> Data:
     """Every realistic file's articles, each as the library would serve it, and PIAF's titles."""
     cases = tuple(
         (case, StoredArticle(id(case.article), 1, case.article, vectors_of(embedder, case.article)))
-        for name in realistic.FILES
+        for name in realistic.HELD_BACK
         for case in realistic.load(name)
     )
     return Data(cases, tuple(piaf.load()))

@@ -143,6 +143,7 @@ def _print_block(title: str, columns: dict[str, dict[str, str]], targets: dict[s
         print(f"  {label:34}{cells}{targets.get(label, ''):>12}")
 
 
+GIVEN = {path.name for path in realistic.FILES.values()}
 PIAF_ROWS = (
     ("PIAF first passage overlaps answer", "piaf_first"),
     ("PIAF answer inside quoted passages", "piaf_inside"),
@@ -183,6 +184,11 @@ def held_back_table(
         columns["held-back folds"] = {
             **_realistic_rows(held.realistic), **_piaf_rows(held.piaf)
         }
+        # The same folds without the reader's questions: the three files measured before.
+        three = sum(
+            (n for key, n in held.articles.items() if key.split(":")[0] in GIVEN), Counter()
+        )
+        columns["held-back, 3 files"] = {**_realistic_rows(three), **_piaf_rows(held.piaf)}
         columns["whole files"] = {
             **_realistic_rows(realistic.score(semantic, cases, vectors)),
             **_piaf_rows(
