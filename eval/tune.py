@@ -60,7 +60,9 @@ def fold_counts(
             held = [c for c, _ in data.cases if fold_of(c.name, k) == fold]
             titles = [t for t in data.titles if fold_of(t.article.title, k) == fold]
             within = [(a, b) for a, b in pairs if fold_of(a.article.title, k) == fold]
-            out[fold] = (realistic.score(responder, held, vectors), piaf.score(system, titles, within))
+            out[fold] = (
+                realistic.score(responder, held, vectors), piaf.score(system, titles, within)
+            )
     finally:
         responder.tuning = kept
     return out
@@ -107,7 +109,9 @@ def nested(
             p = sum((inner[(f, g)][1] for g in range(k) if g != f), Counter())
             return objective(r, p)
 
-        chosen[f] = max(settings, key=lambda n: (round(inner_score(n), 6), n == next(iter(settings))))
+        # The first setting (today's) wins ties.
+        first = next(iter(settings))
+        chosen[f] = max(settings, key=lambda n: (round(inner_score(n), 6), n == first))
         real.update(measured[chosen[f]][0][f][0])
         titled.update(measured[chosen[f]][0][f][1])
     report(f"{'chosen per fold':28} held-back {_line(real, titled)}  choices {chosen}")
@@ -118,39 +122,43 @@ def _line(real: Counter[str], titled: Counter[str]) -> str:
     answerable = real["answerable"] or 1
     figures = piaf.figures(titled)
     return (
-        f"first {real['first'] / answerable:.3f} abst {real['answerable_abstained'] / answerable:.3f}"
+        f"first {real['first'] / answerable:.3f}"
+        f" abst {real['answerable_abstained'] / answerable:.3f}"
         f" near {real['abstain_hit']}/{real['abstain']} fu {real['followup_hit']}"
         f" piaf {figures['piaf_first']:.3f}/{figures['piaf_inside']:.3f}"
         f"/{figures['piaf_false_abstention']:.3f}/{figures['piaf_cross_abstention']:.3f}"
     )
 
 
-def grid(name: str, values: list[float]) -> dict[str, tuple[Fusion, Weights]]:
-    """Settings that change one ``Fusion`` or ``Weights`` field from today's value."""
-    out: dict[str, tuple[Fusion, Weights]] = {"today": (Fusion(), Weights())}
-    fusion_fields = {f.name for f in fields(Fusion)}
-    for value in values:
+def setting(text: str) -> tuple[Fusion, Weights]:
+    """A setting written ``field=value,field=value`` (``Fusion`` or ``Weights`` fields),
+    the other fields as today."""
+    fusion, weights = Fusion(), Weights()
+    fusion_fields = {f.name: f.type for f in fields(Fusion)}
+    for part in filter(None, text.split(",")):
+        name, value = part.split("=")
+        number = int(value) if name.endswith(("chars", "length")) else float(value)
         if name in fusion_fields:
-            out[f"{name}={value}"] = (replace(Fusion(), **{name: value}), Weights())
+            fusion = replace(fusion, **{name: number})
         else:
-            out[f"{name}={value}"] = (Fusion(), replace(Weights(), **{name: value}))
-    return out
+            weights = replace(weights, **{name: number})
+    return fusion, weights
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Nested cross-validation of one field's values against today's."""
+    """Nested cross-validation of settings against today's."""
     parser = argparse.ArgumentParser(prog="python -m eval.tune")
-    parser.add_argument("field", help="a Fusion or Weights field, e.g. semantic")
-    parser.add_argument("values", nargs="+", type=float)
+    parser.add_argument(
+        "settings", nargs="+", help="field=value[,field=value...], e.g. semantic=0.6 k1=0.9,b=0.3"
+    )
     arguments = parser.parse_args(argv)
     embedder = evaluation_embedder()
     if embedder is None:
         print("the semantic model cannot load here", file=sys.stderr)
         return 1
     data = calibrate.load_data(embedder)
-    values = [int(v) if v.is_integer() and arguments.field.endswith(("chars", "length")) else v
-              for v in arguments.values]
-    nested(grid(arguments.field, values), embedder, data)
+    settings = {"today": (Fusion(), Weights()), **{t: setting(t) for t in arguments.settings}}
+    nested(settings, embedder, data)
     return 0
 
 
