@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from eval import realistic
 from eval.build_background import RESERVED
+from eval.calibrate import FITTED, read_rows
 
 
 def test_the_reader_pairs_are_a_fourth_held_back_file() -> None:
@@ -20,8 +21,6 @@ def test_the_reader_pairs_are_a_fourth_held_back_file() -> None:
 def test_the_decision_is_fitted_on_the_three_files_not_on_the_reader_pairs() -> None:
     # Fitting on them too moved held-back figures the wrong way (eval/README.md): they are
     # measured, not fitted on.
-    from eval.calibrate import FITTED, read_rows
-
     rows, _ = read_rows()
     pairs = {case.name for case in realistic.load("pairs")}
     assert "reader_pairs.json" not in FITTED and len(FITTED) == 3
