@@ -21,7 +21,7 @@ CORPUS = ROOT / "bench" / "data" / "wikinews_fr"
 TARGET = ROOT / "index" / "background_fr.py"
 DATA = ROOT / "eval" / "data"
 RESERVED = DATA / "reserved_articles.txt"
-EVALUATED = ("realistic_dev.json", "realistic_more.json", "own_dev.json")
+EVALUATED = ("realistic_dev.json", "realistic_more.json", "own_dev.json", "reader_pairs.json")
 
 HEADER = '''"""Document frequencies of French terms in Wikinews articles, by paragraph.
 

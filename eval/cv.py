@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.values import StoredArticle
 from eval import piaf, realistic
 from eval.calibrate import Data, Row, decide
 from eval.folds import K, fold_of
@@ -28,7 +27,6 @@ class HeldBack:
     realistic: Counter[str]
     piaf: Counter[str]
     articles: dict[str, Counter[str]]  # each article's (or PIAF title's) own counts
-    measured: Counter[str]  # questions measured but never fitted on (``realistic.MEASURED``)
 
 
 def held_back(
@@ -37,10 +35,9 @@ def held_back(
     rows: Sequence[Row],
     embedder: CachedEmbedder | None,
     k: int = K,
-    measured: Sequence[tuple[realistic.Case, StoredArticle]] = (),
 ) -> HeldBack:
     """Fit on k - 1 folds, measure on the last, for each fold; the responder's tuning is
-    left as it was. ``measured`` cases are scored in their fold, never fitted on."""
+    left as it was."""
     kept = responder.tuning
     system = piaf.project(responder, embedder)
     pairs = piaf.fold_pairs(data.titles)
@@ -48,8 +45,6 @@ def held_back(
     real: Counter[str] = Counter()
     titled: Counter[str] = Counter()
     articles: dict[str, Counter[str]] = {}
-    extra: Counter[str] = Counter()
-    vectors.update({id(case.article): stored.vectors for case, stored in measured})
     try:
         for fold in range(k):
             training = [r for r in rows if fold_of(r.article, k) != fold]
@@ -60,11 +55,6 @@ def held_back(
                     counts = realistic.score(responder, [case], vectors)
                     articles[f"{case.source}:{case.name}"] = counts
                     real.update(counts)
-            for case, _ in measured:
-                if fold_of(case.name, k) == fold:
-                    counts = realistic.score(responder, [case], vectors)
-                    articles[f"{case.source}:{case.name}"] = counts
-                    extra.update(counts)
             for title in data.titles:
                 if fold_of(title.article.title, k) == fold:
                     within = [(a, b) for a, b in pairs if a is title]
@@ -73,4 +63,4 @@ def held_back(
                     titled.update(counts)
     finally:
         responder.tuning = kept
-    return HeldBack(real, titled, articles, extra)
+    return HeldBack(real, titled, articles)

@@ -30,10 +30,9 @@ FILES = {
     "more": DATA / "realistic_more.json",
     "own": DATA / "own_dev.json",
 }
-# Questions measured on held-back folds but never fitted on (``eval.cv``): the reader's pairs,
-# written on 16 other Wikinews articles (neither evaluation nor reserved ones; the background
-# IDF was counted on them). Same format, no follow-up chains.
-MEASURED = {"pairs": DATA / "reader_pairs.json"}
+# What the decision is fitted on and the held-back folds measure: the three files above and
+# the reader's questions (``reader_pairs.json``: 16 other articles, same format, no chains).
+HELD_BACK = {**FILES, "pairs": DATA / "reader_pairs.json"}
 ANSWERABLE = ("paraphrase", "typo", "keyword", "english", "why")
 
 
@@ -50,8 +49,7 @@ class Case:
 
 def load(name: str) -> list[Case]:
     """The articles and questions of one development file, parsed as the bot parses them."""
-    file = FILES.get(name) or MEASURED[name]
-    data = json.loads(file.read_text(encoding="utf-8"))
+    data = json.loads(HELD_BACK[name].read_text(encoding="utf-8"))
     cases = []
     for entry in data["articles"]:
         # The bundled article lives in articles/, the others in the Wikinews corpus.
@@ -64,7 +62,7 @@ def load(name: str) -> list[Case]:
                 questions=tuple(entry["questions"]),
                 followups=tuple(entry["followups"]),
                 name=path.name,
-                source=file.name,
+                source=HELD_BACK[name].name,
             )
         )
     return cases
