@@ -23,6 +23,8 @@ def space_lexeme(space: str) -> str:
 class PostgresIndex(SearchIndex):
     """The ``search_rows`` table with its GIN index."""
 
+    number = "?::bigint"
+
     @property
     def budget(self) -> int:
         """Candidate sentences a question reads, at most about."""

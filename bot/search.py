@@ -20,8 +20,13 @@ Both look a question's candidates up by its rarest terms first (``bm25.candidate
 many as fit in a budget of matching sentences: BM25 gives common terms little weight anyway,
 and scoring every sentence that holds "gouvernement" in a library of 100 000 articles is what
 would make a question slow. When even the rarest term is in more sentences than the budget,
-the candidates are those of the newest articles that hold it, about as many as the budget
+the candidates are those of the newest articles that hold it, about ``NEWEST`` sentences
 (``bm25.newest_only``).
+
+The ranking reads few rows and loops little in Python: the rows found are read first without
+their terms (their article, section and sentence count are enough to choose), the chosen
+ones' terms in a few queries whatever the number of articles, and every candidate sentence is
+scored at once (``bm25.sentence_scores``).
 """
 
 from __future__ import annotations
@@ -46,7 +51,9 @@ SHIFT = 20  # row ids: article_id << SHIFT | n, n < 2**SHIFT (see ``row_number``
 WEIGHTS = bm25.WEIGHTS  # sentence, paragraph, title
 CANDIDATES = 200
 POSTINGS = 5_000  # sentences a question's terms may match before commoner terms are left out
+NEWEST = 2_000  # sentences read, at most about, when even the rarest term is over POSTINGS
 CHUNK = 500  # ids per IN (...) list
+SEARCH_CHUNK = 2000  # ids per list when a question's candidates are read
 SEPARATOR = " | "  # between a paragraph row's sentences (no token holds it)
 
 
@@ -57,6 +64,18 @@ class Hit:
     article_id: int
     sentence: int
     score: float
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A paragraph a search ranks: its article, its first sentence, its tokens (sentence by
+    sentence, ``SEPARATOR`` between) and its title's (its article's title and section's
+    heading)."""
+
+    article_id: int
+    first: int
+    terms: str
+    title: tuple[str, ...]
 
 
 class IndexFull(Exception):
@@ -150,6 +169,8 @@ class SearchIndex(ABC):
     """Both engines: ``replace`` an article's rows inside the library's transaction, ``search``
     a space's sentences on some terms. An engine says how rows are written and found."""
 
+    number = "?"  # a parameter that stands for an integer in a VALUES list
+
     @property
     def budget(self) -> int:
         """Sentences a question's terms may match before commoner terms are left out."""
@@ -233,90 +254,120 @@ class SearchIndex(ABC):
         chosen = bm25.candidate_terms(having, self.budget)
         if not chosen:
             return []
-        newest = bm25.newest_only(having, chosen, self.budget)
-        ids = await self._match(space, chosen, self.budget if newest else None)
-        rows = await self._candidates(space, ids, newest)
+        # A question of ordinary words reads fewer sentences: recency, not its terms, picks
+        # them, and reading more of them found no more right articles (``bench.search``).
+        newest = None
+        if bm25.newest_only(having, chosen, self.budget):
+            newest = min(NEWEST, self.budget)
+        ids = await self._match(space, chosen, newest)
+        candidates = await self._candidates(space, ids, newest)
+        if not candidates:
+            return []
         known = list(having)
         idfs = np.array([bm25.idf(totals["sentences"], having[t]) for t in known])
         average = totals["tokens"] / totals["sentences"]
-        found: list[tuple[float, int, int]] = []
-        for article_id, (title, headings, paragraphs) in rows.items():
-            for row in paragraphs:
-                sentences = _sentences(row.terms)
-                frequencies, lengths = bm25.paragraph_frequencies(
-                    sentences, title + headings.get(row.section, ()), known
-                )
-                ranked = bm25.scores(frequencies, lengths, idfs, average)
-                found += [(-float(score), article_id, row.first + i)
-                          for i, score in enumerate(ranked)]
-        found.sort()
-        return [Hit(a, s, -score) for score, a, s in found[:limit]]
+        paragraphs = [c.terms.split(SEPARATOR) for c in candidates]
+        ranked = bm25.sentence_scores(paragraphs, [c.title for c in candidates], known, idfs,
+                                      average)
+        sizes = [len(p) for p in paragraphs]
+        articles = np.repeat([c.article_id for c in candidates], sizes)
+        sentences = np.repeat([c.first for c in candidates], sizes) + (
+            np.arange(len(ranked)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        )
+        order = np.lexsort((sentences, articles, -ranked))[:limit]
+        return [Hit(int(articles[i]), int(sentences[i]), float(ranked[i])) for i in order]
 
-    async def _candidates(self, space: str, ids: list[int], newest: bool) -> dict[int, tuple]:
-        """The paragraphs the rows found stand for, by article (of ``space`` only: another
-        space's row is never read), each with its article's title and headings."""
-        by_article: dict[int, set[int]] = {}
-        for row_id in ids:
-            by_article.setdefault(row_id >> SHIFT, set()).add(row_id & ((1 << SHIFT) - 1))
-        mine = set()
-        for part in _chunks(sorted(by_article)):
-            mine |= {r["id"] for r in await self.database.fetchall(
-                f"SELECT id FROM articles WHERE space = ? AND id IN ({_marks(part)})",
-                (space, *part),
-            )}
-        hits = await self._rows([i for i in ids if i >> SHIFT in mine])
-        chosen: list[int] = []
-        sentences = 0
-        for article_id in sorted(mine, reverse=True):  # ids grow: the newest articles first
-            if newest and sentences >= self.budget:
-                break
-            chosen.append(article_id)
-            found = hits.get(article_id, {})
-            sections = {r.section for r in found.values() if r.n % 2}
-            sentences += sum(
-                r.count for r in found.values()
-                if r.n % 2 or r.n == 0 or r.section not in sections
-            )
-        missing = []
-        for article_id in chosen:
-            found, low = hits.get(article_id, {}), article_id << SHIFT
-            if 0 not in found:
-                missing.append(low)
-            missing += [low + row_number("heading", r.section) for r in found.values()
-                        if r.n and not r.n % 2]
-        around = await self._rows(missing)
-        candidates = {}
-        for article_id in chosen:
-            hit, low = hits.get(article_id, {}), article_id << SHIFT
-            sections = {r.section for r in hit.values() if r.n % 2}
-            found = hit
-            if 0 in hit or sections:  # every paragraph of the article, or of a section
-                rows = [index_row(r, low) for r in await self.database.fetchall(
-                    "SELECT id, section, first, count, terms FROM search_rows"
-                    " WHERE id BETWEEN ? AND ? ORDER BY id",
-                    (low, low + (1 << SHIFT) - 1),
-                )]
-                found = {r.n: r for r in rows if 0 in hit or r.n % 2 or r.section in sections
-                         or r.n in hit}
-            found = {**around.get(article_id, {}), **found}
-            title = tuple(found[0].terms.split()) if 0 in found else ()
-            headings = {r.section: tuple(r.terms.split()) for r in found.values() if r.n % 2}
-            paragraphs = [r for n, r in sorted(found.items()) if n and not n % 2]
-            candidates[article_id] = (title, headings, paragraphs)
-        return candidates
+    async def _candidates(
+        self, space: str, ids: list[int], newest: int | None
+    ) -> list[Candidate]:
+        """The paragraphs the rows found stand for (of ``space`` only: another space's row is
+        never read), each with its article's title and its section's heading.
 
-    async def _rows(self, ids: list[int]) -> dict[int, dict[int, IndexRow]]:
-        """The rows of ``ids`` that exist, by article and ``n``."""
-        rows: dict[int, dict[int, IndexRow]] = {}
-        for part in _chunks(sorted(set(ids))):
-            for r in await self.database.fetchall(
+        A title found stands for every paragraph of its article, a heading for those of its
+        section, a paragraph for itself. With ``newest``, the newest articles only, while the
+        sentences they stand for are within ``newest``. In a few queries whatever the number
+        of articles: the rows found are first read without their terms (which articles they
+        are in, how many sentences they stand for), then the terms of the chosen articles'
+        rows at once.
+        """
+        found = np.array(await self._found(space, ids), dtype=np.int64).reshape(-1, 3)
+        if not len(found):
+            return []
+        mask = (1 << SHIFT) - 1
+        article, n = found[:, 0] >> SHIFT, found[:, 0] & mask
+        section, count = found[:, 1], found[:, 2]
+        heading = n % 2 == 1
+        # A section is keyed by its article and number (a title's section, -1, is no heading's).
+        key = (article << SHIFT) | (section + 1)
+        in_found_section = np.isin(key, key[heading]) & (n > 0) & ~heading
+        stands = np.where(in_found_section, 0, count)  # its section's heading counts it
+        articles, where = np.unique(article, return_inverse=True)  # oldest first
+        sentences = np.bincount(where, weights=stands)[::-1]
+        articles = articles[::-1]  # ids grow: the newest articles first
+        if newest is not None:
+            before = np.concatenate(([0], np.cumsum(sentences)[:-1]))
+            articles = articles[before < newest]
+        chosen = np.isin(article, articles)
+        whole_articles = set(article[chosen & ((n == 0) | heading)].tolist())
+        titled = set(article[chosen & (n == 0)].tolist())
+        sections = set(key[chosen & heading].tolist())
+        hit = set(found[chosen, 0].tolist())
+        some = [
+            *(int(a) << SHIFT for a in articles if int(a) not in whole_articles),
+            *(int(i) for i, a in zip(found[chosen, 0], article[chosen], strict=True)
+              if int(a) not in whole_articles),
+            *(int(a << SHIFT) + row_number("heading", int(s))
+              for a, s, h in zip(article[chosen], section[chosen], heading[chosen], strict=True)
+              if not h and int(a) not in whole_articles),
+        ]
+        rows = await self._whole(sorted(a << SHIFT for a in whole_articles))
+        for part in _chunks(sorted(set(some)), SEARCH_CHUNK):
+            rows += await self.database.fetchall(
                 "SELECT id, section, first, count, terms FROM search_rows"
                 f" WHERE id IN ({_marks(part)})",
                 part,
-            ):
-                article_id = r["id"] >> SHIFT
-                row = index_row(r, article_id << SHIFT)
-                rows.setdefault(article_id, {})[row.n] = row
+            )
+        titles: dict[int, tuple[str, ...]] = {}
+        headings: dict[tuple[int, int], tuple[str, ...]] = {}
+        paragraphs = []
+        for row_id, row_section, first, _, terms in sorted(tuple(r) for r in rows):
+            article_id, number = row_id >> SHIFT, row_id & mask
+            if number == 0:
+                titles[article_id] = tuple(terms.split())
+            elif number % 2:
+                headings[article_id, row_section] = tuple(terms.split())
+            elif (article_id not in whole_articles or article_id in titled or row_id in hit
+                  or (article_id << SHIFT) | (row_section + 1) in sections):
+                paragraphs.append((article_id, row_section, first, terms))
+        return [
+            Candidate(a, first, terms, titles.get(a, ()) + headings.get((a, s), ()))
+            for a, s, first, terms in paragraphs
+        ]
+
+    async def _found(self, space: str, ids: list[int]) -> list[tuple[int, int, int]]:
+        """Of the rows ``ids``, those of ``space``'s articles: each one's id, section and how
+        many sentences it stands for (its terms are not read)."""
+        found = []
+        for part in _chunks(sorted(set(ids)), SEARCH_CHUNK):
+            found += [(r[0], r[1], r[2]) for r in await self.database.fetchall(
+                "SELECT r.id, r.section, r.count FROM search_rows r"
+                f" JOIN articles a ON a.id = (r.id >> {int(SHIFT)})"
+                f" WHERE a.space = ? AND r.id IN ({_marks(part)})",
+                (space, *part),
+            )]
+        return found
+
+    async def _whole(self, lows: list[int]) -> list[Row]:
+        """Every row of the articles whose first ids are ``lows``."""
+        rows: list[Row] = []
+        number = self.number
+        for part in _chunks(lows, SEARCH_CHUNK):
+            rows += await self.database.fetchall(
+                "WITH lows (low) AS (VALUES " + ", ".join([f"({number})"] * len(part)) + ")"
+                " SELECT r.id, r.section, r.first, r.count, r.terms FROM lows"
+                " JOIN search_rows r ON r.id BETWEEN lows.low AND lows.low + ?",
+                (*part, (1 << SHIFT) - 1),
+            )
         return rows
 
     async def catch_up(self) -> int:
@@ -402,5 +453,5 @@ def _marks(items: list) -> str:
     return ", ".join("?" * len(items))
 
 
-def _chunks(items: list) -> list[list]:
-    return [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+def _chunks(items: list, size: int = CHUNK) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]

@@ -75,26 +75,55 @@ def newest_only(having: Mapping[str, int], chosen: list[str], budget: int) -> bo
     return bool(chosen) and sum(having[t] for t in chosen) > budget
 
 
-def paragraph_frequencies(
-    sentences: Sequence[Sequence[str]], title: Sequence[str], known: Sequence[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each sentence of a paragraph ranked as a document of three fields (its own tokens, the
-    paragraph's, ``title``'s): one row per sentence of each ``known`` term's weighted frequency,
-    and each sentence's length in tokens."""
-    column = {term: j for j, term in enumerate(known)}
+def sentence_scores(
+    paragraphs: Sequence[Sequence[str]],
+    titles: Sequence[Sequence[str]],
+    known: Sequence[str],
+    idfs: np.ndarray,
+    average: float,
+) -> np.ndarray:
+    """The BM25 of every sentence of some paragraphs, in order: each sentence a document of
+    three fields (its own tokens, its paragraph's, its title's). ``paragraphs`` holds each
+    paragraph's sentences as strings of tokens joined by single spaces, ``titles`` each
+    paragraph's title tokens (its article's title and its section's heading), ``known`` the
+    terms scored, ``idfs`` theirs, ``average`` the mean length of the space's sentences.
+
+    All at once: one pattern per term over every sentence (the regular expression engine,
+    not a Python loop over tokens), then the fields summed with numpy.
+    """
+    sentences = [s for paragraph in paragraphs for s in paragraph]
+    if not sentences:
+        return np.zeros(0)
+    sizes = np.fromiter((len(p) for p in paragraphs), dtype=np.int64, count=len(paragraphs))
+    # " a b \n c ": every token has a space on each side, a sentence starts after its "\n".
+    starts = np.zeros(len(sentences), dtype=np.int64)
+    np.cumsum([len(s) + 3 for s in sentences[:-1]], out=starts[1:])
+    joined = " " + " \n ".join(sentences) + " "
     own = np.zeros((len(sentences), len(known)))
-    for i, sentence in enumerate(sentences):
-        for token in sentence:
-            j = column.get(token)
-            if j is not None:
-                own[i, j] += 1
-    titled = np.zeros(len(known))
-    for token in title:
-        j = column.get(token)
-        if j is not None:
-            titled[j] += 1
+    for j, term in enumerate(known):
+        at = [m.start() for m in re.finditer(re.escape(" " + term) + "(?= )", joined)]
+        if at:
+            np.add.at(own[:, j], np.searchsorted(starts, at, side="right") - 1, 1)
+    column = {term: j for j, term in enumerate(known)}
+    counted: dict[tuple[str, ...], np.ndarray] = {}
+    titled = np.zeros((len(paragraphs), len(known)))
+    for p, title in enumerate(titles):
+        key = tuple(title)
+        if key not in counted:
+            counted[key] = np.zeros(len(known))
+            for token in key:
+                if token in column:
+                    counted[key][column[token]] += 1
+        titled[p] = counted[key]
+    first = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     own_weight, paragraph_weight, title_weight = WEIGHTS
-    frequencies = own_weight * own + paragraph_weight * own.sum(axis=0) + title_weight * titled
-    around = sum(len(s) for s in sentences) + len(title)
-    lengths = np.array([len(s) + around for s in sentences], dtype=np.float64)
-    return frequencies, lengths
+    frequencies = own_weight * own + np.repeat(
+        paragraph_weight * np.add.reduceat(own, first, axis=0) + title_weight * titled,
+        sizes, axis=0,
+    )
+    lengths = np.fromiter((s.count(" ") + 1 if s else 0 for s in sentences), dtype=np.float64,
+                          count=len(sentences))
+    around = np.add.reduceat(lengths, first) + np.fromiter(
+        (len(t) for t in titles), dtype=np.float64, count=len(titles)
+    )
+    return scores(frequencies, lengths + np.repeat(around, sizes), idfs, average)

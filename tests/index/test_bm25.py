@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
 
@@ -12,13 +13,48 @@ from index import bm25
 def test_fields_are_split_folded_and_weighted_like_fts5() -> None:
     assert bm25.tokens("Rio-Paris airbus A330 l_état") == ["rio", "paris", "airbus", "a330", "l",
                                                           "état"]
-    frequencies, lengths = bm25.paragraph_frequencies(
-        [["crash", "avion"], ["crash", "mort"]], ["rio", "paris"], ["crash", "avion", "mort", "rio"]
-    )
-    # the first sentence: its own "crash" and "avion", its paragraph's, its title's
-    assert np.allclose(frequencies[0], [1.0 + 0.6, 1.0 + 0.3, 0.3, 0.3])
-    assert np.allclose(frequencies[1], [1.0 + 0.6, 0.3, 1.0 + 0.3, 0.3])
-    assert list(lengths) == [8, 8]
+    known, idfs = ["crash", "avion", "mort", "rio"], np.array([2.0, 1.0, 3.0, 0.5])
+    ranked = bm25.sentence_scores([["crash avion", "crash mort"]], [("rio", "paris")], known,
+                                  idfs, 8.0)
+    # the first sentence: its own "crash" and "avion", its paragraph's, its title's; each
+    # sentence's length counts its own two tokens, the paragraph's four and the title's two
+    first = np.array([1.0 + 0.6, 1.0 + 0.3, 0.3, 0.3])
+    second = np.array([1.0 + 0.6, 0.3, 1.0 + 0.3, 0.3])
+    expected = bm25.scores(np.array([first, second]), np.array([8.0, 8.0]), idfs, 8.0)
+    assert np.allclose(ranked, expected)
+
+
+def _reference(paragraphs, titles, known, idfs, average) -> list[float]:
+    """Each sentence's BM25 term by term, the slow way the fields are defined."""
+    weight, paragraph_weight, title_weight = bm25.WEIGHTS
+    ranked = []
+    for sentences, title in zip(paragraphs, titles, strict=True):
+        split = [s.split() for s in sentences]
+        around = sum(len(s) for s in split) + len(title)
+        for own in split:
+            frequencies = np.array([
+                weight * own.count(t) + paragraph_weight * sum(s.count(t) for s in split)
+                + title_weight * list(title).count(t)
+                for t in known
+            ])
+            ranked.append(float(bm25.scores(frequencies[None, :], np.array([len(own) + around]),
+                                            idfs, average)[0]))
+    return ranked
+
+
+def test_sentences_are_scored_at_once_as_one_by_one() -> None:
+    rng = random.Random(4)
+    words = ["crash", "avion", "mort", "rio", "paris", "vol", "a330", "é"]
+    known = ["crash", "mort", "rio", "absent", "a3"]
+    idfs = np.array([2.0, 1.5, 0.7, 3.0, 1.0])
+    paragraphs, titles = [], []
+    for _ in range(40):
+        paragraphs.append([" ".join(rng.choices(words, k=rng.randint(0, 9)))
+                           for _ in range(rng.randint(1, 5))])
+        titles.append(tuple(rng.choices(words, k=rng.randint(0, 4))))
+    ranked = bm25.sentence_scores(paragraphs, titles, known, idfs, 6.0)
+    assert np.allclose(ranked, _reference(paragraphs, titles, known, idfs, 6.0))
+    assert len(bm25.sentence_scores([], [], known, idfs, 6.0)) == 0
 
 
 def test_idf_is_fts5s_and_never_zero() -> None:
