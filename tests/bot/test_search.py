@@ -305,3 +305,31 @@ def test_an_article_past_the_row_range_is_refused_before_anything_is_written(
 
     small, count, hits = asyncio.run(scenario())
     assert count == 1 and {h.article_id for h in hits} == {small}
+
+
+def test_a_search_reads_in_a_few_queries_whatever_the_number_of_articles(
+    database: Callable, monkeypatch
+) -> None:
+    # Each article whose title matched cost a query of its own: 1 149 for one question of the
+    # 100 000-article benchmark. Now the rows found and the chosen rows are read in batches.
+    texts = [BUDGET.replace("Le conseil vote", f"Le conseil {n} vote") for n in range(40)]
+
+    async def scenario() -> tuple:
+        async with database() as db:
+            library = Library(db)
+            for n, text in enumerate(texts):
+                await library.add(SERVER, parse(text), f"{n}.txt")
+            queries = []
+            fetchall = db.fetchall
+
+            async def counted(sql: str, params=()) -> list:
+                queries.append(sql)
+                return await fetchall(sql, params)
+
+            monkeypatch.setattr(db, "fetchall", counted)
+            hits = await search(db, SERVER, "Quel conseil a voté le budget ?")
+            return hits, queries
+
+    hits, queries = asyncio.run(scenario())
+    assert len({hit.article_id for hit in hits}) == 40  # every title matched
+    assert len(queries) <= 6
