@@ -308,20 +308,19 @@ class SearchIndex(ABC):
             before = np.concatenate(([0], np.cumsum(sentences)[:-1]))
             articles = articles[before < newest]
         chosen = np.isin(article, articles)
-        whole_articles = set(article[chosen & ((n == 0) | heading)].tolist())
+        whole = chosen & ((n == 0) | heading)  # a title or a heading: read the whole article
+        whole_articles = set(article[whole].tolist())
         titled = set(article[chosen & (n == 0)].tolist())
         sections = set(key[chosen & heading].tolist())
         hit = set(found[chosen, 0].tolist())
-        some = [
-            *(int(a) << SHIFT for a in articles if int(a) not in whole_articles),
-            *(int(i) for i, a in zip(found[chosen, 0], article[chosen], strict=True)
-              if int(a) not in whole_articles),
-            *(int(a << SHIFT) + row_number("heading", int(s))
-              for a, s, h in zip(article[chosen], section[chosen], heading[chosen], strict=True)
-              if not h and int(a) not in whole_articles),
-        ]
+        # The other articles were found by paragraphs only: read those, their article's title
+        # and their sections' headings (``row_number``: heading s is row 2s+1), by id.
+        partial = chosen & ~np.isin(article, list(whole_articles))
+        low = article[partial] << SHIFT
+        by_id = {*low.tolist(), *found[partial, 0].tolist(),
+                 *(low + 2 * section[partial] + 1).tolist()}
         rows = await self._whole(sorted(a << SHIFT for a in whole_articles))
-        for part in _chunks(sorted(set(some)), SEARCH_CHUNK):
+        for part in _chunks(sorted(by_id), SEARCH_CHUNK):
             rows += await self.database.fetchall(
                 "SELECT id, section, first, count, terms FROM search_rows"
                 f" WHERE id IN ({_marks(part)})",
