@@ -1,5 +1,5 @@
-"""Uploads through the service: bounded by the caps, linear in their size, and never in the way
-of another server's questions."""
+"""Uploads through the service (``bot.indexer``): bounded by the caps, linear in their size,
+and never in the way of another server's questions."""
 
 from __future__ import annotations
 
