@@ -122,23 +122,10 @@ class Kiosque:
         """Download a page (see ``bot.fetch``) and index it as a version of that URL."""
         return await self.indexer.index_url(space, url, title=title, progress=progress)
 
-    async def index_bytes(
-        self,
-        space: str,
-        data: bytes,
-        name: str,
-        *,
-        content_type: str | None = None,
-        title: str | None = None,
-        url: str | None = None,
-        progress: Progress | None = None,
-    ) -> ArticleInfo:
+    async def index_bytes(self, space: str, data: bytes, name: str, **options) -> ArticleInfo:
         """Parse, embed and store one source in ``space``; nothing is stored if any step fails
-        (see ``Indexer.index_bytes``)."""
-        return await self.indexer.index_bytes(
-            space, data, name, content_type=content_type, title=title, url=url,
-            progress=progress,
-        )
+        (``options``: those of ``Indexer.index_bytes``)."""
+        return await self.indexer.index_bytes(space, data, name, **options)
 
     async def article_for(
         self,
