@@ -52,8 +52,7 @@ WEIGHTS = bm25.WEIGHTS  # sentence, paragraph, title
 CANDIDATES = 200
 POSTINGS = 5_000  # sentences a question's terms may match before commoner terms are left out
 NEWEST = 2_000  # sentences read, at most about, when even the rarest term is over POSTINGS
-CHUNK = 500  # ids per IN (...) list
-SEARCH_CHUNK = 2000  # ids per list when a question's candidates are read
+CHUNK = 2000  # ids per IN (...) or VALUES list
 SEPARATOR = " | "  # between a paragraph row's sentences (no token holds it)
 
 
@@ -161,8 +160,13 @@ def fields_of(rows: Sequence[IndexRow]) -> ArticleFields:
     return ArticleFields(title, tuple(headings), tuple(ranges), tuple(paragraphs))
 
 
+def sentence_texts(terms: str) -> list[str]:
+    """A paragraph row's sentences, each its tokens joined by single spaces."""
+    return terms.split(SEPARATOR)
+
+
 def _sentences(terms: str) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(part.split()) for part in terms.split(SEPARATOR.strip()))
+    return tuple(tuple(text.split()) for text in sentence_texts(terms))
 
 
 class SearchIndex(ABC):
@@ -266,7 +270,7 @@ class SearchIndex(ABC):
         known = list(having)
         idfs = np.array([bm25.idf(totals["sentences"], having[t]) for t in known])
         average = totals["tokens"] / totals["sentences"]
-        paragraphs = [c.terms.split(SEPARATOR) for c in candidates]
+        paragraphs = [sentence_texts(c.terms) for c in candidates]
         ranked = bm25.sentence_scores(paragraphs, [c.title for c in candidates], known, idfs,
                                       average)
         sizes = [len(p) for p in paragraphs]
@@ -314,13 +318,13 @@ class SearchIndex(ABC):
         sections = set(key[chosen & heading].tolist())
         hit = set(found[chosen, 0].tolist())
         # The other articles were found by paragraphs only: read those, their article's title
-        # and their sections' headings (``row_number``: heading s is row 2s+1), by id.
+        # and their sections' headings, by id.
         partial = chosen & ~np.isin(article, list(whole_articles))
-        low = article[partial] << SHIFT
-        by_id = {*low.tolist(), *found[partial, 0].tolist(),
-                 *(low + 2 * section[partial] + 1).tolist()}
+        by_id = set(found[partial, 0].tolist())
+        for owner, part in zip(article[partial].tolist(), section[partial].tolist(), strict=True):
+            by_id |= {owner << SHIFT, (owner << SHIFT) + row_number("heading", part)}
         rows = await self._whole(sorted(a << SHIFT for a in whole_articles))
-        for part in _chunks(sorted(by_id), SEARCH_CHUNK):
+        for part in _chunks(sorted(by_id)):
             rows += await self.database.fetchall(
                 "SELECT id, section, first, count, terms FROM search_rows"
                 f" WHERE id IN ({_marks(part)})",
@@ -347,7 +351,7 @@ class SearchIndex(ABC):
         """Of the rows ``ids``, those of ``space``'s articles: each one's id, section and how
         many sentences it stands for (its terms are not read)."""
         found = []
-        for part in _chunks(sorted(set(ids)), SEARCH_CHUNK):
+        for part in _chunks(sorted(set(ids))):
             found += [(r[0], r[1], r[2]) for r in await self.database.fetchall(
                 "SELECT r.id, r.section, r.count FROM search_rows r"
                 f" JOIN articles a ON a.id = (r.id >> {int(SHIFT)})"
@@ -360,7 +364,7 @@ class SearchIndex(ABC):
         """Every row of the articles whose first ids are ``lows``."""
         rows: list[Row] = []
         number = self.number
-        for part in _chunks(lows, SEARCH_CHUNK):
+        for part in _chunks(lows):
             rows += await self.database.fetchall(
                 "WITH lows (low) AS (VALUES " + ", ".join([f"({number})"] * len(part)) + ")"
                 " SELECT r.id, r.section, r.first, r.count, r.terms FROM lows"
@@ -452,5 +456,5 @@ def _marks(items: list) -> str:
     return ", ".join("?" * len(items))
 
 
-def _chunks(items: list, size: int = CHUNK) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+def _chunks(items: list) -> list[list]:
+    return [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
