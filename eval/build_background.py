@@ -13,6 +13,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from eval import realistic
 from index import parse_article
 from index.analysis import terms
 
@@ -20,7 +21,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "bench" / "data" / "wikinews_fr"
 TARGET = ROOT / "index" / "background_fr.py"
 DATA = ROOT / "eval" / "data"
-RESERVED = DATA / "reserved_articles.txt"
 EVALUATED = ("realistic_dev.json", "realistic_more.json", "own_dev.json", "reader_pairs.json")
 
 HEADER = '''"""Document frequencies of French terms in Wikinews articles, by paragraph.
@@ -42,10 +42,7 @@ def excluded() -> set[str]:
         for file in EVALUATED
         for entry in json.loads((DATA / file).read_text(encoding="utf-8"))["articles"]
     }
-    for line in RESERVED.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            names.add(line.strip())
-    return names
+    return names | realistic.reserved()
 
 
 def sources() -> list[Path]:

@@ -32,7 +32,6 @@ from index.model import Article
 from index.reader import Reader, ReaderModel, Tokens, read_words
 
 PAIRS = realistic.DATA / "reader_pairs.json"
-RESERVED = realistic.DATA / "reserved_articles.txt"
 CANDIDATES = 3  # the reader reads at most the best three candidates
 
 
@@ -93,7 +92,7 @@ class DiskTokens:
 def centre_articles() -> list[Article]:
     """The Wikinews articles that are neither evaluation nor reserved articles: the word
     vectors' centre is their mean (what the background IDF is counted on)."""
-    reserved = set(RESERVED.read_text(encoding="utf-8").split())
+    reserved = realistic.reserved()
     evaluated = {case.name for name in realistic.FILES for case in realistic.load(name)}
     out = []
     for path in sorted(realistic.CORPUS.glob("*.html")):

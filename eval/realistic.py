@@ -25,6 +25,16 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "eval" / "data"
 CORPUS = ROOT / "bench" / "data" / "wikinews_fr"
 ARTICLES = ROOT / "articles"
+RESERVED = DATA / "reserved_articles.txt"
+
+
+def reserved() -> set[str]:
+    """File names of the Wikinews articles kept for measuring the project on articles it has
+    never seen: no question is written, nothing trained, tuned or counted on them."""
+    lines = RESERVED.read_text(encoding="utf-8").splitlines()
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
 FILES = {
     "realistic": DATA / "realistic_dev.json",
     "more": DATA / "realistic_more.json",
