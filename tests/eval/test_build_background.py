@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from eval import build_background
+from eval import build_background, realistic
 from index import background_fr
 
 
@@ -16,7 +16,7 @@ def test_the_stored_table_is_what_the_script_builds() -> None:
 def test_evaluation_and_reserved_articles_are_left_out() -> None:
     reserved = {
         line.strip()
-        for line in build_background.RESERVED.read_text(encoding="utf-8").splitlines()
+        for line in realistic.RESERVED.read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     }
     evaluated = {
