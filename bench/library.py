@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.service import Kiosque
+from bot.app.service import Kiosque
 from bot.settings import Settings
 from bot.values import guild_space
 from index import parse_article

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.service import Kiosque
+from bot.app.service import Kiosque
 from bot.settings import ROOT, Settings
 from bot.values import LOCAL
 from eval import realistic

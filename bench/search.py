@@ -10,7 +10,8 @@ so that every candidate costs the semantic work a real one costs (they are there
 the figures of quality are ``make eval``'s).
 
 The real articles are added first, so they are the oldest: a question of ordinary words, whose
-candidates are read among the newest sentences that hold them (``bot.search``), finds no help
+candidates are read among the newest sentences that hold them (``bot.storage.search``), finds no
+help
 in their place.
 
 Each of the 242 development questions is asked without naming an article (``/ask`` in a
@@ -39,20 +40,20 @@ from pathlib import Path
 import numpy as np
 
 from bench.run import CORPUS, percentile
-from bot.service import Kiosque
+from bot.app.service import Kiosque
 from bot.settings import Settings
 from bot.values import guild_space
 from eval import realistic
 from eval.vectors import evaluation_embedder, vectors_of
 from index import parse_article
-from index.analysis import terms
-from index.bm25 import tokens
-from index.clean import Block
-from index.embedding import to_bytes
-from index.fields import article_fields, search_terms
+from index.ingest.clean import Block
+from index.ingest.structure import build_article
+from index.language.analysis import terms
+from index.language.question import read_question
 from index.model import Article
-from index.question import read_question
-from index.structure import build_article
+from index.search.bm25 import tokens
+from index.search.fields import article_fields, search_terms
+from index.vectors.embedding import to_bytes
 
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "100000"))
 SPACE = guild_space(1)

@@ -16,11 +16,11 @@ from collections.abc import Callable
 import numpy as np
 
 from index import parse_article
-from index.article_index import ArticleIndex
-from index.question import read_question
-from index.retrieval import retrieve
-from index.shapes import SentenceShapes, article_shapes, holds
-from index.stages import answer_shape
+from index.language.question import read_question
+from index.language.shapes import SentenceShapes, article_shapes, holds
+from index.search.article_index import ArticleIndex
+from index.search.retrieval import retrieve
+from index.search.stages import answer_shape
 from stress.kills import big_article
 
 QUESTION = "Combien de blindés recense le rapport numéro 3 ?"

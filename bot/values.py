@@ -32,7 +32,8 @@ class StoredArticle:
     """An article as the library serves it: id, current version, content and sentence vectors.
 
     ``vectors`` (one row per sentence, or ``None``) and ``shapes`` (each sentence's answer
-    shapes, ``index.shapes.SentenceShapes.dumps``, or ``None``) were computed when the version
+    shapes, ``index.language.shapes.SentenceShapes.dumps``, or ``None``) were computed when the
+    version
     was indexed.
     """
 

@@ -1,7 +1,7 @@
 """``python -m eval.ablate``: held-back-fold figures with and without each language rule.
 
-Each rule is switched off by replacing, for the run, what ``index.question`` or
-``index.retrieval`` reads at call time (a kind's question pattern, a shape's alternation, a
+Each rule is switched off by replacing, for the run, what ``index.language.question`` or
+``index.search.retrieval`` reads at call time (a kind's question pattern, a shape's alternation, a
 function): the code is not edited. The answer decision is re-fitted on the training folds in
 every run, as ``make eval``'s held-back column is, so a rule is judged with the decision it
 would ship with. Rules that did not help on the folds they were not written from were removed
@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from eval import calibrate, cv, piaf
 from eval.memo import MemoResponder
 from eval.vectors import evaluation_embedder
-from index import question as q
+from index.language import question as q
 
 
 def _without_kind(kind: str) -> Callable[[], contextlib.AbstractContextManager]:

@@ -1,4 +1,4 @@
-"""Rebuild ``index/background_fr.py``: how many Wikinews paragraphs use each French term.
+"""Rebuild ``index/search/background_fr.py``: how many Wikinews paragraphs use each French term.
 
 Run ``python -m eval.build_background`` after changing the analyzer; a test checks the stored
 table matches what this script builds. The articles the project is measured on are left out:
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from eval import realistic
 from index import parse_article
-from index.analysis import terms
+from index.language.analysis import terms
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "bench" / "data" / "wikinews_fr"

@@ -1,8 +1,8 @@
 """``python -m eval.calibrate``: fit the answer decision and write it to ``bot/data/decision.json``.
 
-The decision (``bot.responder``) is a rule (a passage that lacks the kind of answer asked
+The decision (``bot.app.responder``) is a rule (a passage that lacks the kind of answer asked
 for never answers) and a logistic score over what retrieval knows of a passage
-(``bot.responder.answer_features``). This script collects those features for the best passage
+(``bot.app.responder.answer_features``). This script collects those features for the best passage
 of every development question (all three realistic files, the PIAF slice, and each PIAF
 title's questions asked against another title of its fold as far-off negatives), fits the
 weights, then chooses the thresholds on the same data:
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.responder import ANSWER_FEATURES, DECISION, Responder, Tuning, answer_features
+from bot.app.responder import ANSWER_FEATURES, DECISION, Responder, Tuning, answer_features
 from bot.values import Answer, StoredArticle, Turn
 from eval import piaf, realistic, seed
 from eval.memo import MemoResponder

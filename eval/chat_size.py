@@ -21,15 +21,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.render import Renderer
-from bot.responder import Responder
+from bot.app.render import Renderer
+from bot.app.responder import Responder
 from bot.values import Answer, StoredArticle
 from eval import realistic
 from eval.seed import fold_quotes
 from eval.vectors import CachedEmbedder, evaluation_embedder, vectors_of
 from index import parse_article
+from index.language.question import expected_kind, normalise
 from index.model import Article
-from index.question import expected_kind, normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = tuple(realistic.FILES.values())

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.responder import Responder
+from bot.app.responder import Responder
 from bot.values import StoredArticle, Turn
-from index.retrieval import Retrieval
+from index.search.retrieval import Retrieval
 
 
 class MemoResponder(Responder):

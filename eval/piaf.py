@@ -8,14 +8,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.responder import Responder
+from bot.app.responder import Responder
 from bot.values import StoredArticle
 from eval.folds import fold_of
 from eval.vectors import CachedEmbedder, vectors_of
-from index.analysis import detect_language
-from index.clean import Block
+from index.ingest.clean import Block
+from index.ingest.structure import build_article
+from index.language.analysis import detect_language
 from index.model import Article
-from index.structure import build_article
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -22,11 +22,11 @@ from eval.calibrate import collect_rows, decide, load_data
 from eval.folds import K, fold_of
 from eval.memo import MemoResponder
 from eval.vectors import evaluation_embedder
-from index.reader import Reader
+from index.search.reader import Reader
 
 READER_FILE = Path(__file__).resolve().parent.parent / "bot" / "data" / "reader.json"
 ABOUT = (
-    "Written by python -m eval.reader_cv --write: the answerability reader (index/reader.py)"
+    "Written by python -m eval.reader_cv --write: the answerability reader (index/search/reader.py)"
     " fitted on all the development data, its veto floor and the answer floor beside it"
     " (eval/README.md). Do not edit by hand. features: name, mean, deviation, weight;"
     " centre: the mean e5 word vector of the background articles."

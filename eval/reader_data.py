@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.responder import answer_features
+from bot.app.responder import answer_features
 from bot.values import StoredArticle
 from eval import piaf, realistic
 from eval.calibrate import Data
@@ -29,7 +29,7 @@ from eval.seed import fold_quotes
 from eval.vectors import CACHE, CachedEmbedder, vectors_of
 from index import parse_article
 from index.model import Article
-from index.reader import Reader, ReaderModel, Tokens, read_words
+from index.search.reader import Reader, ReaderModel, Tokens, read_words
 
 PAIRS = realistic.DATA / "reader_pairs.json"
 CANDIDATES = 3  # the reader reads at most the best three candidates

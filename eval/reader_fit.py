@@ -1,4 +1,5 @@
-"""Fit the answerability reader (``index.reader``) and choose its veto, from ``reader_data`` reads.
+"""Fit the answerability reader (``index.search.reader``) and choose its veto, from ``reader_data``
+reads.
 
 The reader is a logistic regression over each candidate's features (``FEATURES``), labelled
 by whether the candidate holds the answer. A question is vetoed when none of its first ``N``
@@ -26,11 +27,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.responder import Tuning
+from bot.app.responder import Tuning
 from eval.calibrate import BUDGET_PIAF, BUDGET_REALISTIC
 from eval.folds import K, fold_of
 from eval.reader_data import Read
-from index.reader import READER_FEATURES, ReaderModel
+from index.search.reader import READER_FEATURES, ReaderModel
 
 FEATURES = (
     *READER_FEATURES,

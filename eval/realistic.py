@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.responder import Responder
+from bot.app.responder import Responder
 from bot.values import Answer, StoredArticle, Turn
 from eval.seed import fold_quotes, hit
 from index import parse_article

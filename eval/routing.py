@@ -26,9 +26,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.database import open_database
-from bot.service import Kiosque
+from bot.app.service import Kiosque
 from bot.settings import Settings
+from bot.storage.database import open_database
 from bot.values import Answer
 from eval import piaf
 from eval.vectors import CachedEmbedder, evaluation_embedder, vectors_of

@@ -21,15 +21,15 @@ from collections.abc import Callable
 
 from rank_bm25 import BM25Okapi
 
-from bot.responder import Responder
+from bot.app.responder import Responder
 from bot.values import StoredArticle, Turn
 from eval import calibrate, chat_size, cv, piaf, realistic, routing, seed, summaries
 from eval.memo import MemoResponder
 from eval.piaf import Ranked, System, project
 from eval.vectors import CachedEmbedder, evaluation_embedder, vectors_of
-from index.analysis import question_terms, terms
+from index.ingest.structure import DATELINE
+from index.language.analysis import question_terms, terms
 from index.model import Article
-from index.structure import DATELINE
 
 
 def baseline(tokenize: Callable[[str, str], list[str]], query: Callable[[str, str], list[str]]):

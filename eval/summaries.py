@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.responder import Responder
+from bot.app.responder import Responder
 from bot.values import StoredArticle
 from index import parse_article
-from index.article_index import ArticleIndex
-from index.clean import is_clutter_line
+from index.ingest.clean import is_clutter_line
+from index.ingest.structure import DATELINE
 from index.model import Article
-from index.structure import DATELINE
-from index.summarize import REDUNDANT, summary_sentences
+from index.search.article_index import ArticleIndex
+from index.search.summarize import REDUNDANT, summary_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 WIKINEWS = sorted((ROOT / "bench" / "data" / "wikinews_fr").glob("*.html"))

@@ -1,6 +1,7 @@
 """``python -m eval.tune``: choose a retrieval setting by nested cross-validation over articles.
 
-A retrieval weight (``index.retrieval.Fusion``, ``index.article_index.Weights``) chosen by
+A retrieval weight (``index.search.retrieval.Fusion``, ``index.search.article_index.Weights``)
+chosen by
 looking at the held-back figures of every fold would be fitted on all of them. Here, for each
 fold ``f``, each candidate setting is scored on the other four folds only, each of them held
 back in turn with the decision fitted on the remaining three (inner folds); the setting that
@@ -23,8 +24,8 @@ from eval.calibrate import Data, Row, decide
 from eval.folds import K, fold_of
 from eval.memo import MemoResponder
 from eval.vectors import CachedEmbedder, evaluation_embedder
-from index.article_index import Weights
-from index.retrieval import Fusion
+from index.search.article_index import Weights
+from index.search.retrieval import Fusion
 
 Counts = dict[int, tuple[Counter[str], Counter[str]]]  # fold -> (realistic, PIAF) counts
 

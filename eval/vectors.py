@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.vector_cache import CachedEmbedder
-from index.embedding import embed_article, load_embedder
+from bot.app.vector_cache import CachedEmbedder
 from index.model import Article
+from index.vectors.embedding import embed_article, load_embedder
 
 CACHE = Path(__file__).resolve().parent.parent / "var" / "cache" / "eval"
 

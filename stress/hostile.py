@@ -8,12 +8,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.app.render import LIMIT
 from bot.errors import KiosqueError
-from bot.render import LIMIT
 from bot.values import LOCAL
 
 if TYPE_CHECKING:
-    from bot.service import Kiosque
+    from bot.app.service import Kiosque
 
 ARTICLE = Path(__file__).resolve().parent.parent / "articles" / "russie-coree-du-nord-alliance.txt"
 

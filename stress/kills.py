@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from index import parse_article
-from index.embedding import vector_rows
+from index.vectors.embedding import vector_rows
 from stress.hostile import ARTICLE
 from stress.sources import cli_env, run_cli
 
@@ -232,7 +232,7 @@ def kill_during_embedding(folder: Path) -> list[str]:
 
     The previous version must still be listed and served, the database whole, and the next
     reindex must store the new version with its vectors: one per sentence, then one per
-    counted phrase (``index.embedding.vector_rows``).
+    counted phrase (``index.vectors.embedding.vector_rows``).
     """
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "kiosque.db"

@@ -1,6 +1,6 @@
 """A scripted DNS server on 127.0.0.1, in a background thread: names that change their answer.
 
-Written with the standard library only, and apart from ``bot.dns`` on purpose: the client and
+Written with the standard library only, and apart from ``bot.net.dns`` on purpose: the client and
 this server check each other's reading of the wire format.
 """
 

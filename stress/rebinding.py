@@ -1,7 +1,7 @@
 """Names and addresses that turn private: DNS rebinding, mixed answers, IPv4 inside IPv6, and
 Unicode hosts that the client's IDNA step turns into an address (``127。0。0。1``).
 
-Each case fetches a URL in-process through ``bot.fetch`` with names answered by a scripted
+Each case fetches a URL in-process through ``bot.net.fetch`` with names answered by a scripted
 ``stress.nameserver`` on loopback, on a ``stress.network`` pretend internet where the public
 address ``PUBLIC`` lands on a local stand-in server and nothing else leaves the machine. The
 "internal" server on 127.0.0.1 plays the service an attacker wants indexed: the only request it
@@ -14,9 +14,9 @@ import asyncio
 from typing import NamedTuple
 from urllib.parse import quote
 
+from bot.app.render import Renderer
 from bot.errors import KiosqueError
-from bot.fetch import fetch
-from bot.render import Renderer
+from bot.net.fetch import fetch
 from bot.settings import Settings
 from stress.nameserver import Nameserver
 from stress.network import PretendInternet, pretend_internet

@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.service import Kiosque
+from bot.app.service import Kiosque
 from bot.settings import Settings
 from stress.hostile import check_questions, hostile_strings
 from stress.kills import kill_during_reindex

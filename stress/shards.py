@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.service import Kiosque
+from bot.app.service import Kiosque
 from bot.settings import ROOT, Settings
 from bot.values import DIRECT, guild_space
 from stress.bot_process import (

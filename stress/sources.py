@@ -255,7 +255,7 @@ def _check_bad(folder: Path, source: BadSource, before: tuple[int, str, str]) ->
 
 
 def _article_text(folder: Path, article_id: int) -> str:
-    from bot.service import Kiosque
+    from bot.app.service import Kiosque
 
     async def load() -> str:
         settings = Settings(database_url=f"sqlite:///{folder / 'kiosque.db'}")

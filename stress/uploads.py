@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.app.service import Kiosque
 from bot.errors import KiosqueError
-from bot.service import Kiosque
 from bot.settings import Settings
 from bot.values import guild_space
 

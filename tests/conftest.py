@@ -15,16 +15,16 @@ from pathlib import Path
 
 import pytest
 
-import bot.service
+import bot.app.service
 import index
-from bot.database import Database, open_database
-from bot.responder import Responder
+from bot.app.responder import Responder
 from bot.settings import _SPEC as SETTINGS_SPEC
 from bot.settings import ROOT, Settings
+from bot.storage.database import Database, open_database
 from bot.values import Answer, StoredArticle, Turn
-from index.article_index import ArticleIndex
-from index.embedding import Embedder, embed_article, load_embedder
 from index.model import Article
+from index.search.article_index import ArticleIndex
+from index.vectors.embedding import Embedder, embed_article, load_embedder
 from tests.postgres_server import PostgresServer, PostgresUnavailable
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -176,7 +176,7 @@ def database_url(request: pytest.FixtureRequest, db_path: Path) -> Iterator[str]
 @pytest.fixture
 def kiosque(
     database_url: str,
-) -> Callable[..., AbstractAsyncContextManager[bot.service.Kiosque]]:
+) -> Callable[..., AbstractAsyncContextManager[bot.app.service.Kiosque]]:
     """``async with kiosque(seed=..., **settings) as k:`` opens Kiosque on the tmp database.
 
     The database is always closed: an open connection would keep the process alive.
@@ -185,9 +185,9 @@ def kiosque(
     @asynccontextmanager
     async def open_kiosque(
         seed: bool = True, **overrides: object
-    ) -> AsyncIterator[bot.service.Kiosque]:
+    ) -> AsyncIterator[bot.app.service.Kiosque]:
         settings = Settings(database_url=database_url, **overrides)
-        opened = await bot.service.Kiosque.open(settings, seed=seed)
+        opened = await bot.app.service.Kiosque.open(settings, seed=seed)
         try:
             yield opened
         finally:

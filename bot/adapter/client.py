@@ -16,13 +16,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter.checks import VOTES_PER_QUESTION, Cooldown, DirectMessage, NotAdmin, RateLimiter
-from bot.adapter.places import of_interaction
+from bot.adapter.places import locale_language, of_interaction
 from bot.adapter.replies import refuse
 from bot.adapter.translator import Translator
 from bot.adapter.views import DYNAMIC_ITEMS, pages_view
+from bot.app.render import Raw
+from bot.app.service import Kiosque
 from bot.errors import KiosqueError
-from bot.render import Raw
-from bot.service import Kiosque
 from bot.settings import Settings
 
 log = logging.getLogger("kiosque.discord")
@@ -43,15 +43,6 @@ CROWD = min(32, (os.cpu_count() or 1) + 4)
 CONNECTIONS = 50
 LIST_PAGE = 10  # a page of a list fits in one message, under its buttons
 
-
-def locale_language(interaction: discord.Interaction) -> str | None:
-    """``"fr"`` or ``"en"`` from the member's Discord language, if it is one of them."""
-    locale = str(interaction.locale)
-    if locale.startswith("fr"):
-        return "fr"
-    if locale.startswith("en"):
-        return "en"
-    return None
 
 
 async def sent_at_sync(

@@ -79,3 +79,12 @@ def of_message(message: discord.Message, dm_library: str) -> Place:
     """Where a message was posted (``dm_library``: the ``DM_LIBRARY`` setting)."""
     guild_id = message.guild.id if message.guild else None
     return place(message.channel, message.channel.id, guild_id, message.author.id, dm_library)
+
+def locale_language(interaction: discord.Interaction) -> str | None:
+    """``"fr"`` or ``"en"`` from the member's Discord language, if it is one of them."""
+    locale = str(interaction.locale)
+    if locale.startswith("fr"):
+        return "fr"
+    if locale.startswith("en"):
+        return "en"
+    return None

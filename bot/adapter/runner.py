@@ -15,10 +15,10 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.adapter.client import KiosqueBot, kiosque_bot
-from bot.database import DatabaseUnavailable
+from bot.app.service import Kiosque
 from bot.errors import KiosqueError
-from bot.service import Kiosque
 from bot.settings import Settings
+from bot.storage.database import DatabaseUnavailable
 
 log = logging.getLogger("kiosque.discord")
 

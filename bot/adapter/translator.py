@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.render import Renderer
+from bot.app.render import Renderer
 
 
 class Translator(app_commands.Translator):

@@ -14,7 +14,7 @@ from typing import Any
 import discord
 
 from bot.adapter.checks import cooled_down
-from bot.adapter.places import of_interaction
+from bot.adapter.places import locale_language, of_interaction
 from bot.adapter.replies import NO_MENTIONS, refuse, respond
 from bot.errors import KiosqueError
 
@@ -212,7 +212,6 @@ async def _published(interaction: discord.Interaction, turn: int | None) -> list
     if turn is None:
         shown = interaction.message.content if interaction.message else ""
         return [shown] if shown else []
-    from bot.adapter.client import locale_language  # the client imports this module
 
     bot = _bot(interaction)
     # The language the answer was given in: the server's, else the member's (as /ask does).

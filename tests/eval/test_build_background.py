@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from eval import build_background, realistic
-from index import background_fr
+from index.search import background_fr
 
 
 def test_the_stored_table_is_what_the_script_builds() -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.responder import DECISION, Responder, Tuning, answer_features, load_decision
+from bot.app.responder import DECISION, Responder, Tuning, answer_features, load_decision
 from bot.values import StoredArticle
 from eval import realistic
 from eval.calibrate import decision_json, read_rows, refit
-from index.embedding import Embedder
+from index.vectors.embedding import Embedder
 
 BUNDLED = "russie-coree-du-nord-alliance.txt"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 from eval.tune import objective, setting
-from index.article_index import Weights
-from index.retrieval import Fusion
+from index.search.article_index import Weights
+from index.search.retrieval import Fusion
 
 
 def test_a_setting_changes_only_the_fields_it_names() -> None:

@@ -7,8 +7,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.render import Renderer, escape
-from bot.responder import Responder
+from bot.app.render import Renderer, escape
+from bot.app.responder import Responder
 from bot.settings import ROOT
 from bot.values import Answer, Passage, StoredArticle
 from stress.hostile import FRAGMENTS, french_words, live_mentions, message_problems

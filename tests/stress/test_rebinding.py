@@ -27,7 +27,7 @@ def test_the_unicode_hosts_of_the_issue_are_all_tried() -> None:
 
 
 def test_the_nameserver_plays_its_script_and_the_last_step_repeats() -> None:
-    from bot import dns
+    from bot.net import dns
 
     async def ask(server: Nameserver) -> list[list[str]]:
         return [await dns.ask(server.address, "rebind.test", dns.A) for _ in range(3)]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.service import Kiosque
 from bot.errors import KiosqueError
-from bot.service import Kiosque
 from bot.settings import Settings
 from bot.values import LOCAL
 from stress.server import LocalServer

@@ -1,1 +1,4 @@
-"""One cog per area: questions, the library, the history, the guild's settings."""
+"""One cog per area: questions, the library, the history, the guild's settings.
+
+May import what ``bot.adapter`` may, and the adapter's own modules.
+"""

@@ -12,8 +12,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter.checks import slow_down, spent
-from bot.adapter.client import KiosqueBot, locale_language
-from bot.adapter.places import Place, article_choices, of_interaction, of_message, place
+from bot.adapter.client import KiosqueBot
+from bot.adapter.places import (
+    Place,
+    article_choices,
+    locale_language,
+    of_interaction,
+    of_message,
+    place,
+)
 from bot.adapter.replies import NO_MENTIONS, reply, within_deadline
 from bot.adapter.views import answer_view
 from bot.errors import KiosqueError

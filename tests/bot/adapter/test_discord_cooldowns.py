@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.service import Kiosque
+from bot.app.service import Kiosque
 from bot.settings import Settings
 from bot.values import guild_space
 from tests.bot.adapter.harness import run, running_bot

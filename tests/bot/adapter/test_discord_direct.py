@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.service import Kiosque
+from bot.app.service import Kiosque
 from bot.settings import Settings
 from bot.values import LOCAL
 from tests.bot.adapter.harness import run, running_bot

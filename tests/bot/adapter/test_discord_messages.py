@@ -182,7 +182,7 @@ def test_a_400_kb_article_gives_bounded_messages_and_publishing_follows_permissi
             await asyncio.sleep(1)
             assert not await _posted(fake, general.id, start)
             # An answer now shows its first passage alone: it fits one message (splitting is
-            # tested in tests/bot/test_render.py); publishing still posts every part.
+            # tested in tests/bot/app/test_render.py); publishing still posts every part.
             parts = await checked_by(member)
             assert len(parts) >= 1 and all(len(p.content) <= LIMIT for p in parts)
             start = fake.recorder.next_index

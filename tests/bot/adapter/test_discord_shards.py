@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.service import Kiosque
+from bot.app.service import Kiosque
 from bot.settings import ROOT, Settings
 from bot.values import LOCAL
 from stress.bot_process import running_shards, shard_client, stop

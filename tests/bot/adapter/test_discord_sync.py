@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from bot.adapter.client import KiosqueBot
-from bot.service import Kiosque
+from bot.app.service import Kiosque
 from bot.settings import PROMPTS_DIR, Settings
 from tests.bot.adapter.harness import run
 from tests.fake_discord import FakeDiscord

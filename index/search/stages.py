@@ -1,0 +1,263 @@
+"""The stages a question goes through in retrieval, each a small function over an article's
+built index (``index.search.article_index``), in the order ``index.search.retrieval.retrieve`` runs
+them:
+
+- lexical: the question's terms, related terms;
+- conversation: a follow-up's previous questions' terms, and later the sentences around the
+  previous answer;
+- semantic: each sentence's cosine with the question (and its conversation), fused with BM25;
+- answer shape: the sentences that hold the kind of answer asked for (a date, a number), as
+  the index found them;
+- counts: of those, the ones whose numbers count what a "combien de N" question counts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.language.analysis import related_terms
+from index.language.counts import counts_named, gives_count
+from index.language.followup import CONTINUES, REFERS
+from index.language.question import Question
+from index.language.shapes import CHECKED_KINDS
+from index.search.article_index import ArticleIndex, query_of
+from index.vectors.embedding import Encoder
+
+if TYPE_CHECKING:
+    from index.search.retrieval import Candidate, Fusion
+
+
+def lexical_query(
+    index: ArticleIndex, question: Question, fusion: Fusion
+) -> tuple[Counter[str], Counter[str]]:
+    """Lexical stage: the question's own terms, and the terms related to them
+    (demonym ↔ country) at ``fusion.related``."""
+    language = index.article.language
+    own = query_of(question.terms(language))
+    related: Counter[str] = Counter()
+    for word in own:
+        related.update({r: fusion.related for r in related_terms(word, language)})
+    return own, related
+
+
+def conversation_terms(
+    index: ArticleIndex, question: Question, own: Counter[str], fusion: Fusion
+) -> Counter[str]:
+    """Conversation stage, lexical side: a follow-up's previous questions' terms, weighted
+    ``fusion.history``."""
+    context: Counter[str] = Counter()
+    if question.followup:
+        lean = fusion.history
+        if question.leaning == CONTINUES:
+            # A question that only continues the previous ones weighs their terms less the
+            # more of its own topic it names ("Et que dit Antony Blinken ?").
+            lean *= 1 - _best_coverage(index, own)
+        for word, weight in question.previous_terms(index.article.language):
+            context[word] += lean * weight
+    return context
+
+
+def semantic_scores(
+    index: ArticleIndex, question: Question, embedder: Encoder | None, fusion: Fusion
+) -> np.ndarray | None:
+    """Each sentence's cosine with the question (a follow-up's also with the previous one)."""
+    if index.vectors is None or embedder is None or not index.size:
+        return None
+    if not question.followup and not question.terms(index.article.language):
+        return None  # nothing to search for ("???", "@everyone"): no need to read it
+    cosine = index.vectors @ embedder.query(question.text)
+    if question.followup and question.previous:
+        # The model reads the follow-up in its conversation: "Qui a demandé la suspension de
+        # séance ? Et qui l'a accordée ?" is about granting the suspension.
+        # A follow-up of a follow-up is read after the question that opened the thread, and
+        # its answer: "Quand sort Ubuntu 12.10 ? Elle s'appelle comment ? Et la version
+        # d'après ?" (a middle answer gone astray would lead the next one astray too).
+        previous = next(
+            (e for e in reversed(question.previous) if e.text == question.opening),
+            question.previous[-1],
+        )
+        conversation = f"{question.opening} {question.text}"
+        earlier = index.vectors @ embedder.query(conversation)
+        weight = fusion.previous_semantic
+        cosine, total = cosine + weight * earlier, 1 + weight
+        said = " ".join(
+            " ".join(index.article.sentences[i].text for i in previous.cores if i < index.size)
+            .split()[: fusion.previous_answer_words]
+        )
+        if said and fusion.previous_answer:
+            # ... and with what was answered: "Avec qui commentait-il les matchs ? Et c'était
+            # qui ce gars ?" asks about the man the answer named, not the question.
+            answered = index.vectors @ embedder.query(f"{said} {question.text}")
+            cosine = cosine + fusion.previous_answer * answered
+            total += fusion.previous_answer
+        cosine = cosine / total
+    return cosine
+
+
+def fuse(
+    index: ArticleIndex, lexical: np.ndarray, semantic: np.ndarray | None, fusion: Fusion
+) -> np.ndarray:
+    """Min-max normalised BM25 and cosine, weighted; BM25 alone without vectors."""
+    if semantic is None:
+        top = float(lexical.max()) if len(lexical) else 0.0
+        return lexical / top if top > 0 else np.zeros_like(lexical)
+    if fusion.semantic_context:
+        around = np.zeros_like(semantic)
+        for paragraph in index.article.paragraphs:
+            members = list(paragraph.sentences)
+            if members:
+                around[members] = semantic[members].mean()
+        semantic = semantic + fusion.semantic_context * around
+    # Every sentence gets a share: a cross-language question may share no term at all.
+    return fusion.semantic * _minmax(semantic) + (1 - fusion.semantic) * _minmax(lexical) + 1e-6
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    low, high = float(values.min()), float(values.max())
+    return (values - low) / (high - low) if high > low else np.zeros_like(values)
+
+
+def article_weights(index: ArticleIndex, fused: np.ndarray, fusion: Fusion) -> np.ndarray:
+    """Key-points items weigh ``fusion.key_points`` of a body sentence (they sum up the text:
+    quote the text first); a paragraph that only asks a question answers nothing."""
+    if fusion.key_points != 1 and len(fused):
+        fused = np.where(index.key_points, fused * fusion.key_points, fused)
+    if len(fused):
+        fused = np.where(index.asks, 0.0, fused)
+    return fused
+
+
+def answer_shape(index: ArticleIndex, question: Question) -> np.ndarray | None:
+    """Answer-shape stage: whether each sentence holds the kind of answer asked for (what the
+    question gives itself set aside), or ``None`` when it asks for no checkable kind."""
+    if question.kind not in CHECKED_KINDS or not index.size:
+        return None
+    return index.shapes.holding(question.kind, question.text)
+
+
+def shape_cue(fused: np.ndarray, shaped: np.ndarray, fusion: Fusion) -> np.ndarray:
+    """Sentences that hold the kind asked for rise by ``fusion.cue`` (those with a score)."""
+    return fused + fusion.cue * shaped * (fused > 0)
+
+
+def count_cue(
+    index: ArticleIndex,
+    question: Question,
+    shaped: np.ndarray,
+    fused: np.ndarray,
+    embedder: Encoder,
+    fusion: Fusion,
+) -> np.ndarray:
+    """Which sentences hold a count of what the question counts, among the best ranked
+    (``fusion.counts_cued``): the cue lifts "39 morts" for "Combien de victimes ?", not
+    "l'ouragan de catégorie 1". Sentences whose phrases were not stored keep their shape."""
+    noun = question.counted
+    if noun is None:
+        return shaped
+    top = np.argsort(-fused, kind="stable")[: fusion.counts_cued]
+    checked = shaped.copy()
+    wanted: np.ndarray | None = None
+    for i in top:
+        if not shaped[i]:
+            continue
+        phrases = [
+            (phrase, vector)
+            for phrase, vector in index.counts.get(int(i), ())
+            if not gives_count(phrase, question.text)
+        ]
+        if not phrases or any(vector is None for _, vector in phrases):
+            continue
+        if counts_named(noun, [p for p, _ in phrases], index.article.language):
+            continue
+        if wanted is None:
+            wanted = _unit(embedder.query(noun))
+        closest = max(float(_unit(vector) @ wanted) for _, vector in phrases)
+        checked[i] = closest >= fusion.count_floor
+    return checked
+
+
+def check_counts(
+    index: ArticleIndex,
+    question: Question,
+    candidates: list[Candidate],
+    embedder: Encoder,
+    fusion: Fusion,
+) -> list[Candidate]:
+    """Candidates whose numbers count something else than the question's no longer hold a
+    count: "Combien de maternités ont fermé ?" is not answered by "à 100 kilomètres de là".
+
+    What a number counts is read in the few words after it (``index.language.counts.count_phrases``,
+    embedded with the article); they must name what is counted (same terms) or mean it (the
+    cosine of the question's noun with the phrase, ``fusion.count_floor``: "habitants" and
+    "332 millions d'Européens"). Numbers the question gives itself do not count.
+    """
+    noun = question.counted
+    if noun is None:
+        return candidates
+    wanted: np.ndarray | None = None
+    checked = []
+    for position, candidate in enumerate(candidates):
+        if position >= fusion.counts_checked or not candidate.holds:
+            checked.append(candidate)
+            continue
+        phrases = [
+            (phrase, vector)
+            for i in candidate.sentences
+            for phrase, vector in index.counts.get(i, ())
+            if not gives_count(phrase, question.text)
+        ]
+        if not phrases or counts_named(noun, [p for p, _ in phrases], index.article.language):
+            checked.append(candidate)
+            continue
+        if wanted is None:
+            wanted = _unit(embedder.query(noun))
+        missing = [p for p, vector in phrases if vector is None]  # stored before phrases were
+        computed = iter(embedder.queries(missing) if missing else ())
+        vectors = [vector if vector is not None else next(computed) for _, vector in phrases]
+        closest = max(float(_unit(vector) @ wanted) for vector in vectors)
+        checked.append(replace(candidate, holds=closest >= fusion.count_floor))
+    return checked
+
+
+def near_previous(
+    index: ArticleIndex, question: Question, fused: np.ndarray, fusion: Fusion
+) -> np.ndarray:
+    """A follow-up's answer is most often near the previous one: same section, small bonus."""
+    article = index.article
+    sections = {
+        article.sentences[i].section
+        for i in question.previous[-1].cores
+        if i < len(article.sentences)
+    }
+    if not sections:
+        return fused
+    near = np.array([s.section in sections for s in article.sentences])
+    fused = fused + fusion.section * near * (fused > 0)
+    if (
+        question.leaning == REFERS
+        and fusion.adjacent
+        and len(question.terms(article.language)) <= 1
+    ):
+        for core in question.previous[-1].cores:
+            paragraph = article.sentences[core].paragraph
+            for i in (core - 2, core - 1, core + 1, core + 2):
+                if 0 <= i < len(article.sentences) and article.sentences[i].paragraph == paragraph:
+                    fused[i] += fusion.adjacent
+    return fused
+
+
+def _best_coverage(index: ArticleIndex, own: Counter[str]) -> float:
+    if not own or not index.size:
+        return 0.0
+    scores = index.scores(own)
+    best = int(scores.argmax())
+    return index.coverage(own, best) if scores[best] > 0 else 0.0
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector

@@ -1,0 +1,194 @@
+"""Every entry of the language tables does its job through the public function that uses it."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.ingest.structure import DATELINE
+from index.language.analysis import answer_pattern, question_terms, related_terms, terms
+from index.language.answer_span import answer_span
+from index.language.followup import CONTINUES, REFERS, leaning
+from index.language.intent import small_talk
+from index.language.question import stated_language
+from index.language.shapes import DATE, DURATION, NUMBER, holds
+from index.language.tables import (
+    COUNT_WORDS,
+    DEMONYMS_EN,
+    DEMONYMS_FR,
+    DURATION_UNITS,
+    ENGLISH_QUESTION_WORDS,
+    FOLLOWUP_CLOSERS,
+    FOLLOWUP_OPENERS,
+    MONTHS,
+    NUMBER_CUE_WORDS,
+    NUMBER_WORDS,
+    POINTING_PRONOUNS,
+    SMALL_TALK,
+    WEEKDAYS,
+    alternation,
+)
+
+ENGLISH_OPENERS = {"and", "but", "so", "what about", "how about"}
+
+
+def _spellings(fragment: str) -> tuple[str, ...]:
+    """The words a table's regex fragment stands for: "millions?" is "million" and "millions"."""
+    if fragment.endswith("s?"):
+        return fragment[:-2], fragment[:-1]
+    return (fragment,)
+
+
+def _leaning(text: str, language: str) -> str | None:
+    return leaning(text, question_terms(text, language), language)
+
+
+def test_alternation_keeps_the_order():
+    assert alternation(("a", "b", "c")) == "a|b|c"
+
+
+@pytest.mark.parametrize("month", MONTHS)
+def test_a_month_dates(month):
+    assert DATELINE.match(f"6 {month} 2012.")
+    assert DATELINE.match(f"{month.capitalize()} 4, 2012")
+    assert holds(DATE, f"Le vote a eu lieu en {month} dernier.")
+    sentence = f"Le traité a été signé le 5 {month} 2012 à Rome."
+    span = answer_span(sentence, DATE)
+    assert span is not None and sentence[span[0] : span[1]] == f"5 {month} 2012"
+    assert answer_pattern("Quand le traité a-t-il été signé ?", "fr").search(sentence)
+
+
+@pytest.mark.parametrize("day", WEEKDAYS)
+def test_a_weekday_dates(day):
+    assert DATELINE.match(f"{day.capitalize()} 6 novembre 2012.")
+    assert holds(DATE, f"Le ministre arrive {day} à Rome.")
+    sentence = f"Le ministre est arrivé {day} à Rome."
+    span = answer_span(sentence, DATE)
+    assert span is not None and sentence[span[0] : span[1]] == day
+
+
+def test_without_a_date_word_nothing_dates():
+    assert not holds(DATE, "Le ministre arrive à Rome.")
+    assert answer_span("Le ministre est arrivé à Rome.", DATE) is None
+
+
+@pytest.mark.parametrize("word", NUMBER_WORDS)
+def test_a_number_word_gives_a_duration_its_figure(word):
+    sentence = f"Le chantier a duré {word} semaines au total."
+    span = answer_span(sentence, DURATION)
+    assert span is not None and sentence[span[0] : span[1]] == f"{word} semaines"
+
+
+def test_a_duration_without_a_figure_is_no_span():
+    assert answer_span("Le chantier a duré des semaines au total.", DURATION) is None
+
+
+@pytest.mark.parametrize("fragment", COUNT_WORDS)
+def test_a_count_word_counts(fragment):
+    for word in _spellings(fragment):
+        assert holds(NUMBER, f"On compte {word} blessés selon la police.")
+
+
+@pytest.mark.parametrize("fragment", NUMBER_CUE_WORDS)
+def test_a_number_cue_word_holds_a_figure(fragment):
+    asks = answer_pattern("Combien de blessés ?", "fr")
+    for word in (fragment, fragment + "s"):
+        assert asks.search(f"On compte {word} blessés selon la police.")
+
+
+def test_without_a_number_nothing_counts():
+    assert not holds(NUMBER, "On compte des blessés selon la police.")
+    assert not answer_pattern("Combien de blessés ?", "fr").search("On compte des blessés.")
+
+
+@pytest.mark.parametrize("fragment", DURATION_UNITS)
+def test_a_duration_unit_is_a_duration(fragment):
+    for word in _spellings(fragment):
+        assert holds(DURATION, f"Les travaux prendront trois {word}, selon la mairie.")
+
+
+def test_without_a_unit_nothing_lasts():
+    assert not holds(DURATION, "Les travaux prendront trois, selon la mairie.")
+
+
+@pytest.mark.parametrize(
+    ("language", "demonym", "places"),
+    [("fr", d, p) for d, p in DEMONYMS_FR.items()] + [("en", d, p) for d, p in DEMONYMS_EN.items()],
+)
+def test_a_demonym_reaches_its_country(language, demonym, places):
+    # Where the stemmer already gives both the same term ("russe", "Russie"), the term itself
+    # is enough; a hyphenated demonym reaches its country through its parts.
+    reached = set()
+    for word_term in terms(demonym, language):
+        reached |= {word_term, *related_terms(word_term, language)}
+    assert set(terms(places, language)) <= reached
+
+
+def test_a_country_maps_back_to_its_demonym():
+    assert "ukrainien" in related_terms("ukrain", "fr")
+    assert "russian" in related_terms("russia", "en")
+
+
+@pytest.mark.parametrize("opener", FOLLOWUP_OPENERS)
+def test_an_opener_continues(opener):
+    if opener in ENGLISH_OPENERS:
+        assert _leaning(f"{opener.capitalize()} the army budget?", "en") == CONTINUES
+    else:
+        assert _leaning(f"{opener.capitalize()} le budget des armées ?", "fr") == CONTINUES
+
+
+def test_without_an_opener_a_question_stands_alone():
+    assert _leaning("Le budget des armées ?", "fr") is None
+    assert _leaning("The army budget?", "en") is None
+
+
+@pytest.mark.parametrize("closer", FOLLOWUP_CLOSERS)
+def test_a_closer_continues(closer):
+    assert _leaning(f"Le budget des armées, {closer} ?", "fr") == CONTINUES
+
+
+@pytest.mark.parametrize("pronoun", POINTING_PRONOUNS)
+def test_a_pronoun_refers(pronoun):
+    assert _leaning(f"Qu'a dit {pronoun} sur le budget ?", "fr") == REFERS
+
+
+def test_without_a_pronoun_a_question_only_continues():
+    assert _leaning("Qu'a dit sur le budget ?", "fr") == CONTINUES
+
+
+@pytest.mark.parametrize("word", ENGLISH_QUESTION_WORDS)
+def test_an_english_question_word_says_english(word):
+    assert stated_language(f"{word.capitalize()} Obama?") == "en"
+
+
+def test_a_name_alone_says_no_language():
+    assert stated_language("Obama?") is None
+
+
+# Phrasings of the small-talk rows whose alternation has groups ("merci beaucoup"), written out.
+_WRITTEN_OUT = {
+    r"(?:ok |super |parfait |top |genial )?merci(?: beaucoup| bien)?": (
+        "merci", "Merci beaucoup !", "merci bien", "ok merci", "Super merci", "parfait merci",
+        "top merci", "Génial merci beaucoup",
+    ),
+    r"thanks|thank you|thanks a lot|thank you (?:very|so) much|thanks so much|many thanks|thx"
+    r"|ty|cheers": (
+        "thanks", "Thank you!", "thanks a lot", "thank you very much", "Thank you so much",
+        "thanks so much", "many thanks", "thx", "ty", "cheers",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "language", "phrasings"), SMALL_TALK)
+def test_a_small_talk_phrasing_is_small_talk(kind, language, phrasings):
+    if "(" in phrasings:
+        messages = _WRITTEN_OUT[phrasings]
+    else:
+        messages = tuple(p.capitalize() + " !" for p in phrasings.split("|"))
+    for message in messages:
+        assert small_talk(message) == (kind, language), message
+    assert small_talk(messages[0] + " kiosque") == (kind, language)
+
+
+def test_a_question_is_no_small_talk():
+    assert small_talk("Merci de me dire qui a gagné") is None
+    assert small_talk("Hello, who won?") is None
