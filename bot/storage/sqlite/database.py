@@ -1,10 +1,8 @@
-"""The database behind the library: one small interface, two backends.
+"""The SQLite engine (``DATABASE_URL=sqlite:///PATH``, the embedded default): one WAL file
+that several processes on one machine may share.
 
-``open_database`` picks the backend named by ``DATABASE_URL``: SQLite (this module, the
-embedded default: one WAL file) or Postgres (``bot.storage.postgres``, through asyncpg, for several
-processes). Both take the same SQL with ``?`` placeholders, return rows readable by column name
-(``row["id"]``), write in all-or-nothing transactions and read committed data only; each keeps
-its own migrations and its own library-wide search engine (``search_index``).
+The schema is ``migrations/*.sql`` beside this module; the version applied is the file's
+``user_version``.
 """
 
 from __future__ import annotations
@@ -12,252 +10,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
 
 import aiosqlite
 
-from bot.storage.search import Fts5Index
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
-    from bot.storage.search import SearchIndex
-
-
-class DatabaseUnavailable(Exception):
-    """The database cannot be opened or used (a bad file, a server that cannot be reached or
-    refuses the credentials); the message says why, without any password."""
-
-
-class Row(Protocol):
-    """A result row, read by column name (``row["id"]``) or position (``row[0]``)."""
-
-    def __getitem__(self, key: int | str) -> Any: ...
-
-
-@dataclass(frozen=True)
-class Result:
-    """What a statement returned: its rows (``RETURNING`` included) and how many rows it
-    changed or returned."""
-
-    rows: list[Row]
-    rowcount: int
-
-    def first(self) -> Row | None:
-        """The first row, or ``None``."""
-        return self.rows[0] if self.rows else None
-
-
-class Connection(ABC):
-    """The connection a write transaction runs on."""
-
-    @abstractmethod
-    async def execute(self, sql: str, params: Sequence = ()) -> Result:
-        """Run one statement (``?`` placeholders)."""
-
-    @abstractmethod
-    async def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
-        """Run one statement for each row of parameters."""
-
-
-class Database(ABC):
-    """What the library, the history and the settings need of a database."""
-
-    migrations: tuple[str, ...]
-    """The backend's schema, one script per version."""
-
-    @abstractmethod
-    def transaction(self, lock: str | None = None) -> AbstractAsyncContextManager[Connection]:
-        """A write transaction: all of it is committed, or none of it on any error (or
-        cancellation). ``lock`` names what must be written by one transaction at a time across
-        every process sharing the database (a space's library)."""
-
-    @abstractmethod
-    async def fetchall(self, sql: str, params: Sequence = ()) -> list[Row]:
-        """Rows of a read query (committed data only)."""
-
-    @abstractmethod
-    async def fetchone(self, sql: str, params: Sequence = ()) -> Row | None:
-        """The first row of a read query (committed data only), or ``None``."""
-
-    @abstractmethod
-    async def schema_version(self) -> int:
-        """The number of migrations applied."""
-
-    @abstractmethod
-    async def backup(self, target: Path) -> None:
-        """A consistent copy of the database, as an SQLite file at ``target``."""
-
-    @abstractmethod
-    def search_index(self) -> SearchIndex:
-        """The backend's library-wide sentence search."""
-
-    @abstractmethod
-    async def close(self) -> None:
-        """Wait for the writes in progress, then close."""
-
-
-async def open_database(settings: Settings) -> Database:
-    """The database named by ``DATABASE_URL``, opened and migrated."""
-    if settings.database_backend == "postgres":
-        from bot.storage.postgres import PostgresDatabase  # asyncpg is imported only when used
-
-        return await PostgresDatabase.open(settings.database_url, settings.database_pool_size)
-    return await SqliteDatabase.open(settings.database_path)
-
+from bot.storage.protocol import (
+    Connection,
+    Database,
+    DatabaseUnavailable,
+    Result,
+    Row,
+    Snapshot,
+    migrations,
+)
+from bot.storage.sqlite.search import Fts5Index
 
 # How long a process waits for another's write on a shared SQLite file before giving up.
 BUSY_TIMEOUT = 60.0
 
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE articles (
-        id INTEGER PRIMARY KEY,
-        source_key TEXT NOT NULL UNIQUE,
-        title TEXT NOT NULL,
-        current_version INTEGER NOT NULL DEFAULT 0,
-        created_at TEXT NOT NULL
-    );
-    CREATE TABLE versions (
-        article_id INTEGER NOT NULL REFERENCES articles(id),
-        version INTEGER NOT NULL,
-        source TEXT NOT NULL,
-        language TEXT NOT NULL,
-        content TEXT NOT NULL,
-        indexed_at TEXT NOT NULL,
-        PRIMARY KEY (article_id, version)
-    );
-    CREATE TABLE channels (
-        channel TEXT PRIMARY KEY,
-        article_id INTEGER NOT NULL REFERENCES articles(id)
-    );
-    CREATE TABLE turns (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        channel TEXT NOT NULL,
-        author TEXT NOT NULL,
-        question TEXT NOT NULL,
-        article_id INTEGER NOT NULL,
-        version INTEGER NOT NULL,
-        abstained INTEGER NOT NULL,
-        passages TEXT NOT NULL,
-        asked_at TEXT NOT NULL
-    );
-    CREATE INDEX turns_by_channel ON turns (channel, id);
-    """,
-    """
-    CREATE TABLE guild_settings (
-        guild_id TEXT PRIMARY KEY,
-        admin_role TEXT,
-        answer_channels TEXT,
-        language TEXT
-    );
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    """,
-    # Sentence vectors are stored with the version they were computed for (float16 rows),
-    # with the model that made them: vectors of another model are never mixed in.
-    """
-    ALTER TABLE versions ADD COLUMN vectors BLOB;
-    ALTER TABLE versions ADD COLUMN model TEXT;
-    """,
-    # A library per space ("guild:<id>" for a Discord server, "local" for the command line,
-    # the console and direct messages): the same title or URL is one article per space only.
-    # Articles of an older database go to "local". The admin role is kept by id.
-    """
-    CREATE TABLE articles_spaced (
-        id INTEGER PRIMARY KEY,
-        space TEXT NOT NULL,
-        source_key TEXT NOT NULL,
-        title TEXT NOT NULL,
-        current_version INTEGER NOT NULL DEFAULT 0,
-        created_at TEXT NOT NULL,
-        UNIQUE (space, source_key)
-    );
-    INSERT INTO articles_spaced (id, space, source_key, title, current_version, created_at)
-        SELECT id, 'local', source_key, title, current_version, created_at FROM articles;
-    DROP TABLE articles;
-    ALTER TABLE articles_spaced RENAME TO articles;
-    CREATE INDEX articles_newest ON articles (space, created_at, id);
-    CREATE INDEX articles_by_title ON articles (space, title COLLATE NOCASE);
-    ALTER TABLE guild_settings ADD COLUMN admin_role_id TEXT;
-    """,
-    # Votes on answers: one per member and answer, changeable. The question and what was
-    # quoted are kept with the vote, so that trimming or forgetting a channel's history does
-    # not lose the evaluation cases the votes make.
-    """
-    CREATE TABLE feedback (
-        turn_id INTEGER NOT NULL,
-        member TEXT NOT NULL,
-        vote INTEGER NOT NULL,
-        voted_at TEXT NOT NULL,
-        space TEXT NOT NULL,
-        article_id INTEGER NOT NULL,
-        version INTEGER NOT NULL,
-        question TEXT NOT NULL,
-        passages TEXT NOT NULL,
-        PRIMARY KEY (turn_id, member)
-    );
-    CREATE INDEX feedback_by_article ON feedback (space, article_id);
-    ALTER TABLE guild_settings ADD COLUMN thread_answers INTEGER NOT NULL DEFAULT 0;
-    """,
-    # The library-wide search index (bot/storage/search.py): a version's sentences are written with
-    # it; ``search_version`` says which version the index holds, so that an older database is
-    # caught up at start. ``sentence_terms`` counts the sentences each term is in (terms are
-    # prefixed by their space: the counts are each space's own).
-    """
-    CREATE VIRTUAL TABLE sentence_index USING fts5(
-        text, paragraph, title, tokenize = 'unicode61 remove_diacritics 0'
-    );
-    CREATE TABLE sentence_terms (term TEXT PRIMARY KEY, sentences INTEGER NOT NULL) WITHOUT ROWID;
-    ALTER TABLE articles ADD COLUMN search_version INTEGER;
-    """,
-    # Title lookups fold case with lower(), which both backends index; COLLATE NOCASE is
-    # SQLite's own.
-    """
-    DROP INDEX articles_by_title;
-    CREATE INDEX articles_by_title ON articles (space, lower(title));
-    """,
-    # The search index stores each paragraph once (bot/storage/search.py): ``search_rows`` holds an
-    # article's title, headings and paragraphs, ``search_match`` finds them (contentless: no
-    # second copy of the tokens, no positions), counts and totals are per space. The previous
-    # index repeated a paragraph's terms in every sentence's row; every article is indexed
-    # again at start (``catch_up``).
-    """
-    DROP TABLE sentence_index;
-    DROP TABLE sentence_terms;
-    CREATE TABLE search_rows (
-        id INTEGER PRIMARY KEY,
-        section INTEGER NOT NULL,
-        first INTEGER NOT NULL,
-        count INTEGER NOT NULL,
-        terms TEXT NOT NULL
-    );
-    CREATE VIRTUAL TABLE search_match USING fts5(
-        terms, content = '', columnsize = 0, detail = none,
-        tokenize = 'unicode61 remove_diacritics 0'
-    );
-    CREATE TABLE search_counts (
-        space TEXT NOT NULL,
-        term TEXT NOT NULL,
-        sentences INTEGER NOT NULL,
-        PRIMARY KEY (space, term)
-    ) WITHOUT ROWID;
-    CREATE TABLE search_totals (
-        space TEXT PRIMARY KEY,
-        sentences INTEGER NOT NULL,
-        tokens INTEGER NOT NULL
-    );
-    UPDATE articles SET search_version = NULL;
-    """,
-    # Each sentence's answer shapes, found when the version was indexed (index/language/shapes.py,
-    # JSON); versions indexed before have none and are scanned when asked.
-    """
-    ALTER TABLE versions ADD COLUMN shapes TEXT;
-    """,
-)
+MIGRATIONS = migrations(__package__)
 
 
 class SqliteConnection(Connection):
@@ -277,6 +50,19 @@ class SqliteConnection(Connection):
         await self.connection.executemany(sql, [tuple(row) for row in rows])
 
 
+class SqliteSnapshot(Snapshot):
+    """A read transaction's connection."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.connection = connection
+
+    async def rows(self, sql: str) -> AsyncIterator[Row]:
+        """The rows of a query, fetched a batch at a time."""
+        async with self.connection.execute(sql) as cursor:
+            async for row in cursor:
+                yield row
+
+
 class SqliteDatabase(Database):
     """Two aiosqlite connections to one WAL file: a writer and a reader.
 
@@ -288,9 +74,12 @@ class SqliteDatabase(Database):
 
     migrations = MIGRATIONS
 
-    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+    def __init__(
+        self, writer: aiosqlite.Connection, reader: aiosqlite.Connection, target: str, uri: bool
+    ) -> None:
         self.writer = writer
         self.reader = reader
+        self._target, self._uri = target, uri  # what a snapshot connects to
         self._write = asyncio.Lock()
 
     @classmethod
@@ -308,7 +97,7 @@ class SqliteDatabase(Database):
             writer = await _connect(target, uri=memory)
         except (OSError, sqlite3.Error) as error:
             raise DatabaseUnavailable(str(error)) from None
-        database = cls(writer, writer)
+        database = cls(writer, writer, target, memory)
         try:
             await _use_wal(writer)
             await database._migrate()
@@ -360,13 +149,20 @@ class SqliteDatabase(Database):
         row = await self.fetchone("PRAGMA user_version")
         return int(row[0]) if row else 0
 
-    async def backup(self, target: Path) -> None:
-        """A consistent copy of the database at ``target`` (SQLite's online backup)."""
-        target.parent.mkdir(parents=True, exist_ok=True)
-        async with aiosqlite.connect(str(target)) as copy:
-            await self.reader.backup(copy)
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Snapshot]:
+        """A read transaction on a connection of its own: in WAL mode it sees the file as it
+        was at its first read, whatever is committed meanwhile."""
+        connection = await _connect(self._target, uri=self._uri)
+        try:
+            await connection.execute("BEGIN")
+            yield SqliteSnapshot(connection)
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                await connection.execute("ROLLBACK")
+            await connection.close()
 
-    def search_index(self) -> SearchIndex:
+    def search_index(self) -> Fts5Index:
         """The FTS5 sentence index kept in the same file."""
         return Fts5Index(self)
 

@@ -16,7 +16,7 @@ import pytest
 from bot.app.render import escape
 from bot.app.service import Kiosque
 from bot.settings import Settings
-from bot.storage.database import open_database
+from bot.storage.factory import open_database
 from bot.values import LOCAL
 from tests.conftest import BUNDLED, HEADINGS, Run, cli_env, library_rows, stored_rows, straight
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.database import MIGRATIONS, SqliteDatabase
+from bot.storage.backup import backup
 from bot.storage.library import Library
+from bot.storage.sqlite.database import MIGRATIONS, SqliteDatabase
 from tests.conftest import parse
 
 
@@ -174,7 +175,7 @@ def test_backup_is_a_usable_copy(database: Callable, tmp_path: Path) -> None:
         async with database() as db:
             async with db.transaction() as writer:
                 await writer.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
-            await db.backup(target)
+            await backup(db, target)
 
     asyncio.run(scenario())
     connection = sqlite3.connect(target)
@@ -237,9 +238,9 @@ def test_a_library_indexed_one_row_per_sentence_is_indexed_again(db_path: Path) 
     async def scenario() -> tuple:
         db = await SqliteDatabase.open(db_path)
         try:
-            index = Library(db).search
-            caught = [await index.catch_up(), await index.catch_up()]
-            hits = await index.search("local", ["terminal"])
+            library = Library(db)
+            caught = [await library.catch_up(), await library.catch_up()]
+            hits = await library.search.search("local", ["terminal"])
             return await db.schema_version(), caught, [(h.article_id, h.sentence) for h in hits]
         finally:
             await db.close()

@@ -9,10 +9,9 @@ import json
 import asyncpg
 import pytest
 
-from bot.storage.database import DatabaseUnavailable
-from bot.storage.library import Library
-from bot.storage.postgres import MIGRATIONS, PostgresDatabase, placeholders
-from bot.storage.search import library_lock
+from bot.storage.library import Library, library_lock
+from bot.storage.postgres.database import MIGRATIONS, PostgresDatabase, placeholders
+from bot.storage.protocol import DatabaseUnavailable
 from bot.values import LOCAL
 from tests.conftest import parse
 from tests.postgres_server import PostgresServer
@@ -70,7 +69,7 @@ def test_an_older_schema_is_brought_up_to_date_and_its_articles_indexed(url: str
         await connection.close()
         db = await PostgresDatabase.open(url)
         try:
-            caught = await Library(db).search.catch_up()
+            caught = await Library(db).catch_up()
             hits = await Library(db).search.search(LOCAL, ["terminal"])
             return await db.schema_version(), caught, [h.article_id for h in hits]
         finally:
@@ -168,9 +167,9 @@ def test_a_library_indexed_one_row_per_sentence_is_indexed_again(url: str) -> No
         await connection.close()
         db = await PostgresDatabase.open(url)
         try:
-            index = Library(db).search
-            caught = [await index.catch_up(), await index.catch_up()]
-            hits = await index.search(LOCAL, ["terminal"])
+            library = Library(db)
+            caught = [await library.catch_up(), await library.catch_up()]
+            hits = await library.search.search(LOCAL, ["terminal"])
             totals = await db.fetchone("SELECT sentences FROM search_totals WHERE space = 'local'")
             return await db.schema_version(), caught, [h.article_id for h in hits], totals[0]
         finally:
