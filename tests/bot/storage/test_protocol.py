@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings, SettingsError
+from bot.settings import ROOT, Settings, SettingsError
 from bot.storage.protocol import DatabaseUnavailable, DatabaseURL, migrations
 
 SECRET = "s3cr3t-pw"
@@ -90,6 +90,20 @@ def test_reads_see_only_committed_writes(database: Callable) -> None:
 
     assert asyncio.run(scenario()) == (0, 1)
 
+
+
+def test_the_migrations_run_are_the_sql_files_beside_the_engine(database: Callable) -> None:
+    async def scenario() -> tuple:
+        async with database() as db:
+            engine = type(db).__module__.rpartition(".")[0]  # bot.storage.sqlite, ...postgres
+            await db.fetchall("SELECT shapes FROM versions")  # the last file's column
+            return engine, db.migrations, await db.schema_version()
+
+    engine, run, version = asyncio.run(scenario())
+    files = sorted((ROOT.joinpath(*engine.split(".")) / "migrations").glob("*.sql"))
+    assert [f.name[:4] for f in files] == [f"{n:03d}-" for n in range(1, len(files) + 1)]
+    assert run == tuple(f.read_text(encoding="utf-8") for f in files)
+    assert version == len(files)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,6 @@ import json
 import asyncpg
 import pytest
 
-from bot.settings import ROOT
 from bot.storage.library import Library, library_lock
 from bot.storage.postgres.database import MIGRATIONS, PostgresDatabase, placeholders
 from bot.storage.protocol import DatabaseUnavailable
@@ -26,26 +25,6 @@ PORT = "Le port ouvre un terminal\n\nLe port de Marseille a ouvert un terminal.\
 def url(postgres_server: PostgresServer) -> str:
     """A new empty database of the session's server."""
     return postgres_server.create_database()
-
-
-def test_the_migrations_run_are_the_sql_files_beside_the_engine(url: str) -> None:
-    folder = ROOT / "bot" / "storage" / "postgres" / "migrations"
-    files = sorted(folder.glob("*.sql"))
-    assert [f.name[:4] for f in files] == [f"{n:03d}-" for n in range(1, len(files) + 1)]
-    assert MIGRATIONS == PostgresDatabase.migrations == tuple(f.read_text() for f in files)
-
-    async def scenario() -> tuple[int, list[str]]:
-        db = await PostgresDatabase.open(url)
-        try:
-            columns = await db.fetchall(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = 'versions'"
-            )
-            return await db.schema_version(), [r["column_name"] for r in columns]
-        finally:
-            await db.close()
-
-    version, columns = asyncio.run(scenario())
-    assert version == len(files) and "shapes" in columns  # the last file's column
 
 
 def test_placeholders_are_numbered_outside_quoted_literals() -> None:

@@ -8,7 +8,6 @@ import json
 import sqlite3
 from pathlib import Path
 
-from bot.settings import ROOT
 from bot.storage.library import Library
 from bot.storage.sqlite.database import MIGRATIONS, SqliteDatabase
 from tests.conftest import parse
@@ -40,24 +39,6 @@ def test_open_creates_the_file_in_wal_mode_with_every_migration(tmp_path: Path) 
     tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     connection.close()
     assert {"articles", "versions", "channels", "turns", "meta"} <= tables
-
-
-def test_the_migrations_run_are_the_sql_files_beside_the_engine(db_path: Path) -> None:
-    folder = ROOT / "bot" / "storage" / "sqlite" / "migrations"
-    files = sorted(folder.glob("*.sql"))
-    assert [f.name[:4] for f in files] == [f"{n:03d}-" for n in range(1, len(files) + 1)]
-    assert MIGRATIONS == SqliteDatabase.migrations == tuple(f.read_text() for f in files)
-
-    async def scenario() -> tuple[int, list[str]]:
-        db = await SqliteDatabase.open(db_path)
-        try:
-            columns = [r["name"] for r in await db.fetchall("PRAGMA table_info(versions)")]
-            return await db.schema_version(), columns
-        finally:
-            await db.close()
-
-    version, columns = asyncio.run(scenario())
-    assert version == len(files) and "shapes" in columns  # the last file's column
 
 
 def test_a_new_file_is_made_wal_while_another_process_holds_its_write_lock(
