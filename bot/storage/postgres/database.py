@@ -2,10 +2,10 @@
 processes, on one machine or many, share one database.
 
 The schema is ``migrations/*.sql`` beside this module; the version applied is kept in
-``schema_version``, and
-every pending migration runs in one transaction under an advisory lock, so that processes
-starting together migrate once. A ``transaction(lock)`` takes a transaction-scoped advisory
-lock named by ``lock``. Reads run on other pooled connections, which see committed data only.
+``schema_version``, and every pending migration runs in one transaction under an advisory lock,
+so that processes starting together migrate once. A ``transaction(lock)`` takes a
+transaction-scoped advisory lock named by ``lock``. Reads run on other pooled connections,
+which see committed data only.
 """
 
 from __future__ import annotations
