@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 # The checkout's root; once installed it is site-packages, which only the tools that run from a
 # checkout (tests, eval, bench, stress) would read.
@@ -31,12 +32,70 @@ class SettingsError(ValueError):
     """A setting whose value cannot be used; the message names it."""
 
 
+@dataclass(frozen=True, repr=False)
+class DatabaseURL:
+    """``DATABASE_URL``: which backend, and where. Printed (``str``, ``repr``, an f-string, a
+    log line), it hides its password, in the credentials (``user:PASSWORD@``) and in a
+    ``password=`` parameter; only ``unmasked()`` gives the URL the driver connects with.
+
+    It lives with the settings that parse it; ``bot.storage.protocol`` names it for the storage
+    engines.
+    """
+
+    value: str
+
+    @classmethod
+    def parse(cls, raw: str) -> DatabaseURL:
+        """``raw`` stripped and checked: ``sqlite:///PATH`` or ``postgresql://...``."""
+        url = cls(raw.strip())
+        _ = url.backend
+        return url
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgres``, as the scheme says."""
+        if self.value.startswith("sqlite:///"):
+            return "sqlite"
+        if self.value.startswith(("postgresql://", "postgres://")):
+            return "postgres"
+        raise SettingsError(
+            f"DATABASE_URL {self!r}: use sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB"
+        )
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file it names (a relative path is from the working directory)."""
+        if self.backend != "sqlite":
+            raise SettingsError(f"DATABASE_URL {self!r} names no SQLite file")
+        return Path(self.value.removeprefix("sqlite:///"))
+
+    def unmasked(self) -> str:
+        """The URL with its password, for the driver only: never print it."""
+        return self.value
+
+    def scrub(self, text: str) -> str:
+        """``text`` (a driver's error, say) with this URL and its password masked in it."""
+        text = text.replace(self.value, str(self))
+        parts = urlsplit(self.value)
+        passwords = [parts.password or "", *parse_qs(parts.query).get("password", [])]
+        for password in filter(None, passwords):
+            text = text.replace(password, "***")
+        return text
+
+    def __str__(self) -> str:
+        credentials = re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", self.value)
+        return re.sub(r"([?&]password=)[^&]*", r"\1***", credentials, flags=re.IGNORECASE)
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+
 @dataclass(frozen=True)
 class Settings:
     """The bot's configuration; see ``.env.example`` for what each field means."""
 
     discord_token: str = field(default="", repr=False)
-    database_url: str = "sqlite:///var/kiosque.db"
+    database_url: DatabaseURL = DatabaseURL("sqlite:///var/kiosque.db")  # a str is parsed
     database_pool_size: int = 10
     articles_dir: Path = ARTICLES_DIR
     prompts_dir: Path = PROMPTS_DIR
@@ -68,25 +127,24 @@ class Settings:
     shard_count: int | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.database_url, str):
+            object.__setattr__(self, "database_url", DatabaseURL.parse(self.database_url))
         check_shards(self.shard_ids, self.shard_count)
 
     @property
     def database_label(self) -> str:
         """``DATABASE_URL`` as it may be shown: any password replaced by ``***``."""
-        return mask(self.database_url)
+        return str(self.database_url)
 
     @property
     def database_backend(self) -> str:
         """``sqlite`` or ``postgres``, as ``DATABASE_URL`` says."""
-        return _database_backend(self.database_url)
+        return self.database_url.backend
 
     @property
     def database_path(self) -> Path:
         """The SQLite file named by ``DATABASE_URL`` (relative paths from the working dir)."""
-        url = self.database_url
-        if _database_backend(url) != "sqlite":
-            raise SettingsError(f"DATABASE_URL {mask(url)!r} names no SQLite file")
-        return Path(url.removeprefix("sqlite:///"))
+        return self.database_url.path
 
     @classmethod
     def load(
@@ -100,27 +158,6 @@ class Settings:
             values.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
         values.update(os.environ if env is None else env)
         return cls(**{name: parse(values[key]) for name, key, parse in _fields(values)})
-
-
-def mask(url: str) -> str:
-    """A URL with the password of its credentials (``user:password@``) hidden."""
-    return re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", url)
-
-
-def _database_backend(url: str) -> str:
-    if url.startswith("sqlite:///"):
-        return "sqlite"
-    if url.startswith(("postgresql://", "postgres://")):
-        return "postgres"
-    raise SettingsError(
-        f"DATABASE_URL {mask(url)!r}: use sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB"
-    )
-
-
-def _database_url(raw: str) -> str:
-    url = raw.strip()
-    _database_backend(url)
-    return url
 
 
 def _int(name: str, minimum: int = 0, maximum: int | None = None):
@@ -233,7 +270,7 @@ def _language(raw: str) -> str:
 
 _SPEC = {
     "discord_token": ("DISCORD_TOKEN", str.strip),
-    "database_url": ("DATABASE_URL", _database_url),
+    "database_url": ("DATABASE_URL", DatabaseURL.parse),
     # A transaction holds a connection while reads need another: two at least.
     "database_pool_size": ("DATABASE_POOL_SIZE", _int("DATABASE_POOL_SIZE", minimum=2)),
     "articles_dir": ("KIOSQUE_ARTICLES_DIR", Path),

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from bot.app.service import Kiosque
 from bot.settings import Settings
-from bot.storage.database import open_database
+from bot.storage.factory import open_database
 from bot.values import Answer
 from eval import piaf
 from eval.vectors import CachedEmbedder, evaluation_embedder, vectors_of

@@ -20,7 +20,8 @@ import index
 from bot.app.responder import Responder
 from bot.settings import _SPEC as SETTINGS_SPEC
 from bot.settings import ROOT, Settings
-from bot.storage.database import Database, open_database
+from bot.storage.factory import open_database
+from bot.storage.protocol import Database
 from bot.values import Answer, StoredArticle, Turn
 from index.model import Article
 from index.search.article_index import ArticleIndex

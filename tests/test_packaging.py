@@ -79,7 +79,7 @@ def kiosque(bin_dir: Path, folder: Path, *args: str, stdin: str = "") -> Complet
     )
 
 
-def test_the_wheel_carries_the_code_the_templates_and_the_article(
+def test_the_wheel_carries_the_code_the_templates_the_schemas_and_the_article(
     installed: Path, tmp_path: Path
 ) -> None:
     probe = "import bot; print(bot.__file__)"
@@ -95,6 +95,7 @@ def test_the_wheel_carries_the_code_the_templates_and_the_article(
         **{p: package / p.relative_to(ROOT) for p in (ROOT / "prompts").rglob("*.j2")},
         **{p: package / p.relative_to(ROOT) for p in (ROOT / "articles").iterdir()},
         **{p: package / p.relative_to(ROOT / "bot") for p in (ROOT / "bot" / "data").iterdir()},
+        **{p: package / p.relative_to(ROOT / "bot") for p in (ROOT / "bot").rglob("*.sql")},
     }
     missing = [str(p.relative_to(ROOT)) for p, twin in shipped.items() if not twin.is_file()]
     assert missing == []

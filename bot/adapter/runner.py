@@ -18,7 +18,7 @@ from bot.adapter.client import KiosqueBot, kiosque_bot
 from bot.app.service import Kiosque
 from bot.errors import KiosqueError
 from bot.settings import Settings
-from bot.storage.database import DatabaseUnavailable
+from bot.storage.protocol import DatabaseUnavailable
 
 log = logging.getLogger("kiosque.discord")
 

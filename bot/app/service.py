@@ -21,11 +21,13 @@ from bot.app.responder import Responder
 from bot.app.vector_cache import CachedEmbedder
 from bot.errors import KiosqueError
 from bot.settings import Settings
-from bot.storage.database import Database, open_database
+from bot.storage.backup import backup
+from bot.storage.factory import open_database
 from bot.storage.feedback import Feedback
 from bot.storage.guilds import GuildSettings
 from bot.storage.history import History
 from bot.storage.library import ArticleInfo, Library, Listing
+from bot.storage.protocol import Database
 from bot.storage.search import Hit
 from bot.values import LOCAL, Answer, Found, StoredArticle, Summary, Turn, Votes
 from index.language.analysis import warm
@@ -78,7 +80,7 @@ class Kiosque:
         database = await open_database(settings)
         kiosque = cls(settings, database, embedder)
         try:
-            caught = await kiosque.library.search.catch_up()
+            caught = await kiosque.library.catch_up()
             if caught:
                 log.info("library-wide index: %d article(s) indexed at start", caught)
             if seed:
@@ -462,7 +464,7 @@ class Kiosque:
         """A consistent copy of the database at ``target``."""
         if target.exists():
             raise KiosqueError("backup_exists", path=str(target))
-        await self.database.backup(target)
+        await backup(self.database, target)
 
     def chrome_language(self, asked: str | None = None) -> str | None:
         """The language the bot must speak whatever is asked: asked for, else the setting.

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from bot.storage.database import Database
 from bot.storage.history import passages_json
+from bot.storage.protocol import Database
 from bot.values import Turn, Votes
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from bot.storage.database import Database, Row
+from bot.storage.protocol import Database, Row
 from bot.values import Passage, Turn
 
 

@@ -20,8 +20,7 @@ import numpy as np
 
 from bot.errors import KiosqueError
 from bot.storage.cache import ByteBoundCache
-from bot.storage.database import Connection, Database, Row
-from bot.storage.search import library_lock
+from bot.storage.protocol import Connection, Database, Row
 from bot.values import StoredArticle
 from index.language.shapes import article_shapes
 from index.model import Article
@@ -58,6 +57,11 @@ class Listing:
     page: int
     pages: int
     total: int
+
+
+def library_lock(space: str) -> str:
+    """The lock every write to a space's library (and its search index) holds."""
+    return f"library:{space}"
 
 
 def source_key(title: str, url: str | None = None) -> str:
@@ -208,6 +212,30 @@ class Library:
         )
         await self.search.replace(db, space, article_id, version, article, fields)
         return article_id, version, previous
+
+    async def catch_up(self) -> int:
+        """Give the search index every current version it does not hold yet (a database
+        written before the index existed, or a backup, which is copied without it); how many."""
+        behind = await self.database.fetchall(
+            "SELECT a.id, a.space FROM articles a WHERE a.current_version > 0"
+            " AND (a.search_version IS NULL OR a.search_version != a.current_version)"
+        )
+        for row in behind:
+            async with self.database.transaction(library_lock(row["space"])) as db:
+                # Read again under the lock: another process may have caught it up meanwhile.
+                current = (await db.execute(
+                    "SELECT a.current_version, v.content FROM articles a JOIN versions v"
+                    " ON v.article_id = a.id AND v.version = a.current_version"
+                    " WHERE a.id = ? AND (a.search_version IS NULL"
+                    " OR a.search_version != a.current_version)",
+                    (row["id"],),
+                )).first()
+                if current is not None:
+                    article = _decoded(current["content"])
+                    await self.search.replace(
+                        db, row["space"], row["id"], current["current_version"], article
+                    )
+        return len(behind)
 
     async def _off_loop(self, function: Callable, /, *args: object) -> Any:
         """``function(*args)`` on the writer's threads."""

@@ -4,14 +4,14 @@ its analysed terms (``index.search.fields``), best sentences first.
 An article is stored once, as rows of ``search_rows`` (its title, each section's heading, each
 paragraph with its sentences' tokens), never a paragraph per sentence: storage stays linear in
 the upload. Each engine finds the rows that hold a question's terms (``Database.search_index``:
-SQLite's FTS5 here, Postgres's full text in ``bot.storage.postgres_search``); a row found stands
-for the
-sentences it covers, which are ranked in Python with FTS5's BM25 over their three fields
-(``index.search.bm25``), from statistics kept per space in the same transactions: how many sentences
-hold each term (``search_counts``), how many sentences and tokens the space has
-(``search_totals``). A version's rows are written in the transaction that writes the version:
-the index is never behind the library, except for a database written before it existed, which
-``catch_up`` indexes at start.
+SQLite's FTS5 in ``bot.storage.sqlite.search``, Postgres's full text in
+``bot.storage.postgres.search``); a row found stands for the sentences it covers, which are
+ranked in Python with FTS5's BM25 over their three fields (``index.search.bm25``), from
+statistics kept per space in the same transactions: how many sentences hold each term
+(``search_counts``), how many sentences and tokens the space has (``search_totals``). A
+version's rows are written in the transaction that writes the version: the index is never
+behind the library, except for a database written before it existed, which the library
+catches up at start (``Library.catch_up``).
 
 Spaces never meet: the engines match tokens written in ``[a-z0-9]`` only (``match_form``) and
 marked by their space (a fixed-length prefix on FTS5, a lexeme no token can be on Postgres),
@@ -33,7 +33,6 @@ scored at once (``bm25.sentence_scores``).
 from __future__ import annotations
 
 import hashlib
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,10 +42,10 @@ import numpy as np
 
 from index.model import Article
 from index.search import bm25
-from index.search.fields import ArticleFields, ParagraphFields, article_fields, match_form
+from index.search.fields import ArticleFields, ParagraphFields, article_fields
 
 if TYPE_CHECKING:
-    from bot.storage.database import Connection, Database, Row
+    from bot.storage.protocol import Connection, Database, Row
 
 SHIFT = 20  # row ids: article_id << SHIFT | n, n < 2**SHIFT (see ``row_number``)
 WEIGHTS = bm25.WEIGHTS  # sentence, paragraph, title
@@ -80,11 +79,6 @@ class Candidate:
 
 class IndexFull(Exception):
     """An article has more paragraphs or sections than its range of row ids can number."""
-
-
-def library_lock(space: str) -> str:
-    """The lock every write to a space's library (and its index) holds."""
-    return f"library:{space}"
 
 
 def space_token(space: str) -> str:
@@ -373,79 +367,6 @@ class SearchIndex(ABC):
                 (*part, (1 << SHIFT) - 1),
             )
         return rows
-
-    async def catch_up(self) -> int:
-        """Index every current version the index does not hold yet; how many."""
-        behind = await self.database.fetchall(
-            "SELECT a.id, a.space FROM articles a WHERE a.current_version > 0"
-            " AND (a.search_version IS NULL OR a.search_version != a.current_version)"
-        )
-        for row in behind:
-            async with self.database.transaction(library_lock(row["space"])) as db:
-                # Read again under the lock: another process may have caught it up meanwhile.
-                current = (await db.execute(
-                    "SELECT a.current_version, v.content FROM articles a JOIN versions v"
-                    " ON v.article_id = a.id AND v.version = a.current_version"
-                    " WHERE a.id = ? AND (a.search_version IS NULL"
-                    " OR a.search_version != a.current_version)",
-                    (row["id"],),
-                )).first()
-                if current is not None:
-                    article = Article.from_dict(json.loads(current["content"]))
-                    await self.replace(
-                        db, row["space"], row["id"], current["current_version"], article
-                    )
-        return len(behind)
-
-
-class Fts5Index(SearchIndex):
-    """SQLite's engine: ``search_match``, a contentless FTS5 table (no positions, no sizes)
-    holding each row's distinct tokens, each prefixed by its space's token, so that a token's
-    posting list is its space's own: one server's library never weighs on another's speed."""
-
-    async def _insert(self, db: Connection, space: str, low: int, rows: list[IndexRow]) -> None:
-        await db.executemany(
-            "INSERT INTO search_rows (id, section, first, count, terms) VALUES (?, ?, ?, ?, ?)",
-            [(low + r.n, r.section, r.first, r.count, r.terms) for r in rows],
-        )
-        await db.executemany(
-            "INSERT INTO search_match (rowid, terms) VALUES (?, ?)",
-            [(low + r.n, _matched(space, r)) for r in rows],
-        )
-
-    async def _delete(self, db: Connection, space: str, low: int, high: int) -> list[IndexRow]:
-        gone = await db.execute(
-            "DELETE FROM search_rows WHERE id BETWEEN ? AND ?"
-            " RETURNING id, section, first, count, terms",
-            (low, high),
-        )
-        rows = [index_row(r, low) for r in gone.rows]
-        # A contentless table forgets a row given the very text it was written with.
-        await db.executemany(
-            "INSERT INTO search_match (search_match, rowid, terms) VALUES ('delete', ?, ?)",
-            [(low + r.n, _matched(space, r)) for r in rows],
-        )
-        return rows
-
-    async def _match(self, space: str, tokens: list[str], newest: int | None) -> list[int]:
-        token = space_token(space)
-        match = " OR ".join(f'"{token}{match_form(t)}"' for t in tokens)
-        if newest is None:
-            rows = await self.database.fetchall(
-                "SELECT rowid FROM search_match WHERE search_match MATCH ?", (match,)
-            )
-        else:
-            rows = await self.database.fetchall(
-                "SELECT rowid FROM search_match WHERE search_match MATCH ?"
-                " ORDER BY rowid DESC LIMIT ?",
-                (match, newest),
-            )
-        return [r[0] for r in rows]
-
-
-def _matched(space: str, row: IndexRow) -> str:
-    token = space_token(space)
-    return " ".join(token + match_form(t) for t in row.tokens())
 
 
 def index_row(row: Row, low: int) -> IndexRow:

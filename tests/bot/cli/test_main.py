@@ -16,7 +16,7 @@ import pytest
 from bot.app.render import escape
 from bot.app.service import Kiosque
 from bot.settings import Settings
-from bot.storage.database import open_database
+from bot.storage.factory import open_database
 from bot.values import LOCAL
 from tests.conftest import BUNDLED, HEADINGS, Run, cli_env, library_rows, stored_rows, straight
 
@@ -377,12 +377,24 @@ def test_the_bot_on_a_file_that_is_not_a_database_says_so_in_one_line(
 
 
 @pytest.mark.parametrize("command", ["articles", "run"])
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        # Nothing listens on port 1.
+        ("postgresql://kiosque:s3cr3t-pw@127.0.0.1:1/kiosque",
+         "postgresql://kiosque:***@127.0.0.1:1/kiosque"),
+        ("postgresql://kiosque@127.0.0.1:1/kiosque?password=s3cr3t-pw",
+         "postgresql://kiosque@127.0.0.1:1/kiosque?password=***"),
+        # The driver cannot even read it.
+        ("postgresql://kiosque:s3cr3t-pw@127.0.0.1:port/kiosque",
+         "postgresql://kiosque:***@127.0.0.1:port/kiosque"),
+    ],
+)
 def test_a_postgres_that_cannot_be_reached_is_one_line_without_the_password(
-    cli: Callable, command: str
+    cli: Callable, command: str, url: str, shown: str
 ) -> None:
-    url = "postgresql://kiosque:s3cr3t-pw@127.0.0.1:1/kiosque"  # nothing listens on port 1
     run = cli(command, timeout=30, DATABASE_URL=url, DISCORD_TOKEN="MTIz.fake.token")
-    assert_one_line_error(run, "postgresql://kiosque:***@127.0.0.1:1/kiosque")
+    assert_one_line_error(run, shown)
     assert "s3cr3t-pw" not in run.err
 
 

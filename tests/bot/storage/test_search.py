@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from bot.storage.database import Database, open_database
+from bot.storage.factory import open_database
 from bot.storage.library import Library
+from bot.storage.protocol import Database
 from bot.storage.search import Hit, IndexFull, space_token
 from bot.values import LOCAL, guild_space
 from index.language.question import read_question
@@ -120,8 +121,8 @@ def test_versions_the_index_lacks_are_caught_up_once(database: Callable) -> None
                     (inserted.rows[0]["id"], json.dumps(article.to_dict())),
                 )
             before = await search(db, SERVER, "Combien de morts ?")
-            index = Library(db).search
-            caught = [await index.catch_up(), await index.catch_up()]
+            library = Library(db)
+            caught = [await library.catch_up(), await library.catch_up()]
             return before, caught, found(await search(db, SERVER, "Combien de morts ?"))
 
     assert asyncio.run(scenario()) == ([], [1, 0], [(1, 1)])
@@ -190,11 +191,11 @@ def test_a_question_of_common_words_reads_the_newest_sentences_only(
 ) -> None:
     # With a budget of two sentences, "budget" (in every article) is over it: its candidates
     # are the two newest sentences that hold it, those of the last article written.
-    import bot.storage.postgres_search
+    import bot.storage.postgres.search
     import bot.storage.search
 
     monkeypatch.setattr(bot.storage.search, "POSTINGS", 2)
-    monkeypatch.setattr(bot.storage.postgres_search, "BUDGET", 2)
+    monkeypatch.setattr(bot.storage.postgres.search, "BUDGET", 2)
     texts = [BUDGET.replace("mardi", day) for day in ("lundi", "mardi", "jeudi")]
 
     async def scenario() -> tuple:

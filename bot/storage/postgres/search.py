@@ -8,7 +8,7 @@ be (``#`` and the space's token: tokens are ``[a-z0-9]`` only), found through a 
 
 from __future__ import annotations
 
-from bot.storage.database import Connection
+from bot.storage.protocol import Connection
 from bot.storage.search import IndexRow, SearchIndex, index_row, space_token
 from index.search.fields import match_form
 

@@ -1,19 +1,15 @@
-"""The database, on both backends: migrations at start, all-or-nothing transactions, committed
-reads, backups; and the SQLite file's own (WAL, its older schemas)."""
+"""The SQLite engine's own: its file in WAL mode, its migrations (the ``.sql`` files it runs)
+and the older schemas it brings up to date."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from bot.storage.database import MIGRATIONS, SqliteDatabase
 from bot.storage.library import Library
+from bot.storage.sqlite.database import MIGRATIONS, SqliteDatabase
 from tests.conftest import parse
 
 
@@ -70,21 +66,6 @@ def test_a_new_file_is_made_wal_while_another_process_holds_its_write_lock(
     assert pragma(path, "journal_mode") == "wal"
 
 
-def test_reopening_keeps_data_and_does_not_migrate_again(database: Callable) -> None:
-    async def first() -> None:
-        async with database() as db, db.transaction() as writer:
-            await writer.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
-
-    async def second() -> tuple[int, int, object]:
-        async with database() as db:
-            row = await db.fetchone("SELECT value FROM meta WHERE key = 'k'")
-            return await db.schema_version(), len(db.migrations), row["value"]
-
-    asyncio.run(first())
-    version, latest, value = asyncio.run(second())
-    assert (version, value) == (latest, "v")
-
-
 def test_an_older_sqlite_schema_is_brought_up_to_date(db_path: Path) -> None:
     connection = sqlite3.connect(db_path)
     connection.executescript(MIGRATIONS[0])
@@ -105,81 +86,6 @@ def test_an_older_sqlite_schema_is_brought_up_to_date(db_path: Path) -> None:
             await db.close()
 
     assert asyncio.run(scenario()) == (len(MIGRATIONS), 1)
-
-
-def test_a_failed_transaction_writes_nothing(database: Callable) -> None:
-    async def scenario() -> list:
-        async with database() as db:
-            with pytest.raises(RuntimeError):
-                async with db.transaction() as writer:
-                    await writer.execute("INSERT INTO meta (key, value) VALUES ('a', '1')")
-                    raise RuntimeError("interrupted")
-            async with db.transaction() as writer:
-                await writer.execute("INSERT INTO meta (key, value) VALUES ('b', '2')")
-            return [tuple(r) for r in await db.fetchall("SELECT key, value FROM meta")]
-
-    assert asyncio.run(scenario()) == [("b", "2")]
-
-
-def test_a_cancelled_write_leaves_the_database_usable(database: Callable) -> None:
-    async def scenario() -> list:
-        async with database() as db:
-
-            async def write() -> None:
-                async with db.transaction() as writer:
-                    await writer.execute("INSERT INTO meta (key, value) VALUES ('a', '1')")
-
-            task = asyncio.ensure_future(write())
-            await asyncio.sleep(0)  # the write has started: it waits for SQLite
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            async with db.transaction() as writer:
-                await writer.execute("INSERT INTO meta (key, value) VALUES ('b', '2')")
-            return [tuple(r) for r in await db.fetchall("SELECT key, value FROM meta")]
-
-    assert asyncio.run(scenario()) == [("b", "2")]
-
-
-def test_a_transaction_reads_its_own_writes_and_counts_what_it_changed(database: Callable) -> None:
-    async def scenario() -> tuple:
-        async with database() as db:
-            async with db.transaction() as writer:
-                await writer.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
-                mine = await writer.execute("SELECT value FROM meta WHERE key = ?", ("k",))
-                theirs = await db.fetchone("SELECT COUNT(*) FROM meta")
-            async with db.transaction() as writer:
-                deleted = await writer.execute("DELETE FROM meta WHERE key LIKE ?", ("%",))
-            return mine.first()["value"], theirs[0], deleted.rowcount, deleted.rows
-
-    assert asyncio.run(scenario()) == ("v", 0, 1, [])
-
-
-def test_reads_see_only_committed_writes(database: Callable) -> None:
-    async def scenario() -> tuple[int, int]:
-        async with database() as db:
-            async with db.transaction() as writer:
-                await writer.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
-                during = await db.fetchone("SELECT COUNT(*) FROM meta")
-            after = await db.fetchone("SELECT COUNT(*) FROM meta")
-            return during[0], after[0]
-
-    assert asyncio.run(scenario()) == (0, 1)
-
-
-def test_backup_is_a_usable_copy(database: Callable, tmp_path: Path) -> None:
-    target = tmp_path / "copies" / "backup.db"
-
-    async def scenario() -> None:
-        async with database() as db:
-            async with db.transaction() as writer:
-                await writer.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
-            await db.backup(target)
-
-    asyncio.run(scenario())
-    connection = sqlite3.connect(target)
-    assert connection.execute("SELECT value FROM meta").fetchall() == [("v",)]
-    connection.close()
 
 
 def test_a_database_of_the_previous_release_keeps_its_articles(db_path: Path) -> None:
@@ -237,9 +143,9 @@ def test_a_library_indexed_one_row_per_sentence_is_indexed_again(db_path: Path) 
     async def scenario() -> tuple:
         db = await SqliteDatabase.open(db_path)
         try:
-            index = Library(db).search
-            caught = [await index.catch_up(), await index.catch_up()]
-            hits = await index.search("local", ["terminal"])
+            library = Library(db)
+            caught = [await library.catch_up(), await library.catch_up()]
+            hits = await library.search.search("local", ["terminal"])
             return await db.schema_version(), caught, [(h.article_id, h.sentence) for h in hits]
         finally:
             await db.close()

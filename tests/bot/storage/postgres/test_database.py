@@ -9,10 +9,9 @@ import json
 import asyncpg
 import pytest
 
-from bot.storage.database import DatabaseUnavailable
-from bot.storage.library import Library
-from bot.storage.postgres import MIGRATIONS, PostgresDatabase, placeholders
-from bot.storage.search import library_lock
+from bot.storage.library import Library, library_lock
+from bot.storage.postgres.database import MIGRATIONS, PostgresDatabase, placeholders
+from bot.storage.protocol import DatabaseUnavailable
 from bot.values import LOCAL
 from tests.conftest import parse
 from tests.postgres_server import PostgresServer
@@ -70,7 +69,7 @@ def test_an_older_schema_is_brought_up_to_date_and_its_articles_indexed(url: str
         await connection.close()
         db = await PostgresDatabase.open(url)
         try:
-            caught = await Library(db).search.catch_up()
+            caught = await Library(db).catch_up()
             hits = await Library(db).search.search(LOCAL, ["terminal"])
             return await db.schema_version(), caught, [h.article_id for h in hits]
         finally:
@@ -130,6 +129,8 @@ def test_two_processes_indexing_one_article_make_two_versions(url: str) -> None:
     [
         "postgresql://kiosque:s3cr3t-pw@127.0.0.1:1/kiosque",  # nothing listens there
         "postgresql://postgres:s3cr3t-pw@/nope?host={socket}&port=5432",  # no such database
+        "postgresql://kiosque:s3cr3t-pw@127.0.0.1:port/kiosque",  # no port the driver reads
+        "postgresql://kiosque@127.0.0.1:1/kiosque?password=s3cr3t-pw&sslmode=sometimes",
     ],
 )
 def test_a_server_that_cannot_be_used_is_one_line_without_the_password(
@@ -168,9 +169,9 @@ def test_a_library_indexed_one_row_per_sentence_is_indexed_again(url: str) -> No
         await connection.close()
         db = await PostgresDatabase.open(url)
         try:
-            index = Library(db).search
-            caught = [await index.catch_up(), await index.catch_up()]
-            hits = await index.search(LOCAL, ["terminal"])
+            library = Library(db)
+            caught = [await library.catch_up(), await library.catch_up()]
+            hits = await library.search.search(LOCAL, ["terminal"])
             totals = await db.fetchone("SELECT sentences FROM search_totals WHERE space = 'local'")
             return await db.schema_version(), caught, [h.article_id for h in hits], totals[0]
         finally:
