@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ("bot.errors", "bot.settings", "bot.values")
-SHELL = ("bot.app.service", "bot.app.render", *SHARED)
+SHELL = ("bot.app.service", "bot.app.render", "bot.app.replies", "bot.app.language", *SHARED)
 # What each folder may import, besides itself (prefixes of module names).
 ALLOWED: dict[str, tuple[str, ...]] = {
     "bot.adapter": (*SHELL, "bot.storage.database"),

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.app.render import BREAK, LIMIT, Renderer, escape, excerpt, split_messages
+from bot.app.replies import Answer, Found, Summary
 from bot.settings import ROOT
 from bot.storage.library import ArticleInfo, Listing
-from bot.values import Answer, Found, Passage, Summary, Turn
+from bot.values import Passage, Turn
 
 SENTENCE = "Le traité engage les deux nations à s’assister militairement en cas d’attaque. "
 

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 
 import pytest
 
+from bot.app.replies import Answer
 from bot.app.responder import Responder
-from bot.values import Answer, StoredArticle, Turn
+from bot.values import StoredArticle, Turn
 from index.model import Article
 from tests.conftest import CLUTTER, HEADINGS, SEED_QUESTIONS, converse, parse, straight
 
