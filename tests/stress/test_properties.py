@@ -79,7 +79,6 @@ answers = st.builds(
     version=st.integers(1, 10**6),
     passages=st.lists(passages, max_size=4).map(tuple),
     bullets=st.lists(text, max_size=4).map(tuple),
-    abstained=st.booleans(),
     closest_sections=st.lists(nasty, max_size=3).map(tuple),
 )
 

@@ -129,7 +129,6 @@ def test_mention_neutralised_in_an_abstention_too(renderer: Renderer) -> None:
         article_id=1,
         article_title="Titre",
         version=1,
-        abstained=True,
         closest_sections=("A",),
     )
     message = "\n".join(render(renderer, answer))
@@ -186,7 +185,6 @@ def test_answer_chrome_follows_the_language(renderer: Renderer) -> None:
         article_id=1,
         article_title="Titre",
         version=1,
-        abstained=True,
         closest_sections=("Une section", "Une autre"),
     )
     french = "\n".join(render(renderer, answer, "fr"))
