@@ -332,12 +332,11 @@ class Renderer:
 
 def _template_of(reply: Reply) -> tuple[str, dict[str, Any]]:
     """The template of a kind of reply, and the values it is rendered with."""
-    question = reply.question[:300]
     match reply:
         case Answer():
-            return "answer", {"answer": reply, "question": question}
+            return "answer", {"answer": reply, "question": reply.question[:300]}
         case FoundArticles():
-            return "found", {"listing": reply, "question": question}
+            return "found", {"listing": reply, "question": reply.question[:300]}
         case Summary():
             return "summary", {"summary": reply}
         case SmallTalk():
