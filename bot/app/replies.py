@@ -56,8 +56,8 @@ class Answer:
 
 @dataclass(frozen=True)
 class FoundArticles:
-    """"Quel article parle de … ?": the articles that do, best first. When none does, the
-    reply is an abstention about the library's newest article (``article_title``)."""
+    """« Quel article parle de … ? »: the articles that do, best first. When none does, the
+    reply reads as an abstention about the library's newest article (``article_title``)."""
 
     question: str
     language: str

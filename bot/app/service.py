@@ -198,11 +198,12 @@ class Kiosque:
     async def _listing(
         self, space: str, question: str, asked: Question, chosen: Chosen
     ) -> FoundArticles:
-        """"Quel article parle de … ?": the articles of the space that do."""
+        """« Quel article parle de … ? »: the articles of the space that do (none found: an
+        abstention about the newest)."""
         found = await self.search(space, articles_topic(question))
         newest = await self.library.load(space)
         return FoundArticles(question, reply_language(chosen, asked.language), tuple(found),
-                       newest.id, newest.article.title, newest.version)
+                             newest.id, newest.article.title, newest.version)
 
     async def _answer(
         self,
