@@ -58,7 +58,7 @@ async def _handle(
     language = kiosque.language(stored)
     if command == "/summary":
         summary = await kiosque.summary(LOCAL, channel, section=rest or None)
-        return say.text("summary", summary.language, summary=summary)
+        return say.reply_text(summary)
     if command == "/articles":
         listed = await kiosque.articles(LOCAL)
         return say.text("articles", language, articles=listed, active=stored.id)

@@ -251,7 +251,7 @@ async def _summary(kiosque: Kiosque, args: argparse.Namespace) -> int:
     summary = await kiosque.summary(
         _space(args), args.channel, args.article, args.section, args.length
     )
-    message = kiosque.renderer.text("summary", summary.language, summary=summary)
+    message = kiosque.renderer.reply_text(summary)
     if args.json:
         print(
             json.dumps({"bullets": list(summary.bullets), "message": message}, ensure_ascii=False)

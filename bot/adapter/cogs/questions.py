@@ -103,7 +103,7 @@ class Questions(commands.Cog):
             parent=where.parent,
             locale=chosen.member,
         )
-        return kiosque.renderer.messages("summary", result.language, summary=result)
+        return kiosque.renderer.reply(result)
 
     @ask.autocomplete("article")
     @summary.autocomplete("article")
