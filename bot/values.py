@@ -1,5 +1,5 @@
-"""The values that travel between the library, the responder and the shells: stored articles,
-passages, answers, summaries, turns."""
+"""The values the storage keeps and the layers share: spaces, stored articles, passages, turns,
+votes. (What the service replies, answers and summaries, is in ``bot.app.replies``.)"""
 
 from __future__ import annotations
 
@@ -64,72 +64,6 @@ class Passage:
     cut: bool = False
     opens: bool = True
     bold: tuple[tuple[int, int], ...] = ()
-
-
-@dataclass(frozen=True)
-class Found:
-    """An article a library-wide search found, with its best sentence."""
-
-    article_id: int
-    title: str
-    sentence: str
-    score: float
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What the bot says to a question: quotes and context bullets, or an abstention."""
-
-    question: str
-    language: str
-    article_id: int
-    article_title: str
-    version: int
-    passages: tuple[Passage, ...] = ()
-    bullets: tuple[str, ...] = ()
-    abstained: bool = False
-    closest_sections: tuple[str, ...] = ()
-    followup: bool = False
-    exhausted: bool = False
-    semantic: bool = False
-    turn: int | None = None  # the recorded turn, for the buttons under the answer
-    confidence: float | None = None  # how likely the first passage answers (with the model)
-    routed: str | None = None  # "elsewhere": found in another article than the channel's;
-    # "library": the channel has none, the library was searched
-    found: tuple[Found, ...] = ()  # "Quel article parle de …?": the articles that do
-    summary: Summary | None = None  # "Résume l'article": the summary asked for in words
-    chat: str | None = None  # "Bonjour", "Merci", "ok": "greeting", "thanks" or "ack"
-
-    def to_json(self, message: str) -> dict:
-        """The answer in the CLI's JSON contract, with its rendered Discord ``message``."""
-        return {
-            "question": self.question,
-            "abstained": self.abstained,
-            "passages": [
-                {
-                    "text": p.text,
-                    "section": p.section,
-                    "article_id": p.article_id,
-                    "score": round(p.score, 4),
-                    "bold": [list(span) for span in p.bold],
-                }
-                for p in self.passages
-            ],
-            "bullets": list(self.summary.bullets if self.summary else self.bullets),
-            "message": message,
-        }
-
-
-@dataclass(frozen=True)
-class Summary:
-    """Bullets that sum up an article or one of its sections, in article order."""
-
-    language: str
-    article_id: int
-    article_title: str
-    version: int
-    bullets: tuple[str, ...]
-    section: str | None = None
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.app.replies import Answer
 from bot.app.responder import ANSWER_FEATURES, DECISION, Responder, Tuning, answer_features
-from bot.values import Answer, StoredArticle, Turn
+from bot.values import StoredArticle, Turn
 from eval import piaf, realistic, seed
 from eval.memo import MemoResponder
 from eval.vectors import CachedEmbedder, evaluation_embedder, vectors_of

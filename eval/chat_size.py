@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.app.render import Renderer
+from bot.app.replies import Answer
 from bot.app.responder import Responder
-from bot.values import Answer, StoredArticle
+from bot.values import StoredArticle
 from eval import realistic
 from eval.seed import fold_quotes
 from eval.vectors import CachedEmbedder, evaluation_embedder, vectors_of

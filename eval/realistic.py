@@ -15,8 +15,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.app.replies import Answer
 from bot.app.responder import Responder
-from bot.values import Answer, StoredArticle, Turn
+from bot.values import StoredArticle, Turn
 from eval.seed import fold_quotes, hit
 from index import parse_article
 from index.model import Article

@@ -26,10 +26,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.app.replies import Answer
 from bot.app.service import Kiosque
 from bot.settings import Settings
 from bot.storage.factory import open_database
-from bot.values import Answer
 from eval import piaf
 from eval.vectors import CachedEmbedder, evaluation_embedder, vectors_of
 
@@ -99,7 +99,7 @@ async def _every_article(kiosque: Kiosque, ids: dict[int, int], question: str) -
             best.confidence or 0
         )):
             best = answer
-    return best or replace(answer, abstained=True, passages=())
+    return best or replace(answer, passages=())
 
 
 async def figures(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.values import Answer
+from bot.app.replies import Answer
 from index import parse_article
 from index.model import Article
 

@@ -228,9 +228,7 @@ async def check_questions(kiosque: Kiosque, questions: Iterable[str]) -> tuple[i
             answer = await kiosque.ask(
                 LOCAL, question, channel=f"stress-{number % 7}", author="stress"
             )
-            messages = kiosque.renderer.messages(
-                "answer", answer.language, answer=answer, question=answer.question[:300]
-            )
+            messages = kiosque.renderer.reply(answer)
         except KiosqueError as error:
             messages = [kiosque.error_text(error)]
             if error.code != expected:

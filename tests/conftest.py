@@ -17,12 +17,13 @@ import pytest
 
 import bot.app.service
 import index
+from bot.app.replies import Answer
 from bot.app.responder import Responder
 from bot.settings import _SPEC as SETTINGS_SPEC
 from bot.settings import ROOT, Settings
 from bot.storage.factory import open_database
 from bot.storage.protocol import Database
-from bot.values import Answer, StoredArticle, Turn
+from bot.values import StoredArticle, Turn
 from index.model import Article
 from index.search.article_index import ArticleIndex
 from index.vectors.embedding import Embedder, embed_article, load_embedder

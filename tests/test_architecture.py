@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ("bot.errors", "bot.settings", "bot.values")
-SHELL = ("bot.app.service", "bot.app.render", *SHARED)
+SHELL = ("bot.app.service", "bot.app.render", "bot.app.replies", "bot.app.language", *SHARED)
 # The storage engines implement the protocol and the search index; the repositories are
 # written on the protocol alone, whichever engine runs it.
 ENGINE = ("bot.storage.protocol", "bot.storage.search", "index", *SHARED)

@@ -1,6 +1,7 @@
 """The Discord adapter: a thin discord.py shell over ``bot.app.service.Kiosque``.
 
 Only ``kiosque run`` and ``kiosque sync`` import this package (discord.py is slow to import).
-May import: ``bot.app.service`` (the door), ``bot.app.render`` and the shared ``bot.errors``,
+May import: ``bot.app.service`` (the door), ``bot.app.render``, the values it hands over
+(``bot.app.replies``), the language decision (``bot.app.language``) and the shared ``bot.errors``,
 ``bot.settings``, ``bot.values``; ``bot.storage`` only to open the database it hands over.
 """

@@ -20,6 +20,7 @@ from bot.adapter.places import locale_language, of_interaction
 from bot.adapter.replies import refuse
 from bot.adapter.translator import Translator
 from bot.adapter.views import DYNAMIC_ITEMS, pages_view
+from bot.app.language import Chosen, from_locale, reply_language
 from bot.app.render import Raw
 from bot.app.service import Kiosque
 from bot.errors import KiosqueError
@@ -163,17 +164,25 @@ class KiosqueBot(commands.Bot):
             return "granted"
         return "refused" if self.content_refused else "unasked"
 
+    async def chosen(self, interaction: discord.Interaction) -> Chosen:
+        """The languages the server (its setting) and the member (their Discord language)
+        chose, for ``reply_language``."""
+        return Chosen(
+            server=await self.language(interaction.guild_id), member=locale_language(interaction)
+        )
+
     async def speaking(self, interaction: discord.Interaction) -> str:
-        """The language of the bot's words to a member: the server's choice, else the member's
-        Discord language when it is French or English, else French."""
-        return await self.language(interaction.guild_id) or locale_language(interaction) or "fr"
+        """The language of the bot's own words to a member: the server's choice, else the
+        member's Discord language when it is French or English, else French."""
+        return reply_language(await self.chosen(interaction))
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """A short welcome in the new server's system channel, if the bot may post there."""
         channel = guild.system_channel
         if channel is None or not channel.permissions_for(guild.me).send_messages:
             return
-        language = "en" if str(guild.preferred_locale).startswith("en") else "fr"
+        # A new server has no setting yet: its Discord language stands for it.
+        language = reply_language(Chosen(server=from_locale(guild.preferred_locale)))
         text = self.service.renderer.message("help", language, commands=self.mentions())
         try:
             await channel.send(text, allowed_mentions=discord.AllowedMentions.none(),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.adapter.checks import spent
+from bot.app.language import from_locale
 from bot.values import DIRECT, LOCAL, guild_space
 
 
@@ -81,10 +82,6 @@ def of_message(message: discord.Message, dm_library: str) -> Place:
     return place(message.channel, message.channel.id, guild_id, message.author.id, dm_library)
 
 def locale_language(interaction: discord.Interaction) -> str | None:
-    """``"fr"`` or ``"en"`` from the member's Discord language, if it is one of them."""
-    locale = str(interaction.locale)
-    if locale.startswith("fr"):
-        return "fr"
-    if locale.startswith("en"):
-        return "en"
-    return None
+    """``"fr"`` or ``"en"`` from the member's Discord language, if it is one of them: the
+    ``member`` that ``bot.app.language.reply_language`` weighs."""
+    return from_locale(interaction.locale)

@@ -14,7 +14,7 @@ from typing import Any
 import discord
 
 from bot.adapter.checks import cooled_down
-from bot.adapter.places import locale_language, of_interaction
+from bot.adapter.places import of_interaction
 from bot.adapter.replies import NO_MENTIONS, refuse, respond
 from bot.errors import KiosqueError
 
@@ -215,11 +215,11 @@ async def _published(interaction: discord.Interaction, turn: int | None) -> list
 
     bot = _bot(interaction)
     # The language the answer was given in: the server's, else the member's (as /ask does).
-    language = await bot.language(interaction.guild_id) or locale_language(interaction)
-    answer = await bot.service.recorded(of_interaction(interaction).space, turn, language)
-    return bot.service.renderer.messages(
-        "answer", answer.language, answer=answer, question=answer.question[:300]
+    chosen = await bot.chosen(interaction)
+    answer = await bot.service.recorded(
+        of_interaction(interaction).space, turn, chosen.server, chosen.member
     )
+    return bot.service.renderer.reply(answer)
 
 
 class PageButton(

@@ -12,11 +12,12 @@ from typing import Any
 
 import jinja2
 
+from bot.app.language import reply_language
+from bot.app.replies import Answer, FoundArticles, Reply, SmallTalk, Summary
 from bot.errors import KiosqueError
 
 LIMIT = 2000
 BREAK = "\x1e"
-LANGUAGES = ("fr", "en")
 
 _MARKDOWN = re.compile(r"([\\*_~|`<>#\[\]])")
 _LINE_START = re.compile(r"^(\s*)([-+])(\s)", re.MULTILINE)
@@ -274,8 +275,7 @@ class Renderer:
 
     def messages(self, template: str, language: str, **values: Any) -> list[str]:
         """A template rendered and split into Discord messages."""
-        lang = language if language in LANGUAGES else "fr"
-        source = self._env.get_template(f"{lang}/{template}.md.j2")
+        source = self._env.get_template(f"{reply_language(default=language)}/{template}.md.j2")
         return split_messages(source.render(br=_Break(), **values))
 
     def message(self, template: str, language: str, **values: Any) -> str:
@@ -291,12 +291,21 @@ class Renderer:
         """A template rendered as one text (console output, one-line messages)."""
         return "\n\n".join(self.messages(template, language, **values))
 
+    def reply(self, reply: Reply) -> list[str]:
+        """What ``Kiosque.ask`` replied, as Discord messages, in the reply's language."""
+        template, values = _template_of(reply)
+        return self.messages(template, reply.language, **values)
+
+    def reply_text(self, reply: Reply) -> str:
+        """What ``Kiosque.ask`` replied, as one text (the command line, the console)."""
+        return "\n\n".join(self.reply(reply))
+
     def line(self, macro: str, language: str, /, *, plain: bool = False, **values: Any) -> str:
         """One short message (an error, a refusal, a confirmation) from ``lines.j2``.
 
         ``plain`` is for a terminal: values are written as they are, not escaped for Discord.
         """
-        lang = language if language in LANGUAGES else "fr"
+        lang = reply_language(default=language)
         # A refusal may repeat what the user typed (Discord allows 6000 characters in an
         # option): each repeated value is cut so that the line stays one short message.
         values = {k: _cap(v) for k, v in values.items()}
@@ -319,3 +328,17 @@ class Renderer:
             )
             return self.line("source_error", language, plain=plain, problem=problem, **values)
         return self.line(error.code, language, plain=plain, **values)
+
+
+def _template_of(reply: Reply) -> tuple[str, dict[str, Any]]:
+    """The template of a kind of reply, and the values it is rendered with."""
+    match reply:
+        case Answer():
+            return "answer", {"answer": reply, "question": reply.question[:300]}
+        case FoundArticles():
+            return "found", {"listing": reply, "question": reply.question[:300]}
+        case Summary():
+            return "summary", {"summary": reply}
+        case SmallTalk():
+            return "small_talk", {"talk": reply}
+    raise TypeError(f"not a reply: {reply!r}")

@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bot.app.language import NOTHING, Chosen, reply_language
+from bot.app.replies import Answer, Summary
 from bot.storage.cache import ByteBoundCache
-from bot.values import Answer, Passage, StoredArticle, Summary, Turn
+from bot.values import Passage, StoredArticle, Turn
 from index.language.answer_span import answer_span
 from index.language.question import Earlier, Question, read_question
 from index.model import Article
@@ -109,12 +111,13 @@ class Responder:
         question: str | Question,
         stored: StoredArticle,
         history: Sequence[Turn] = (),
-        language: str | None = None,
+        chosen: Chosen = NOTHING,
     ) -> Answer:
         """Quote the passages that answer ``question``, or abstain when the article does not.
 
-        ``language`` is the language of the bot's own words; by default the question's.
-        ``question`` is what was typed, or the service's reading of it (``read_question``).
+        The bot's own words are in the language ``chosen``, else the question's
+        (``reply_language``). ``question`` is what was typed, or the service's reading of it
+        (``read_question``).
         """
         index = self.index(stored)
         article = stored.article
@@ -122,7 +125,7 @@ class Responder:
         asked = found.question
         base = Answer(
             question=asked.typed or asked.text,
-            language=language or asked.language,
+            language=reply_language(chosen, asked.language),
             article_id=stored.id,
             article_title=article.title,
             version=stored.version,
@@ -135,9 +138,9 @@ class Responder:
         if self._vetoed(found, article):
             return self._abstain(base, index, found)
         # The first leads the answer; the others wait behind « Plus de passages ».
-        chosen = [c for c in found.candidates[:3] if self._answers(found, c)]
-        passages = [self._passage(stored, c, asked) for c in chosen]
-        quoted = {i for c in chosen for i in c.sentences}
+        answering = [c for c in found.candidates[:3] if self._answers(found, c)]
+        passages = [self._passage(stored, c, asked) for c in answering]
+        quoted = {i for c in answering for i in c.sentences}
         count, length = self.bullets
         bullets = context_sentences(index, quoted, list(found.scores), count=count)[:count]
         confidence = self.probability(found, found.best) if found.semantic else None
@@ -149,7 +152,7 @@ class Responder:
         )
 
     def more(
-        self, question: str, stored: StoredArticle, shown: set[int], language: str | None = None
+        self, question: str, stored: StoredArticle, shown: set[int], chosen: Chosen = NOTHING
     ) -> Answer:
         """The next passages for a question already answered, none of the sentences ``shown``.
 
@@ -166,14 +169,14 @@ class Responder:
         ][:3]
         base = Answer(
             question=question,
-            language=language or asked.language,
+            language=reply_language(chosen, asked.language),
             article_id=stored.id,
             article_title=stored.article.title,
             version=stored.version,
             semantic=found.semantic,
         )
         if not fresh:
-            return replace(base, abstained=True, exhausted=True)
+            return replace(base, exhausted=True)
         return replace(base, passages=tuple(self._passage(stored, c, asked) for c in fresh))
 
     def held(
@@ -181,14 +184,14 @@ class Responder:
         question: str,
         stored: StoredArticle,
         passages: Sequence[Passage],
-        language: str | None = None,
+        chosen: Chosen = NOTHING,
     ) -> Answer:
         """The further passages an answer quoted but did not show (its first one leads), as
         « Plus de passages » gives them."""
         asked = read_question(question, (), stored.article.language)
         return Answer(
             question=question,
-            language=language or asked.language,
+            language=reply_language(chosen, asked.language),
             article_id=stored.id,
             article_title=stored.article.title,
             version=stored.version,
@@ -315,9 +318,11 @@ class Responder:
         stored: StoredArticle,
         section: str | None = None,
         length: str | int = "medium",
-        language: str | None = None,
+        chosen: Chosen = NOTHING,
+        question: str | None = None,
     ) -> Summary:
-        """3 to 7 bullets over the article (or one section), in article order."""
+        """3 to 7 bullets over the article (or one section), in article order, in the language
+        ``chosen``, else the ``question``'s (asked for in words), else the article's."""
         index = self.index(stored)
         article = stored.article
         count = SUMMARY_LENGTHS.get(length, 5) if isinstance(length, str) else length
@@ -327,13 +332,13 @@ class Responder:
             wanted = article.find_section(section)
             if wanted is None:
                 raise LookupError(section)
-        chosen = summary_sentences(index, count=count, section=wanted)
+        picked = summary_sentences(index, count=count, section=wanted)
         return Summary(
-            language=language or article.language,
+            language=reply_language(chosen, question, article.language),
             article_id=stored.id,
             article_title=article.title,
             version=stored.version,
-            bullets=tuple(_trim(article.sentences[i].text, MAX_BULLET)[0] for i in chosen),
+            bullets=tuple(_trim(article.sentences[i].text, MAX_BULLET)[0] for i in picked),
             section=article.sections[wanted].heading if wanted is not None else None,
         )
 
@@ -348,9 +353,7 @@ class Responder:
                 break
         if not closest:
             closest = [s.heading for s in article.sections if s.heading][:2]
-        return replace(
-            base, abstained=True, closest_sections=tuple(closest), exhausted=found.repeated
-        )
+        return replace(base, closest_sections=tuple(closest), exhausted=found.repeated)
 
 
 def _read(question: str | Question) -> Question:

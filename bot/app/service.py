@@ -16,8 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app.indexer import INDEXING_THREADS, Indexer, Progress
+from bot.app.language import FALLBACK, Chosen, reply_language
 from bot.app.render import Renderer
+from bot.app.replies import Answer, Found, FoundArticles, Reply, SmallTalk, Summary
 from bot.app.responder import Responder
+from bot.app.routing import Router
 from bot.app.vector_cache import CachedEmbedder
 from bot.errors import KiosqueError
 from bot.settings import Settings
@@ -28,17 +31,13 @@ from bot.storage.guilds import GuildSettings
 from bot.storage.history import History
 from bot.storage.library import ArticleInfo, Library, Listing
 from bot.storage.protocol import Database
-from bot.storage.search import Hit
-from bot.values import LOCAL, Answer, Found, StoredArticle, Summary, Turn, Votes
+from bot.values import LOCAL, StoredArticle, Turn, Votes
 from index.language.analysis import warm
 from index.language.intent import LISTING, SMALL_TALK, SUMMARY, articles_topic
 from index.language.question import Question, read_question
-from index.search.fields import search_terms
 from index.vectors.embedding import Encoder, load_embedder
 
 FOLLOWUP_TURNS = 4
-ROUTE_CANDIDATES = 4  # articles asked when the library is searched (fit half: as good as 5)
-ROUTE_SURE = 0.8  # an answer this confident ends the search (chosen by eval/routing.py's fit half)
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +59,7 @@ class Kiosque:
         self.guilds = GuildSettings(database)
         self.feedback = Feedback(database)
         self.responder = Responder(embedder=embedder)
+        self.router = Router(self.library, self.responder)
         self.renderer = Renderer(settings.prompts_dir)
         self._prefetching: set[asyncio.Future] = set()
         self.indexer = Indexer(settings, self.library, embedder, self._indexing)
@@ -160,60 +160,73 @@ class Kiosque:
         language: str | None = None,
         parent: str | None = None,
         library: bool = False,
-    ) -> Answer:
-        """Answer a question in a channel's context and record the turn.
+        locale: str | None = None,
+    ) -> Reply:
+        """Reply to a message in a channel's context; an answer's turn is recorded.
 
-        The question goes to the article named, else to the channel's. A channel without an
-        article of its own (or ``library``) asks the whole library, and so does a question
-        the channel's article does not answer: the answer then comes from the article that
-        does, and names it. "Quel article parle de … ?" lists the articles that do, and
-        "Résume l'article" gets the summary (``Answer.summary``); "Bonjour", "Merci" get a
-        word back (``Answer.chat``). Neither is recorded as a turn.
+        The question goes to the article named, else to the channel's (see ``Router.answer``
+        for the library). "Quel article parle de … ?" gets ``FoundArticles``, "Résume l'article"
+        a ``Summary``, "Bonjour", "Merci" a word back (``SmallTalk``); none of these is
+        recorded as a turn. ``language`` is the server's setting, ``locale`` the member's
+        Discord language (``bot.app.language``).
         """
+        question = self._checked(question)
+        await self.ready(space)
+        chosen = self._chosen(language, locale)
+        # Read once, off the event loop: what it asks for, its language, its kind of answer.
+        asked = await asyncio.to_thread(read_question, question)
+        if asked.intent == LISTING:
+            return await self._listing(space, question, asked, chosen)
+        if asked.intent == SMALL_TALK:
+            stored = await self.article_for(space, channel, article_id, parent)
+            return _small_talk(question, asked, stored, chosen)
+        if asked.intent == SUMMARY:
+            stored = await self.article_for(space, channel, article_id, parent)
+            summary = await self._summarised(stored, None, "medium", chosen, asked.language)
+            return replace(summary, question=question)
+        answer = await self._answer(space, channel, asked, chosen, article_id, parent, library)
+        return await self._record(channel, author, question, answer)
+
+    def _checked(self, question: str) -> str:
+        """The question with its spaces made single, or the error that refuses it."""
         # A NUL is a space: Postgres text cannot hold one, and no question needs it.
         question = " ".join(question.replace("\x00", " ").split())
         if not question:
             raise KiosqueError("empty_question")
         if len(question) > self.settings.max_question_chars:
             raise KiosqueError("too_long", limit=self.settings.max_question_chars)
-        await self.ready(space)
-        chrome = self.chrome_language(language)
-        # Read once, off the event loop: what it asks for, its language, its kind of answer.
-        asked = await asyncio.to_thread(read_question, question)
-        if asked.intent == LISTING:
-            found = await self.search(space, articles_topic(question))
-            newest = await self.library.load(space)
-            return Answer(question, chrome or asked.language, newest.id,
-                          newest.article.title, newest.version, found=tuple(found),
-                          abstained=not found)
-        if asked.intent == SMALL_TALK:  # a greeting or a thank-you: no question, no turn
-            kind, said_in = asked.talk
-            stored = await self.article_for(space, channel, article_id, parent)
-            return Answer(question, chrome or said_in or stored.article.language, stored.id,
-                          stored.article.title, stored.version, chat=kind)
-        if asked.intent == SUMMARY:
-            summary = await self.summary(space, channel, article_id,
-                                         language=chrome or asked.language, parent=parent)
-            return Answer(question, chrome or asked.language, summary.article_id,
-                          summary.article_title, summary.version, summary=summary)
+        return question
+
+    async def _listing(
+        self, space: str, question: str, asked: Question, chosen: Chosen
+    ) -> FoundArticles:
+        """« Quel article parle de … ? »: the articles of the space that do (none found: an
+        abstention about the newest)."""
+        found = await self.search(space, articles_topic(question))
+        newest = await self.library.load(space)
+        return FoundArticles(question, reply_language(chosen, asked.language), tuple(found),
+                             newest.id, newest.article.title, newest.version)
+
+    async def _answer(
+        self,
+        space: str,
+        channel: str,
+        asked: Question,
+        chosen: Chosen,
+        article_id: int | None,
+        parent: str | None,
+        library: bool,
+    ) -> Answer:
+        """The answer of the article named, else the channel's (or another: ``Router``)."""
         self._prefetch(asked.text)
         history = await self.history.recent(channel, FOLLOWUP_TURNS)
         own = article_id or await self._active_of(space, channel, parent)
-        onward = await self._followed(space, asked, history) if article_id is None else None
-        if onward is not None:
-            own, library = onward, False
-        answer = None
-        if library or (own is None and await self.library.several(space)):
-            answer = await self._from_library(space, asked, chrome, "library")
-        if answer is None:
-            stored = await self.library.load(space, own)
-            answer = await asyncio.to_thread(
-                self.responder.answer, asked, stored, history, chrome
-            )
-            if answer.abstained and not answer.followup and article_id is None and own:
-                answer = await self._from_library(
-                    space, asked, chrome, "elsewhere", exclude=own
-                ) or answer
+        return await self.router.answer(
+            space, asked, history, chosen, own, named=article_id is not None, library=library
+        )
+
+    async def _record(self, channel: str, author: str, question: str, answer: Answer) -> Answer:
+        """The answer with its turn, once recorded in the channel's history."""
         turn = await self.history.record(
             Turn(
                 channel=channel,
@@ -245,60 +258,11 @@ class Kiosque:
             # Retrieval asks again and meets the same error, where it is handled.
             log.debug("question vector not prefetched: %r", task.exception())
 
-    async def _followed(
-        self, space: str, question: Question, history: list[Turn]
-    ) -> int | None:
-        """The article a follow-up goes on with: the one the channel's last answer quoted,
-        when that answer came from another article than the channel's (routed there)."""
-        last = next((t for t in reversed(history) if not t.abstained), None)
-        if last is None or not await self.library.has(space, last.article_id):
-            return None
-        if not await asyncio.to_thread(self.responder.continues, question, history):
-            return None
-        return last.article_id
-
-    async def _from_library(
-        self,
-        space: str,
-        question: Question,
-        language: str | None,
-        routed: str,
-        exclude: int | None = None,
-    ) -> Answer | None:
-        """The answer of the library's article that answers best, or ``None``.
-
-        The library-wide index proposes the articles whose sentences match best; the first few
-        are asked in turn as if each were the channel's, and the most confident answer wins
-        (one of ``ROUTE_SURE`` confidence wins at once).
-        """
-        candidates = [
-            hit.article_id for hit in await self._best_hits(space, question)
-            if hit.article_id != exclude
-        ][:ROUTE_CANDIDATES]
-        answers = []
-        for rank, candidate in enumerate(candidates):
-            stored = await self.library.load(space, candidate)
-            answer = await asyncio.to_thread(self.responder.answer, question, stored, (), language)
-            if not answer.abstained:
-                answers.append((answer.confidence or 0.0, -rank, answer))
-                if (answer.confidence or 0.0) >= ROUTE_SURE:
-                    break  # the next articles could hardly do better
-        if not answers:
-            return None
-        return replace(max(answers, key=lambda a: a[:2])[2], routed=routed)
-
-    async def _best_hits(self, space: str, question: str | Question) -> list[Hit]:
-        """Each matching article's best sentence, best first."""
-        best: dict[int, Hit] = {}
-        for hit in await self.library.search.search(space, await _terms_of(question)):
-            best.setdefault(hit.article_id, hit)
-        return list(best.values())
-
     async def search(self, space: str, query: str, limit: int = 5) -> list[Found]:
         """The articles of a space that speak most of ``query``, each with its best sentence."""
         await self.ready(space)
         found = []
-        for hit in (await self._best_hits(space, query))[:limit]:
+        for hit in (await self.router.best_hits(space, query))[:limit]:
             stored = await self.library.load(space, hit.article_id)
             sentence = stored.article.sentences[hit.sentence].text
             found.append(Found(hit.article_id, stored.article.title, sentence, hit.score))
@@ -315,7 +279,12 @@ class Kiosque:
         return turn, stored
 
     async def more(
-        self, space: str, turn_id: int, page: int = 1, language: str | None = None
+        self,
+        space: str,
+        turn_id: int,
+        page: int = 1,
+        language: str | None = None,
+        locale: str | None = None,
     ) -> Answer:
         """The ``page``-th batch of further passages for an answered question.
 
@@ -324,35 +293,34 @@ class Kiosque:
         """
         turn, stored = await self._turn(space, turn_id)
         shown = {i for p in turn.passages for i in p.sentences}
-        chrome = self.chrome_language(language)
+        chosen = self._chosen(language, locale)
         held = turn.passages[1:]
         if held and page <= 1:
             answer = await asyncio.to_thread(
-                self.responder.held, turn.question, stored, held, chrome
+                self.responder.held, turn.question, stored, held, chosen
             )
             return replace(answer, turn=turn_id)
         answer = None
         for _ in range(max(1, page - 1 if held else page)):
             answer = await asyncio.to_thread(
-                self.responder.more, turn.question, stored, set(shown), chrome
+                self.responder.more, turn.question, stored, set(shown), chosen
             )
             shown |= {i for p in answer.passages for i in p.sentences}
         return replace(answer, turn=turn_id)
 
     async def recorded(
-        self, space: str, turn_id: int, language: str | None = None
+        self, space: str, turn_id: int, language: str | None = None, locale: str | None = None
     ) -> Answer:
         """An answer again, as its turn recorded it (its quotes): to post it whole, all its
         parts, in the channel (« Publier dans le salon »)."""
         turn, stored = await self._turn(space, turn_id)
         return Answer(
             question=turn.question,
-            language=self.language(stored, language),
+            language=self.language(stored, language, locale),
             article_id=stored.id,
             article_title=stored.article.title,
             version=stored.version,
             passages=turn.passages,
-            abstained=turn.abstained,
             turn=turn_id,
         )
 
@@ -385,12 +353,25 @@ class Kiosque:
         length: str | int = "medium",
         language: str | None = None,
         parent: str | None = None,
+        locale: str | None = None,
     ) -> Summary:
         """Bullets over the channel's article or one of its sections."""
         stored = await self.article_for(space, channel, article_id, parent)
+        return await self._summarised(stored, section, length, self._chosen(language, locale))
+
+    async def _summarised(
+        self,
+        stored: StoredArticle,
+        section: str | None,
+        length: str | int,
+        chosen: Chosen,
+        question: str | None = None,
+    ) -> Summary:
+        """The responder's summary, in the language chosen, else the question's (asked in
+        words), else the article's."""
         try:
             return await asyncio.to_thread(
-                self.responder.summary, stored, section, length, self.language(stored, language)
+                self.responder.summary, stored, section, length, chosen, question
             )
         except LookupError:
             raise KiosqueError("unknown_section", name=section) from None
@@ -466,29 +447,32 @@ class Kiosque:
             raise KiosqueError("backup_exists", path=str(target))
         await backup(self.database, target)
 
-    def chrome_language(self, asked: str | None = None) -> str | None:
-        """The language the bot must speak whatever is asked: asked for, else the setting.
+    def _chosen(self, language: str | None, locale: str | None) -> Chosen:
+        """What the shell chose (the server's setting, the member's Discord language) and the
+        operator's setting (``KIOSQUE_LANGUAGE``)."""
+        return Chosen(server=language, member=locale, operator=self.settings.language)
 
-        ``None`` leaves it to what is being answered: an answer speaks the question's
-        language, a summary or a listing the article's.
-        """
-        if asked in ("fr", "en"):
-            return asked
-        if self.settings.language != "auto":
-            return self.settings.language
-        return None
+    def language(
+        self,
+        stored: StoredArticle | None = None,
+        language: str | None = None,
+        locale: str | None = None,
+    ) -> str:
+        """The language of the bot's words about an article (or about none): chosen by the
+        server, the member or the operator, else the article's (``reply_language``)."""
+        return reply_language(
+            self._chosen(language, locale), default=stored.article.language if stored else None
+        )
 
-    def language(self, stored: StoredArticle, asked: str | None = None) -> str:
-        """The chrome language about an article: asked for, else the setting, else its own."""
-        return self.chrome_language(asked) or stored.article.language
-
-    def error_text(self, error: KiosqueError, language: str = "fr", plain: bool = False) -> str:
+    def error_text(
+        self, error: KiosqueError, language: str = FALLBACK, plain: bool = False
+    ) -> str:
         """The one line that tells the user what went wrong (``plain`` for a terminal)."""
         return self.renderer.error(error, language, plain=plain)
 
-async def _terms_of(question: str | Question) -> list[str]:
-    """A question's library-wide search terms, analysed off the event loop (read first when
-    it is only text: a listing's topic)."""
-    if isinstance(question, str):
-        return await asyncio.to_thread(lambda: search_terms(read_question(question)))
-    return await asyncio.to_thread(search_terms, question)
+
+def _small_talk(question: str, asked: Question, stored: StoredArticle, chosen: Chosen) -> SmallTalk:
+    """A word back to "Bonjour", "Merci" or "ok", about the channel's article."""
+    kind, said_in = asked.talk
+    return SmallTalk(question, reply_language(chosen, said_in, stored.article.language), kind,
+                     stored.id, stored.article.title, stored.version)

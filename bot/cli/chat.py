@@ -58,7 +58,7 @@ async def _handle(
     language = kiosque.language(stored)
     if command == "/summary":
         summary = await kiosque.summary(LOCAL, channel, section=rest or None)
-        return say.text("summary", summary.language, summary=summary)
+        return say.reply_text(summary)
     if command == "/articles":
         listed = await kiosque.articles(LOCAL)
         return say.text("articles", language, articles=listed, active=stored.id)
@@ -81,8 +81,7 @@ async def _handle(
         return say.text("more", more.language, answer=more, question=more.question[:300])
     if command in ("/help", "/?"):
         return say.line("chat_help", language)
-    answer = await kiosque.ask(LOCAL, line, channel, author="console")
-    return say.text("answer", answer.language, answer=answer, question=answer.question[:300])
+    return say.reply_text(await kiosque.ask(LOCAL, line, channel, author="console"))
 
 
 def _read(prompt: str) -> str:

@@ -12,7 +12,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.app.language import FALLBACK, Chosen, reply_language
 from bot.app.render import Renderer
+from bot.app.replies import to_json
 from bot.app.service import Kiosque
 from bot.errors import KiosqueError
 from bot.settings import Settings, SettingsError
@@ -136,7 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_discord(settings: Settings, command: str) -> int:
     if not settings.discord_token:
-        return _fail(Renderer(settings.prompts_dir).line("no_token", settings.language))
+        language = reply_language(Chosen(operator=settings.language))
+        return _fail(Renderer(settings.prompts_dir).line("no_token", language))
     from bot.adapter import runner
 
     return runner.sync(settings) if command == "sync" else runner.run(settings)
@@ -147,7 +150,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         seeding = args.command not in ("index", "backup", "feedback")
         kiosque = await Kiosque.open(settings, seed=seeding)
     except KiosqueError as error:  # a bundled article that cannot be indexed
-        return _fail(Renderer(settings.prompts_dir).error(error, "fr", plain=True))
+        return _fail(Renderer(settings.prompts_dir).error(error, FALLBACK, plain=True))
     except Exception as error:  # never a traceback on the terminal
         return _fail(f"cannot open the database {settings.database_label}: {error}")
     try:
@@ -229,7 +232,7 @@ async def _ask(kiosque: Kiosque, args: argparse.Namespace) -> int:
 
 
 async def _answer_one(kiosque: Kiosque, args: argparse.Namespace, question: str) -> None:
-    answer = await kiosque.ask(
+    reply = await kiosque.ask(
         _space(args),
         question,
         args.channel,
@@ -237,11 +240,9 @@ async def _answer_one(kiosque: Kiosque, args: argparse.Namespace, question: str)
         article_id=args.article,
         library=args.library,
     )
-    message = kiosque.renderer.text(
-        "answer", answer.language, answer=answer, question=answer.question[:300]
-    )
+    message = kiosque.renderer.reply_text(reply)
     if args.json:
-        print(json.dumps(answer.to_json(message), ensure_ascii=False), flush=True)
+        print(json.dumps(to_json(reply, message), ensure_ascii=False), flush=True)
     else:
         print(message + "\n", flush=True)
 
@@ -250,7 +251,7 @@ async def _summary(kiosque: Kiosque, args: argparse.Namespace) -> int:
     summary = await kiosque.summary(
         _space(args), args.channel, args.article, args.section, args.length
     )
-    message = kiosque.renderer.text("summary", summary.language, summary=summary)
+    message = kiosque.renderer.reply_text(summary)
     if args.json:
         print(
             json.dumps({"bullets": list(summary.bullets), "message": message}, ensure_ascii=False)
@@ -388,7 +389,8 @@ class _Progress:
 
 
 def _language(kiosque: Kiosque) -> str:
-    return kiosque.settings.language if kiosque.settings.language != "auto" else "fr"
+    # About no article: the operator's setting, else French.
+    return kiosque.language()
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:

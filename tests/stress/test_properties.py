@@ -8,9 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.app.render import Renderer, escape
+from bot.app.replies import Answer
 from bot.app.responder import Responder
 from bot.settings import ROOT
-from bot.values import Answer, Passage, StoredArticle
+from bot.values import Passage, StoredArticle
 from stress.hostile import FRAGMENTS, french_words, live_mentions, message_problems
 
 RENDERER = Renderer(ROOT / "prompts")
@@ -78,7 +79,6 @@ answers = st.builds(
     version=st.integers(1, 10**6),
     passages=st.lists(passages, max_size=4).map(tuple),
     bullets=st.lists(text, max_size=4).map(tuple),
-    abstained=st.booleans(),
     closest_sections=st.lists(nasty, max_size=3).map(tuple),
 )
 

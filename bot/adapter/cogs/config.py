@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.adapter.checks import admin_only
 from bot.adapter.client import KiosqueBot
 from bot.adapter.replies import respond
+from bot.app.language import Chosen, reply_language
 from bot.errors import KiosqueError
 
 
@@ -66,7 +67,7 @@ class Config(commands.Cog):
         if language is not None:
             current = replace(current, language=None if language == "auto" else language)
         await store.set(interaction.guild_id, current)
-        shown = current.language or "fr"
+        shown = reply_language(Chosen(server=current.language))
         # Answer channels need the privileged intent, which only the bot's owner can enable
         # (developer portal): say so, and whether Discord granted it at this start.
         intent = self.bot.content_intent if current.answer_channels else None

@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot.adapter.client import KiosqueBot
 from bot.adapter.places import of_interaction
 from bot.adapter.replies import respond, within_deadline
+from bot.app.language import Chosen, reply_language
 
 
 def own_dm_or_manage_messages() -> app_commands.check:
@@ -50,7 +51,7 @@ class History(commands.Cog):
     async def forget(self, interaction: discord.Interaction) -> None:
         """Delete the channel's history (Manage Messages; anyone in their own DM)."""
         kiosque = self.bot.service
-        language = await self.bot.language(interaction.guild_id) or "fr"
+        language = reply_language(Chosen(server=await self.bot.language(interaction.guild_id)))
         count = await kiosque.forget(of_interaction(interaction).channel)
         await respond(interaction, [kiosque.renderer.line("forgotten", language, count=count)])
 

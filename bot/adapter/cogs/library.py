@@ -10,6 +10,7 @@ from bot.adapter.checks import admin_only, in_guild, slow_down
 from bot.adapter.client import KiosqueBot
 from bot.adapter.places import article_choices, of_interaction
 from bot.adapter.replies import Progress, refuse, within_deadline
+from bot.app.language import Chosen, reply_language
 from bot.errors import KiosqueError
 
 
@@ -60,7 +61,8 @@ class Library(commands.Cog):
         kiosque = self.bot.service
         where = of_interaction(interaction)
         info = await kiosque.use(where.space, where.channel, article)
-        language = await self.bot.language(interaction.guild_id) or info.language
+        chosen = Chosen(server=await self.bot.language(interaction.guild_id))
+        language = reply_language(chosen, default=info.language)
         return [kiosque.renderer.line("using", language, title=info.title, id=info.id)]
 
     @use.autocomplete("article")
@@ -89,7 +91,8 @@ class Library(commands.Cog):
         """Index a URL or an attachment (Manage Server or the admin role)."""
         kiosque = self.bot.service
         where = of_interaction(interaction)
-        language = await self.bot.language(interaction.guild_id) or "fr"
+        chosen = Chosen(server=await self.bot.language(interaction.guild_id))
+        language = reply_language(chosen)
         if not url and not file:
             raise KiosqueError("nothing_to_index")
         # Discord wants an answer within 3 seconds; downloading and indexing may take longer.
@@ -111,7 +114,10 @@ class Library(commands.Cog):
             await kiosque.indexed_in(where.space, where.channel, info)
             messages = kiosque.renderer.messages(
                 "indexed",
-                await self.bot.language(interaction.guild_id) or info.language,
+                reply_language(
+                    Chosen(server=await self.bot.language(interaction.guild_id)),
+                    default=info.language,
+                ),
                 stored=info,
             )
             await progress.replace(messages)

@@ -13,16 +13,11 @@ from discord.ext import commands
 
 from bot.adapter.checks import slow_down, spent
 from bot.adapter.client import KiosqueBot
-from bot.adapter.places import (
-    Place,
-    article_choices,
-    locale_language,
-    of_interaction,
-    of_message,
-    place,
-)
+from bot.adapter.places import Place, article_choices, of_interaction, of_message, place
 from bot.adapter.replies import NO_MENTIONS, reply, within_deadline
 from bot.adapter.views import answer_view
+from bot.app.language import Chosen, reply_language
+from bot.app.replies import Answer
 from bot.errors import KiosqueError
 
 log = logging.getLogger("kiosque.discord")
@@ -46,11 +41,6 @@ class Questions(commands.Cog):
     async def cog_unload(self) -> None:
         """Take the message menu off the tree with the cog."""
         self.bot.tree.remove_command(self.check_menu.name, type=self.check_menu.type)
-
-    async def _language(self, interaction: discord.Interaction) -> str | None:
-        # The server's choice, else the member's Discord language (French or English); else
-        # an answer speaks the question's language.
-        return await self.bot.language(interaction.guild_id) or locale_language(interaction)
 
     @app_commands.command(name="ask", description="Ask a question about the channel's article")
     @app_commands.describe(
@@ -101,7 +91,7 @@ class Questions(commands.Cog):
         interaction: discord.Interaction,
     ) -> list[str]:
         kiosque = self.bot.service
-        language = await self._language(interaction)
+        chosen = await self.bot.chosen(interaction)
         article_id = await kiosque.resolve(where.space, article) if article else None
         result = await kiosque.summary(
             where.space,
@@ -109,10 +99,11 @@ class Questions(commands.Cog):
             article_id,
             section=section,
             length=length or "medium",
-            language=language,
+            language=chosen.server,
             parent=where.parent,
+            locale=chosen.member,
         )
-        return kiosque.renderer.messages("summary", result.language, summary=result)
+        return kiosque.renderer.reply(result)
 
     @ask.autocomplete("article")
     @summary.autocomplete("article")
@@ -189,11 +180,13 @@ class Questions(commands.Cog):
         if not question:
             return
         kiosque = self.bot.service
-        language = await self.bot.language(where.guild_id)
+        # A message has no Discord language: the server's setting alone.
+        chosen = Chosen(server=await self.bot.language(where.guild_id))
+        language = reply_language(chosen)
         wait = self.bot.limiter.hit(where.guild_id, message.author.id)
         if wait:
             if self.bot.limiter.tell(where.guild_id, message.author.id):
-                line = kiosque.renderer.line("cooldown", language or "fr", seconds=int(wait) + 1)
+                line = kiosque.renderer.line("cooldown", language, seconds=int(wait) + 1)
                 await reply(message, [line])
             return
         async with self.bot.busy():
@@ -202,12 +195,12 @@ class Questions(commands.Cog):
                 where = place(target, target.id, where.guild_id, message.author.id,
                               self.bot.settings.dm_library)
             try:
-                messages, view = await self._answer(question, where, message.author, language)
+                messages, view = await self._answer(question, where, message.author, chosen)
             except KiosqueError as error:
-                messages, view = [kiosque.error_text(error, language or "fr")], None
+                messages, view = [kiosque.error_text(error, language)], None
             except Exception:
                 log.exception("question by message failed")
-                messages, view = [kiosque.renderer.line("internal_error", language or "fr")], None
+                messages, view = [kiosque.renderer.line("internal_error", language)], None
             if target is None or not await self._post_in(target, messages, view):
                 await reply(message, messages, view=view)
 
@@ -262,48 +255,46 @@ class Questions(commands.Cog):
     ) -> tuple[list[str], discord.ui.View | None]:
         # The language is read inside the work the deadline watches: under load even this
         # read can be slow.
-        language = await self._language(interaction)
-        return await self._answer(question, where, interaction.user, language, article, publish)
+        chosen = await self.bot.chosen(interaction)
+        return await self._answer(question, where, interaction.user, chosen, article, publish)
 
     async def _answer(
         self,
         question: str,
         where: Place,
         user: discord.abc.User,
-        language: str | None,
+        chosen: Chosen,
         article: str | None = None,
         publish: bool = False,
     ) -> tuple[list[str], discord.ui.View | None]:
         async with self.bot.answering:
-            return await self._answered(question, where, user, language, article, publish)
+            return await self._answered(question, where, user, chosen, article, publish)
 
     async def _answered(
         self,
         question: str,
         where: Place,
         user: discord.abc.User,
-        language: str | None,
+        chosen: Chosen,
         article: str | None,
         publish: bool,
     ) -> tuple[list[str], discord.ui.View | None]:
         kiosque = self.bot.service
         article_id = await kiosque.resolve(where.space, article) if article else None
-        answer = await kiosque.ask(
+        reply = await kiosque.ask(
             where.space,
             question,
             where.channel,
             author=str(user.id),
             article_id=article_id,
-            language=language,
+            language=chosen.server,
             parent=where.parent,
-        )
-        messages = kiosque.renderer.messages(
-            "answer", answer.language, answer=answer, question=answer.question[:300]
+            locale=chosen.member,
         )
         view = None
-        if answer.turn is not None and not answer.abstained:
-            view = answer_view(self.bot, answer.turn, answer.language, publish=publish)
-        return messages, view
+        if isinstance(reply, Answer) and reply.turn is not None and not reply.abstained:
+            view = answer_view(self.bot, reply.turn, reply.language, publish=publish)
+        return kiosque.renderer.reply(reply), view
 
 
 async def setup(bot: KiosqueBot) -> None:

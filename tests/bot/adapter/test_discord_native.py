@@ -135,6 +135,27 @@ def test_a_member_in_english_gets_the_bots_words_in_english(tmp_path: Path) -> N
     run(scenario())
 
 
+def test_the_servers_language_beats_the_members_which_beats_the_operators(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with running_bot(tmp_path, KIOSQUE_LANGUAGE="en") as (fake, _):
+            member, admin = fake.guild.member("member"), fake.guild.member("admin")
+            question = {"question": "Qui a ratifié le traité ?"}
+            # A member whose Discord language is neither: the operator's English.
+            german = await fake.send_slash("ask", question, user=member, locale="de")
+            assert "**Context**" in (await german.response()).content
+            # A French member: their language beats the operator's.
+            french = await fake.send_slash("ask", question, user=member, locale="fr")
+            assert "**Contexte**" in (await french.response()).content
+            # The server chose French: it beats an English member's language.
+            await (await fake.send_slash("config", {"language": "fr"}, user=admin)).response()
+            english = await fake.send_slash("ask", question, user=member, locale="en-US")
+            assert "**Contexte**" in (await english.response()).content
+
+    run(scenario())
+
+
 def test_article_and_section_options_autocomplete(tmp_path: Path) -> None:
     report = "Le port ouvre\n\nLe port de Marseille ouvre un terminal géant.\n"
 

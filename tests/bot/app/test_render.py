@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.app.render import BREAK, LIMIT, Renderer, escape, excerpt, split_messages
+from bot.app.replies import Answer, Found, Summary
 from bot.settings import ROOT
 from bot.storage.library import ArticleInfo, Listing
-from bot.values import Answer, Found, Passage, Summary, Turn
+from bot.values import Passage, Turn
 
 SENTENCE = "Le traité engage les deux nations à s’assister militairement en cas d’attaque. "
 
@@ -128,7 +129,6 @@ def test_mention_neutralised_in_an_abstention_too(renderer: Renderer) -> None:
         article_id=1,
         article_title="Titre",
         version=1,
-        abstained=True,
         closest_sections=("A",),
     )
     message = "\n".join(render(renderer, answer))
@@ -185,7 +185,6 @@ def test_answer_chrome_follows_the_language(renderer: Renderer) -> None:
         article_id=1,
         article_title="Titre",
         version=1,
-        abstained=True,
         closest_sections=("Une section", "Une autre"),
     )
     french = "\n".join(render(renderer, answer, "fr"))

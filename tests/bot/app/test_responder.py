@@ -7,8 +7,10 @@ from collections.abc import Sequence
 
 import pytest
 
+from bot.app.language import Chosen
+from bot.app.replies import Answer
 from bot.app.responder import Responder
-from bot.values import Answer, StoredArticle, Turn
+from bot.values import StoredArticle, Turn
 from index.model import Article
 from tests.conftest import CLUTTER, HEADINGS, SEED_QUESTIONS, converse, parse, straight
 
@@ -200,7 +202,9 @@ def test_nothing_quoted_is_clutter(responder: Responder, bundled_stored: StoredA
 
 
 def test_answer_names_its_article(responder: Responder, bundled_stored: StoredArticle) -> None:
-    answer = responder.answer("Qui a ratifié le traité ?", bundled_stored, language="en")
+    answer = responder.answer(
+        "Qui a ratifié le traité ?", bundled_stored, chosen=Chosen(server="en")
+    )
     assert answer.article_title == bundled_stored.article.title
     assert (answer.article_id, answer.version) == (1, 1)
     assert answer.language == "en"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.app.replies import Answer
 from bot.app.responder import Responder
-from bot.values import Answer, StoredArticle
+from bot.values import StoredArticle
 from index import parse_article
 from index.ingest.structure import DATELINE
 from index.vectors.embedding import Embedder, embed_article

@@ -10,6 +10,7 @@ import pytest
 
 import bot.app.service
 from bot.app.render import escape
+from bot.app.replies import Answer, FoundArticles, SmallTalk, Summary
 from bot.errors import KiosqueError
 from bot.settings import Settings
 from bot.values import LOCAL, guild_space
@@ -219,8 +220,9 @@ def test_asking_for_a_summary_in_words_gets_the_summary(kiosque: Callable) -> No
             return whole, asked, english, await k.turns("salon")
 
     whole, asked, english, turns = asyncio.run(scenario())
-    assert asked.summary == whole and asked.passages == () and not asked.abstained
-    assert english.language == "en" and english.summary.bullets == whole.bullets
+    assert isinstance(asked, Summary) and not asked.abstained
+    assert (asked.bullets, asked.question) == (whole.bullets, "Tu peux résumer l'article ?")
+    assert english.language == "en" and english.bullets == whole.bullets
     assert turns == []  # a summary quotes no answer: no turn for follow-ups to lean on
 
 
@@ -229,13 +231,14 @@ def test_a_greeting_or_a_thank_you_gets_a_word_back_and_no_turn(kiosque: Callabl
         async with kiosque(semantic=False) as k:
             hello = await k.ask(LOCAL, "Bonjour !", "salon")
             thanks = await k.ask(LOCAL, "Thanks!", "salon")
-            rendered = k.renderer.text("answer", hello.language, answer=hello, question="x")
+            rendered = k.renderer.reply_text(hello)
             return hello, thanks, rendered, await k.turns("salon")
 
     hello, thanks, rendered, turns = asyncio.run(scenario())
-    assert (hello.chat, hello.language) == ("greeting", "fr")
-    assert (thanks.chat, thanks.language) == ("thanks", "en")
-    assert not hello.abstained and hello.passages == ()
+    assert isinstance(hello, SmallTalk) and isinstance(thanks, SmallTalk)
+    assert (hello.kind, hello.language) == ("greeting", "fr")
+    assert (thanks.kind, thanks.language) == ("thanks", "en")
+    assert not hello.abstained
     assert rendered.startswith("Bonjour !") and "ne répond pas" not in rendered
     assert turns == []
 
@@ -521,7 +524,7 @@ def test_asking_which_article_speaks_of_something_lists_them(kiosque: Callable) 
             return ids, answer, searched, await k.turns("salon")
 
     ids, answer, searched, turns = asyncio.run(scenario())
-    assert answer.passages == ()
+    assert isinstance(answer, FoundArticles) and not answer.abstained
     assert answer.found[0].article_id == ids["papillons"]
     assert "papillons" in answer.found[0].sentence
     assert searched[0].article_id == ids["spacex"]
@@ -636,5 +639,6 @@ def test_a_question_is_read_once_and_goes_down_as_that_reading(
             return [first, second, talk]
 
     first, second, talk = asyncio.run(scenario())
-    assert not first.abstained and second.followup and talk.chat == "thanks"
+    assert isinstance(first, Answer) and not first.abstained and second.followup
+    assert isinstance(talk, SmallTalk) and talk.kind == "thanks"
     assert read == ["Qui a ratifié le traité ?", "Et quand ?", "Merci beaucoup"]
