@@ -15,8 +15,8 @@ from bot.app.service import Kiosque
 from bot.settings import Settings
 from bot.values import guild_space
 from index import parse_article
-from stress.bot_process import running_bot
 from stress.kills import big_article
+from support.bot_process import running_bot
 
 ARTICLES = 50_000
 SPACE = guild_space(1)

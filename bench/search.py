@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         backends["SQLite (FTS5)"] = asyncio.run(_run(f"sqlite:///{Path(tmp) / 'search.db'}"))
     if args.postgres:
-        from tests.postgres_server import temporary_postgres
+        from support.postgres_server import temporary_postgres
 
         with temporary_postgres() as server:
             backends["Postgres"] = asyncio.run(_run(server.create_database()))

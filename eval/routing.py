@@ -34,7 +34,7 @@ from eval import piaf
 from eval.vectors import CachedEmbedder, evaluation_embedder, vectors_of
 
 if TYPE_CHECKING:
-    from tests.postgres_server import PostgresServer
+    from support.postgres_server import PostgresServer
 
 SPACE = "guild:1"
 
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.postgres:
         report(embedder)
         return 0
-    from tests.postgres_server import temporary_postgres
+    from support.postgres_server import temporary_postgres
 
     with temporary_postgres() as server:
         report(embedder, server)

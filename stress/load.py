@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.app.service import Kiosque
 from bot.settings import ROOT, Settings
-from stress.bot_process import (
+from support.bot_process import (
     FakeChannel,
     FakeDiscord,
     FakeGuild,

@@ -21,9 +21,9 @@ from bot.app.responder import Responder
 from bot.app.vector_cache import CachedEmbedder
 from bot.errors import KiosqueError
 from bot.settings import Settings
-from bot.storage.database import Database, open_database
+from bot.storage.database import Database, DatabaseUnavailable, open_database
 from bot.storage.feedback import Feedback
-from bot.storage.guilds import GuildSettings
+from bot.storage.guilds import GuildConfig, GuildSettings
 from bot.storage.history import History
 from bot.storage.library import ArticleInfo, Library, Listing
 from bot.storage.search import Hit
@@ -39,6 +39,10 @@ ROUTE_CANDIDATES = 4  # articles asked when the library is searched (fit half: a
 ROUTE_SURE = 0.8  # an answer this confident ends the search (chosen by eval/routing.py's fit half)
 
 log = logging.getLogger(__name__)
+
+
+class CannotStart(Exception):
+    """Kiosque cannot start (``Kiosque.start``); the message is the one line that says why."""
 
 
 class Kiosque:
@@ -63,17 +67,19 @@ class Kiosque:
         self.indexer = Indexer(settings, self.library, embedder, self._indexing)
 
     @classmethod
-    async def open(cls, settings: Settings, seed: bool = True) -> Kiosque:
+    async def open(
+        cls, settings: Settings, seed: bool = True, embedder: Encoder | None = None
+    ) -> Kiosque:
         """Open the database; index the bundled articles the first time the local library is
-        empty."""
-        embedder: Encoder | None = None
-        if settings.semantic:
+        empty. ``embedder``: a model made elsewhere (the evaluation's cached one) instead of
+        the one the settings name."""
+        if embedder is None and settings.semantic:
             embedder = load_embedder(
                 settings.embed_threads, settings.embed_engine, settings.embed_cache_dir
             )
             if embedder is not None and settings.embed_cache_dir:
                 embedder = CachedEmbedder(embedder, settings.embed_cache_dir)
-        else:
+        elif embedder is None:
             log.info("semantic model turned off (SEMANTIC_MODEL=off): answering with BM25 alone")
         database = await open_database(settings)
         kiosque = cls(settings, database, embedder)
@@ -86,6 +92,21 @@ class Kiosque:
         except BaseException:
             await database.close()
             raise
+        return kiosque
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Kiosque:
+        """``open`` and ``warm``, as a process that serves members starts; a database that
+        cannot be opened or a bundled article that cannot be indexed is a ``CannotStart``."""
+        try:
+            kiosque = await cls.open(settings)
+        except DatabaseUnavailable as error:
+            raise CannotStart(
+                f"cannot open the database {settings.database_label}: {error}"
+            ) from None
+        except KiosqueError as error:
+            raise CannotStart(f"cannot index the bundled articles: {error.code}") from None
+        await kiosque.warm()
         return kiosque
 
     async def warm(self) -> None:
@@ -457,6 +478,27 @@ class Kiosque:
     async def forget(self, channel: str) -> int:
         """Delete a channel's history; how many questions were dropped."""
         return await self.history.forget(channel)
+
+    async def guild_config(self, guild_id: int) -> GuildConfig:
+        """What a server's admins chose with ``/config`` (defaults when they chose nothing)."""
+        return await self.guilds.get(guild_id)
+
+    async def configure_guild(self, guild_id: int, config: GuildConfig) -> None:
+        """Replace a server's settings."""
+        await self.guilds.set(guild_id, config)
+
+    async def reads_every_message(self) -> bool:
+        """Whether some channel answers every message (``ANSWER_CHANNELS`` or a server's
+        ``/config``): only then does the bot need Discord's message content intent."""
+        return bool(self.settings.answer_channels) or await self.guilds.answering()
+
+    async def note(self, key: str) -> str | None:
+        """A note the bot keeps for itself (such as the hash of the last synced commands)."""
+        return await self.guilds.meta(key)
+
+    async def set_note(self, key: str, value: str) -> None:
+        """Keep a note for the bot itself."""
+        await self.guilds.set_meta(key, value)
 
     async def backup(self, target: Path) -> None:
         """A consistent copy of the database at ``target``."""

@@ -14,8 +14,8 @@ from bot.storage.library import Library
 from bot.storage.postgres import MIGRATIONS, PostgresDatabase, placeholders
 from bot.storage.search import library_lock
 from bot.values import LOCAL
+from support.postgres_server import PostgresServer
 from tests.conftest import parse
-from tests.postgres_server import PostgresServer
 
 BUDGET = "Le conseil vote le budget\n\nLe conseil a voté le budget mardi.\n"
 BUDGET_V2 = "Le conseil vote le budget\n\nLe conseil a rejeté le budget des écoles.\n"
