@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING
 
 from bot.app.service import Kiosque
 from bot.settings import Settings
-from bot.storage.database import open_database
 from bot.values import Answer
 from eval import piaf
 from eval.vectors import CachedEmbedder, evaluation_embedder, vectors_of
@@ -62,11 +61,10 @@ class Tally:
 async def _library(url: str, titles: list[piaf.Title], embedder: CachedEmbedder | None):
     """A service whose library ``SPACE`` holds every title; the title of each article id."""
     settings = Settings(database_url=url, semantic=False)
-    database = await open_database(settings)
-    kiosque = Kiosque(settings, database, embedder)
+    kiosque = await Kiosque.open(settings, seed=False, embedder=embedder)
     ids = {}
     for n, title in enumerate(titles):
-        info = await kiosque.library.add(
+        info = await kiosque.add_article(
             SPACE,
             title.article,
             f"piaf-{n}",

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.app.indexer import INDEXING_THREADS, Indexer, Progress
 from bot.app.render import Renderer
@@ -33,6 +34,11 @@ from index.language.intent import LISTING, SMALL_TALK, SUMMARY, articles_topic
 from index.language.question import Question, read_question
 from index.search.fields import search_terms
 from index.vectors.embedding import Encoder, load_embedder
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from index.model import Article
 
 FOLLOWUP_TURNS = 4
 ROUTE_CANDIDATES = 4  # articles asked when the library is searched (fit half: as good as 5)
@@ -465,6 +471,27 @@ class Kiosque:
     async def resolve(self, space: str, ref: str) -> int:
         """The id of an article of ``space`` named by id or title."""
         return (await self.library.find(space, ref)).id
+
+    async def add_article(
+        self,
+        space: str,
+        article: Article,
+        source: str,
+        vectors: np.ndarray | None = None,
+        model: str | None = None,
+    ) -> ArticleInfo:
+        """Store an article parsed elsewhere, with the sentence vectors ``model`` made for it
+        (evaluation and benchmarks fill libraries so, from their caches)."""
+        return await self.library.add(space, article, source, vectors=vectors, model=model)
+
+    async def article_count(self, space: str) -> int:
+        """How many articles a space's library holds."""
+        return await self.library.count(space)
+
+    async def hits(self, space: str, terms: list[str]) -> list[Hit]:
+        """The library-wide index's sentences for search terms, best first: what ``search``
+        and the routing of a question start from (``bench.search`` times it alone)."""
+        return await self.library.search.search(space, terms)
 
     async def sections(
         self, space: str, channel: str, article_id: int | None = None, parent: str | None = None
