@@ -254,11 +254,6 @@ class KiosqueBot(commands.Bot):
     async def on_message(self, message: discord.Message) -> None:
         """Mentions and direct messages are handled by the questions cog; no prefix commands."""
 
-    @property
-    def in_flight(self) -> int:
-        """Requests being answered right now."""
-        return self._in_flight
-
     @asynccontextmanager
     async def busy(self) -> AsyncIterator[None]:
         """Mark a request in flight so that shutdown waits for its turn to be recorded."""
