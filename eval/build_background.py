@@ -19,7 +19,7 @@ from index.language.analysis import terms
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "bench" / "data" / "wikinews_fr"
-TARGET = ROOT / "index" / "background_fr.py"
+TARGET = ROOT / "index" / "search" / "background_fr.py"
 DATA = ROOT / "eval" / "data"
 EVALUATED = ("realistic_dev.json", "realistic_more.json", "own_dev.json", "reader_pairs.json")
 
