@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from stress.bot_process import FakeChannel, FakeDiscord, default_guild, running_bot
+from support.bot_process import FakeChannel, FakeDiscord, default_guild, running_bot
 
 SEQUENTIAL = 200
 CHANNELS = 50

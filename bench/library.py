@@ -13,10 +13,12 @@ from pathlib import Path
 
 from bot.app.service import Kiosque
 from bot.settings import Settings
+from bot.storage.factory import open_database
+from bot.storage.protocol import Database
 from bot.values import guild_space
 from index import parse_article
-from stress.bot_process import running_bot
 from stress.kills import big_article
+from support.bot_process import running_bot
 
 ARTICLES = 50_000
 SPACE = guild_space(1)
@@ -28,14 +30,23 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def _fill(kiosque: Kiosque, count: int) -> None:
-    """``count`` small articles in one server, written the way the library writes them."""
+async def _fill(settings: Settings, count: int) -> None:
+    """``count`` small articles in one server, written the way the library writes them, on a
+    connection of its own (underneath the service: 50 000 uploads would take an hour)."""
     template = parse_article(
         "Le conseil vote le budget\n\nLe conseil municipal a voté le budget mardi.\n".encode(),
         "a.txt",
     )
     content = json.loads(json.dumps(template.to_dict()))
-    async with kiosque.database.transaction() as db:
+    database = await open_database(settings)
+    try:
+        await _write(database, content, count)
+    finally:
+        await database.close()
+
+
+async def _write(database: Database, content: dict, count: int) -> None:
+    async with database.transaction() as db:
         for n in range(count):
             title = f"Le conseil vote le budget {n}"
             content["title"] = title
@@ -53,11 +64,12 @@ async def _fill(kiosque: Kiosque, count: int) -> None:
 
 async def _big_library(folder: Path) -> dict[str, list[float]]:
     settings = Settings(database_url=f"sqlite:///{folder / 'big.db'}", semantic=False)
+    # The service opens the database first: it makes the tables the fill writes in.
     kiosque = await Kiosque.open(settings, seed=False)
     timings: dict[str, list[float]] = {"autocomplete": [], "articles page": [], "use": [],
                                        "newest article": []}
     try:
-        await _fill(kiosque, ARTICLES)
+        await _fill(settings, ARTICLES)
         for _ in range(5):
             for typed in TYPED:
                 start = time.perf_counter()
@@ -72,7 +84,7 @@ async def _big_library(folder: Path) -> dict[str, list[float]]:
                 await kiosque.use(SPACE, "salon", ref)
                 timings["use"].append(time.perf_counter() - start)
             start = time.perf_counter()
-            await kiosque.library.load(SPACE)
+            await kiosque.article_for(SPACE, "no-article-chosen")
             timings["newest article"].append(time.perf_counter() - start)
     finally:
         await kiosque.close()

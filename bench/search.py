@@ -42,6 +42,8 @@ import numpy as np
 from bench.run import CORPUS, percentile
 from bot.app.service import Kiosque
 from bot.settings import Settings
+from bot.storage.factory import open_database
+from bot.storage.protocol import Database
 from bot.values import guild_space
 from eval import realistic
 from eval.vectors import evaluation_embedder, vectors_of
@@ -74,15 +76,22 @@ def _windows(base: Article) -> list[list[Block]]:
     return [[Block(t) for t in paragraphs[s:s + WINDOW]] for s in range(last)]
 
 
-async def _fill(kiosque: Kiosque, bases: list[Article], count: int, model: str | None) -> int:
-    """``count`` variants in ``SPACE``, ``BATCH`` a transaction; how many sentences they hold."""
+async def _fill(
+    database: Database, bases: list[Article], count: int, model: str | None
+) -> int:
+    """``count`` variants in ``SPACE``, ``BATCH`` a transaction; how many sentences they hold.
+
+    Written on a connection of its own, underneath the service: a variant is not an upload (no
+    parsing, no model), and 100 000 of them must be written in minutes.
+    """
+    index = database.search_index()
     windows = [(base, blocks) for base in bases for blocks in _windows(base)]
     fields = {}
     rng = np.random.default_rng(0)
     sentences = 0
     now = "2026-01-01T00:00:00"
     for first in range(0, count, BATCH):
-        async with kiosque.database.transaction() as db:
+        async with database.transaction() as db:
             for n in range(first, min(count, first + BATCH)):
                 base, blocks = windows[n % len(windows)]
                 article = build_article(f"{base.title} ({n})", blocks, base.language, [])
@@ -105,7 +114,7 @@ async def _fill(kiosque: Kiosque, bases: list[Article], count: int, model: str |
                      json.dumps(article.to_dict(), ensure_ascii=False), now,
                      to_bytes(vectors) if model else None, model),
                 )
-                await kiosque.library.search.replace(
+                await index.replace(
                     db, SPACE, article_id, 1, article,
                     replace(fields[key], title=title),
                 )
@@ -150,7 +159,7 @@ async def _search_all(kiosque: Kiosque, cases: list[realistic.Case]) -> list[flo
         for question in case.questions:
             wanted = search_terms(read_question(question["q"]))
             start = time.perf_counter()
-            await kiosque.library.search.search(SPACE, wanted)
+            await kiosque.hits(SPACE, wanted)
             timings.append(1000 * (time.perf_counter() - start))
     return timings
 
@@ -175,21 +184,24 @@ async def _run(url: str) -> dict[str, object]:
         empty = await _index_some(kiosque, spare[:INDEXED])
         ids = []  # the oldest articles: being recent helps them in no search
         for n, case in enumerate(cases):
-            info = await kiosque.library.add(SPACE, case.article, f"real-{n}",
+            info = await kiosque.add_article(SPACE, case.article, f"real-{n}",
                                              vectors=vectors_of(embedder, case.article),
                                              model=model)
             ids.append(info.id)
         start = time.perf_counter()
-        sentences = await _fill(kiosque, others, ARTICLES - len(cases), model)
+        database = await open_database(settings)
+        try:
+            sentences = await _fill(database, others, ARTICLES - len(cases), model)
+        finally:
+            await database.close()
         figures["fill"] = (time.perf_counter() - start, sentences)
         full = await _index_some(kiosque, spare[INDEXED:2 * INDEXED])
         figures["indexing"] = (empty, full)
-        figures["articles"] = await kiosque.library.count(SPACE)
+        figures["articles"] = await kiosque.article_count(SPACE)
     finally:
         await kiosque.close()
     if embedder is not None:
-        kiosque = await Kiosque.open(settings, seed=False)
-        kiosque = Kiosque(settings, kiosque.database, embedder)
+        kiosque = await Kiosque.open(settings, seed=False, embedder=embedder)
         try:
             figures["semantic+BM25"], right["semantic+BM25"] = await _ask_all(kiosque, cases, ids)
         finally:
@@ -213,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         backends["SQLite (FTS5)"] = asyncio.run(_run(f"sqlite:///{Path(tmp) / 'search.db'}"))
     if args.postgres:
-        from tests.postgres_server import temporary_postgres
+        from support.postgres_server import temporary_postgres
 
         with temporary_postgres() as server:
             backends["Postgres"] = asyncio.run(_run(server.create_database()))

@@ -50,9 +50,8 @@ class Passage:
 
     ``sentences`` are the quoted sentences' indices, ``sentence`` the one the passage was
     chosen for (a follow-up never answers with it again). ``cut`` says the quote stops
-    before its last sentence ends, ``opens`` that it starts where its first sentence does
-    (a follow-up may quote one clause of a sentence already quoted). ``bold`` holds the
-    words that answer as offsets in ``text`` (shown in bold; the text stays verbatim).
+    before its last sentence ends. ``bold`` holds the words that answer as offsets in
+    ``text`` (shown in bold; the text stays verbatim).
     """
 
     text: str
@@ -62,7 +61,6 @@ class Passage:
     sentences: tuple[int, ...] = ()
     sentence: int | None = None
     cut: bool = False
-    opens: bool = True
     bold: tuple[tuple[int, int], ...] = ()
 
 

@@ -29,12 +29,11 @@ from typing import TYPE_CHECKING
 from bot.app.replies import Answer
 from bot.app.service import Kiosque
 from bot.settings import Settings
-from bot.storage.factory import open_database
 from eval import piaf
 from eval.vectors import CachedEmbedder, evaluation_embedder, vectors_of
 
 if TYPE_CHECKING:
-    from tests.postgres_server import PostgresServer
+    from support.postgres_server import PostgresServer
 
 SPACE = "guild:1"
 
@@ -62,11 +61,10 @@ class Tally:
 async def _library(url: str, titles: list[piaf.Title], embedder: CachedEmbedder | None):
     """A service whose library ``SPACE`` holds every title; the title of each article id."""
     settings = Settings(database_url=url, semantic=False)
-    database = await open_database(settings)
-    kiosque = Kiosque(settings, database, embedder)
+    kiosque = await Kiosque.open(settings, seed=False, embedder=embedder)
     ids = {}
     for n, title in enumerate(titles):
-        info = await kiosque.library.add(
+        info = await kiosque.add_article(
             SPACE,
             title.article,
             f"piaf-{n}",
@@ -199,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.postgres:
         report(embedder)
         return 0
-    from tests.postgres_server import temporary_postgres
+    from support.postgres_server import temporary_postgres
 
     with temporary_postgres() as server:
         report(embedder, server)

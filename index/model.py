@@ -49,10 +49,6 @@ class Article:
     sentences: tuple[Sentence, ...]
     dropped: tuple[str, ...] = field(default=(), compare=False)
 
-    def section_sentences(self, section: int) -> list[int]:
-        """Indices of the sentences of one section, in article order."""
-        return [i for i, s in enumerate(self.sentences) if s.section == section]
-
     def heading(self, section: int) -> str | None:
         """The heading of a section, ``None`` for the lead."""
         return self.sections[section].heading

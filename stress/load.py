@@ -9,9 +9,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.app.service import Kiosque
 from bot.settings import ROOT, Settings
-from stress.bot_process import (
+from bot.storage.factory import open_database
+from support.bot_process import (
     FakeChannel,
     FakeDiscord,
     FakeGuild,
@@ -168,17 +168,18 @@ def check_log(log: str, report: LoadReport) -> None:
 async def check_history(database_url: str, report: LoadReport) -> None:
     """Count the recorded turns (each question once) and check that every quote of a turn is
     in the very version it names."""
-    kiosque = await Kiosque.open(Settings(database_url=database_url, semantic=False), seed=False)
+    # Read as stored, on a connection of its own: the service shows only current versions.
+    database = await open_database(Settings(database_url=database_url, semantic=False))
     try:
         # Plain SQL without parameters: the same on every backend DATABASE_URL may name.
-        rows = await kiosque.database.fetchall(
+        rows = await database.fetchall(
             "SELECT question, article_id, version, passages FROM turns"
         )
-        versions = await kiosque.database.fetchall(
+        versions = await database.fetchall(
             "SELECT article_id, version, content FROM versions"
         )
     finally:
-        await kiosque.close()
+        await database.close()
     texts = {(v["article_id"], v["version"]): json.loads(v["content"])["text"] for v in versions}
     seen: dict[str, int] = {}
     for row in rows:

@@ -2,7 +2,7 @@
 Unicode hosts that the client's IDNA step turns into an address (``127。0。0。1``).
 
 Each case fetches a URL in-process through ``bot.net.fetch`` with names answered by a scripted
-``stress.nameserver`` on loopback, on a ``stress.network`` pretend internet where the public
+``support.nameserver`` on loopback, on a ``support.network`` pretend internet where the public
 address ``PUBLIC`` lands on a local stand-in server and nothing else leaves the machine. The
 "internal" server on 127.0.0.1 plays the service an attacker wants indexed: the only request it
 may ever see is the one made with ``ALLOW_PRIVATE_URLS`` on.
@@ -18,9 +18,9 @@ from bot.app.render import Renderer
 from bot.errors import KiosqueError
 from bot.net.fetch import fetch
 from bot.settings import Settings
-from stress.nameserver import Nameserver
-from stress.network import PretendInternet, pretend_internet
-from stress.server import LocalServer
+from support.nameserver import Nameserver
+from support.network import PretendInternet, pretend_internet
+from support.web_server import LocalServer
 
 PUBLIC = "93.184.216.34"  # stands for a public web server; never reached, rerouted locally
 LOOPBACK = "127.0.0.1"

@@ -69,7 +69,7 @@ def main() -> int:
                 outcomes, crowded, failed = asyncio.run(
                     check_uploads(folder / "uploads", semantic=False))
             else:
-                from tests.postgres_server import temporary_postgres
+                from support.postgres_server import temporary_postgres
 
                 with temporary_postgres() as server:
                     outcomes, crowded, failed = asyncio.run(check_uploads(
@@ -104,7 +104,7 @@ def main() -> int:
                                                                     ("Postgres", "temporary")]):
         start = time.perf_counter()
         if database_url == "temporary":
-            from tests.postgres_server import temporary_postgres
+            from support.postgres_server import temporary_postgres
 
             with temporary_postgres() as server:
                 sharded = asyncio.run(load_shards(questions=1000, channels=100, reindexes=2,

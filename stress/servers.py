@@ -12,8 +12,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from stress.bot_process import running_bot
-from tests.fake_discord import (
+from support.bot_process import running_bot
+from support.fake_discord import (
     ADMINISTRATOR,
     FakeChannel,
     FakeDiscord,

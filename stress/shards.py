@@ -12,7 +12,8 @@ from pathlib import Path
 from bot.app.service import Kiosque
 from bot.settings import ROOT, Settings
 from bot.values import DIRECT, guild_space
-from stress.bot_process import (
+from stress.load import LoadReport, check_history, check_log, storm
+from support.bot_process import (
     FakeChannel,
     FakeDiscord,
     FakeGuild,
@@ -21,7 +22,6 @@ from stress.bot_process import (
     shard_client,
     stop,
 )
-from stress.load import LoadReport, check_history, check_log, storm
 
 SHARDS = 2
 PROBE = "Budget municipal\n\nLe conseil municipal a voté un budget de {n} millions d’euros.\n"

@@ -1,6 +1,6 @@
 """Hostile sources through ``kiosque index``: each refused in one line, the library unchanged.
 
-URLs are served by ``stress.server`` on 127.0.0.1 while the CLI runs in subprocesses.
+URLs are served by ``support.web_server`` on 127.0.0.1 while the CLI runs in subprocesses.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from bot.settings import ROOT, Settings
 from bot.values import LOCAL
-from stress.server import CAP, FRENCH, PNG, SCRIPTS_ONLY, LocalServer
+from support.web_server import CAP, FRENCH, PNG, SCRIPTS_ONLY, LocalServer
 
 FETCH_TIMEOUT = 1
 RUN_TIMEOUT = 30

@@ -27,7 +27,7 @@ from bot.values import StoredArticle, Turn
 from index.model import Article
 from index.search.article_index import ArticleIndex
 from index.vectors.embedding import Embedder, embed_article, load_embedder
-from tests.postgres_server import PostgresServer, PostgresUnavailable
+from support.postgres_server import PostgresServer, PostgresUnavailable
 
 DATA = Path(__file__).resolve().parent / "data"
 BUNDLED = ROOT / "articles" / "russie-coree-du-nord-alliance.txt"

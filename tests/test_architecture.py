@@ -1,6 +1,7 @@
 """The import rules each folder's docstring states: no folder imports one above it, no module
 imports another in a circle, ``index`` stays pure, and the shells reach the application only
-through its door (``bot.app.service``)."""
+through its door (``bot.app.service``), never through its parts; the tools (``eval``, ``bench``,
+``stress``) and the fakes they share (``support``) never import ``tests``."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ ENGINE = ("bot.storage.protocol", "bot.storage.search", "index", *SHARED)
 REPOSITORY = ("bot.storage.protocol", "index", *SHARED)
 # What each folder may import, besides itself (prefixes of module names).
 ALLOWED: dict[str, tuple[str, ...]] = {
-    "bot.adapter": (*SHELL, "bot.storage.protocol"),
+    "bot.adapter": SHELL,
     "bot.cli": (*SHELL, "bot.adapter"),
     "bot.app": ("bot.storage", "bot.net", "index", *SHARED),
     "bot.storage": ("index", *SHARED),  # the factory and the backup: both engines
@@ -46,6 +47,20 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "index.model": (),
     "index.errors": (),
     "index": ("index.ingest", "index.model", "index.errors"),
+}
+# What the service keeps behind its door: a shell that reaches ``service.library`` (or any of
+# these, or a ``_private`` name) depends on the storage layer through the back.
+BEHIND_THE_DOOR = ("database", "library", "history", "guilds", "feedback", "indexer", "responder")
+# Code that calls the service from outside: the shells, and the tools run from the repository.
+CALLERS = ("bot/adapter", "bot/cli", "eval", "bench", "stress")
+TOOLS = ("eval", "bench", "stress", "support")
+# The only tools that open the storage layer themselves, on a connection of their own: bench's
+# generated libraries (100 000 articles are written as rows, not uploaded) and stress's check
+# of every stored turn against the version it quotes (the service serves current versions).
+UNDERNEATH = {
+    "bench.search": ("bot.storage.factory", "bot.storage.protocol"),
+    "bench.library": ("bot.storage.factory", "bot.storage.protocol"),
+    "stress.load": ("bot.storage.factory",),
 }
 # Libraries that must never be imported by ``index`` (it is pure) .
 IMPURE = ("bot", "discord", "aiosqlite", "asyncpg", "jinja2", "aiohttp", "sqlite3")
@@ -160,6 +175,59 @@ def test_no_modules_import_each_other_in_a_circle() -> None:
     assert _cycle(graph) is None, " -> ".join(_cycle(graph) or [])
 
 
+def _modules_in(*folders: str) -> dict[str, Path]:
+    return {
+        _module(path): path
+        for folder in folders
+        for path in sorted((ROOT / folder).rglob("*.py"))
+    }
+
+
+def _reached_behind_the_door(path: Path) -> list[str]:
+    """Every ``x.library``-like attribute ``path`` reads (``BEHIND_THE_DOOR``; ``args.library``
+    is a command line's option), and every ``_private`` one read on a ``service`` or
+    ``kiosque``, with its line."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if not isinstance(node, ast.Attribute):
+            continue
+        owner = node.value
+        named = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", "")
+        private = node.attr.startswith("_") and named in ("service", "kiosque")
+        if (node.attr in BEHIND_THE_DOOR and named != "args") or private:
+            found.append(f"{ast.unparse(node)} (line {node.lineno})")
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(_modules_in(*CALLERS)))
+def test_callers_use_only_the_service_door(module: str) -> None:
+    """The shells, eval, bench and stress call ``Kiosque``'s methods, never its parts."""
+    reached = _reached_behind_the_door(_modules_in(*CALLERS)[module])
+    assert not reached, f"{module} reaches behind the service: {reached}"
+
+
+@pytest.mark.parametrize("module", sorted(_modules_in(*TOOLS)))
+def test_tools_import_neither_tests_nor_storage(module: str) -> None:
+    """``tests`` imports the tools, not the other way round: what they share is ``support``.
+    Only the few tools of ``UNDERNEATH`` open the storage layer themselves."""
+    names = [name for name, _ in _imports(_modules_in(*TOOLS)[module])]
+    assert not [n for n in names if _within(n, ("tests",))], f"{module} imports tests"
+    storage = {n for n in names if _within(n, ("bot.storage",))}
+    assert storage <= set(UNDERNEATH.get(module, ())), f"{module} imports {storage}"
+
+
+@pytest.mark.parametrize("module", sorted(_modules_in("support")))
+def test_support_imports_no_tool_and_nothing_of_the_bot_but_its_settings(module: str) -> None:
+    """The fakes stand for what the bot talks to: they know nothing of how it is built."""
+    names = [name for name, _ in _imports(_modules_in("support")[module])]
+    wrong = [
+        n for n in names
+        if n.split(".")[0] in ("tests", "eval", "bench", "stress", "index")
+        or (n.split(".")[0] == "bot" and n != "bot.settings")
+    ]
+    assert not wrong, f"{module} imports {wrong}"
+
+
 def test_every_folder_says_what_it_may_import() -> None:
     for package in [p for p in MODULES if MODULES[p].name == "__init__.py"]:
         doc = ast.get_docstring(ast.parse(MODULES[package].read_text())) or ""
@@ -174,3 +242,12 @@ def test_checks_catch_a_wrong_import(tmp_path: Path) -> None:
     assert _folder("bot.storage.sqlite.search") == "bot.storage.sqlite"
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None
+    bypass = tmp_path / "shell.py"
+    bypass.write_text(
+        "async def f(self, kiosque):\n"
+        "    await self.bot.service.guilds.get(1)\n"
+        "    await kiosque.library.count('x')\n"
+        "    kiosque._indexing.shutdown()\n"
+        "    await kiosque.guild_config(1)\n"
+    )
+    assert len(_reached_behind_the_door(bypass)) == 3

@@ -17,7 +17,7 @@ import pytest
 
 from bot.settings import _SPEC as SETTINGS_SPEC
 from bot.settings import ROOT
-from stress.bot_process import running_bot
+from support.bot_process import running_bot
 
 pytestmark = pytest.mark.slow
 

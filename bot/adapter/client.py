@@ -224,11 +224,10 @@ class KiosqueBot(commands.Bot):
             json.dumps([payload, guild.id if guild else None], sort_keys=True).encode()
         ).hexdigest()
         key = f"commands:{guild.id if guild else 'global'}"
-        guilds = self.service.guilds
-        if not force and await guilds.meta(key) == digest:
+        if not force and await self.service.note(key) == digest:
             return False
         await self.tree.sync(guild=guild)
-        await guilds.set_meta(key, digest)
+        await self.service.set_note(key, digest)
         log.info("slash commands synced (%s)", "guild" if guild else "global")
         return True
 
@@ -263,11 +262,6 @@ class KiosqueBot(commands.Bot):
 
     async def on_message(self, message: discord.Message) -> None:
         """Mentions and direct messages are handled by the questions cog; no prefix commands."""
-
-    @property
-    def in_flight(self) -> int:
-        """Requests being answered right now."""
-        return self._in_flight
 
     @asynccontextmanager
     async def busy(self) -> AsyncIterator[None]:
@@ -323,14 +317,14 @@ class KiosqueBot(commands.Bot):
 
     async def admin_role(self, guild_id: int) -> int | None:
         """The id of a server's admin role: its own setting, else ``ADMIN_ROLE``."""
-        stored = await self.service.guilds.get(guild_id)
+        stored = await self.service.guild_config(guild_id)
         return stored.admin_role or self.settings.admin_role
 
     async def language(self, guild_id: int | None) -> str | None:
         """A server's chosen language for the bot's words, if it set one."""
         if guild_id is None:
             return None
-        return (await self.service.guilds.get(guild_id)).language
+        return (await self.service.guild_config(guild_id)).language
 
     async def answers_everything_in(self, guild_id: int | None, channel_id: int) -> bool:
         """Whether every message in this channel is a question (answer channels)."""
@@ -338,7 +332,7 @@ class KiosqueBot(commands.Bot):
             return True
         if guild_id is None:
             return False
-        return channel_id in (await self.service.guilds.get(guild_id)).answer_channels
+        return channel_id in (await self.service.guild_config(guild_id)).answer_channels
 
 
 class ShardedKiosqueBot(KiosqueBot, commands.AutoShardedBot):

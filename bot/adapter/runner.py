@@ -15,10 +15,8 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.adapter.client import KiosqueBot, kiosque_bot
-from bot.app.service import Kiosque
-from bot.errors import KiosqueError
+from bot.app.service import CannotStart, Kiosque
 from bot.settings import Settings
-from bot.storage.protocol import DatabaseUnavailable
 
 log = logging.getLogger("kiosque.discord")
 
@@ -72,20 +70,9 @@ def _main(settings: Settings, work: object) -> int:
 
 async def _open(settings: Settings) -> Kiosque:
     try:
-        kiosque = await Kiosque.open(settings)
-    except DatabaseUnavailable as error:
-        raise StartFailure(
-            f"cannot open the database {settings.database_label}: {error}"
-        ) from None
-    except KiosqueError as error:
-        raise StartFailure(f"cannot index the bundled articles: {error.code}") from None
-    await kiosque.warm()
-    return kiosque
-
-
-async def _reads_every_message(settings: Settings, service: Kiosque) -> bool:
-    # The privileged intent is asked for only where a channel answers every message.
-    return bool(settings.answer_channels) or await service.guilds.answering()
+        return await Kiosque.start(settings)
+    except CannotStart as failure:
+        raise StartFailure(str(failure)) from None
 
 
 async def _serve(settings: Settings, sync_mode: str) -> int:
@@ -98,7 +85,8 @@ async def _serve(settings: Settings, sync_mode: str) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        reads = await _reads_every_message(settings, service)
+        # The privileged intent is asked for only where a channel answers every message.
+        reads = await service.reads_every_message()
         try:
             await _serve_until(stop, kiosque_bot(settings, service, sync=sync_mode,
                                                  message_content=reads), settings)

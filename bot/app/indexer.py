@@ -6,10 +6,11 @@ answers a question.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
 from pathlib import Path
 
@@ -51,7 +52,8 @@ class Indexer:
         self.embedder = embedder
         self.pool = pool
         self.limits = Limits(settings.max_article_sentences, settings.max_paragraph_chars)
-        self._seeding: dict[str, asyncio.Lock] = {}
+        # A space being seeded: its lock and how many calls hold or wait for it.
+        self._seeding: dict[str, tuple[asyncio.Lock, int]] = {}
         self._uploading = asyncio.Semaphore(INDEXING_THREADS)
 
     async def seed(self, space: str) -> list[ArticleInfo]:
@@ -61,8 +63,7 @@ class Indexer:
         run off the event loop; the writes are one transaction that first checks the library
         is still empty, so two processes never seed it twice.
         """
-        lock = self._seeding.setdefault(space, asyncio.Lock())
-        async with lock:
+        async with self._seeding_lock(space):
             if not await self.library.is_empty(space):
                 return []
             folder = self.settings.articles_dir
@@ -73,6 +74,23 @@ class Indexer:
                 article = await self._parse(data, str(path))
                 bundled.append((article, str(path), await self._vectors(article, str(path))))
             return await self.library.seed(space, bundled, self._model)
+
+    @contextlib.asynccontextmanager
+    async def _seeding_lock(self, space: str) -> AsyncIterator[None]:
+        """One seeding of ``space`` at a time in this process. The lock goes with its last
+        user: kept for every space ever seeded (one per member who wrote in DMs), they would
+        pile up for as long as the bot runs."""
+        lock, users = self._seeding.get(space, (asyncio.Lock(), 0))
+        self._seeding[space] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._seeding[space]
+            if users == 1:
+                del self._seeding[space]
+            else:
+                self._seeding[space] = (lock, users - 1)
 
     async def ready(self, space: str) -> None:
         """Make sure a server's (or a member's DM) library exists: a new one starts with the

@@ -298,8 +298,8 @@ class Responder:
         article = stored.article
         first = article.sentences[candidate.sentences[0]]
         last = article.sentences[candidate.sentences[-1]]
-        start, end = first.start, last.end
-        text, cut = _trim(article.text[start:end], MAX_QUOTE, ellipsis=False)
+        start = first.start
+        text, cut = _trim(article.text[start:last.end], MAX_QUOTE, ellipsis=False)
         core = article.sentences[candidate.sentence]
         return Passage(
             text=text,
@@ -308,8 +308,7 @@ class Responder:
             score=candidate.score,
             sentences=candidate.sentences,
             sentence=candidate.sentence,
-            cut=cut or end < last.end,
-            opens=start == first.start,
+            cut=cut,
             bold=_bold(text, (core.start - start, core.end - start), asked),
         )
 

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.app.indexer import INDEXING_THREADS, Indexer, Progress
 from bot.app.language import FALLBACK, Chosen, reply_language
@@ -27,19 +28,29 @@ from bot.settings import Settings
 from bot.storage.backup import backup
 from bot.storage.factory import open_database
 from bot.storage.feedback import Feedback
-from bot.storage.guilds import GuildSettings
+from bot.storage.guilds import GuildConfig, GuildSettings
 from bot.storage.history import History
 from bot.storage.library import ArticleInfo, Library, Listing
-from bot.storage.protocol import Database
+from bot.storage.protocol import Database, DatabaseUnavailable
+from bot.storage.search import Hit
 from bot.values import LOCAL, StoredArticle, Turn, Votes
 from index.language.analysis import warm
 from index.language.intent import LISTING, SMALL_TALK, SUMMARY, articles_topic
 from index.language.question import Question, read_question
 from index.vectors.embedding import Encoder, load_embedder
 
+if TYPE_CHECKING:
+    import numpy as np
+
+    from index.model import Article
+
 FOLLOWUP_TURNS = 4
 
 log = logging.getLogger(__name__)
+
+
+class CannotStart(Exception):
+    """Kiosque cannot start (``Kiosque.start``); the message is the one line that says why."""
 
 
 class Kiosque:
@@ -65,17 +76,19 @@ class Kiosque:
         self.indexer = Indexer(settings, self.library, embedder, self._indexing)
 
     @classmethod
-    async def open(cls, settings: Settings, seed: bool = True) -> Kiosque:
+    async def open(
+        cls, settings: Settings, seed: bool = True, embedder: Encoder | None = None
+    ) -> Kiosque:
         """Open the database; index the bundled articles the first time the local library is
-        empty."""
-        embedder: Encoder | None = None
-        if settings.semantic:
+        empty. ``embedder``: a model made elsewhere (the evaluation's cached one) instead of
+        the one the settings name."""
+        if embedder is None and settings.semantic:
             embedder = load_embedder(
                 settings.embed_threads, settings.embed_engine, settings.embed_cache_dir
             )
             if embedder is not None and settings.embed_cache_dir:
                 embedder = CachedEmbedder(embedder, settings.embed_cache_dir)
-        else:
+        elif embedder is None:
             log.info("semantic model turned off (SEMANTIC_MODEL=off): answering with BM25 alone")
         database = await open_database(settings)
         kiosque = cls(settings, database, embedder)
@@ -88,6 +101,21 @@ class Kiosque:
         except BaseException:
             await database.close()
             raise
+        return kiosque
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Kiosque:
+        """``open`` and ``warm``, as a process that serves members starts; a database that
+        cannot be opened or a bundled article that cannot be indexed is a ``CannotStart``."""
+        try:
+            kiosque = await cls.open(settings)
+        except DatabaseUnavailable as error:
+            raise CannotStart(
+                f"cannot open the database {settings.database_label}: {error}"
+            ) from None
+        except KiosqueError as error:
+            raise CannotStart(f"cannot index the bundled articles: {error.code}") from None
+        await kiosque.warm()
         return kiosque
 
     async def warm(self) -> None:
@@ -428,6 +456,27 @@ class Kiosque:
         """The id of an article of ``space`` named by id or title."""
         return (await self.library.find(space, ref)).id
 
+    async def add_article(
+        self,
+        space: str,
+        article: Article,
+        source: str,
+        vectors: np.ndarray | None = None,
+        model: str | None = None,
+    ) -> ArticleInfo:
+        """Store an article parsed elsewhere, with the sentence vectors ``model`` made for it
+        (evaluation and benchmarks fill libraries so, from their caches)."""
+        return await self.library.add(space, article, source, vectors=vectors, model=model)
+
+    async def article_count(self, space: str) -> int:
+        """How many articles a space's library holds."""
+        return await self.library.count(space)
+
+    async def hits(self, space: str, terms: list[str]) -> list[Hit]:
+        """The library-wide index's sentences for search terms, best first: what ``search``
+        and the routing of a question start from (``bench.search`` times it alone)."""
+        return await self.library.search.search(space, terms)
+
     async def sections(
         self, space: str, channel: str, article_id: int | None = None, parent: str | None = None
     ) -> list[str]:
@@ -440,6 +489,27 @@ class Kiosque:
     async def forget(self, channel: str) -> int:
         """Delete a channel's history; how many questions were dropped."""
         return await self.history.forget(channel)
+
+    async def guild_config(self, guild_id: int) -> GuildConfig:
+        """What a server's admins chose with ``/config`` (defaults when they chose nothing)."""
+        return await self.guilds.get(guild_id)
+
+    async def configure_guild(self, guild_id: int, config: GuildConfig) -> None:
+        """Replace a server's settings."""
+        await self.guilds.set(guild_id, config)
+
+    async def reads_every_message(self) -> bool:
+        """Whether some channel answers every message (``ANSWER_CHANNELS`` or a server's
+        ``/config``): only then does the bot need Discord's message content intent."""
+        return bool(self.settings.answer_channels) or await self.guilds.answering()
+
+    async def note(self, key: str) -> str | None:
+        """A note the bot keeps for itself (such as the hash of the last synced commands)."""
+        return await self.guilds.meta(key)
+
+    async def set_note(self, key: str, value: str) -> None:
+        """Keep a note for the bot itself."""
+        await self.guilds.set_meta(key, value)
 
     async def backup(self, target: Path) -> None:
         """A consistent copy of the database at ``target``."""

@@ -106,7 +106,6 @@ def passages_json(passages: tuple[Passage, ...]) -> str:
                 "sentences": list(p.sentences),
                 "sentence": p.sentence,
                 "cut": p.cut,
-                "opens": p.opens,
                 "bold": [list(span) for span in p.bold],
             }
             for p in passages
@@ -125,7 +124,6 @@ def _turn(row: Row) -> Turn:
             sentences=tuple(p.get("sentences", ())),
             sentence=p.get("sentence"),
             cut=p.get("cut", False),
-            opens=p.get("opens", True),
             bold=tuple(tuple(span) for span in p.get("bold", ())),
         )
         for p in json.loads(row["passages"])

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from index.language.tables import DEMONYMS_EN, DEMONYMS_FR, MONTHS, NUMBER_CUE_WORDS, alternation
+from index.language.tables import DEMONYMS_EN, DEMONYMS_FR
 
 FRENCH_STOPWORDS = frozenset(
     """
@@ -284,39 +284,3 @@ def _related_terms(language: str) -> dict[str, tuple[str, ...]]:
 def related_terms(word_term: str, language: str) -> tuple[str, ...]:
     """Terms a question's term stands for in news text: a demonym's country and back."""
     return _related_terms(language).get(word_term, ())
-
-
-_MONTHS = alternation(MONTHS)
-_CUES = {
-    "date": re.compile(rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}}|{_MONTHS}|siècle|century)\b", re.I),
-    "number": re.compile(
-        rf"\d|\b(?:{alternation(NUMBER_CUE_WORDS)})s?\b",
-        re.I,
-    ),
-}
-_QUESTION_CUES = (
-    (
-        re.compile(
-            r"^\s*(?:en\s+)?quand\b|\bquelle\s+(?:date|année|époque)|\bdepuis\s+quand"
-            r"|\bwhen\b|\bwhat\s+year",
-            re.I,
-        ),
-        "date",
-    ),
-    (
-        re.compile(
-            r"\bcombien\b|\bquel(?:le)?s?\s+(?:est\s+le\s+)?(?:nombre|montant|âge|prix"
-            r"|pourcentage|taille|distance)|\bhow\s+(?:many|much|old|long|far)",
-            re.I,
-        ),
-        "number",
-    ),
-)
-
-
-def answer_pattern(question: str, language: str) -> re.Pattern[str] | None:
-    """What the answer to a question looks like in text (a date, a number), if it says."""
-    for asks, kind in _QUESTION_CUES:
-        if asks.search(question):
-            return _CUES[kind]
-    return None

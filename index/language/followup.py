@@ -23,7 +23,6 @@ _STANDALONE_PRONOUN = re.compile(
     re.IGNORECASE,
 )
 _INVERTED_PRONOUN = re.compile(r"\w-(?:t-)?(?:il|elle|ils|elles|ce|on)\b", re.IGNORECASE)
-_OBJECT_PRONOUN = re.compile(r"(?:^|\s)(?:l|lui|leur|y|en)['’]?\s*(?=\w)", re.IGNORECASE)
 _EXAMPLE = re.compile(r"\b(?:exemple|example|autre|autres|other|others|plus|more)\b", re.I)
 FOLLOWUP_MAX_TERMS = 2
 

@@ -60,16 +60,6 @@ COUNT_WORDS = (
     "billions?", "dozens?",
 )  # fmt: skip
 
-# Number words that tell a sentence holds a figure, for the question's answer cue in
-# index.language.analysis (``answer_pattern``). Each is matched with an optional plural "s".
-NUMBER_CUE_WORDS = (
-    "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze",
-    "quinze", "vingt", "trente", "quarante", "cinquante", "soixante", "cent", "mille",
-    "million", "milliard", "dizaine", "centaine",
-    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-    "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "billion", "dozen",
-)  # fmt: skip
-
 # Units of time: a sentence that names one can answer "combien de temps" / "how long"
 # (index.language.shapes, the DURATION shape). Regex fragments: "s?" takes the plural.
 DURATION_UNITS = (

@@ -8,8 +8,8 @@ import pytest
 from discord import app_commands
 from discord.app_commands import locale_str
 
-from tests.fake_discord import MANAGE_GUILD, FakeDiscord, FakeMember, FakeUser
-from tests.fake_discord_selftest.support import connected, run
+from support.fake_discord import MANAGE_GUILD, FakeDiscord, FakeMember, FakeUser
+from tests.fake_discord_selftest.harness import connected, run
 
 FRENCH = {
     "ask": "demander",

@@ -10,8 +10,8 @@ import discord
 import pytest
 from discord import app_commands
 
-from tests.fake_discord import EPHEMERAL, Button, FakeDiscord
-from tests.fake_discord_selftest.support import connected, run
+from support.fake_discord import EPHEMERAL, Button, FakeDiscord
+from tests.fake_discord_selftest.harness import connected, run
 
 GREEN, RED, GREY, LINK = 3, 4, 2, 5
 

@@ -19,8 +19,8 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from tests.fake_discord import EPHEMERAL, INTENT_MESSAGE_CONTENT, MANAGE_GUILD, FakeDiscord
-from tests.fake_discord_selftest.support import connected, run
+from support.fake_discord import EPHEMERAL, INTENT_MESSAGE_CONTENT, MANAGE_GUILD, FakeDiscord
+from tests.fake_discord_selftest.harness import connected, run
 
 SOURCES = ["Le Monde", "Le Figaro", "Libération", "Mediapart", "Le Monde diplomatique"]
 SUBPROCESS_BOT = Path(__file__).with_name("subprocess_bot.py")

@@ -8,7 +8,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from tests.fake_discord import (
+from support.fake_discord import (
     SEND_MESSAGES,
     FakeChannel,
     FakeDiscord,
@@ -17,7 +17,7 @@ from tests.fake_discord import (
     FakeOverwrite,
     FakeUser,
 )
-from tests.fake_discord_selftest.support import connected, run, settle
+from tests.fake_discord_selftest.harness import connected, run, settle
 
 FIFTEEN_MINUTES = 15 * 60
 

@@ -13,8 +13,8 @@ import aiohttp
 import discord
 import pytest
 
-from tests.fake_discord import FakeDiscord, FakeGuild, default_guild, shard_of, snowflake
-from tests.fake_discord_selftest.support import connected, run, settle
+from support.fake_discord import FakeDiscord, FakeGuild, default_guild, shard_of, snowflake
+from tests.fake_discord_selftest.harness import connected, run, settle
 
 SUBPROCESS_BOT = Path(__file__).with_name("subprocess_bot.py")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import discord
 import pytest
 
-from tests.fake_discord import FakeDiscord, FakeOverwrite
-from tests.fake_discord.models import (
+from support.fake_discord import FakeDiscord, FakeOverwrite
+from support.fake_discord.models import (
     CREATE_PUBLIC_THREADS,
     EPHEMERAL,
     HAS_THREAD,
@@ -14,7 +14,7 @@ from tests.fake_discord.models import (
     SEND_MESSAGES_IN_THREADS,
     SUPPRESS_NOTIFICATIONS,
 )
-from tests.fake_discord_selftest.support import connected, run
+from tests.fake_discord_selftest.harness import connected, run
 
 
 class Quiet(discord.Client):

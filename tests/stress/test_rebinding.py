@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from stress.nameserver import Nameserver
-from stress.network import pretend_internet
 from stress.rebinding import CARRYING_LOOPBACK, PUBLIC, UNICODE_ADDRESSES, cases, check_rebinding
-from stress.server import LocalServer
+from support.nameserver import Nameserver
+from support.network import pretend_internet
+from support.web_server import LocalServer
 
 
 def test_every_rebinding_case_is_refused_or_reaches_only_the_public_address() -> None:

@@ -12,8 +12,8 @@ from bot.app.service import Kiosque
 from bot.errors import KiosqueError
 from bot.settings import Settings
 from bot.values import LOCAL
-from stress.server import LocalServer
 from stress.sources import UNICODE_LOOPBACK, check_sources, run_cli
+from support.web_server import LocalServer
 
 # Sources that used to slip through (each also has a test of its own below).
 OTHER_SCHEMES = {"file:// URL", "ftp:// URL"}

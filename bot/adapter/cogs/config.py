@@ -46,8 +46,8 @@ class Config(commands.Cog):
         if (admin_role is not None or clear_admin_role) and not _manages(interaction):
             # Whoever holds the admin role could otherwise hand it to a role anyone can take.
             raise KiosqueError("admin_role_manage_guild")
-        store = self.bot.service.guilds
-        current = await store.get(interaction.guild_id)
+        service = self.bot.service
+        current = await service.guild_config(interaction.guild_id)
         if admin_role is not None:
             if admin_role.is_default():  # @everyone would make every member an admin
                 raise KiosqueError("everyone_role")
@@ -66,7 +66,7 @@ class Config(commands.Cog):
             current = replace(current, thread_answers=thread_answers)
         if language is not None:
             current = replace(current, language=None if language == "auto" else language)
-        await store.set(interaction.guild_id, current)
+        await service.configure_guild(interaction.guild_id, current)
         shown = reply_language(Chosen(server=current.language))
         # Answer channels need the privileged intent, which only the bot's owner can enable
         # (developer portal): say so, and whether Discord granted it at this start.

@@ -228,7 +228,7 @@ class Questions(commands.Cog):
         # Only a mention in a server channel (not already a thread) whose server asked for it.
         if where.private or isinstance(message.channel, discord.Thread):
             return None
-        if not (await self.bot.service.guilds.get(where.guild_id)).thread_answers:
+        if not (await self.bot.service.guild_config(where.guild_id)).thread_answers:
             return None
         # Without these the thread would stay empty (Discord refuses its first message).
         me = message.guild.me if message.guild is not None else None

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.settings import ROOT
-from stress.bot_process import running_bot, stop
+from support.bot_process import running_bot, stop
 
 __all__ = ["DATA", "run", "running_bot", "stop", "turns"]
 

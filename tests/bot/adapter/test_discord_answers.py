@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support.fake_discord import FakeDiscord, default_guild
 from tests.bot.adapter.harness import run, running_bot
-from tests.fake_discord import FakeDiscord, default_guild
 
 RATIFY = "Qui a ratifié le traité ?"
 

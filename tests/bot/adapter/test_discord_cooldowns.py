@@ -9,8 +9,8 @@ from pathlib import Path
 from bot.app.service import Kiosque
 from bot.settings import Settings
 from bot.values import guild_space
+from support.fake_discord import FakeDiscord, default_guild
 from tests.bot.adapter.harness import run, running_bot
-from tests.fake_discord import FakeDiscord, default_guild
 
 RATIFY = "Qui a ratifié le traité ?"
 SPENT = {"COOLDOWN_QUESTIONS": "2", "COOLDOWN_SECONDS": "600"}

@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.bot.adapter.harness import run, running_bot
-from tests.fake_discord import FakeChannel, FakeDiscord, FakeOverwrite, default_guild
-from tests.fake_discord.models import (
+from support.fake_discord import FakeChannel, FakeDiscord, FakeOverwrite, default_guild
+from support.fake_discord.models import (
     CREATE_PUBLIC_THREADS,
     READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
 )
+from tests.bot.adapter.harness import run, running_bot
 
 MISSILE = "Quel missile a été testé ?"
 LIMIT = 2000

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from stress.kills import medium_article
+from support.fake_discord import FakeChannel, FakeDiscord, FakeGuild, default_guild
 from tests.bot.adapter.harness import run, running_bot, stop
-from tests.fake_discord import FakeChannel, FakeDiscord, FakeGuild, default_guild
 
 MISSILE = "Quel missile a été testé ?"
 

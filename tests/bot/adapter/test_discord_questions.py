@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 
 from stress.kills import big_article
+from support.fake_discord import FakeChannel, FakeGuild, default_guild
 from tests.bot.adapter.harness import DATA, run, running_bot
-from tests.fake_discord import FakeChannel, FakeGuild, default_guild
 
 DEFERRED = 5  # the "thinking…" callback
 # The words that answer "Qui … ?" in bold, the quote otherwise verbatim.

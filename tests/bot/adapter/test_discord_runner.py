@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from stress.kills import TITLE, medium_article
+from support.fake_discord import INTENT_MESSAGE_CONTENT, FakeDiscord, default_guild
 from tests.bot.adapter.harness import run, running_bot, stop, turns
-from tests.fake_discord import INTENT_MESSAGE_CONTENT, FakeDiscord, default_guild
 
 
 def test_sigterm_with_questions_in_flight_keeps_every_answered_turn(tmp_path: Path) -> None:

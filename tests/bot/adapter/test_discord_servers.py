@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.bot.adapter.harness import run, running_bot
-from tests.fake_discord import (
+from support.fake_discord import (
     ADMINISTRATOR,
     FakeChannel,
     FakeDiscord,
@@ -16,6 +15,7 @@ from tests.fake_discord import (
     FakeUser,
     default_guild,
 )
+from tests.bot.adapter.harness import run, running_bot
 
 REPORT = "Le conseil vote le budget\n\nLe conseil municipal a voté le budget de la ville mardi.\n"
 FORGED = "Le conseil vote le budget\n\nLe conseil municipal a vendu la ville à un pirate.\n"

@@ -15,9 +15,9 @@ from pathlib import Path
 from bot.app.service import Kiosque
 from bot.settings import ROOT, Settings
 from bot.values import LOCAL
-from stress.bot_process import running_shards, shard_client, stop
+from support.bot_process import running_shards, shard_client, stop
+from support.fake_discord import FakeDiscord, FakeGuild, FakeMember, FakeUser, default_guild
 from tests.bot.adapter.harness import run
-from tests.fake_discord import FakeDiscord, FakeGuild, FakeMember, FakeUser, default_guild
 
 RATIFY = "Qui a ratifié le traité ?"
 BUDGET = "Le conseil vote le budget\n\nLe conseil municipal a voté le budget de la ville mardi.\n"

@@ -10,8 +10,8 @@ from pathlib import Path
 from bot.adapter.client import KiosqueBot
 from bot.app.service import Kiosque
 from bot.settings import PROMPTS_DIR, Settings
+from support.fake_discord import FakeDiscord
 from tests.bot.adapter.harness import run
-from tests.fake_discord import FakeDiscord
 
 ASK = "Ask a question about the channel's article"
 

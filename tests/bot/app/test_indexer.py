@@ -129,3 +129,21 @@ def test_another_servers_question_does_not_wait_behind_uploads(kiosque: Callable
     everything = max(crowded.uploads)
     assert everything > 2 * alone
     assert crowded.worst < everything / 3
+
+
+def test_each_new_library_is_seeded_once_and_nothing_is_kept_per_library(
+    kiosque: Callable,
+) -> None:
+    # Every member who writes in DMs has a library of their own: what seeding keeps per
+    # library must go once it is seeded, or it grows for as long as the bot runs.
+    spaces = [guild_space(100 + n) for n in range(20)]
+
+    async def scenario() -> tuple[list[int], int]:
+        async with kiosque(seed=False, semantic=False) as k:
+            await asyncio.gather(*(k.ready(space) for space in spaces for _ in range(3)))
+            counts = [len(await k.articles(space)) for space in spaces]
+            return counts, len(k.indexer._seeding)
+
+    counts, kept = asyncio.run(scenario())
+    assert counts == [1] * len(spaces)  # the bundled article, once in each
+    assert kept == 0

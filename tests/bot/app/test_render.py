@@ -259,15 +259,6 @@ def test_a_quote_cut_to_fit_is_marked_as_cut(renderer: Renderer) -> None:
     assert "Le début d’une très longue phrase […]" in shown[0]
 
 
-def test_a_clause_quoted_from_within_its_sentence_is_marked_as_such(renderer: Renderer) -> None:
-    answer = long_answer()
-    clause = Passage(text="alors qu'il devait déjeuner avec Sollacaro.", section=None,
-                     article_id=1, score=1.0, sentences=(0,), opens=False)
-    for language in ("fr", "en"):
-        shown = render(renderer, Answer(**{**answer.__dict__, "passages": (clause,)}), language)
-        assert "> […] alors qu'il devait déjeuner avec Sollacaro." in shown[0]
-
-
 def test_history_in_discord_names_members_without_pinging_and_dates_for_each_reader(
     renderer: Renderer,
 ) -> None:

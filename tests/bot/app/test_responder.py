@@ -254,7 +254,7 @@ def test_section_summary(
     assert summary.section == HEADINGS[2]
     assert 3 <= len(summary.bullets) <= 5
     section = bundled_article.find_section(HEADINGS[2])
-    texts = [bundled_article.sentences[i].text for i in bundled_article.section_sentences(section)]
+    texts = [s.text for s in bundled_article.sentences if s.section == section]
     assert all(bullet in texts for bullet in summary.bullets)
 
 

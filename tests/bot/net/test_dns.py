@@ -9,7 +9,7 @@ import struct
 import pytest
 
 from bot.net import dns
-from stress.nameserver import Nameserver
+from support.nameserver import Nameserver
 
 
 def _reply(query: bytes, records: list[tuple[int, bytes]], flags: int = 0x8180) -> bytes:

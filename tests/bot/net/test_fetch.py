@@ -17,9 +17,9 @@ from bot.app.render import Renderer
 from bot.errors import KiosqueError
 from bot.net.fetch import Page, fetch
 from bot.settings import Settings
-from stress.nameserver import Nameserver
-from stress.network import pretend_internet
-from stress.server import LocalServer
+from support.nameserver import Nameserver
+from support.network import pretend_internet
+from support.web_server import LocalServer
 
 PUBLIC = "93.184.216.34"
 FRENCH_WORD = "garçon".encode()

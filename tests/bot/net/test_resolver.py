@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 
 from bot.net.resolver import AddressRefused, CheckedConnector, PublicResolver
-from stress.nameserver import Nameserver
-from stress.server import LocalServer
+from support.nameserver import Nameserver
+from support.web_server import LocalServer
 
 PUBLIC = "93.184.216.34"
 SCRIPT = {

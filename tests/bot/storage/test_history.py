@@ -49,7 +49,6 @@ def test_a_turn_round_trips(database: Callable) -> None:
         sentences=(0, 1),
         sentence=1,
         cut=True,
-        opens=False,
         bold=((28, 33),),  # "mardi": the words that answer, shown in bold
     )
     original = Turn(

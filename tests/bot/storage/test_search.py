@@ -19,8 +19,8 @@ from bot.storage.search import Hit, IndexFull, space_token
 from bot.values import LOCAL, guild_space
 from index.language.question import read_question
 from index.search.fields import article_fields, search_terms
+from support.postgres_server import PostgresServer
 from tests.conftest import parse
-from tests.postgres_server import PostgresServer
 
 CRASH = (
     "Le crash du Rio-Paris\n\n"

@@ -13,8 +13,8 @@ from bot.storage.library import Library, library_lock
 from bot.storage.postgres.database import MIGRATIONS, PostgresDatabase, placeholders
 from bot.storage.protocol import DatabaseUnavailable
 from bot.values import LOCAL
+from support.postgres_server import PostgresServer
 from tests.conftest import parse
-from tests.postgres_server import PostgresServer
 
 BUDGET = "Le conseil vote le budget\n\nLe conseil a voté le budget mardi.\n"
 BUDGET_V2 = "Le conseil vote le budget\n\nLe conseil a rejeté le budget des écoles.\n"

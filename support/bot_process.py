@@ -1,8 +1,8 @@
 """Real ``kiosque run`` processes connected to a FakeDiscord on loopback: one bot, or one
 process per shard on a shared database.
 
-Used by the adapter's tests, ``make bench`` and ``make stress``. The fake lives with the tests,
-as the package ``tests.fake_discord``: run from the repository's root, as the Makefile does.
+Used by the adapter's tests, ``make bench`` and ``make stress``, from the repository's root (as
+the Makefile runs them), where ``support`` is importable.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.settings import ROOT
-from tests.fake_discord import FakeChannel, FakeDiscord, FakeGuild, default_guild
+from support.fake_discord import FakeChannel, FakeDiscord, FakeGuild, default_guild
 
 __all__ = [
     "FakeChannel",

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import discord
 
-from tests.fake_discord import FakeDiscord
+from support.fake_discord import FakeDiscord
 
 TEST_TIMEOUT = 20.0
 ClientT = TypeVar("ClientT", bound=discord.Client)
