@@ -1,0 +1,242 @@
+"""``python -m eval.xenc_cv``: the answerability cross-encoder's veto (``index.xenc``) against
+today's decision, on held-back folds (grouped k-fold over articles, ``eval.folds``).
+
+The cross-encoder is trained on SQuAD 2.0 pairs only (``eval.xenc_train``), never on the
+evaluation files, so its probabilities need no fold of their own. Per fold, on the other
+folds only: the decision is fitted as ``eval.cv`` fits it, then the veto (how many
+candidates the reader reads, the probability under which none answers) and the decision's
+answer floor beside it are chosen as ``eval.reader_fit.choose`` chooses them (most near-topic
+questions abstained, answerable ones no more than the decision alone there). Both are then
+measured on the held-back fold through the responder, in one run: realistic files, the
+reader's pairs, PIAF and its other-article pairs.
+
+The pair probabilities are kept on disk (``var/cache/eval/xenc-<weights>.json``): a first
+run reads every question's best candidates (about 60 ms a pair on one thread).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from bot.responder import answer_features
+from bot.values import StoredArticle
+from eval import piaf, reader_data, reader_fit, realistic
+from eval.calibrate import Data, collect_rows, decide, load_data
+from eval.folds import K, fold_of
+from eval.memo import MemoResponder
+from eval.reader_cv import _figures
+from eval.reader_data import Read
+from eval.vectors import CACHE, CachedEmbedder, evaluation_embedder
+from index.embedding import model_file
+from index.xenc import Choice, CrossEncoder, CrossReader, passage_text
+
+WEIGHTS = Path(__file__).resolve().parent.parent / "bot" / "data" / "xenc.npz"
+
+
+class DiskMemo:
+    """The encoder's probabilities kept by (question, passage) in one JSON file."""
+
+    def __init__(self, encoder: CrossEncoder, path: Path) -> None:
+        self.encoder = encoder
+        self.path = path
+        self.known: dict[str, float] = (
+            json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        )
+        self.fresh = 0
+
+    def probability(self, question: str, passage: str) -> float:
+        key = hashlib.sha1(f"{question}\x00{passage}".encode()).hexdigest()[:20]
+        if key not in self.known:
+            self.known[key] = round(self.encoder.probability(question, passage), 5)
+            self.fresh += 1
+            if self.fresh % 500 == 0:
+                self.save()
+        return self.known[key]
+
+    def save(self) -> None:
+        self.path.write_text(json.dumps(self.known), encoding="utf-8")
+
+
+def collect(
+    responder: MemoResponder,
+    data: Data,
+    pairs: list[realistic.Case],
+    embedder: CachedEmbedder,
+    memo: DiskMemo,
+    candidates: int,
+) -> list[Read]:
+    """Every question's best candidates with the cross-encoder's probability for each."""
+    out: list[Read] = []
+
+    def add(
+        group: str,
+        source: str,
+        key: str,
+        stored: StoredArticle,
+        question: str,
+        label: Callable[[tuple[int, ...]], bool],
+    ) -> None:
+        found = responder.retrieval(question, stored)
+        if found.best is None or not found.semantic:
+            return
+        article = stored.article
+        features, labels = [], []
+        for candidate in found.candidates[:candidates]:
+            p = memo.probability(found.question.text, passage_text(article, candidate))
+            features.append({"xenc": p})
+            labels.append(label(candidate.sentences))
+        decision = answer_features(found, found.best)
+        out.append(
+            Read(
+                group,
+                source,
+                key,
+                question,
+                bool(decision["lacks_kind"]),
+                decision,
+                tuple(features),
+                tuple(labels),
+            )
+        )
+
+    stored_pairs = [(c, reader_data._stored(c.article, embedder)) for c in pairs]
+    for case, stored in [*data.cases, *stored_pairs]:
+        source = "pairs" if case.source == reader_data.PAIRS.name else case.source
+        for q in case.questions:
+            answerable = q["kind"] != "abstain"
+            add(
+                "answerable" if answerable else "near-topic",
+                source,
+                case.name,
+                stored,
+                q["q"],
+                lambda s, q=q, a=case.article, y=answerable: (
+                    y and reader_data._holds_gold(a, s, q["gold"])
+                ),
+            )
+    stored_of = {id(t): reader_data._stored(t.article, embedder) for t in data.titles}
+    for title in data.titles:
+        for q in title.questions:
+            add(
+                "piaf",
+                "piaf",
+                title.article.title,
+                stored_of[id(title)],
+                q.text,
+                lambda s, q=q, a=title.article: reader_data._overlaps(a, s, q.start, q.end),
+            )
+    for title, other in piaf.fold_pairs(data.titles):
+        for q in other.questions:
+            add(
+                "far-off",
+                "piaf",
+                title.article.title,
+                stored_of[id(title)],
+                q.text,
+                lambda s: False,
+            )
+    memo.save()
+    return out
+
+
+def _separation(reads: list[Read]) -> str:
+    """How well the best candidate's probability tells answered-right questions from near-topic
+    ones (ROC AUC), beside the decision's own probability."""
+    right = [r for r in reads if r.group == "answerable" and r.labels[0]]
+    near = [r for r in reads if r.group == "near-topic"]
+    scores = [r.features[0]["xenc"] for r in right + near]
+    labels = [1] * len(right) + [0] * len(near)
+    order = np.argsort(scores)
+    ranks = np.empty(len(scores))
+    ranks[order] = np.arange(1, len(scores) + 1)
+    y = np.array(labels)
+    n1 = y.sum()
+    value = (ranks[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * (len(y) - n1))
+    return (
+        f"best candidate, answered right ({len(right)}) vs near-topic ({len(near)}): "
+        f"AUC {value:.3f}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the held-back comparison."""
+    parser = argparse.ArgumentParser(prog="python -m eval.xenc_cv")
+    parser.add_argument("--weights", type=Path, default=WEIGHTS)
+    parser.add_argument("--candidates", type=int, default=2, help="read at most this many")
+    arguments = parser.parse_args(argv)
+    started = time.perf_counter()
+    embedder = evaluation_embedder()
+    if embedder is None:
+        print("the semantic model cannot load here: no reader to measure", file=sys.stderr)
+        return 1
+    weights = dict(np.load(arguments.weights))
+    digest = hashlib.sha1(arguments.weights.read_bytes()).hexdigest()[:12]
+    encoder = CrossEncoder(model_file(), weights, keep=200_000)
+    memo = DiskMemo(encoder, CACHE / f"xenc-{digest}.json")
+    responder = MemoResponder(embedder=embedder)
+    data = load_data(embedder)
+    pairs = reader_data.load_pairs()
+    rows = collect_rows(responder, data, embedder)
+    reads = collect(responder, data, pairs, embedder, memo, arguments.candidates)
+    print(
+        f"# {len(reads)} questions read, {memo.fresh} new pairs "
+        f"({time.perf_counter() - started:.0f} s)",
+        flush=True,
+    )
+    print(f"# {_separation(reads)}", flush=True)
+    vectors = {id(c.article): s.vectors for c, s in data.cases}
+    pair_stored = {id(c.article): reader_data._stored(c.article, embedder).vectors for c in pairs}
+    system = piaf.project(responder, embedder)
+    within = piaf.fold_pairs(data.titles)
+    totals = {name: [Counter(), Counter(), Counter()] for name in ("decision", "reader")}
+    kept = responder.tuning
+    reader_fit.READ_CANDIDATES = tuple(range(1, arguments.candidates + 1))
+    try:
+        for fold in range(K):
+            training = [r for r in rows if fold_of(r.article, K) != fold]
+            cases = [(c, s) for c, s in data.cases if fold_of(c.name, K) != fold]
+            responder.tuning, _ = decide(responder, training, cases)
+            learn = [r for r in reads if fold_of(r.article, K) != fold]
+            probabilities = [np.array([v["xenc"] for v in r.features]) for r in learn]
+            choice = reader_fit.choose(learn, probabilities, responder.tuning)
+            print(
+                f"# fold {fold}: decision floor {responder.tuning.answer_floor}, {choice}",
+                flush=True,
+            )
+            reader = CrossReader(
+                memo, Choice(choice.candidates, choice.veto_floor, choice.answer_floor)
+            )
+            held_cases = [c for c, _ in data.cases if fold_of(c.name, K) == fold]
+            held_pairs = [c for c in pairs if fold_of(c.name, K) == fold]
+            held_titles = [t for t in data.titles if fold_of(t.article.title, K) == fold]
+            held_within = [(a, b) for a, b in within if a in held_titles]
+            for name, used in (("decision", None), ("reader", reader)):
+                responder.reader = used
+                real, own, titled = totals[name]
+                real.update(realistic.score(responder, held_cases, vectors))
+                own.update(realistic.score(responder, held_pairs, pair_stored))
+                titled.update(piaf.score(system, held_titles, held_within))
+            responder.reader = None
+    finally:
+        responder.tuning = kept
+        responder.reader = None
+        memo.save()
+    print("\n# held-back folds (5-fold over articles): today's decision | with the cross-encoder")
+    left, right = _figures(*totals["decision"]), _figures(*totals["reader"])
+    for key in left:
+        print(f"{key:34s} {left[key]:>18s} | {right[key]:>18s}")
+    print(f"# {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
