@@ -117,7 +117,7 @@ class Responder:
         """
         index = self.index(stored)
         article = stored.article
-        found = self.retrieval(question, stored, history)
+        found = self._reranked(self.retrieval(question, stored, history), article)
         asked = found.question
         base = Answer(
             question=asked.typed or asked.text,
@@ -252,6 +252,13 @@ class Responder:
             for name, mean, deviation, weight in self.tuning.features
         )
         return 1 / (1 + math.exp(-z))
+
+    def _reranked(self, found: Retrieval, article: Article) -> Retrieval:
+        """The candidates as the reader orders them, when it reorders (not a follow-up's)."""
+        rerank = getattr(self.reader, "rerank", None)
+        if rerank is None or not found.semantic or found.question.followup:
+            return found
+        return rerank(found, article)
 
     def _vetoed(self, found: Retrieval, article: Article) -> bool:
         """Whether the reader says that none of the best candidates holds what the question

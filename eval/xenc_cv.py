@@ -23,23 +23,30 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from bot.responder import answer_features
+from bot.responder import Tuning, answer_features
 from bot.values import StoredArticle
 from eval import piaf, reader_data, reader_fit, realistic
 from eval.calibrate import Data, collect_rows, decide, load_data
 from eval.folds import K, fold_of
 from eval.memo import MemoResponder
-from eval.reader_cv import _figures
 from eval.reader_data import Read
 from eval.vectors import CACHE, CachedEmbedder, evaluation_embedder
 from index.embedding import model_file
-from index.xenc import Choice, CrossEncoder, CrossReader, passage_text
+from index.xenc import Choice, CrossEncoder, CrossReader, log_odds, passage_text
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "bot" / "data" / "xenc.npz"
+CHOICE = WEIGHTS.with_suffix(".json")
+ABOUT = (
+    "Written by python -m eval.xenc_cv --write: how the answerability cross-encoder"
+    " (index/xenc.py, weights xenc.npz) is used, chosen on all the development data with the"
+    " shipped decision: candidates read, veto floor, the answer floor beside it, candidates"
+    " reordered and the rank weight (eval/README.md). Do not edit by hand."
+)
 
 
 class DiskMemo:
@@ -69,7 +76,6 @@ class DiskMemo:
 def collect(
     responder: MemoResponder,
     data: Data,
-    pairs: list[realistic.Case],
     embedder: CachedEmbedder,
     memo: DiskMemo,
     candidates: int,
@@ -92,7 +98,7 @@ def collect(
         features, labels = [], []
         for candidate in found.candidates[:candidates]:
             p = memo.probability(found.question.text, passage_text(article, candidate))
-            features.append({"xenc": p})
+            features.append({"xenc": p, **answer_features(found, candidate)})
             labels.append(label(candidate.sentences))
         decision = answer_features(found, found.best)
         out.append(
@@ -108,8 +114,7 @@ def collect(
             )
         )
 
-    stored_pairs = [(c, reader_data._stored(c.article, embedder)) for c in pairs]
-    for case, stored in [*data.cases, *stored_pairs]:
+    for case, stored in data.cases:  # the three realistic files and the reader's pairs
         source = "pairs" if case.source == reader_data.PAIRS.name else case.source
         for q in case.questions:
             answerable = q["kind"] != "abstain"
@@ -148,6 +153,47 @@ def collect(
     return out
 
 
+RERANKS = (0, 2, 3)  # how many candidates are reordered (0: none)
+RANK_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)
+
+
+def reranked(read: Read, count: int, rank_weight: float) -> Read:
+    """The read as the responder sees it once the reader reorders its first candidates."""
+    head = min(count, len(read.features))
+    if head < 2:
+        return read
+    keys = [log_odds(read.features[i]["xenc"]) - rank_weight * i for i in range(head)]
+    order = [*sorted(range(head), key=lambda i: (-keys[i], i)), *range(head, len(read.features))]
+    first = read.features[order[0]]
+    decision = {k: v for k, v in first.items() if k != "xenc"}
+    return replace(
+        read,
+        lacks_kind=bool(first["lacks_kind"]),
+        decision=decision,
+        features=tuple(read.features[i] for i in order),
+        labels=tuple(read.labels[i] for i in order),
+    )
+
+
+def choose_rerank(reads: list[Read], tuning: Tuning) -> tuple[int, float]:
+    """The reordering that puts the answer first in the most answerable questions (realistic,
+    pairs, PIAF) that the decision answers; none on a tie."""
+    decide = reader_fit.decision_probability(tuning)
+    best = (-1, (0, 0.0))
+    for count in RERANKS:
+        for weight in RANK_WEIGHTS if count else (0.0,):
+            hits = 0
+            for read in reads:
+                if read.group not in ("answerable", "piaf"):
+                    continue
+                seen = reranked(read, count, weight)
+                answered = not seen.lacks_kind and decide(seen.decision) >= tuning.answer_floor
+                hits += answered and seen.labels[0]
+            if hits > best[0]:
+                best = (hits, (count, weight))
+    return best[1]
+
+
 def _separation(reads: list[Read]) -> str:
     """How well the best candidate's probability tells answered-right questions from near-topic
     ones (ROC AUC), beside the decision's own probability."""
@@ -167,11 +213,41 @@ def _separation(reads: list[Read]) -> str:
     )
 
 
+def _figures(real: Counter, pairs: Counter, titled: Counter) -> dict[str, str]:
+    def share(a: int, b: int) -> str:
+        return f"{a}/{b} ({a / b:.1%})" if b else "-"
+
+    p = piaf.figures(titled)
+    return {
+        "first passage (3 realistic files)": f"{real['first'] / real['answerable']:.3f}",
+        "English (3 realistic files)": share(real["english_hit"], real["english"]),
+        "answerable abstained (3 files)": share(real["answerable_abstained"], real["answerable"]),
+        "near-topic abstained (3 files)": share(real["abstain_hit"], real["abstain"]),
+        "follow-ups right (3 files)": share(real["followup_hit"], real["followups"]),
+        "first passage (reader pairs)": f"{pairs['first'] / max(1, pairs['answerable']):.3f}",
+        "answerable abstained (pairs)": share(pairs["answerable_abstained"], pairs["answerable"]),
+        "near-topic abstained (pairs)": share(pairs["abstain_hit"], pairs["abstain"]),
+        "near-topic abstained (3 files + pairs)": share(
+            real["abstain_hit"] + pairs["abstain_hit"], real["abstain"] + pairs["abstain"]
+        ),
+        "answerable abstained (3 files + pairs)": share(
+            real["answerable_abstained"] + pairs["answerable_abstained"],
+            real["answerable"] + pairs["answerable"],
+        ),
+        "PIAF first / inside": f"{p['piaf_first']:.3f} / {p['piaf_inside']:.3f}",
+        "PIAF false abstention": f"{p['piaf_false_abstention']:.3f}",
+        "PIAF other-article abstention": f"{p['piaf_cross_abstention']:.3f}",
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the held-back comparison."""
     parser = argparse.ArgumentParser(prog="python -m eval.xenc_cv")
     parser.add_argument("--weights", type=Path, default=WEIGHTS)
-    parser.add_argument("--candidates", type=int, default=2, help="read at most this many")
+    parser.add_argument("--candidates", type=int, default=3, help="read at most this many")
+    parser.add_argument("--write", action="store_true", help="write bot/data/xenc.json")
+    parser.add_argument("--no-veto", dest="veto", action="store_false", help="reorder only")
+    parser.add_argument("--no-rerank", dest="rerank", action="store_false", help="veto only")
     arguments = parser.parse_args(argv)
     started = time.perf_counter()
     embedder = evaluation_embedder()
@@ -184,9 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     memo = DiskMemo(encoder, CACHE / f"xenc-{digest}.json")
     responder = MemoResponder(embedder=embedder)
     data = load_data(embedder)
-    pairs = reader_data.load_pairs()
     rows = collect_rows(responder, data, embedder)
-    reads = collect(responder, data, pairs, embedder, memo, arguments.candidates)
+    reads = collect(responder, data, embedder, memo, arguments.candidates)
     print(
         f"# {len(reads)} questions read, {memo.fresh} new pairs "
         f"({time.perf_counter() - started:.0f} s)",
@@ -194,7 +269,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"# {_separation(reads)}", flush=True)
     vectors = {id(c.article): s.vectors for c, s in data.cases}
-    pair_stored = {id(c.article): reader_data._stored(c.article, embedder).vectors for c in pairs}
     system = piaf.project(responder, embedder)
     within = piaf.fold_pairs(data.titles)
     totals = {name: [Counter(), Counter(), Counter()] for name in ("decision", "reader")}
@@ -206,24 +280,32 @@ def main(argv: list[str] | None = None) -> int:
             cases = [(c, s) for c, s in data.cases if fold_of(c.name, K) != fold]
             responder.tuning, _ = decide(responder, training, cases)
             learn = [r for r in reads if fold_of(r.article, K) != fold]
-            probabilities = [np.array([v["xenc"] for v in r.features]) for r in learn]
-            choice = reader_fit.choose(learn, probabilities, responder.tuning)
+            count, weight = choose_rerank(learn, responder.tuning) if arguments.rerank else (0, 0)
+            learn = [reranked(r, count, weight) for r in learn]
+            if arguments.veto:
+                probabilities = [np.array([v["xenc"] for v in r.features]) for r in learn]
+                choice = reader_fit.choose(learn, probabilities, responder.tuning)
+            else:
+                choice = reader_fit.Choice(1, 0.0, responder.tuning.answer_floor, 0, 0, 0, 0)
             print(
                 f"# fold {fold}: decision floor {responder.tuning.answer_floor}, {choice}",
                 flush=True,
             )
+            print(f"# fold {fold}: rerank {count} candidates, rank weight {weight}", flush=True)
             reader = CrossReader(
-                memo, Choice(choice.candidates, choice.veto_floor, choice.answer_floor)
+                memo,
+                Choice(choice.candidates, choice.veto_floor, choice.answer_floor, count, weight),
             )
             held_cases = [c for c, _ in data.cases if fold_of(c.name, K) == fold]
-            held_pairs = [c for c in pairs if fold_of(c.name, K) == fold]
+            held_pairs = [c for c in held_cases if c.source == reader_data.PAIRS.name]
+            held_cases = [c for c in held_cases if c.source != reader_data.PAIRS.name]
             held_titles = [t for t in data.titles if fold_of(t.article.title, K) == fold]
             held_within = [(a, b) for a, b in within if a in held_titles]
             for name, used in (("decision", None), ("reader", reader)):
                 responder.reader = used
                 real, own, titled = totals[name]
                 real.update(realistic.score(responder, held_cases, vectors))
-                own.update(realistic.score(responder, held_pairs, pair_stored))
+                own.update(realistic.score(responder, held_pairs, vectors))
                 titled.update(piaf.score(system, held_titles, held_within))
             responder.reader = None
     finally:
@@ -234,8 +316,37 @@ def main(argv: list[str] | None = None) -> int:
     left, right = _figures(*totals["decision"]), _figures(*totals["reader"])
     for key in left:
         print(f"{key:34s} {left[key]:>18s} | {right[key]:>18s}")
+    if arguments.write:
+        count, weight = choose_rerank(reads, kept) if arguments.rerank else (0, 0.0)
+        every = [reranked(r, count, weight) for r in reads]
+        probabilities = [np.array([v["xenc"] for v in r.features]) for r in every]
+        choice = reader_fit.choose(every, probabilities, kept)
+        chosen = Choice(choice.candidates, choice.veto_floor, choice.answer_floor, count, weight)
+        CHOICE.write_text(choice_json(chosen, digest), encoding="utf-8")
+        print(f"# all data: {choice}, rerank {count}, rank weight {weight}\nwrote {CHOICE}")
     print(f"# {time.perf_counter() - started:.0f} s")
     return 0
+
+
+def choice_json(choice: Choice, digest: str) -> str:
+    """The text of ``bot/data/xenc.json``."""
+    return (
+        json.dumps(
+            {
+                "about": ABOUT,
+                "weights_sha1": digest,
+                "choice": {
+                    "candidates": choice.candidates,
+                    "floor": choice.floor,
+                    "answer_floor": choice.answer_floor,
+                    "rerank": choice.rerank,
+                    "rank_weight": choice.rank_weight,
+                },
+            },
+            indent=1,
+        )
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

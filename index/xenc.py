@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -58,11 +58,15 @@ def quantise8(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 @dataclass(frozen=True)
 class Choice:
     """How the reader is used: how many candidates it reads, the probability under which none
-    answers (a veto), and the decision's answer floor beside the veto."""
+    answers (a veto), the decision's answer floor beside the veto, and how it reorders the
+    first ``rerank`` candidates (by the reader's log-odds less ``rank_weight`` per place in
+    retrieval's order; 0 or 1 leaves the order alone)."""
 
     candidates: int
     floor: float
     answer_floor: float | None = None
+    rerank: int = 0
+    rank_weight: float = 0.0
 
 
 class CrossEncoder:
@@ -75,12 +79,13 @@ class CrossEncoder:
         threads: int = 1,
         tokenizer: Tokenizer | None = None,
         keep: int = 2048,
+        vocabulary_dir: Path | None = None,
     ) -> None:
         import onnxruntime
 
         model = read_model(model_path)
         self.model = model
-        self.tokenizer = tokenizer or Tokenizer(model)
+        self.tokenizer = tokenizer or Tokenizer(model, vocabulary_dir)
         hidden = model.sizes["H"]
         self.positions = model.floats("emb.pos").reshape(-1, hidden)
         self.token_type = model.floats("emb.type").reshape(-1, hidden)[0]
@@ -121,6 +126,12 @@ class CrossEncoder:
         return found
 
 
+def log_odds(probability: float) -> float:
+    """The logit of a probability, kept finite."""
+    p = min(max(probability, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
 def passage_text(article: Article, candidate: Candidate) -> str:
     """The text the reader reads for a candidate: its sentences, in order."""
     return " ".join(article.sentences[i].text for i in candidate.sentences)
@@ -147,6 +158,21 @@ class CrossReader:
         texts = [passage_text(article, c) for c in found.candidates[: self.model.candidates]]
         question = found.question.text
         return max((self.encoder.probability(question, t) for t in texts), default=None)
+
+    def rerank(self, found: Retrieval, article: Article) -> Retrieval:
+        """The first candidates reordered by the reader's log-odds and retrieval's order."""
+        count = min(self.model.rerank, len(found.candidates))
+        if count < 2:
+            return found
+        head = found.candidates[:count]
+        question = found.question.text
+        keys = [
+            log_odds(self.encoder.probability(question, passage_text(article, c)))
+            - self.model.rank_weight * place
+            for place, c in enumerate(head)
+        ]
+        order = sorted(range(count), key=lambda i: (-keys[i], i))
+        return replace(found, candidates=(*(head[i] for i in order), *found.candidates[count:]))
 
     def vetoes(self, found: Retrieval, article: Article, extra: Callable | None = None) -> bool:
         """Whether the reader says none of the best candidates answers (``extra``, the

@@ -9,7 +9,7 @@ from bot.responder import Responder
 from bot.values import StoredArticle, Turn
 from index.embedding import Embedder, model_file
 from index.onnx_e5 import dequantise, read_model
-from index.xenc import Choice, CrossEncoder, CrossReader, quantise8, shipped
+from index.xenc import Choice, CrossEncoder, CrossReader, passage_text, quantise8, shipped
 
 SIZES = {"H": 384, "F": 1536}
 LINEARS = {"q": "HH", "k": "HH", "v": "HH", "ao": "HH", "fi": "FH", "fo": "HF"}
@@ -97,3 +97,31 @@ def test_a_follow_up_is_never_vetoed_by_the_cross_encoder(
     vetoing = Responder(embedder=embedder, reader=CrossReader(_Fixed(0.0), Choice(3, 0.5)))
     got = vetoing.answer(follow, semantic_stored, turns)
     assert got.followup and got.abstained == expected.abstained
+
+
+class _Prefers:
+    """A pair reader sure of one passage only (its text), unsure of the others."""
+
+    def __init__(self, passage: str) -> None:
+        self.passage = passage
+
+    def probability(self, question: str, passage: str) -> float:
+        return 0.99 if passage == self.passage else 0.3
+
+
+def test_the_reader_puts_the_passage_it_is_sure_of_first(
+    embedder: Embedder, semantic_stored: StoredArticle
+) -> None:
+    """Reordering: the second candidate, which the reader is sure of, leads the answer when
+    the rank weight is small; a large rank weight keeps retrieval's order."""
+    question = "Qui a ratifié le traité ?"
+    plain = Responder(embedder=embedder)
+    found = plain.retrieval(question, semantic_stored)
+    second = passage_text(semantic_stored.article, found.candidates[1])
+    before = plain.answer(question, semantic_stored).passages[0]
+    reordering = CrossReader(_Prefers(second), Choice(1, 0.0, None, rerank=3, rank_weight=0.5))
+    after = Responder(embedder=embedder, reader=reordering).answer(question, semantic_stored)
+    assert after.passages[0].sentences == found.candidates[1].sentences != before.sentences
+    keeping = CrossReader(_Prefers(second), Choice(1, 0.0, None, rerank=3, rank_weight=10.0))
+    kept = Responder(embedder=embedder, reader=keeping).answer(question, semantic_stored)
+    assert kept.passages[0].sentences == before.sentences
