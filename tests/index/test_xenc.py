@@ -125,3 +125,18 @@ def test_the_reader_puts_the_passage_it_is_sure_of_first(
     keeping = CrossReader(_Prefers(second), Choice(1, 0.0, None, rerank=3, rank_weight=10.0))
     kept = Responder(embedder=embedder, reader=keeping).answer(question, semantic_stored)
     assert kept.passages[0].sentences == before.sentences
+
+
+def test_the_cross_encoder_runs_without_a_training_library() -> None:
+    """``index.xenc`` and the responder that takes it run on numpy and onnxruntime alone (the
+    trainer, ``eval.xenc_train``, is the only module that imports torch)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, index.xenc, bot.responder, eval.xenc_cv, eval.xenc_data;"
+        "found = [m for m in ('torch', 'transformers', 'sklearn', 'onnx') if m in sys.modules];"
+        "print(found); sys.exit(bool(found))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
