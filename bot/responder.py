@@ -22,6 +22,7 @@ from index.question import Earlier, Question, read_question
 from index.reader import Reader
 from index.retrieval import Candidate, Fusion, Retrieval, retrieve
 from index.summarize import context_sentences, summary_sentences
+from index.xenc import CrossReader
 
 SUMMARY_LENGTHS = {"short": 3, "medium": 5, "long": 7}
 MAX_QUOTE = 900
@@ -82,14 +83,15 @@ class Responder:
         embedder: Encoder | None = None,
         cache_bytes: int = 512 << 20,
         bullets: tuple[int, int] = (ANSWER_BULLETS, ANSWER_BULLET),
-        reader: Reader | None = None,
+        reader: Reader | CrossReader | None = None,
     ) -> None:
         self.tuning = tuning
         self.bullets = bullets  # how many context bullets an answer has, and how long
         self.weights = weights
         self.fusion = fusion
         self.embedder = embedder
-        # The answerability reader's veto (``index.reader``), or ``None``: the decision alone.
+        # The answerability reader's veto (``index.reader``, ``index.xenc``; the latter also
+        # reorders the first candidates), or ``None``: the decision alone.
         self.reader = reader
         # Built indexes, kept while they fit: a 1 MB article's index weighs about 50 MB.
         self._cache = ByteBoundCache(cache_bytes)

@@ -12,8 +12,8 @@ one pair a line: ``{"q": question, "s": sentence, "y": 1 or 0, "kind": ...}``.
 
 SQuAD 2.0 (Rajpurkar, Jia and Liang, "Know What You Don't Know: Unanswerable Questions for
 SQuAD", ACL 2018) is licensed CC BY-SA 4.0. Its full files were not reachable from the
-workplace; what was used are verbatim fragments of them found in public repositories
-(first 10 articles of train-v2.0.json, and the dev articles "Normans", "Rhine",
+workplace; what was used are what appear to be verbatim fragments of them found in public
+repositories (first 10 articles of train-v2.0.json, and the dev articles "Normans", "Rhine",
 "Computational_complexity_theory"): 5 843 questions, 889 of them unanswerable. The data is not
 committed (it is English Wikipedia text under CC BY-SA); this script derives the pairs from it.
 
