@@ -79,6 +79,7 @@ def collect(
     embedder: CachedEmbedder,
     memo: DiskMemo,
     candidates: int,
+    core: bool = False,
 ) -> list[Read]:
     """Every question's best candidates with the cross-encoder's probability for each."""
     out: list[Read] = []
@@ -97,7 +98,7 @@ def collect(
         article = stored.article
         features, labels = [], []
         for candidate in found.candidates[:candidates]:
-            p = memo.probability(found.question.text, passage_text(article, candidate))
+            p = memo.probability(found.question.text, passage_text(article, candidate, core))
             features.append({"xenc": p, **answer_features(found, candidate)})
             labels.append(label(candidate.sentences))
         decision = answer_features(found, found.best)
@@ -245,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.xenc_cv")
     parser.add_argument("--weights", type=Path, default=WEIGHTS)
     parser.add_argument("--candidates", type=int, default=3, help="read at most this many")
+    parser.add_argument("--core", action="store_true", help="read core sentences only")
     parser.add_argument("--write", action="store_true", help="write bot/data/xenc.json")
     parser.add_argument("--no-veto", dest="veto", action="store_false", help="reorder only")
     parser.add_argument("--no-rerank", dest="rerank", action="store_false", help="veto only")
@@ -261,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     responder = MemoResponder(embedder=embedder)
     data = load_data(embedder)
     rows = collect_rows(responder, data, embedder)
-    reads = collect(responder, data, embedder, memo, arguments.candidates)
+    reads = collect(responder, data, embedder, memo, arguments.candidates, arguments.core)
     print(
         f"# {len(reads)} questions read, {memo.fresh} new pairs "
         f"({time.perf_counter() - started:.0f} s)",
@@ -294,7 +296,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"# fold {fold}: rerank {count} candidates, rank weight {weight}", flush=True)
             reader = CrossReader(
                 memo,
-                Choice(choice.candidates, choice.veto_floor, choice.answer_floor, count, weight),
+                Choice(
+                    choice.candidates,
+                    choice.veto_floor,
+                    choice.answer_floor,
+                    count,
+                    weight,
+                    arguments.core,
+                ),
             )
             held_cases = [c for c, _ in data.cases if fold_of(c.name, K) == fold]
             held_pairs = [c for c in held_cases if c.source == reader_data.PAIRS.name]
@@ -321,7 +330,9 @@ def main(argv: list[str] | None = None) -> int:
         every = [reranked(r, count, weight) for r in reads]
         probabilities = [np.array([v["xenc"] for v in r.features]) for r in every]
         choice = reader_fit.choose(every, probabilities, kept)
-        chosen = Choice(choice.candidates, choice.veto_floor, choice.answer_floor, count, weight)
+        chosen = Choice(
+            choice.candidates, choice.veto_floor, choice.answer_floor, count, weight, arguments.core
+        )
         CHOICE.write_text(choice_json(chosen, digest), encoding="utf-8")
         print(f"# all data: {choice}, rerank {count}, rank weight {weight}\nwrote {CHOICE}")
     print(f"# {time.perf_counter() - started:.0f} s")
@@ -341,6 +352,7 @@ def choice_json(choice: Choice, digest: str) -> str:
                     "answer_floor": choice.answer_floor,
                     "rerank": choice.rerank,
                     "rank_weight": choice.rank_weight,
+                    "core": choice.core,
                 },
             },
             indent=1,

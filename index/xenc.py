@@ -67,6 +67,7 @@ class Choice:
     answer_floor: float | None = None
     rerank: int = 0
     rank_weight: float = 0.0
+    core: bool = False  # read the candidate's core sentence only, not its whole passage
 
 
 class CrossEncoder:
@@ -132,8 +133,11 @@ def log_odds(probability: float) -> float:
     return math.log(p / (1 - p))
 
 
-def passage_text(article: Article, candidate: Candidate) -> str:
-    """The text the reader reads for a candidate: its sentences, in order."""
+def passage_text(article: Article, candidate: Candidate, core: bool = False) -> str:
+    """The text the reader reads for a candidate: its sentences, in order, or with ``core``
+    the one sentence it was chosen for (what the reader was trained on)."""
+    if core:
+        return article.sentences[candidate.sentence].text
     return " ".join(article.sentences[i].text for i in candidate.sentences)
 
 
@@ -155,7 +159,8 @@ class CrossReader:
 
     def best(self, found: Retrieval, article: Article) -> float | None:
         """The highest probability among the first candidates, or ``None`` without any."""
-        texts = [passage_text(article, c) for c in found.candidates[: self.model.candidates]]
+        core = self.model.core
+        texts = [passage_text(article, c, core) for c in found.candidates[: self.model.candidates]]
         question = found.question.text
         return max((self.encoder.probability(question, t) for t in texts), default=None)
 
@@ -167,7 +172,7 @@ class CrossReader:
         head = found.candidates[:count]
         question = found.question.text
         keys = [
-            log_odds(self.encoder.probability(question, passage_text(article, c)))
+            log_odds(self.encoder.probability(question, passage_text(article, c, self.model.core)))
             - self.model.rank_weight * place
             for place, c in enumerate(head)
         ]

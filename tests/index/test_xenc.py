@@ -140,3 +140,18 @@ def test_the_cross_encoder_runs_without_a_training_library() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_reader_reads_a_whole_passage_or_its_core_sentence(
+    embedder: Embedder, semantic_stored: StoredArticle
+) -> None:
+    article = semantic_stored.article
+    found = Responder(embedder=embedder).retrieval("Qui a ratifié le traité ?", semantic_stored)
+    joined = [c for c in found.candidates if len(c.sentences) > 1]
+    candidate = joined[0] if joined else found.candidates[0]
+    core = passage_text(article, candidate, core=True)
+    assert core == article.sentences[candidate.sentence].text
+    assert core in passage_text(article, candidate)
+    read = _Fixed(0.9)
+    CrossReader(read, Choice(1, 0.5, core=True)).best(found, article)
+    assert read.read == [(found.question.text, passage_text(article, found.candidates[0], True))]
