@@ -37,6 +37,8 @@ from eval.memo import MemoResponder
 from eval.reader_data import Read
 from eval.vectors import CACHE, CachedEmbedder, evaluation_embedder
 from index.embedding import model_file
+from index.model import Article
+from index.retrieval import Retrieval
 from index.xenc import Choice, CrossEncoder, CrossReader, log_odds, passage_text
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "bot" / "data" / "xenc.npz"
@@ -99,7 +101,9 @@ def collect(
         features, labels = [], []
         for candidate in found.candidates[:candidates]:
             p = memo.probability(found.question.text, passage_text(article, candidate, core))
-            features.append({"xenc": p, **answer_features(found, candidate)})
+            features.append(
+                {"xenc": p, "xenc_logit": log_odds(p), **answer_features(found, candidate)}
+            )
             labels.append(label(candidate.sentences))
         decision = answer_features(found, found.best)
         out.append(
@@ -195,6 +199,38 @@ def choose_rerank(reads: list[Read], tuning: Tuning) -> tuple[int, float]:
     return best[1]
 
 
+STACKED = (
+    "xenc_logit",
+    "semantic",
+    "semantic_z",
+    "coverage",
+    "context_coverage",
+    "crosslingual",
+    "unknown_share",
+    "unknown_names",
+    "centroid",
+)
+
+
+def _stacked_reader(fitted: reader_fit.Fitted) -> type[CrossReader]:
+    """A reader whose veto weighs the cross-encoder beside the decision's features."""
+
+    class Stacked(CrossReader):
+        def vetoes(self, found: Retrieval, article: Article, extra: Callable | None = None) -> bool:
+            best = None
+            question = found.question.text
+            for candidate in found.candidates[: self.model.candidates]:
+                text = passage_text(article, candidate, self.model.core)
+                values = {"xenc_logit": log_odds(self.encoder.probability(question, text))}
+                values.update(extra(candidate))
+                row = np.array([[values[n] for n in reader_fit.FEATURES]])
+                p = float(fitted.probabilities(row)[0])
+                best = p if best is None else max(best, p)
+            return best is not None and best < self.model.floor
+
+    return Stacked
+
+
 def _separation(reads: list[Read]) -> str:
     """How well the best candidate's probability tells answered-right questions from near-topic
     ones (ROC AUC), beside the decision's own probability."""
@@ -246,6 +282,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.xenc_cv")
     parser.add_argument("--weights", type=Path, default=WEIGHTS)
     parser.add_argument("--candidates", type=int, default=3, help="read at most this many")
+    parser.add_argument(
+        "--stacked", action="store_true", help="veto by the reader beside the decision's features"
+    )
+    parser.add_argument(
+        "--blind", action="store_true", help="with --stacked: leave the reader's feature out"
+    )
     parser.add_argument("--core", action="store_true", help="read core sentences only")
     parser.add_argument("--write", action="store_true", help="write bot/data/xenc.json")
     parser.add_argument("--no-veto", dest="veto", action="store_false", help="reorder only")
@@ -276,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     totals = {name: [Counter(), Counter(), Counter()] for name in ("decision", "reader")}
     kept = responder.tuning
     reader_fit.READ_CANDIDATES = tuple(range(1, arguments.candidates + 1))
+    if arguments.stacked:
+        reader_fit.FEATURES = STACKED[1:] if arguments.blind else STACKED
     try:
         for fold in range(K):
             training = [r for r in rows if fold_of(r.article, K) != fold]
@@ -284,7 +328,14 @@ def main(argv: list[str] | None = None) -> int:
             learn = [r for r in reads if fold_of(r.article, K) != fold]
             count, weight = choose_rerank(learn, responder.tuning) if arguments.rerank else (0, 0)
             learn = [reranked(r, count, weight) for r in learn]
-            if arguments.veto:
+            stacked = None
+            if arguments.stacked:
+                # The reader's log-odds as one more feature beside the decision's, weighed by
+                # a logistic regression fitted on the training folds; its veto chosen on
+                # out-of-fold probabilities there, as ``eval.reader_cv`` does.
+                stacked = reader_fit.fit(learn)
+                choice = reader_fit.choose(learn, reader_fit.out_of_fold(learn), responder.tuning)
+            elif arguments.veto:
                 probabilities = [np.array([v["xenc"] for v in r.features]) for r in learn]
                 choice = reader_fit.choose(learn, probabilities, responder.tuning)
             else:
@@ -294,7 +345,8 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             print(f"# fold {fold}: rerank {count} candidates, rank weight {weight}", flush=True)
-            reader = CrossReader(
+            reader_class = CrossReader if stacked is None else _stacked_reader(stacked)
+            reader = reader_class(
                 memo,
                 Choice(
                     choice.candidates,
