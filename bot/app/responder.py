@@ -23,6 +23,7 @@ from index.search.article_index import ArticleIndex, Weights
 from index.search.reader import Reader
 from index.search.retrieval import Candidate, Fusion, Retrieval, retrieve
 from index.search.summarize import context_sentences, summary_sentences
+from index.search.xenc import CrossReader
 from index.vectors.embedding import Encoder
 
 SUMMARY_LENGTHS = {"short": 3, "medium": 5, "long": 7}
@@ -84,15 +85,15 @@ class Responder:
         embedder: Encoder | None = None,
         cache_bytes: int = 512 << 20,
         bullets: tuple[int, int] = (ANSWER_BULLETS, ANSWER_BULLET),
-        reader: Reader | None = None,
+        reader: Reader | CrossReader | None = None,
     ) -> None:
         self.tuning = tuning
         self.bullets = bullets  # how many context bullets an answer has, and how long
         self.weights = weights
         self.fusion = fusion
         self.embedder = embedder
-        # The answerability reader's veto (``index.search.reader``), or ``None``: the decision
-        # alone.
+        # The answerability reader's veto (``index.search.reader``, ``index.search.xenc``; the
+        # latter also reorders the first candidates), or ``None``: the decision alone.
         self.reader = reader
         # Built indexes, kept while they fit: a 1 MB article's index weighs about 50 MB.
         self._cache = ByteBoundCache(cache_bytes)
@@ -121,7 +122,7 @@ class Responder:
         """
         index = self.index(stored)
         article = stored.article
-        found = self.retrieval(question, stored, history)
+        found = self._reranked(self.retrieval(question, stored, history), article)
         asked = found.question
         base = Answer(
             question=asked.typed or asked.text,
@@ -256,6 +257,13 @@ class Responder:
             for name, mean, deviation, weight in self.tuning.features
         )
         return 1 / (1 + math.exp(-z))
+
+    def _reranked(self, found: Retrieval, article: Article) -> Retrieval:
+        """The candidates as the reader orders them, when it reorders (not a follow-up's)."""
+        rerank = getattr(self.reader, "rerank", None)
+        if rerank is None or not found.semantic or found.question.followup:
+            return found
+        return rerank(found, article)
 
     def _vetoed(self, found: Retrieval, article: Article) -> bool:
         """Whether the reader says that none of the best candidates holds what the question
