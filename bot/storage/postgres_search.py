@@ -8,7 +8,8 @@ be (``#`` and the space's token: tokens are ``[a-z0-9]`` only), found through a 
 
 from __future__ import annotations
 
-from bot.storage.database import Connection
+from bot.storage import search
+from bot.storage.database import Connection, Row
 from bot.storage.search import IndexRow, SearchIndex, index_row, space_token
 from index.search.fields import match_form
 
@@ -22,8 +23,6 @@ def space_lexeme(space: str) -> str:
 
 class PostgresIndex(SearchIndex):
     """The ``search_rows`` table with its GIN index."""
-
-    number = "?::bigint"
 
     @property
     def budget(self) -> int:
@@ -50,23 +49,43 @@ class PostgresIndex(SearchIndex):
         )
         return [index_row(r, low) for r in gone.rows]
 
-    async def _match(self, space: str, tokens: list[str], newest: int | None) -> list[int]:
+    async def _found(
+        self, space: str, tokens: list[str], newest: int | None
+    ) -> list[tuple[int, int, int]]:
         wanted = " | ".join(_lexeme(match_form(t)) for t in tokens)
         query = f"{_lexeme(space_lexeme(space))} & ({wanted})"
+        # One statement: the rows found, then each one's article checked to be the space's
+        # (a subquery per row: joined, the planner reads all the articles to hash them).
+        check = ("(SELECT a.space FROM articles a"
+                 f" WHERE a.id = found.id >> {int(search.SHIFT)}) = ?")
         if newest is None:
             rows = await self.database.fetchall(
-                "SELECT id FROM search_rows WHERE match @@ ?::tsquery", (query,)
+                "SELECT found.id, found.section, found.count FROM search_rows found"
+                f" WHERE found.match @@ ?::tsquery AND {check}",
+                (query, space),
             )
         else:
             # Materialised: the GIN index finds every match at once; walking the primary key
             # backwards and testing each row's terms is ten times slower.
             rows = await self.database.fetchall(
                 "WITH matches AS MATERIALIZED"
-                " (SELECT id FROM search_rows WHERE match @@ ?::tsquery)"
-                " SELECT id FROM matches ORDER BY id DESC LIMIT ?",
-                (query, newest),
+                " (SELECT id, section, count FROM search_rows WHERE match @@ ?::tsquery),"
+                " found AS MATERIALIZED (SELECT * FROM matches ORDER BY id DESC LIMIT ?)"
+                f" SELECT id, section, count FROM found WHERE {check}",
+                (query, newest, space),
             )
-        return [int(r["id"]) for r in rows]
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    async def _read(self, lows: list[int], ids: list[int]) -> list[Row]:
+        # Arrays, not lists of parameters: one statement text, prepared once whatever the
+        # number of rows.
+        return await self.database.fetchall(
+            "SELECT r.id, r.section, r.first, r.count, r.terms FROM unnest(?::bigint[]) low"
+            " JOIN search_rows r ON r.id BETWEEN low AND low + ?"
+            " UNION ALL SELECT id, section, first, count, terms FROM search_rows"
+            " WHERE id = ANY(?::bigint[])",
+            (lows, (1 << search.SHIFT) - 1, ids),
+        )
 
 
 def _lexeme(term: str) -> str:
