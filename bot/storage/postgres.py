@@ -154,6 +154,19 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE versions ADD COLUMN shapes TEXT;
     """,
+    # Each row's tokens prefixed by its space's token (bot/storage/postgres_search.py), in place
+    # of one lexeme of the space ANDed with them: GIN walked every row of the space for it.
+    # The space's token is that lexeme less its "#"; the index is built again after.
+    """
+    DROP INDEX search_rows_match;
+    UPDATE search_rows SET match = array_to_tsvector(ARRAY(
+        SELECT substr(space.lexeme, 2) || term.lexeme
+        FROM unnest(tsvector_to_array(match)) space (lexeme),
+             unnest(tsvector_to_array(match)) term (lexeme)
+        WHERE space.lexeme LIKE '#%' AND term.lexeme NOT LIKE '#%'
+    ));
+    CREATE INDEX search_rows_match ON search_rows USING gin (match);
+    """,
 )
 
 # What ``backup`` copies, in an order that keeps foreign keys satisfied; the search index is
