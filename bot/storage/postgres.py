@@ -155,14 +155,17 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE versions ADD COLUMN shapes TEXT;
     """,
     # Each row's tokens prefixed by its space's token (bot/storage/postgres_search.py), in place
-    # of one lexeme of the space ANDed with them: GIN walked every row of the space for it.
-    # The space's token is that lexeme less its "#"; the index is built again after.
+    # of one lexeme of the space ANDed with them: GIN walked every row of the space for it. Each
+    # also with "@" and its article's span of 1024 ids (id >> 20 >> 10), so that the newest rows
+    # holding a common word are found without reading all of them. The space's token is that
+    # lexeme less its "#"; the index is built again after.
     """
     DROP INDEX search_rows_match;
     UPDATE search_rows SET match = array_to_tsvector(ARRAY(
-        SELECT substr(space.lexeme, 2) || term.lexeme
+        SELECT substr(space.lexeme, 2) || term.lexeme || suffix
         FROM unnest(tsvector_to_array(match)) space (lexeme),
-             unnest(tsvector_to_array(match)) term (lexeme)
+             unnest(tsvector_to_array(match)) term (lexeme),
+             unnest(ARRAY['', '@' || (id >> 30)]) suffix
         WHERE space.lexeme LIKE '#%' AND term.lexeme NOT LIKE '#%'
     ));
     CREATE INDEX search_rows_match ON search_rows USING gin (match);

@@ -10,19 +10,31 @@ the space in every row, ANDed with the terms, made GIN walk the space's whole li
 
 from __future__ import annotations
 
+import math
+
 from bot.storage import search
 from bot.storage.database import Connection, Row
 from bot.storage.search import IndexRow, SearchIndex, index_row, space_token
 from index.search.fields import match_form
 
 BUDGET = 2000  # candidate sentences a question reads, at most about
+SPAN = 10  # an article's lexemes name its span of 2**SPAN article ids (``span``)
+WIDER = 4  # each window of spans after the first is this many times wider
 
 
-def lexemes(space: str, row: IndexRow) -> list[str]:
+def span(article_id: int) -> int:
+    """The span of article ids an article is in (``SPAN``): the newest rows holding a term are
+    in its lexemes with the last spans."""
+    return article_id >> SPAN
+
+
+def lexemes(space: str, row: IndexRow, article_id: int) -> list[str]:
     """The lexemes a row is found by: each of its tokens in ``match_form`` after its space's
-    token (fixed length: no other space's token with any term spells it)."""
+    token (fixed length: no other space's token with any term spells it), alone and with
+    ``@`` and its article's ``span`` (``@`` is in no token)."""
     token = space_token(space)
-    return [token + match_form(t) for t in row.tokens()]
+    found = [token + match_form(t) for t in row.tokens()]
+    return found + [f"{lexeme}@{span(article_id)}" for lexeme in found]
 
 
 class PostgresIndex(SearchIndex):
@@ -38,7 +50,8 @@ class PostgresIndex(SearchIndex):
             "INSERT INTO search_rows (id, section, first, count, terms, match)"
             " VALUES (?, ?, ?, ?, ?, array_to_tsvector(?::text[]))",
             [
-                (low + r.n, r.section, r.first, r.count, r.terms, lexemes(space, r))
+                (low + r.n, r.section, r.first, r.count, r.terms,
+                 lexemes(space, r, low >> search.SHIFT))
                 for r in rows
             ],
         )
@@ -52,12 +65,41 @@ class PostgresIndex(SearchIndex):
         return [index_row(r, low) for r in gone.rows]
 
     async def _found(
-        self, space: str, tokens: list[str], newest: int | None
+        self, space: str, tokens: list[str], newest: int | None, holding: int
     ) -> list[tuple[int, int, int]]:
         token = space_token(space)
-        query = " | ".join(_lexeme(token + match_form(t)) for t in tokens)
-        # One statement: the rows found, then each one's article checked to be the space's
-        # (a subquery per row: joined, the planner reads all the articles to hash them).
+        words = [token + match_form(t) for t in tokens]
+        if newest is None:
+            return await self._rows(" | ".join(map(_lexeme, words)), space)
+        # The newest rows holding a common word, window by window of spans from the newest
+        # (GIN reads the window's rows only), until ``newest`` rows are found: the first
+        # window is what should hold them at the word's frequency, give or take four times.
+        last = await self.database.fetchone("SELECT coalesce(max(id), 0) FROM articles")
+        high = span(int(last[0]))
+        width = max(1, math.ceil((high + 1) * 4 * newest / max(holding, 1)))
+        found: list[tuple[int, int, int]] = []
+        while high >= 0 and len(found) < newest:
+            if width <= high:
+                low = high - width + 1
+                query = " | ".join(
+                    _lexeme(f"{w}@{n}") for w in words for n in range(high, low - 1, -1)
+                )
+                below = None
+            else:  # the rest at once: all the word's rows of the spans from ``high`` down
+                low = 0
+                query = " | ".join(map(_lexeme, words))
+                below = (high + 1) << (SPAN + search.SHIFT)
+            found += await self._rows(query, space, newest - len(found), below)
+            high, width = low - 1, width * WIDER
+        return found[:newest]
+
+    async def _rows(
+        self, query: str, space: str, newest: int | None = None, below: int | None = None
+    ) -> list[tuple[int, int, int]]:
+        """The rows matching a tsquery (with ``newest``: the ``newest`` largest ids, under
+        ``below``, largest first), each one's article checked to be the space's, in one
+        statement (a subquery per row: joined, the planner reads all the articles to hash
+        them)."""
         check = ("(SELECT a.space FROM articles a"
                  f" WHERE a.id = found.id >> {int(search.SHIFT)}) = ?")
         if newest is None:
@@ -70,11 +112,11 @@ class PostgresIndex(SearchIndex):
             # Materialised: the GIN index finds every match at once; walking the primary key
             # backwards and testing each row's terms is ten times slower.
             rows = await self.database.fetchall(
-                "WITH matches AS MATERIALIZED"
-                " (SELECT id, section, count FROM search_rows WHERE match @@ ?::tsquery),"
+                "WITH matches AS MATERIALIZED (SELECT id, section, count FROM search_rows"
+                "  WHERE match @@ ?::tsquery AND id < ?),"
                 " found AS MATERIALIZED (SELECT * FROM matches ORDER BY id DESC LIMIT ?)"
-                f" SELECT id, section, count FROM found WHERE {check}",
-                (query, newest, space),
+                f" SELECT id, section, count FROM found WHERE {check} ORDER BY id DESC",
+                (query, (1 << 62) if below is None else below, newest, space),
             )
         return [(r[0], r[1], r[2]) for r in rows]
 

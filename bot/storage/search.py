@@ -192,12 +192,12 @@ class SearchIndex(ABC):
 
     @abstractmethod
     async def _found(
-        self, space: str, tokens: list[str], newest: int | None
+        self, space: str, tokens: list[str], newest: int | None, holding: int
     ) -> list[tuple[int, int, int]]:
         """The rows of ``space``'s articles holding any of ``tokens`` (with ``newest``: the
-        ``newest`` largest ids of those): each one's id, section and how many sentences it
-        stands for (its terms are not read). A row of another space's article is never
-        returned, whatever its terms."""
+        ``newest`` largest ids of those; ``holding``: how many of the space's sentences hold
+        them): each one's id, section and how many sentences it stands for (its terms are not
+        read). A row of another space's article is never returned, whatever its terms."""
 
     async def replace(
         self,
@@ -269,7 +269,10 @@ class SearchIndex(ABC):
         newest = None
         if bm25.newest_only(having, chosen, self.budget):
             newest = min(NEWEST, self.budget)
-        candidates = await self._candidates(await self._found(space, chosen, newest), newest)
+        holding = sum(having[t] for t in chosen)
+        candidates = await self._candidates(
+            await self._found(space, chosen, newest, holding), newest
+        )
         if not candidates:
             return []
         known = list(having)
@@ -419,7 +422,7 @@ class Fts5Index(SearchIndex):
         return rows
 
     async def _found(
-        self, space: str, tokens: list[str], newest: int | None
+        self, space: str, tokens: list[str], newest: int | None, holding: int
     ) -> list[tuple[int, int, int]]:
         token = space_token(space)
         match = " OR ".join(f'"{token}{match_form(t)}"' for t in tokens)
