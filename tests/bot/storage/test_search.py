@@ -223,8 +223,8 @@ def test_the_newest_sentences_of_a_common_word_are_found_past_newer_articles_wit
     monkeypatch.setattr(bot.storage.search, "POSTINGS", 1)
     monkeypatch.setattr(bot.storage.postgres_search, "BUDGET", 1)
     monkeypatch.setattr(bot.storage.postgres_search, "SPAN", 0)
-    texts = [BUDGET.replace("mardi", f"le {n}") for n in range(6)]
-    texts += [DALTONIENS.replace("portugais", f"numéro {n}") for n in range(24)]
+    texts = [BUDGET.replace("Le conseil vote", f"Le conseil {n} vote") for n in range(6)]
+    texts += [DALTONIENS.replace("Un code de", f"Un code {n} de") for n in range(24)]
 
     async def scenario() -> tuple:
         async with database() as db:
