@@ -72,12 +72,14 @@ class PostgresIndex(SearchIndex):
         if newest is None:
             return await self._rows(" | ".join(map(_lexeme, words)), space)
         # The newest rows holding a common word, window by window of spans from the newest
-        # (GIN reads the window's rows only), until ``newest`` rows are found: the first
-        # window is what should hold them at the word's frequency, give or take four times.
+        # (GIN reads the window's rows only), until ``newest`` rows are found: the first window
+        # is what should hold them at the word's frequency, give or take four times, the next
+        # twice what the rows found so far say the rest needs.
         last = await self.database.fetchone("SELECT coalesce(max(id), 0) FROM articles")
         high = span(int(last[0]))
         width = max(1, math.ceil((high + 1) * 4 * newest / max(holding, 1)))
         found: list[tuple[int, int, int]] = []
+        spans = 0
         while high >= 0 and len(found) < newest:
             if width <= high:
                 low = high - width + 1
@@ -90,7 +92,10 @@ class PostgresIndex(SearchIndex):
                 query = " | ".join(map(_lexeme, words))
                 below = (high + 1) << (SPAN + search.SHIFT)
             found += await self._rows(query, space, newest - len(found), below)
-            high, width = low - 1, width * WIDER
+            spans += high - low + 1
+            high = low - 1
+            width = (max(1, math.ceil(2 * (newest - len(found)) * spans / len(found)))
+                     if found else width * WIDER)
         return found[:newest]
 
     async def _rows(
@@ -99,13 +104,14 @@ class PostgresIndex(SearchIndex):
         """The rows matching a tsquery (with ``newest``: the ``newest`` largest ids, under
         ``below``, largest first), each one's article checked to be the space's, in one
         statement (a subquery per row: joined, the planner reads all the articles to hash
-        them)."""
+        them). The tsquery is a subquery's: the planner, which has no statistics for a span's
+        lexemes, would read the whole table for a window of many spans rather than GIN."""
         check = ("(SELECT a.space FROM articles a"
                  f" WHERE a.id = found.id >> {int(search.SHIFT)}) = ?")
         if newest is None:
             rows = await self.database.fetchall(
                 "SELECT found.id, found.section, found.count FROM search_rows found"
-                f" WHERE found.match @@ ?::tsquery AND {check}",
+                f" WHERE found.match @@ (SELECT ?::tsquery) AND {check}",
                 (query, space),
             )
         else:
@@ -113,7 +119,7 @@ class PostgresIndex(SearchIndex):
             # backwards and testing each row's terms is ten times slower.
             rows = await self.database.fetchall(
                 "WITH matches AS MATERIALIZED (SELECT id, section, count FROM search_rows"
-                "  WHERE match @@ ?::tsquery AND id < ?),"
+                "  WHERE match @@ (SELECT ?::tsquery) AND id < ?),"
                 " found AS MATERIALIZED (SELECT * FROM matches ORDER BY id DESC LIMIT ?)"
                 f" SELECT id, section, count FROM found WHERE {check} ORDER BY id DESC",
                 (query, (1 << 62) if below is None else below, newest, space),
