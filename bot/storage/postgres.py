@@ -154,21 +154,23 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE versions ADD COLUMN shapes TEXT;
     """,
-    # Each row's tokens prefixed by its space's token (bot/storage/postgres_search.py), in place
-    # of one lexeme of the space ANDed with them: GIN walked every row of the space for it. Each
-    # also with "@" and its article's span of 1024 ids (id >> 20 >> 10), so that the newest rows
-    # holding a common word are found without reading all of them. The space's token is that
-    # lexeme less its "#"; the index is built again after.
+    # The index of the library-wide search on each token after its space's token, alone and with
+    # "@" and the row's span of 1024 articles (id >> 30), computed from the stored column
+    # (bot/storage/postgres_search.py): GIN walked every row of a space for its lexeme, ANDed
+    # with the terms, and every row holding a common word to find the newest.
     """
+    CREATE FUNCTION search_lexemes(match TSVECTOR, span BIGINT) RETURNS TSVECTOR
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT array_to_tsvector(ARRAY(
+            SELECT substr(space.lexeme, 2) || term.lexeme || suffix
+            FROM unnest(tsvector_to_array(match)) space (lexeme),
+                 unnest(tsvector_to_array(match)) term (lexeme),
+                 unnest(ARRAY['', '@' || span]) suffix
+            WHERE space.lexeme LIKE '#%' AND term.lexeme NOT LIKE '#%'
+        ))
+    $$;
     DROP INDEX search_rows_match;
-    UPDATE search_rows SET match = array_to_tsvector(ARRAY(
-        SELECT substr(space.lexeme, 2) || term.lexeme || suffix
-        FROM unnest(tsvector_to_array(match)) space (lexeme),
-             unnest(tsvector_to_array(match)) term (lexeme),
-             unnest(ARRAY['', '@' || (id >> 30)]) suffix
-        WHERE space.lexeme LIKE '#%' AND term.lexeme NOT LIKE '#%'
-    ));
-    CREATE INDEX search_rows_match ON search_rows USING gin (match);
+    CREATE INDEX search_rows_match ON search_rows USING gin (search_lexemes(match, id >> 30));
     """,
 )
 

@@ -1,11 +1,16 @@
 """Postgres's library-wide search: full text finds the rows holding a question's terms, then
 ``bot.storage.search`` ranks their sentences with FTS5's BM25 (``index.search.bm25``), as on SQLite.
 
-Each row of ``search_rows`` (an article's title, a heading, a paragraph) carries its distinct
-tokens in ``match_form``, each prefixed by its space's token as on SQLite (``lexemes``), as a
-``tsvector`` found through a GIN index: a term's posting list is its space's own. (A lexeme of
-the space in every row, ANDed with the terms, made GIN walk the space's whole list: 120 ms for
-"crash | avion" at 100 000 articles, against half a millisecond now.)
+Each row of ``search_rows`` (an article's title, a heading, a paragraph) stores its distinct
+tokens in ``match_form`` as a ``tsvector``, with its space as one more lexeme that no token can
+be (``#`` and the space's token: tokens are ``[a-z0-9]`` only). The GIN index is not on that
+column but on ``search_lexemes(match, id >> SPANNED)`` (a migration of ``bot.storage.postgres``),
+which spells each token after the space's token, as SQLite's index does, alone and with ``@``
+and the row's span of article ids (``span``). A term's posting list is so its space's own:
+ANDing the space's lexeme with the terms made GIN walk every row of the space (120 ms for
+"crash | avion" at 100 000 articles, half a millisecond now). And the newest rows that hold a
+common word are found in the newest spans, without reading the others. The stored column stays
+short: the table is read for every row found, and a narrow one stays in memory.
 """
 
 from __future__ import annotations
@@ -18,23 +23,19 @@ from bot.storage.search import IndexRow, SearchIndex, index_row, space_token
 from index.search.fields import match_form
 
 BUDGET = 2000  # candidate sentences a question reads, at most about
-SPAN = 10  # an article's lexemes name its span of 2**SPAN article ids (``span``)
-WIDER = 4  # each window of spans after the first is this many times wider
+SPANNED = 30  # a row's span is its id >> SPANNED: 1024 articles' rows (SHIFT is 20)
+WIDER = 4  # a window of spans that found nothing is followed by one this many times wider
+INDEXED = f"search_lexemes(match, id >> {SPANNED})"  # the index's expression, as queries spell it
+
+
+def space_lexeme(space: str) -> str:
+    """The lexeme every row of ``space`` holds (``#`` is in no token's ``match_form``)."""
+    return "#" + space_token(space)
 
 
 def span(article_id: int) -> int:
-    """The span of article ids an article is in (``SPAN``): the newest rows holding a term are
-    in its lexemes with the last spans."""
-    return article_id >> SPAN
-
-
-def lexemes(space: str, row: IndexRow, article_id: int) -> list[str]:
-    """The lexemes a row is found by: each of its tokens in ``match_form`` after its space's
-    token (fixed length: no other space's token with any term spells it), alone and with
-    ``@`` and its article's ``span`` (``@`` is in no token)."""
-    token = space_token(space)
-    found = [token + match_form(t) for t in row.tokens()]
-    return found + [f"{lexeme}@{span(article_id)}" for lexeme in found]
+    """The span of article ids an article's rows are in (``SPANNED``)."""
+    return (article_id << search.SHIFT) >> SPANNED
 
 
 class PostgresIndex(SearchIndex):
@@ -46,12 +47,13 @@ class PostgresIndex(SearchIndex):
         return BUDGET
 
     async def _insert(self, db: Connection, space: str, low: int, rows: list[IndexRow]) -> None:
+        lexeme = space_lexeme(space)
         await db.executemany(
             "INSERT INTO search_rows (id, section, first, count, terms, match)"
             " VALUES (?, ?, ?, ?, ?, array_to_tsvector(?::text[]))",
             [
                 (low + r.n, r.section, r.first, r.count, r.terms,
-                 lexemes(space, r, low >> search.SHIFT))
+                 [lexeme, *(match_form(t) for t in r.tokens())])
                 for r in rows
             ],
         )
@@ -90,7 +92,7 @@ class PostgresIndex(SearchIndex):
             else:  # the rest at once: all the word's rows of the spans from ``high`` down
                 low = 0
                 query = " | ".join(map(_lexeme, words))
-                below = (high + 1) << (SPAN + search.SHIFT)
+                below = (high + 1) << SPANNED
             found += await self._rows(query, space, newest - len(found), below)
             spans += high - low + 1
             high = low - 1
@@ -111,7 +113,7 @@ class PostgresIndex(SearchIndex):
         if newest is None:
             rows = await self.database.fetchall(
                 "SELECT found.id, found.section, found.count FROM search_rows found"
-                f" WHERE found.match @@ (SELECT ?::tsquery) AND {check}",
+                f" WHERE {INDEXED} @@ (SELECT ?::tsquery) AND {check}",
                 (query, space),
             )
         else:
@@ -119,7 +121,7 @@ class PostgresIndex(SearchIndex):
             # backwards and testing each row's terms is ten times slower.
             rows = await self.database.fetchall(
                 "WITH matches AS MATERIALIZED (SELECT id, section, count FROM search_rows"
-                "  WHERE match @@ (SELECT ?::tsquery) AND id < ?),"
+                f"  WHERE {INDEXED} @@ (SELECT ?::tsquery) AND id < ?),"
                 " found AS MATERIALIZED (SELECT * FROM matches ORDER BY id DESC LIMIT ?)"
                 f" SELECT id, section, count FROM found WHERE {check} ORDER BY id DESC",
                 (query, (1 << 62) if below is None else below, newest, space),

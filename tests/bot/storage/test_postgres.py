@@ -179,12 +179,12 @@ def test_a_library_indexed_one_row_per_sentence_is_indexed_again(url: str) -> No
     assert asyncio.run(scenario()) == (len(MIGRATIONS), [1, 0], [1], 1)
 
 
-def test_rows_found_by_a_lexeme_of_their_space_are_found_by_their_terms_after_migrating(
+def test_rows_written_before_the_index_of_spaced_lexemes_are_found_after_migrating(
     url: str,
 ) -> None:
-    # Written by the release whose rows held "#" and their space's token beside their terms:
-    # the migration prefixes each term with that token, nothing is indexed again, and each
-    # space still finds its own row only.
+    # Written by the release whose index was on the stored column ("#" and the space's token
+    # beside the terms): the new index computes its lexemes from that column, nothing is
+    # indexed again, and each space still finds its own row only.
     async def scenario() -> tuple:
         connection = await asyncpg.connect(url)
         for script in MIGRATIONS[:-1]:

@@ -214,15 +214,15 @@ def test_a_question_of_common_words_reads_the_newest_sentences_only(
 def test_the_newest_sentences_of_a_common_word_are_found_past_newer_articles_without_it(
     database: Callable, monkeypatch
 ) -> None:
-    # Postgres looks for them window by window of article ids from the newest (one id a span
-    # here): the 24 newest articles lack "budget", so the windows widen to the oldest; all
-    # hold "couleurs", found in the first window.
+    # Postgres looks for them window by window of article ids from the newest (one article a
+    # span here: a row's span is its id >> 30): the 24 newest articles lack "budget", so the
+    # windows widen to the oldest; all hold "couleurs", found in the first window.
     import bot.storage.postgres_search
     import bot.storage.search
 
     monkeypatch.setattr(bot.storage.search, "POSTINGS", 1)
     monkeypatch.setattr(bot.storage.postgres_search, "BUDGET", 1)
-    monkeypatch.setattr(bot.storage.postgres_search, "SPAN", 0)
+    monkeypatch.setattr(bot.storage.search, "SHIFT", 30)
     texts = [BUDGET.replace("Le conseil vote", f"Le conseil {n} vote") for n in range(6)]
     texts += [DALTONIENS.replace("Un code de", f"Un code {n} de") for n in range(24)]
 
