@@ -19,12 +19,13 @@ import math
 
 from bot.storage import search
 from bot.storage.database import Connection, Row
-from bot.storage.search import IndexRow, SearchIndex, index_row, space_token
+from bot.storage.search import IndexRow, Lookup, SearchIndex, index_row, space_token
 from index.search.fields import match_form
 
 BUDGET = 2000  # candidate sentences a question reads, at most about
 SPANNED = 30  # a row's span is its id >> SPANNED: 1024 articles' rows (SHIFT is 20)
 WIDER = 4  # a window of spans that found nothing is followed by one this many times wider
+PER_ROW = 6  # sentences holding a word per row holding it, at most about (first window)
 INDEXED = f"search_lexemes(match, id >> {SPANNED})"  # the index's expression, as queries spell it
 
 
@@ -66,20 +67,18 @@ class PostgresIndex(SearchIndex):
         )
         return [index_row(r, low) for r in gone.rows]
 
-    async def _found(
-        self, space: str, tokens: list[str], newest: int | None, holding: int
-    ) -> list[tuple[int, int, int]]:
+    async def _found(self, space: str, lookup: Lookup) -> list[tuple[int, int, int]]:
         token = space_token(space)
-        words = [token + match_form(t) for t in tokens]
+        words = [token + match_form(t) for t in lookup.tokens]
+        newest = lookup.newest
         if newest is None:
             return await self._rows(" | ".join(map(_lexeme, words)), space)
         # The newest rows holding a common word, window by window of spans from the newest
         # (GIN reads the window's rows only), until ``newest`` rows are found: the first window
-        # is what should hold them at the word's frequency, give or take four times, the next
-        # twice what the rows found so far say the rest needs.
-        last = await self.database.fetchone("SELECT coalesce(max(id), 0) FROM articles")
-        high = span(int(last[0]))
-        width = max(1, math.ceil((high + 1) * 4 * newest / max(holding, 1)))
+        # is what should hold them at the word's frequency (a row holds it for about
+        # ``PER_ROW`` sentences), the next twice what the rows found so far say the rest needs.
+        high = span(lookup.last)
+        width = max(1, math.ceil((high + 1) * PER_ROW * newest / max(lookup.holding, 1)))
         found: list[tuple[int, int, int]] = []
         spans = 0
         while high >= 0 and len(found) < newest:

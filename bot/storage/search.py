@@ -78,6 +78,18 @@ class Candidate:
     title: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """How a search looks its rows up: by ``tokens``; with ``newest``, the ``newest`` rows of
+    largest ids only; ``holding``: how many of the space's sentences hold the tokens; ``last``:
+    the largest article id when the search began."""
+
+    tokens: tuple[str, ...]
+    newest: int | None
+    holding: int
+    last: int
+
+
 class IndexFull(Exception):
     """An article has more paragraphs or sections than its range of row ids can number."""
 
@@ -191,13 +203,11 @@ class SearchIndex(ABC):
         """Delete the rows of ids ``low``..``high`` and what finds them; the rows deleted."""
 
     @abstractmethod
-    async def _found(
-        self, space: str, tokens: list[str], newest: int | None, holding: int
-    ) -> list[tuple[int, int, int]]:
-        """The rows of ``space``'s articles holding any of ``tokens`` (with ``newest``: the
-        ``newest`` largest ids of those; ``holding``: how many of the space's sentences hold
-        them): each one's id, section and how many sentences it stands for (its terms are not
-        read). A row of another space's article is never returned, whatever its terms."""
+    async def _found(self, space: str, lookup: Lookup) -> list[tuple[int, int, int]]:
+        """The rows of ``space``'s articles holding any of the lookup's tokens (with
+        ``newest``: the ``newest`` largest ids of those): each one's id, section and how many
+        sentences it stands for (its terms are not read). A row of another space's article is
+        never returned, whatever its terms."""
 
     async def replace(
         self,
@@ -248,15 +258,18 @@ class SearchIndex(ABC):
             return []
         totals = None
         having = {}
+        last = 0
         for part in _chunks(wanted):
-            # The space's totals beside its counts, in one round trip.
+            # The space's totals and the newest article beside its counts, in one round trip.
             for row in await self.database.fetchall(
-                "SELECT t.sentences AS total, t.tokens, c.term, c.sentences"
+                "SELECT t.sentences AS total, t.tokens, c.term, c.sentences,"
+                " (SELECT max(id) FROM articles) AS last"
                 " FROM search_totals t LEFT JOIN search_counts c ON c.space = t.space"
                 f" AND c.term IN ({_marks(part)}) WHERE t.space = ? AND t.sentences > 0",
                 (*part, space),
             ):
                 totals = (int(row["total"]), int(row["tokens"]))
+                last = int(row["last"])
                 if row["term"] is not None:
                     having[row["term"]] = int(row["sentences"])
         if totals is None:
@@ -269,10 +282,8 @@ class SearchIndex(ABC):
         newest = None
         if bm25.newest_only(having, chosen, self.budget):
             newest = min(NEWEST, self.budget)
-        holding = sum(having[t] for t in chosen)
-        candidates = await self._candidates(
-            await self._found(space, chosen, newest, holding), newest
-        )
+        lookup = Lookup(tuple(chosen), newest, sum(having[t] for t in chosen), last)
+        candidates = await self._candidates(await self._found(space, lookup), newest)
         if not candidates:
             return []
         known = list(having)
@@ -421,12 +432,10 @@ class Fts5Index(SearchIndex):
         )
         return rows
 
-    async def _found(
-        self, space: str, tokens: list[str], newest: int | None, holding: int
-    ) -> list[tuple[int, int, int]]:
+    async def _found(self, space: str, lookup: Lookup) -> list[tuple[int, int, int]]:
         token = space_token(space)
-        match = " OR ".join(f'"{token}{match_form(t)}"' for t in tokens)
-        if newest is None:
+        match = " OR ".join(f'"{token}{match_form(t)}"' for t in lookup.tokens)
+        if lookup.newest is None:
             rows = await self.database.fetchall(
                 "SELECT rowid FROM search_match WHERE search_match MATCH ?", (match,)
             )
@@ -434,7 +443,7 @@ class Fts5Index(SearchIndex):
             rows = await self.database.fetchall(
                 "SELECT rowid FROM search_match WHERE search_match MATCH ?"
                 " ORDER BY rowid DESC LIMIT ?",
-                (match, newest),
+                (match, lookup.newest),
             )
         found = []
         for part in _chunks(sorted({r[0] for r in rows})):
