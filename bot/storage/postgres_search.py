@@ -128,10 +128,10 @@ class PostgresIndex(SearchIndex):
         return [(r[0], r[1], r[2]) for r in rows]
 
     async def _read(self, lows: list[int], ids: list[int]) -> list[Row]:
-        # Arrays, not lists of parameters: one statement text, prepared once whatever the
-        # number of rows.
-        # An article's rows through a LIMIT: joined on a range, the planner expects a tenth of
-        # the table for each article, and compiles the plan (JIT) for longer than it runs.
+        # Arrays, not lists of parameters: one statement, prepared once whatever the number of
+        # rows. An article's rows through a LIMIT: joined on a bare range, the planner expects
+        # a tenth of the table for each article, and compiles the plan (JIT) for longer than
+        # it runs.
         return await self.database.fetchall(
             "SELECT r.* FROM unnest(?::bigint[]) low CROSS JOIN LATERAL"
             " (SELECT id, section, first, count, terms FROM search_rows"

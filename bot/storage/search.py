@@ -269,7 +269,7 @@ class SearchIndex(ABC):
                 (*part, space),
             ):
                 totals = (int(row["total"]), int(row["tokens"]))
-                last = int(row["last"])
+                last = int(row["last"] or 0)
                 if row["term"] is not None:
                     having[row["term"]] = int(row["sentences"])
         if totals is None:
