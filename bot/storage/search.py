@@ -14,8 +14,9 @@ the index is never behind the library, except for a database written before it e
 ``catch_up`` indexes at start.
 
 Spaces never meet: the engines match tokens written in ``[a-z0-9]`` only (``match_form``) and
-marked by their space (a fixed-length prefix on FTS5, a lexeme no token can be on Postgres),
-and every row found is checked against the asking space's articles before it is read.
+marked by their space (a fixed-length prefix: FTS5 stores it, Postgres's index spells it from
+a lexeme no token can be), and every row found is checked against the asking space's articles
+before it is read.
 
 Both look a question's candidates up by its rarest terms first (``bm25.candidate_terms``), as
 many as fit in a budget of matching sentences: BM25 gives common terms little weight anyway,
