@@ -23,7 +23,8 @@ whatever the library's size) is ``make bench``'s "question through the service".
 timed into an empty library and into the full one.
 
 ``--postgres`` runs the same on a throwaway Postgres server after SQLite, and prints its figures
-beside SQLite's (Postgres's own search engine: full text, then BM25 in Python).
+beside SQLite's (Postgres's own search engine: full text, then BM25 in Python); the last line
+puts both backends' p95 of the search alone beside the goal.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ INDEXED = 10  # articles timed into the empty and the full library
 # Articles written per transaction: each one updates the same rows of Postgres's search
 # statistics, whose versions pile up until the transaction ends.
 BATCH = 1000
+SEARCH_GOAL = 50  # ms, the p95 of the search alone, on either backend
 
 
 def _windows(base: Article) -> list[list[Block]]:
@@ -231,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
             backends["Postgres"] = asyncio.run(_run(server.create_database()))
     for backend, figures in backends.items():
         _print(backend, figures)
+    print(f"the library-wide search alone at {ARTICLES} articles, p95 (goal <= {SEARCH_GOAL} ms): "
+          + ", ".join(f"{backend} {percentile(figures['search'], 0.95):.1f} ms"
+                      for backend, figures in backends.items()))
     return 0
 
 
@@ -253,7 +258,7 @@ def _print(backend: str, figures: dict[str, object]) -> None:
                        for m, way in columns], ""))
     search = figures["search"]
     print(f"  {'the search alone, p50 / p95 (ms)':44}{percentile(search, 0.5):>18.1f}"
-          f"{percentile(search, 0.95):>18.1f}")
+          f"{percentile(search, 0.95):>18.1f}   goal: p95 <= {SEARCH_GOAL} ms")
     empty, full = figures["indexing"]
     print(f"indexing {INDEXED} Wikinews articles (BM25 only), sentences per second: "
           f"{empty:.1f} into an empty library, {full:.1f} into the full one")

@@ -14,8 +14,9 @@ behind the library, except for a database written before it existed, which the l
 catches up at start (``Library.catch_up``).
 
 Spaces never meet: the engines match tokens written in ``[a-z0-9]`` only (``match_form``) and
-marked by their space (a fixed-length prefix on FTS5, a lexeme no token can be on Postgres),
-and every row found is checked against the asking space's articles before it is read.
+marked by their space (a fixed-length prefix: FTS5 stores it, Postgres's index spells it from
+a lexeme no token can be), and every row found is checked against the asking space's articles
+before it is read.
 
 Both look a question's candidates up by its rarest terms first (``bm25.candidate_terms``), as
 many as fit in a budget of matching sentences: BM25 gives common terms little weight anyway,
@@ -75,6 +76,18 @@ class Candidate:
     first: int
     terms: str
     title: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """How a search looks its rows up: by ``tokens``; with ``newest``, the ``newest`` rows of
+    largest ids only; ``holding``: how many of the space's sentences hold the tokens; ``last``:
+    the largest article id when the search began."""
+
+    tokens: tuple[str, ...]
+    newest: int | None
+    holding: int
+    last: int
 
 
 class IndexFull(Exception):
@@ -168,8 +181,6 @@ class SearchIndex(ABC):
     """Both engines: ``replace`` an article's rows inside the library's transaction, ``search``
     a space's sentences on some terms. An engine says how rows are written and found."""
 
-    number = "?"  # a parameter that stands for an integer in a VALUES list
-
     @property
     def budget(self) -> int:
         """Sentences a question's terms may match before commoner terms are left out."""
@@ -187,9 +198,11 @@ class SearchIndex(ABC):
         """Delete the rows of ids ``low``..``high`` and what finds them; the rows deleted."""
 
     @abstractmethod
-    async def _match(self, space: str, tokens: list[str], newest: int | None) -> list[int]:
-        """The ids of ``space``'s rows holding any of ``tokens`` (with ``newest``: the largest
-        ``newest`` of them, largest first)."""
+    async def _found(self, space: str, lookup: Lookup) -> list[tuple[int, int, int]]:
+        """The rows of ``space``'s articles holding any of the lookup's tokens (with
+        ``newest``: the ``newest`` largest ids of those): each one's id, section and how many
+        sentences it stands for (its terms are not read). A row of another space's article is
+        never returned, whatever its terms."""
 
     async def replace(
         self,
@@ -236,20 +249,26 @@ class SearchIndex(ABC):
         """The best sentences of a space for some terms, best first (BM25 over the sentence,
         its paragraph and its title, weighted by ``WEIGHTS``)."""
         wanted = list(dict.fromkeys(t.lower() for t in terms if t.isalnum()))
-        totals = await self.database.fetchone(
-            "SELECT sentences, tokens FROM search_totals WHERE space = ? AND sentences > 0",
-            (space,),
-        )
-        if not wanted or totals is None:
+        if not wanted:
             return []
+        totals = None
         having = {}
+        last = 0
         for part in _chunks(wanted):
+            # The space's totals and the newest article beside its counts, in one round trip.
             for row in await self.database.fetchall(
-                "SELECT term, sentences FROM search_counts WHERE space = ?"
-                f" AND term IN ({_marks(part)})",
-                (space, *part),
+                "SELECT t.sentences AS total, t.tokens, c.term, c.sentences,"
+                " (SELECT max(id) FROM articles) AS last"
+                " FROM search_totals t LEFT JOIN search_counts c ON c.space = t.space"
+                f" AND c.term IN ({_marks(part)}) WHERE t.space = ? AND t.sentences > 0",
+                (*part, space),
             ):
-                having[row["term"]] = int(row["sentences"])
+                totals = (int(row["total"]), int(row["tokens"]))
+                last = int(row["last"] or 0)
+                if row["term"] is not None:
+                    having[row["term"]] = int(row["sentences"])
+        if totals is None:
+            return []
         chosen = bm25.candidate_terms(having, self.budget)
         if not chosen:
             return []
@@ -258,13 +277,13 @@ class SearchIndex(ABC):
         newest = None
         if bm25.newest_only(having, chosen, self.budget):
             newest = min(NEWEST, self.budget)
-        ids = await self._match(space, chosen, newest)
-        candidates = await self._candidates(space, ids, newest)
+        lookup = Lookup(tuple(chosen), newest, sum(having[t] for t in chosen), last)
+        candidates = await self._candidates(await self._found(space, lookup), newest)
         if not candidates:
             return []
         known = list(having)
-        idfs = np.array([bm25.idf(totals["sentences"], having[t]) for t in known])
-        average = totals["tokens"] / totals["sentences"]
+        idfs = np.array([bm25.idf(totals[0], having[t]) for t in known])
+        average = totals[1] / totals[0]
         paragraphs = [sentence_texts(c.terms) for c in candidates]
         ranked = bm25.sentence_scores(paragraphs, [c.title for c in candidates], known, idfs,
                                       average)
@@ -277,19 +296,19 @@ class SearchIndex(ABC):
         return [Hit(int(articles[i]), int(sentences[i]), float(ranked[i])) for i in order]
 
     async def _candidates(
-        self, space: str, ids: list[int], newest: int | None
+        self, rows_found: list[tuple[int, int, int]], newest: int | None
     ) -> list[Candidate]:
-        """The paragraphs the rows found stand for (of ``space`` only: another space's row is
-        never read), each with its article's title and its section's heading.
+        """The paragraphs the rows found (``_found``) stand for, each with its article's title
+        and its section's heading.
 
         A title found stands for every paragraph of its article, a heading for those of its
         section, a paragraph for itself. With ``newest``, the newest articles only, while the
         sentences they stand for are within ``newest``. In a few queries whatever the number
-        of articles: the rows found are first read without their terms (which articles they
-        are in, how many sentences they stand for), then the terms of the chosen articles'
-        rows at once.
+        of articles: the rows found were read without their terms (which articles they are
+        in, how many sentences they stand for), then the terms of the chosen articles' rows
+        are read at once (``_read``).
         """
-        found = np.array(await self._found(space, ids), dtype=np.int64).reshape(-1, 3)
+        found = np.array(rows_found, dtype=np.int64).reshape(-1, 3)
         if not len(found):
             return []
         mask = (1 << SHIFT) - 1
@@ -318,13 +337,7 @@ class SearchIndex(ABC):
         by_id = set(found[partial, 0].tolist())
         for owner, part in zip(article[partial].tolist(), section[partial].tolist(), strict=True):
             by_id |= {owner << SHIFT, (owner << SHIFT) + row_number("heading", part)}
-        rows = await self._whole(sorted(a << SHIFT for a in whole_articles))
-        for part in _chunks(sorted(by_id)):
-            rows += await self.database.fetchall(
-                "SELECT id, section, first, count, terms FROM search_rows"
-                f" WHERE id IN ({_marks(part)})",
-                part,
-            )
+        rows = await self._read(sorted(a << SHIFT for a in whole_articles), sorted(by_id))
         titles: dict[int, tuple[str, ...]] = {}
         headings: dict[tuple[int, int], tuple[str, ...]] = {}
         paragraphs = []
@@ -342,29 +355,22 @@ class SearchIndex(ABC):
             for a, s, first, terms in paragraphs
         ]
 
-    async def _found(self, space: str, ids: list[int]) -> list[tuple[int, int, int]]:
-        """Of the rows ``ids``, those of ``space``'s articles: each one's id, section and how
-        many sentences it stands for (its terms are not read)."""
-        found = []
-        for part in _chunks(sorted(set(ids))):
-            found += [(r[0], r[1], r[2]) for r in await self.database.fetchall(
-                "SELECT r.id, r.section, r.count FROM search_rows r"
-                f" JOIN articles a ON a.id = (r.id >> {int(SHIFT)})"
-                f" WHERE a.space = ? AND r.id IN ({_marks(part)})",
-                (space, *part),
-            )]
-        return found
-
-    async def _whole(self, lows: list[int]) -> list[Row]:
-        """Every row of the articles whose first ids are ``lows``."""
+    async def _read(self, lows: list[int], ids: list[int]) -> list[Row]:
+        """The rows (id, section, first, count, terms) of the articles whose first ids are
+        ``lows``, and the rows ``ids``."""
         rows: list[Row] = []
-        number = self.number
         for part in _chunks(lows):
             rows += await self.database.fetchall(
-                "WITH lows (low) AS (VALUES " + ", ".join([f"({number})"] * len(part)) + ")"
+                "WITH lows (low) AS (VALUES " + ", ".join(["(?)"] * len(part)) + ")"
                 " SELECT r.id, r.section, r.first, r.count, r.terms FROM lows"
                 " JOIN search_rows r ON r.id BETWEEN lows.low AND lows.low + ?",
                 (*part, (1 << SHIFT) - 1),
+            )
+        for part in _chunks(ids):
+            rows += await self.database.fetchall(
+                "SELECT id, section, first, count, terms FROM search_rows"
+                f" WHERE id IN ({_marks(part)})",
+                part,
             )
         return rows
 

@@ -3,8 +3,17 @@
 
 from __future__ import annotations
 
+from bot.storage import search
 from bot.storage.protocol import Connection
-from bot.storage.search import IndexRow, SearchIndex, index_row, space_token
+from bot.storage.search import (
+    IndexRow,
+    Lookup,
+    SearchIndex,
+    _chunks,
+    _marks,
+    index_row,
+    space_token,
+)
 from index.search.fields import match_form
 
 
@@ -37,10 +46,10 @@ class Fts5Index(SearchIndex):
         )
         return rows
 
-    async def _match(self, space: str, tokens: list[str], newest: int | None) -> list[int]:
+    async def _found(self, space: str, lookup: Lookup) -> list[tuple[int, int, int]]:
         token = space_token(space)
-        match = " OR ".join(f'"{token}{match_form(t)}"' for t in tokens)
-        if newest is None:
+        match = " OR ".join(f'"{token}{match_form(t)}"' for t in lookup.tokens)
+        if lookup.newest is None:
             rows = await self.database.fetchall(
                 "SELECT rowid FROM search_match WHERE search_match MATCH ?", (match,)
             )
@@ -48,9 +57,17 @@ class Fts5Index(SearchIndex):
             rows = await self.database.fetchall(
                 "SELECT rowid FROM search_match WHERE search_match MATCH ?"
                 " ORDER BY rowid DESC LIMIT ?",
-                (match, newest),
+                (match, lookup.newest),
             )
-        return [r[0] for r in rows]
+        found = []
+        for part in _chunks(sorted({r[0] for r in rows})):
+            found += [(r[0], r[1], r[2]) for r in await self.database.fetchall(
+                "SELECT r.id, r.section, r.count FROM search_rows r"
+                f" JOIN articles a ON a.id = (r.id >> {int(search.SHIFT)})"
+                f" WHERE a.space = ? AND r.id IN ({_marks(part)})",
+                (space, *part),
+            )]
+        return found
 
 
 def _matched(space: str, row: IndexRow) -> str:

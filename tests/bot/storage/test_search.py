@@ -212,6 +212,34 @@ def test_a_question_of_common_words_reads_the_newest_sentences_only(
     assert rare[0].article_id == ids[0]  # a rarer term still finds the oldest article
 
 
+def test_the_newest_sentences_of_a_common_word_are_found_past_newer_articles_without_it(
+    database: Callable, monkeypatch
+) -> None:
+    # Postgres looks for them window by window of article ids from the newest (one article a
+    # span here: a row's span is its id >> 30): the 24 newest articles lack "budget", so the
+    # windows widen to the oldest; all hold "couleurs", found in the first window.
+    import bot.storage.postgres.search
+    import bot.storage.search
+
+    monkeypatch.setattr(bot.storage.search, "POSTINGS", 1)
+    monkeypatch.setattr(bot.storage.postgres.search, "BUDGET", 1)
+    monkeypatch.setattr(bot.storage.search, "SHIFT", 30)
+    texts = [BUDGET.replace("Le conseil vote", f"Le conseil {n} vote") for n in range(6)]
+    texts += [DALTONIENS.replace("Un code de", f"Un code {n} de") for n in range(24)]
+
+    async def scenario() -> tuple:
+        async with database() as db:
+            library = Library(db)
+            ids = [(await library.add(SERVER, parse(t), f"{n}.txt")).id
+                   for n, t in enumerate(texts)]
+            return (ids, await search(db, SERVER, "Quel budget ?"),
+                    await search(db, SERVER, "Quelles couleurs ?"))
+
+    ids, budget, colours = asyncio.run(scenario())
+    assert {hit.article_id for hit in budget} == {ids[5]}
+    assert {hit.article_id for hit in colours} == {ids[-1]}
+
+
 def test_counts_and_totals_are_those_of_the_current_versions(database: Callable) -> None:
     # Statistics kept by difference (rows replaced, spaces apart) equal those computed afresh
     # from each space's current articles.

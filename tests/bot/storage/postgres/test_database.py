@@ -12,6 +12,7 @@ import pytest
 from bot.storage.library import Library, library_lock
 from bot.storage.postgres.database import MIGRATIONS, PostgresDatabase, placeholders
 from bot.storage.protocol import DatabaseUnavailable
+from bot.storage.search import SHIFT, space_token
 from bot.values import LOCAL
 from support.postgres_server import PostgresServer
 from tests.conftest import parse
@@ -178,3 +179,89 @@ def test_a_library_indexed_one_row_per_sentence_is_indexed_again(url: str) -> No
             await db.close()
 
     assert asyncio.run(scenario()) == (len(MIGRATIONS), [1, 0], [1], 1)
+
+
+def test_rows_written_before_the_index_of_spaced_lexemes_are_found_after_migrating(
+    url: str,
+) -> None:
+    # Written by the release whose index was on the stored column ("#" and the space's token
+    # beside the terms): the new index computes its lexemes from that column, nothing is
+    # indexed again, and each space still finds its own row only.
+    async def scenario() -> tuple:
+        connection = await asyncpg.connect(url)
+        for script in MIGRATIONS[:-1]:
+            await connection.execute(script)
+        await connection.execute(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+            f" INSERT INTO schema_version VALUES ({len(MIGRATIONS) - 1})"
+        )
+        for article, space in ((1, LOCAL), (2, "guild:9")):
+            await connection.execute(
+                "INSERT INTO articles (id, space, source_key, title, current_version,"
+                " created_at, search_version) VALUES ($1, $2, 'title:t', 't', 1, 'now', 1)",
+                article, space,
+            )
+            await connection.execute(
+                "INSERT INTO search_rows (id, section, first, count, terms, match)"
+                " VALUES ($1, 0, 0, 1, 'le port ouvre un terminal',"
+                " array_to_tsvector(ARRAY[$2, 'port', 'ouvr', 'terminal']))",
+                (article << SHIFT) + 2, "#" + space_token(space),
+            )
+            await connection.execute(
+                "INSERT INTO search_counts VALUES ($1, 'terminal', 1), ($1, 'port', 1);"
+                .replace("$1", f"'{space}'")
+            )
+            await connection.execute(
+                "INSERT INTO search_totals VALUES ($1, 1, 5)", space
+            )
+        await connection.close()
+        db = await PostgresDatabase.open(url)
+        try:
+            library = Library(db)
+            index = library.search
+            caught = await library.catch_up()
+            ours = await index.search(LOCAL, ["terminal"])
+            theirs = await index.search("guild:9", ["port", "terminal"])
+            return caught, [h.article_id for h in ours], [h.article_id for h in theirs]
+        finally:
+            await db.close()
+
+    assert asyncio.run(scenario()) == (0, [1], [2])
+
+
+def test_a_search_is_three_statements_whatever_the_number_of_articles(
+    url: str, monkeypatch
+) -> None:
+    # The totals with the counts, the rows found with their space checked, the chosen rows'
+    # terms: each a round trip to the server, and the same statements whatever the lists
+    # (arrays, not one parameter per id), so that each is prepared once; a question of common
+    # words too, its first window of article ids enough here.
+    import bot.storage.postgres.search
+
+    texts = [BUDGET.replace("Le conseil vote", f"Le conseil {n} vote") for n in range(40)]
+
+    async def scenario() -> tuple:
+        db = await PostgresDatabase.open(url)
+        try:
+            library = Library(db)
+            for n, text in enumerate(texts):
+                await library.add(LOCAL, parse(text), f"{n}.txt")
+            statements = []
+            for name in ("fetchall", "fetchone"):
+                def counted(read, name=name):
+                    async def reading(sql: str, params=()):
+                        statements.append(sql)
+                        return await read(sql, params)
+                    return reading
+                monkeypatch.setattr(db, name, counted(getattr(db, name)))
+            rare = await library.search.search(LOCAL, ["conseil", "mardi", "vote"])
+            rare_statements, statements[:] = len(statements), []
+            monkeypatch.setattr(bot.storage.postgres.search, "BUDGET", 30)  # newest only
+            common = await library.search.search(LOCAL, ["budget"])
+            return rare, rare_statements, common, len(statements)
+        finally:
+            await db.close()
+
+    rare, rare_statements, common, common_statements = asyncio.run(scenario())
+    assert len({hit.article_id for hit in rare}) == 40 and rare_statements == 3
+    assert 0 < len({hit.article_id for hit in common}) < 40 and common_statements == 3
