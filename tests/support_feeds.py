@@ -17,8 +17,8 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -182,11 +182,10 @@ class FeedServer:
         return [headers for asked, headers in self.requests if asked == path]
 
     def huge(self) -> bytes:
-        """A 50 000-item RSS 2.0 feed (about 6 MB), built once."""
+        """A 50 000-item RSS 2.0 feed (about 4 MB: under the fetcher's 5 MB), built once."""
         if self._huge is None:
             rows = "".join(
-                f"<item><title>Dépêche {n}</title><link>{SITE}/articles/huge-{n}</link>"
-                f"<guid>huge:{n}</guid></item>"
+                f"<item><link>{SITE}/articles/huge-{n}</link><guid>huge:{n}</guid></item>"
                 for n in range(HUGE_ITEMS)
             )
             self._huge = (

@@ -170,10 +170,15 @@ class Feeds:
             return report
 
     async def _poll_leased(self, feed: Feed, lost: asyncio.Event) -> PollReport:
+        known = await self.store.items(feed.id)
+        # An item whose page failed is tried again at the next polls: the feed is then read
+        # whole even if it did not change (a 304 would leave the item behind).
+        retrying = any(i.state == FAILED and i.attempts < self.policy.item_attempts
+                       for i in known)
         headers = {"Accept": ACCEPT}
-        if feed.etag:
+        if feed.etag and not retrying:
             headers["If-None-Match"] = feed.etag
-        if feed.last_modified:
+        if feed.last_modified and not retrying:
             headers["If-Modified-Since"] = feed.last_modified
         try:
             page = await fetch(feed.url, self.settings, nameserver=self.nameserver,
@@ -188,8 +193,7 @@ class Feeds:
             return PollReport(feed, error=error,
                               paused=failures >= self.policy.failures_to_pause)
         feed = _with_validators(feed, page.etag, page.last_modified)
-        work = to_do(document.entries, await self.store.items(feed.id),
-                     self.policy.item_attempts)
+        work = to_do(document.entries, known, self.policy.item_attempts)
         now_work, later = work[: self.policy.items_per_poll], work[self.policy.items_per_poll:]
         first = feed.last_polled_at is None
         indexed: list[ArticleInfo] = []
