@@ -223,6 +223,8 @@ class FeedServer:
             await asyncio.sleep(self.delay)
         if path == "/to-private":
             raise web.HTTPFound(f"http://127.0.0.1:{self.port}/secret")
+        if path == "/always-304":  # a server that answers 304 to a plain GET
+            return web.Response(status=304)
         if path == "/secret":
             return web.Response(text="the internal network's secret")
         if path == "/huge":
