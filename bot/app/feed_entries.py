@@ -68,8 +68,12 @@ def read_feed(data: bytes, url: str, content_type: str | None, window: int) -> F
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
-    parsed = feedparser.parse(data, response_headers=headers, sanitize_html=False,
-                              resolve_relative_uris=False)
+    try:
+        parsed = feedparser.parse(data, response_headers=headers, sanitize_html=False,
+                                  resolve_relative_uris=False)
+    except Exception as error:  # feedparser is lenient, but whatever it trips on is the feed's
+        raise KiosqueError("source_error", source=url, problem="not_a_feed",
+                           detail=type(error).__name__) from None
     if not parsed.entries and (parsed.bozo or not parsed.version):
         problem = parsed.get("bozo_exception")
         detail = "no RSS or Atom feed in it"

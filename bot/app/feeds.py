@@ -138,8 +138,18 @@ class Feeds:
 
     async def poll_due(self, limit: int | None = None) -> list[PollReport]:
         """Poll the feeds that are due (what the bot's loop calls every minute or so)."""
-        reports = await asyncio.gather(*(self.poll(feed) for feed in await self.due(limit)))
-        return [report for report in reports if not report.busy]
+        feeds = await self.due(limit)
+        reports = await asyncio.gather(*(self.poll(feed) for feed in feeds),
+                                       return_exceptions=True)
+        done = []
+        for feed, report in zip(feeds, reports, strict=True):
+            if isinstance(report, asyncio.CancelledError):
+                raise report
+            if isinstance(report, BaseException):  # a bug or the database away: the next round
+                log.error("feed %d (%s) not polled", feed.id, feed.url, exc_info=report)
+            elif not report.busy:
+                done.append(report)
+        return done
 
     async def poll_space(self, space: str) -> list[PollReport]:
         """Poll a space's feeds now, whatever their interval: those an admin paused are left
