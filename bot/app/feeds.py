@@ -20,8 +20,9 @@ import socket
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from bot.app.feed_entries import FeedDocument, Work, page_hash, read_feed, to_do, wait_seconds
@@ -202,7 +203,7 @@ class Feeds:
             failures = feed.failures + 1
             return PollReport(feed, error=error,
                               paused=failures >= self.policy.failures_to_pause)
-        feed = _with_validators(feed, page.etag, page.last_modified)
+        feed = replace(feed, etag=page.etag, last_modified=page.last_modified)
         work = to_do(document.entries, known, self.policy.item_attempts)
         now_work, later = work[: self.policy.items_per_poll], work[self.policy.items_per_poll:]
         first = feed.last_polled_at is None
@@ -241,7 +242,7 @@ class Feeds:
             return False
         try:
             page = await fetch(link, self.settings, nameserver=self.nameserver)
-            digest = page_hash(page.data)
+            digest = await self._read(page_hash, page.data)  # up to 5 MB: not on the loop
             if known is not None and known.state == INDEXED and known.page_hash == digest:
                 await self._record(feed, work, INDEXED, digest=digest)
                 return True
@@ -311,12 +312,7 @@ class Feeds:
             except Exception:  # the database is away a moment: try again at the next beat
                 log.warning("feed %d: lease not renewed", feed_id, exc_info=True)
 
-    async def _read(self, function: Callable, /, *args: object) -> FeedDocument:
+    async def _read(self, function: Callable, /, *args: object) -> Any:
         call = functools.partial(function, *args)
         return await asyncio.get_running_loop().run_in_executor(self._reading, call)
 
-
-def _with_validators(feed: Feed, etag: str | None, modified: str | None) -> Feed:
-    from dataclasses import replace
-
-    return replace(feed, etag=etag, last_modified=modified)

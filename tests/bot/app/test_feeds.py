@@ -270,6 +270,29 @@ def test_a_dead_pollers_expired_lease_is_taken_over(kiosque: Callable, site: Fee
     assert [a.title for a in taken.indexed] == ["Article relais-0"]
 
 
+def test_a_long_poll_keeps_its_lease(kiosque: Callable, site: FeedServer) -> None:
+    """The lease is renewed while a poll runs past it: nobody takes the feed meanwhile."""
+    site.feeds["/rss"] = rss20(dated(2, "lent"))
+    site.delay = 0.3  # three requests: the poll lasts about three lease periods
+
+    async def scenario() -> tuple:
+        async with kiosque(seed=False, semantic=False) as k, reachable(site, k.newsfeeds):
+            k.newsfeeds.policy = replace(k.newsfeeds.policy, lease_seconds=0.3)
+            feed = await k.add_feed(SPACE, f"{SITE}/rss")
+            polling = asyncio.ensure_future(_poll(k))
+            tries = []
+            for _ in range(4):
+                await asyncio.sleep(0.2)
+                now = k.newsfeeds.clock()
+                tries.append(await k.newsfeeds.store.lease(feed.id, "other", now,
+                                                           now + timedelta(seconds=1)))
+            return tries, await polling
+
+    tries, report = asyncio.run(scenario())
+    assert tries == [False] * 4
+    assert len(report.indexed) == 2 and not report.lost
+
+
 def test_a_server_may_follow_only_so_many_feeds(kiosque: Callable) -> None:
     async def scenario() -> tuple:
         async with kiosque(seed=False, semantic=False) as k:
@@ -277,16 +300,18 @@ def test_a_server_may_follow_only_so_many_feeds(kiosque: Callable) -> None:
             await k.add_feed(SPACE, f"{SITE}/a")
             await k.add_feed(SPACE, f"{SITE}/b")
             errors = []
-            for url in (f"{SITE}/c", "ftp://news.test/feed", "http://10.0.0.1/rss"):
+            for url in (f"{SITE}/c", "ftp://news.test/feed", "http://10.0.0.1/rss",
+                        "http://１２７．０．０．１/rss"):
                 try:
                     await k.add_feed(guild_space(78) if url != f"{SITE}/c" else SPACE, url)
                 except KiosqueError as error:
                     errors.append(_line(k, error))
             return errors
 
-    too_many, scheme, private = asyncio.run(scenario())
+    too_many, scheme, private, unicode = asyncio.run(scenario())
     assert "already follows 2 feeds" in too_many
     assert "scheme ftp" in scheme and "10.0.0.1 is a private or local address" in private
+    assert "127.0.0.1 is a private or local address" in unicode
 
 
 def test_polls_back_off_on_failures_and_on_quiet_feeds_with_jitter() -> None:
