@@ -206,7 +206,7 @@ class Feeds:
         feed = replace(feed, etag=page.etag, last_modified=page.last_modified)
         work = to_do(document.entries, known, self.policy.item_attempts)
         now_work, later = work[: self.policy.items_per_poll], work[self.policy.items_per_poll:]
-        first = feed.last_polled_at is None
+        first = not known  # the first poll that read the feed (earlier ones may have failed)
         indexed: list[ArticleInfo] = []
         failed: list[tuple[str, KiosqueError]] = []
         unchanged = 0

@@ -151,6 +151,24 @@ def _two_days_later() -> datetime:
     return datetime.now(UTC) + timedelta(days=2)
 
 
+def test_a_feeds_backlog_is_left_out_at_its_first_good_poll_even_after_failures(
+    kiosque: Callable, site: FeedServer
+) -> None:
+    site.feeds["/rss"] = "<!doctype html><html><body>bientôt</body></html>"
+
+    async def scenario() -> tuple[PollReport, PollReport]:
+        async with kiosque(seed=False, semantic=False) as k, reachable(site, k.newsfeeds):
+            await k.add_feed(SPACE, f"{SITE}/rss")
+            failed = await _poll(k)
+            site.feeds["/rss"] = rss20(dated(8, "archive"))
+            return failed, await _poll(k)
+
+    failed, first = asyncio.run(scenario())
+    assert failed.error is not None
+    assert [a.title for a in first.indexed] == [f"Article archive-{n}" for n in range(5)]
+    assert (first.skipped, first.waiting) == (3, 0)
+
+
 def test_a_50_000_item_feed_indexes_a_few_items_and_never_floods(
     kiosque: Callable, site: FeedServer
 ) -> None:
