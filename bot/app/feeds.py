@@ -20,7 +20,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -74,7 +74,7 @@ class PollReport:
     busy: bool = False  # another poller holds the feed: nothing done
     entries: int = 0  # items read in the feed
     title: str | None = None
-    lost: bool = field(default=False, repr=False)  # the lease was lost mid-poll
+    lost: bool = False  # the lease was lost mid-poll: stopped, nothing written
 
 
 class Feeds:

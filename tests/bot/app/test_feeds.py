@@ -311,6 +311,31 @@ def test_a_long_poll_keeps_its_lease(kiosque: Callable, site: FeedServer) -> Non
     assert len(report.indexed) == 2 and not report.lost
 
 
+def test_a_poller_that_lost_its_lease_stops_and_writes_nothing(
+    kiosque: Callable, site: FeedServer
+) -> None:
+    """A poller stalled past its lease (another process took the feed over) stops at its next
+    item, and leaves the feed's state to the new holder."""
+    site.feeds["/rss"] = rss20(dated(4, "vol"))
+    site.delay = 0.25
+
+    async def scenario() -> tuple:
+        async with kiosque(seed=False, semantic=False) as k, reachable(site, k.newsfeeds):
+            k.newsfeeds.policy = replace(k.newsfeeds.policy, lease_seconds=0.3)
+            feed = await k.add_feed(SPACE, f"{SITE}/rss")
+            polling = asyncio.ensure_future(_poll(k))
+            await asyncio.sleep(0.4)
+            async with k.database.transaction() as db:  # the feed taken over meanwhile
+                await db.execute("UPDATE feeds SET lease_owner = 'other' WHERE id = ?",
+                                 (feed.id,))
+            report = await polling
+            return report, await k.newsfeeds.store.get(feed.id)
+
+    report, feed = asyncio.run(scenario())
+    assert report.lost and len(_articles_requested(site)) < 4
+    assert feed.lease_owner == "other" and feed.last_polled_at is None and feed.etag is None
+
+
 def test_a_server_may_follow_only_so_many_feeds(kiosque: Callable) -> None:
     async def scenario() -> tuple:
         async with kiosque(seed=False, semantic=False) as k:
