@@ -29,6 +29,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "bot.storage.library": (*REPOSITORY, "bot.storage.cache"),
     "bot.storage.history": REPOSITORY,
     "bot.storage.guilds": REPOSITORY,
+    "bot.storage.feeds": REPOSITORY,
     "bot.storage.feedback": (*REPOSITORY, "bot.storage.history"),
     "bot.storage.search": REPOSITORY,
     "bot.storage.cache": (),
