@@ -24,8 +24,8 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from stress.nameserver import Nameserver
-from stress.network import pretend_internet
+from support.nameserver import Nameserver
+from support.network import pretend_internet
 
 HOST = "news.test"
 PUBLIC = "93.184.216.34"
