@@ -18,7 +18,7 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -75,6 +75,25 @@ class PollReport:
     entries: int = 0  # items read in the feed
     title: str | None = None
     lost: bool = False  # the lease was lost mid-poll: stopped, nothing written
+
+
+@dataclass(frozen=True)
+class News:
+    """A feed's new article, to announce in the feed's channel: what the message says."""
+
+    feed: Feed
+    item_id: int  # the feed item, marked announced once Discord took the message
+    article_id: int
+    version: int
+    title: str
+    first_sentence: str
+    link: str | None
+    language: str
+
+    @property
+    def source(self) -> str:
+        """Where it comes from: the feed's title, else the host of its address."""
+        return self.feed.title or urlsplit(self.feed.url).hostname or self.feed.url
 
 
 class Feeds:
@@ -151,6 +170,33 @@ class Feeds:
             elif not report.busy:
                 done.append(report)
         return done
+
+    async def news(self, spaces: Collection[str], limit: int = 20) -> list[News]:
+        """The new articles of ``spaces``' feeds not announced yet, oldest first (a process
+        announces those of the servers it runs)."""
+        found: list[News] = []
+        for space in await self.store.spaces_with_news():
+            if space not in spaces:
+                continue
+            for feed, item in await self.store.unannounced(space, limit):
+                try:
+                    stored = await self.indexer.library.load(space, item.article_id)
+                except KiosqueError:  # deleted since: nothing to announce
+                    await self.store.mark_announced(item.id)
+                    continue
+                article = stored.article
+                first = article.sentences[0].text if article.sentences else ""
+                found.append(News(feed, item.id, stored.id, stored.version, article.title,
+                                  first, item.link, article.language))
+        return found
+
+    async def announced(self, item_id: int) -> bool:
+        """Mark a new article announced (``False``: it already was)."""
+        return await self.store.mark_announced(item_id)
+
+    async def stop_announcing(self, feed: Feed, reason: KiosqueError) -> bool:
+        """Pause a feed whose articles cannot be posted; ``True`` for the call that paused it."""
+        return await self.store.pause_for(feed.id, reason)
 
     async def poll_space(self, space: str) -> list[PollReport]:
         """Poll a space's feeds now, whatever their interval: those an admin paused are left

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.app.feeds import Feeds, PollReport
+from bot.app.feeds import Feeds, News, PollReport
 from bot.app.indexer import INDEXING_THREADS, Indexer, Progress
 from bot.app.language import FALLBACK, Chosen, reply_language
 from bot.app.render import Renderer
@@ -552,6 +553,21 @@ class Kiosque:
     async def poll_due_feeds(self) -> list[PollReport]:
         """Poll every feed that is due; what the bot's loop calls every minute or so."""
         return await self.newsfeeds.poll_due()
+
+    async def feed_news(self, spaces: Collection[str]) -> list[News]:
+        """New feed articles of these servers still to announce, oldest first."""
+        return await self.newsfeeds.news(spaces)
+
+    async def feed_announced(self, news: News, channel: str | None = None) -> None:
+        """After Discord took a new article's announcement: never announced again, and the
+        channel's article when it has its own post (``channel``)."""
+        await self.newsfeeds.announced(news.item_id)
+        if channel is not None:
+            await self.history.use(channel, news.article_id)
+
+    async def stop_announcing(self, feed: Feed, reason: KiosqueError) -> bool:
+        """Pause a feed whose channel is gone or closed to the bot; ``True`` once."""
+        return await self.newsfeeds.stop_announcing(feed, reason)
 
     def _chosen(self, language: str | None, locale: str | None) -> Chosen:
         """What the shell chose (the server's setting, the member's Discord language) and the

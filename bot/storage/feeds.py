@@ -343,12 +343,17 @@ class FeedStore:
                 )
         return _item(written.rows[0])
 
-    async def unannounced(self, space: str, limit: int = 50) -> list[tuple[Feed, FeedItem]]:
-        """Items indexed and not yet announced, oldest first (what announcing reads)."""
+    async def unannounced(
+        self, space: str | None = None, limit: int = 50
+    ) -> list[tuple[Feed, FeedItem]]:
+        """Items indexed and not yet announced, oldest first, of a space's feeds that are not
+        paused (every space's: ``None``): what announcing reads."""
+        where = "" if space is None else " AND f.space = ?"
         rows = await self.database.fetchall(
             "SELECT i.id FROM feed_items i JOIN feeds f ON f.id = i.feed_id"
-            " WHERE f.space = ? AND i.state = ? AND i.announced = 0 ORDER BY i.id LIMIT ?",
-            (space, INDEXED, limit),
+            f" WHERE i.state = ? AND i.announced = 0 AND f.paused = 0{where}"
+            " ORDER BY i.id LIMIT ?",
+            (INDEXED, limit) if space is None else (INDEXED, space, limit),
         )
         found = []
         for row in rows:
@@ -357,6 +362,26 @@ class FeedStore:
             if item and feed:
                 found.append((feed, item))
         return found
+
+    async def spaces_with_news(self) -> list[str]:
+        """The spaces that have items indexed and not yet announced (in feeds not paused)."""
+        rows = await self.database.fetchall(
+            "SELECT DISTINCT f.space FROM feed_items i JOIN feeds f ON f.id = i.feed_id"
+            " WHERE i.state = ? AND i.announced = 0 AND f.paused = 0 ORDER BY f.space",
+            (INDEXED,),
+        )
+        return [row["space"] for row in rows]
+
+    async def pause_for(self, feed_id: int, reason: KiosqueError) -> bool:
+        """Pause a feed for ``reason`` (its channel is gone, the bot may not post there);
+        ``True`` only for the call that paused it, so that the admins are told once."""
+        async with self.database.transaction() as db:
+            done = await db.execute(
+                "UPDATE feeds SET paused = 1, pause_reason = ?, last_error = ?"
+                " WHERE id = ? AND paused = 0 RETURNING id",
+                (error_json(reason), error_json(reason), feed_id),
+            )
+        return bool(done.rows)
 
     async def mark_announced(self, item_id: int) -> bool:
         """Mark an item announced; ``False`` when it already was (announce it once)."""
