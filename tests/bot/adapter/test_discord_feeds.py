@@ -16,6 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.service import Kiosque
+from bot.settings import Settings
+from bot.values import guild_space
+from support.bot_process import running_shards, shard_client
 from support.fake_discord import (
     GUILD_FORUM,
     SEND_MESSAGES,
@@ -211,3 +215,56 @@ def test_a_deleted_or_closed_channel_pauses_its_feed_with_one_notice(
             assert listing.ephemeral and listing.content.count("en pause :") == 2
 
     run(scenario())
+
+
+def test_two_shard_processes_on_postgres_index_and_post_each_item_once(
+    tmp_path: Path, site: FeedServer, postgres_server: object
+) -> None:
+    first, second = default_guild(shard=(0, 2)), default_guild(shard=(1, 2))
+    fake = FakeDiscord(guilds=[first, second], shard_count=2, interaction_ack_timeout=None)
+    url = postgres_server.create_database()
+    site.delay = 0.05  # polls overlap: both processes find the same feeds due
+    feeds = {}
+    for g, guild in enumerate((first, second)):
+        for f in range(3):
+            path = f"/g{g}f{f}"
+            site.feeds[path] = rss20(_items(site, *(f"sujet {g} {f} {n}" for n in range(3))))
+            feeds[path] = guild
+
+    async def scenario() -> None:
+        settings = Settings(database_url=url, semantic=False, allow_private_urls=True)
+        kiosque = await Kiosque.open(settings, seed=False)
+        try:
+            for path, guild in feeds.items():
+                await kiosque.add_feed(guild_space(int(guild.id)), f"{site.base}{path}",
+                                       int(guild.channel("annonces").id))
+        finally:
+            await kiosque.close()
+        async with fake, running_shards(tmp_path, fake, url, **ENV):
+            posted = await fake.wait_for("create_message", lambda r: r.ok, count=18,
+                                         timeout=120)
+            await asyncio.sleep(2.0)  # more rounds in both processes
+            assert len(fake.requests_for("create_message")) == 18
+            for request in posted:
+                shard = 0 if request.params["channel_id"] == first.channel("annonces").id else 1
+                assert request.client == shard_client(shard)  # the server's own process
+            # Each feed and each page was read once, by one process or the other.
+            assert all(len(site.hits(path)) == 1 for path in feeds)
+            assert len([p for p, _ in site.requests if p.startswith("/articles/")]) == 18
+        kiosque = await Kiosque.open(Settings(database_url=url, semantic=False), seed=False)
+        try:
+            rows = await kiosque.database.fetchall(
+                "SELECT source_key, current_version FROM articles WHERE source_key LIKE ?",
+                ("%/articles/sujet%",),
+            )
+            items = await kiosque.database.fetchall(
+                "SELECT state, announced FROM feed_items", ())
+        finally:
+            await kiosque.close()
+        assert len(rows) == 18 and {row["current_version"] for row in rows} == {1}
+        assert [(i["state"], i["announced"]) for i in items] == [("indexed", 1)] * 18
+
+    try:
+        run(scenario())
+    finally:
+        postgres_server.drop_database(url)
