@@ -18,11 +18,10 @@ import discord
 
 from bot.adapter.replies import NO_MENTIONS
 from bot.adapter.views import news_view
-from bot.app.feeds import News
 from bot.app.language import Chosen, reply_language
 from bot.app.render import Raw, clip, visible
 from bot.errors import KiosqueError
-from bot.values import guild_space
+from bot.values import News, guild_space
 
 if TYPE_CHECKING:
     from bot.adapter.client import KiosqueBot
@@ -80,16 +79,16 @@ class Announcer:
         stopped: set[int] = set()
         posted = 0
         for news in await self.bot.service.feed_news(set(guilds)):
-            guild = guilds.get(news.feed.space)
-            if guild is None or news.feed.id in stopped:
+            guild = guilds.get(news.space)
+            if guild is None or news.feed_id in stopped:
                 continue
             try:
                 posted += await self.post(guild, news)
             except (discord.NotFound, discord.Forbidden, NotPostable) as error:
-                stopped.add(news.feed.id)
+                stopped.add(news.feed_id)
                 await self._stop(guild, news, error)
             except discord.HTTPException as error:  # Discord's hiccup: tried at the next round
-                log.warning("feed %d: article %d not posted (%s)", news.feed.id,
+                log.warning("feed %d: article %d not posted (%s)", news.feed_id,
                             news.article_id, error)
         return posted
 
@@ -97,10 +96,10 @@ class Announcer:
         """Post one new article in its feed's channel (a post of its own in a forum);
         ``False`` when the feed has no channel (it is only indexed)."""
         service = self.bot.service
-        if news.feed.channel is None:
+        if news.channel is None:
             await service.feed_announced(news)
             return False
-        channel = guild.get_channel(news.feed.channel) or await self._fetch(news.feed.channel)
+        channel = guild.get_channel(news.channel) or await self._fetch(news.channel)
         config = await service.guild_config(guild.id)
         language = reply_language(Chosen(server=config.language), default=news.language)
         link = Raw(news.link) if news.link and _plain_link(news.link) else None
@@ -133,26 +132,25 @@ class Announcer:
 
     async def _stop(self, guild: discord.Guild, news: News, error: Exception) -> None:
         """Pause the feed for good reason, and tell the admins once."""
-        feed = news.feed
         code = "feed_channel_gone" if isinstance(error, discord.NotFound) else (
             "feed_channel_forbidden")
-        reason = KiosqueError(code, channel=feed.channel)
-        log.warning("feed %d paused: %s (%s)", feed.id, code, error)
-        if not await self.bot.service.stop_announcing(feed, reason):
+        reason = KiosqueError(code, channel=news.channel)
+        log.warning("feed %d paused: %s (%s)", news.feed_id, code, error)
+        if not await self.bot.service.stop_announcing(news.feed_id, reason):
             return  # another process paused it and told the admins
         config = await self.bot.service.guild_config(guild.id)
         language = reply_language(Chosen(server=config.language))
         renderer = self.bot.service.renderer
-        text = renderer.line("feed_stopped", language, url=feed.url,
+        text = renderer.line("feed_stopped", language, url=news.feed_url,
                              reason=Raw(renderer.error(reason, language)))
         channel = guild.system_channel
         if channel is None or not channel.permissions_for(guild.me).send_messages:
-            log.warning("feed %d: no system channel to tell the admins in", feed.id)
+            log.warning("feed %d: no system channel to tell the admins in", news.feed_id)
             return
         try:
             await channel.send(text, allowed_mentions=NO_MENTIONS, suppress_embeds=True)
         except discord.HTTPException as failed:
-            log.warning("feed %d: admins not told (%s)", feed.id, failed)
+            log.warning("feed %d: admins not told (%s)", news.feed_id, failed)
 
 
 def _plain_link(link: str) -> bool:

@@ -32,6 +32,7 @@ from bot.net.fetch import checked_url, fetch
 from bot.settings import Settings
 from bot.storage.feeds import FAILED, INDEXED, SKIPPED, Feed, FeedStore, PollState, stamp
 from bot.storage.library import ArticleInfo
+from bot.values import News
 
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9,"
@@ -75,25 +76,6 @@ class PollReport:
     entries: int = 0  # items read in the feed
     title: str | None = None
     lost: bool = False  # the lease was lost mid-poll: stopped, nothing written
-
-
-@dataclass(frozen=True)
-class News:
-    """A feed's new article, to announce in the feed's channel: what the message says."""
-
-    feed: Feed
-    item_id: int  # the feed item, marked announced once Discord took the message
-    article_id: int
-    version: int
-    title: str
-    first_sentence: str
-    link: str | None
-    language: str
-
-    @property
-    def source(self) -> str:
-        """Where it comes from: the feed's title, else the host of its address."""
-        return self.feed.title or urlsplit(self.feed.url).hostname or self.feed.url
 
 
 class Feeds:
@@ -186,17 +168,19 @@ class Feeds:
                     continue
                 article = stored.article
                 first = article.sentences[0].text if article.sentences else ""
-                found.append(News(feed, item.id, stored.id, stored.version, article.title,
-                                  first, item.link, article.language))
+                source = feed.title or urlsplit(feed.url).hostname or feed.url
+                found.append(News(feed.id, space, feed.channel, feed.url, source, item.id,
+                                  stored.id, stored.version, article.title, first, item.link,
+                                  article.language))
         return found
 
     async def announced(self, item_id: int) -> bool:
         """Mark a new article announced (``False``: it already was)."""
         return await self.store.mark_announced(item_id)
 
-    async def stop_announcing(self, feed: Feed, reason: KiosqueError) -> bool:
+    async def stop_announcing(self, feed_id: int, reason: KiosqueError) -> bool:
         """Pause a feed whose articles cannot be posted; ``True`` for the call that paused it."""
-        return await self.store.pause_for(feed.id, reason)
+        return await self.store.pause_for(feed_id, reason)
 
     async def poll_space(self, space: str) -> list[PollReport]:
         """Poll a space's feeds now, whatever their interval: those an admin paused are left

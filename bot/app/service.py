@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.app.feeds import Feeds, News, PollReport
+from bot.app.feeds import Feeds, PollReport
 from bot.app.indexer import INDEXING_THREADS, Indexer, Progress
 from bot.app.language import FALLBACK, Chosen, reply_language
 from bot.app.render import Renderer
@@ -36,7 +36,7 @@ from bot.storage.history import History
 from bot.storage.library import ArticleInfo, Library, Listing
 from bot.storage.protocol import Database, DatabaseUnavailable
 from bot.storage.search import Hit
-from bot.values import LOCAL, StoredArticle, Turn, Votes
+from bot.values import LOCAL, News, StoredArticle, Turn, Votes
 from index.language.analysis import warm
 from index.language.intent import LISTING, SMALL_TALK, SUMMARY, articles_topic
 from index.language.question import Question, read_question
@@ -565,9 +565,9 @@ class Kiosque:
         if channel is not None:
             await self.history.use(channel, news.article_id)
 
-    async def stop_announcing(self, feed: Feed, reason: KiosqueError) -> bool:
+    async def stop_announcing(self, feed_id: int, reason: KiosqueError) -> bool:
         """Pause a feed whose channel is gone or closed to the bot; ``True`` once."""
-        return await self.newsfeeds.stop_announcing(feed, reason)
+        return await self.newsfeeds.stop_announcing(feed_id, reason)
 
     def _chosen(self, language: str | None, locale: str | None) -> Chosen:
         """What the shell chose (the server's setting, the member's Discord language) and the

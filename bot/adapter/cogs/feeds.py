@@ -10,7 +10,6 @@ from bot.adapter.checks import admin_only
 from bot.adapter.client import KiosqueBot
 from bot.adapter.places import of_interaction
 from bot.adapter.replies import respond
-from bot.storage.feeds import Feed
 
 Postable = discord.TextChannel | discord.ForumChannel
 
@@ -47,7 +46,7 @@ class Feeds(
         language = await self.bot.speaking(interaction)
         space = of_interaction(interaction).space
 
-        def reason(feed: Feed) -> str | None:
+        def reason(feed: object) -> str | None:
             error = feed.pause_reason or feed.last_error
             return service.error_text(error, language) if error else None
 
@@ -102,7 +101,7 @@ class Feeds(
         await respond(interaction, [text], ephemeral=True)
 
 
-def _label(feed: Feed) -> str:
+def _label(feed: object) -> str:
     """A feed as autocomplete shows it (Discord: 1 to 100 characters)."""
     label = f"{feed.id} · {feed.title or feed.url}" + (" (pause)" if feed.paused else "")
     return label if len(label) <= 100 else label[:99] + "…"
