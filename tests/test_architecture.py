@@ -186,8 +186,8 @@ def _modules_in(*folders: str) -> dict[str, Path]:
 
 def _reached_behind_the_door(path: Path) -> list[str]:
     """Every ``x.library``-like attribute ``path`` reads (``BEHIND_THE_DOOR``; ``args.library``
-    is a command line's option, ``bot.guilds`` discord.py's list of servers), and every ``_private`` one read on a ``service`` or
-    ``kiosque``, with its line."""
+    is a command line's option, ``bot.guilds`` discord.py's list of servers), and every
+    ``_private`` one read on a ``service`` or ``kiosque``, with its line."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if not isinstance(node, ast.Attribute):

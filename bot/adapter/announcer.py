@@ -69,9 +69,12 @@ class Announcer:
             await asyncio.sleep(self.bot.settings.feed_poll_seconds)
 
     async def round(self) -> None:
-        """Poll the due feeds, then post what they brought."""
-        await self.bot.service.poll_due_feeds()
-        await self.announce()
+        """Poll the due feeds, then post what they brought (and what earlier rounds could not
+        post, even when this round's polling failed)."""
+        try:
+            await self.bot.service.poll_due_feeds()
+        finally:
+            await self.announce()
 
     async def announce(self) -> int:
         """Post the new articles of this process's servers; how many were posted."""
@@ -99,7 +102,7 @@ class Announcer:
         if news.channel is None:
             await service.feed_announced(news)
             return False
-        channel = guild.get_channel(news.channel) or await self._fetch(news.channel)
+        channel = guild.get_channel_or_thread(news.channel) or await self._fetch(news.channel)
         config = await service.guild_config(guild.id)
         language = reply_language(Chosen(server=config.language), default=news.language)
         link = Raw(news.link) if news.link and _plain_link(news.link) else None

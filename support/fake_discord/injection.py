@@ -55,7 +55,7 @@ class EventInjection:
         if guild is None or found is None:
             raise ValueError(f"unknown guild channel {channel_id}")
         guild.channels.remove(found)
-        if tell_bot:
+        if tell_bot and self.gateway.current is not None:
             await self.dispatch("CHANNEL_DELETE", channel_payload(found, guild.id))
 
     async def request_reconnect(self: FakeDiscord, shard: int | None = None) -> None:

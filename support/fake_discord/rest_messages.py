@@ -245,7 +245,8 @@ class MessageRoutes:
                              owner_id=self.server.bot.id)
         guild.channels.append(thread)
         payload = channel_payload(thread, guild.id)
-        await self.server.dispatch("THREAD_CREATE", {**payload, "newly_created": True})
+        if self.server.gateway.current is not None:  # a bot is connected to be told
+            await self.server.dispatch("THREAD_CREATE", {**payload, "newly_created": True})
         if not forum:
             return payload
         message = self._new_bot_message(thread.id, guild.id, first, call.files)

@@ -105,6 +105,7 @@ def test_admin_follows_a_feed_its_articles_are_posted_once_and_asked_about(
                 assert [b.label for b in message.buttons] == ["Résumé", "Poser une question"]
             await asyncio.sleep(1.5)  # a few more rounds of the loop
             assert len(fake.requests_for("create_message")) == 2
+            assert _active(tmp_path, news.id) is None  # /config feed_articles is off
             # « Poser une question » makes it the channel's article and says how to ask.
             piscine = posted[0]
             ask = next(b.custom_id for b in piscine.buttons if b.label == "Poser une question")
@@ -131,15 +132,25 @@ def test_admin_follows_a_feed_its_articles_are_posted_once_and_asked_about(
             assert fake.requests_for("create_message") == []
             site.feeds["/rss"] = rss20(_items(site, "médiathèque", "piscine olympique",
                                               "tramway"))
+            admin = guild.member("admin")
+            configured = await (await fake.send_slash(
+                "config", {"feed_articles": True, "link_previews": True}, user=admin,
+            )).response()
+            assert "devient l’article de son salon" in configured.content
+            choices = await (await fake.send_autocomplete(
+                "feed resume", {"feed": "journal"}, focused="feed", user=admin)).choices()
+            assert choices == [{"name": "1 · Le Journal", "value": "1"}]
             resumed = await (await fake.send_slash(
-                "feed resume", {"feed": "1"}, user=guild.member("admin"))).response()
+                "feed resume", {"feed": "1"}, user=admin)).response()
             assert "Flux repris" in resumed.content  # polled at the next round
             [posted] = await fake.wait_for("create_message", _in(news), timeout=60)
             assert "médiathèque" in posted.content
+            assert not posted.flags & SUPPRESS_EMBEDS  # the server wants link previews
             await asyncio.sleep(1.0)
             assert len(fake.requests_for("create_message")) == 1
-            # /config feed_articles off (the default): the channel kept the article it chose.
-            assert _active(tmp_path, news.id) == kept["article"]
+            # /config feed_articles: the new article became the channel's.
+            active = _active(tmp_path, news.id)
+            assert active is not None and active != kept["article"]
 
     run(first())
     _forget_synced_commands(tmp_path)
