@@ -141,7 +141,7 @@ class Feeds:
     async def poll_due(self, limit: int | None = None) -> list[PollReport]:
         """Poll the feeds that are due (what the bot's loop calls every minute or so)."""
         feeds = await self.due(limit)
-        reports = await asyncio.gather(*(self.poll(feed) for feed in feeds),
+        reports = await asyncio.gather(*(self.poll(feed, due=True) for feed in feeds),
                                        return_exceptions=True)
         done = []
         for feed, report in zip(feeds, reports, strict=True):
@@ -189,12 +189,14 @@ class Feeds:
                  if not f.paused or f.pause_reason is not None]
         return list(await asyncio.gather(*(self.poll(feed) for feed in feeds)))
 
-    async def poll(self, feed: Feed) -> PollReport:
-        """Poll one feed, if no other poller holds it: download it (conditionally), index its
-        new items, and write when to poll it next."""
+    async def poll(self, feed: Feed, due: bool = False) -> PollReport:
+        """Poll one feed, if no other poller holds it (``due``: nor polled it since it was
+        found due): download it (conditionally), index its new items, and write when to poll
+        it next."""
         async with self._slots:
             now = self.clock()
-            if not await self.store.lease(feed.id, self.owner, now, self._lease_end()):
+            due_at = feed.next_poll_at if due else None
+            if not await self.store.lease(feed.id, self.owner, now, self._lease_end(), due_at):
                 return PollReport(feed, busy=True)
             lost = asyncio.Event()
             heartbeat = asyncio.create_task(self._heartbeat(feed.id, lost))

@@ -244,14 +244,21 @@ class FeedStore:
         )
         return [_feed(row) for row in rows]
 
-    async def lease(self, feed_id: int, owner: str, now: datetime, until: datetime) -> bool:
+    async def lease(
+        self, feed_id: int, owner: str, now: datetime, until: datetime,
+        due_at: str | None = None,
+    ) -> bool:
         """Take a feed for ``owner`` until ``until``, if nobody holds it or its holder's lease
-        has expired: one statement, so of two processes asking at once one only gets it."""
+        has expired: one statement, so of two processes asking at once one only gets it.
+        ``due_at``: the poll time read when the feed was found due; a feed that another
+        process polled since (its poll time moved) is not taken, nor polled twice."""
+        still_due = "" if due_at is None else " AND next_poll_at = ?"
         async with self.database.transaction() as db:
             taken = await db.execute(
                 "UPDATE feeds SET lease_owner = ?, lease_expires_at = ? WHERE id = ?"
-                " AND (lease_owner IS NULL OR lease_expires_at < ?) RETURNING id",
-                (owner, stamp(until), feed_id, stamp(now)),
+                f" AND (lease_owner IS NULL OR lease_expires_at < ?){still_due} RETURNING id",
+                (owner, stamp(until), feed_id, stamp(now))
+                + (() if due_at is None else (due_at,)),
             )
         return bool(taken.rows)
 

@@ -166,3 +166,46 @@ def test_an_item_is_announced_once_and_again_for_a_new_version(
     assert updated.content_hash == "h1b" and updated.page_hash == "p2"
     assert updated.version == (2 if renewed else 1)
     assert again == ([item.id] if renewed else [])
+
+
+def test_a_feed_polled_since_it_was_found_due_is_not_taken_again(database: Callable) -> None:
+    async def scenario() -> tuple:
+        async with database() as db:
+            store = FeedStore(db)
+            feed = await store.add(SPACE, "http://a.test/rss", None, 900, 5, NOW)
+            [seen_by_b] = await store.due(NOW, 10)  # both processes found it due
+            until = NOW + timedelta(seconds=60)
+            polled = await store.lease(feed.id, "a", NOW, until, seen_by_b.next_poll_at)
+            await store.release(feed.id, "a", _state())  # polled: next poll in 15 minutes
+            late = await store.lease(feed.id, "b", NOW, until, seen_by_b.next_poll_at)
+            asked = await store.lease(feed.id, "c", NOW, until)  # ``kiosque feed poll``: no
+            return polled, late, asked                           # due time to check
+
+    assert asyncio.run(scenario()) == (True, False, True)
+
+
+def test_news_is_read_per_space_and_a_feed_paused_for_its_channel_is_paused_once(
+    database: Callable,
+) -> None:
+    async def scenario() -> tuple:
+        async with database() as db:
+            store = FeedStore(db)
+            feeds = [await store.add(space, "http://a.test/rss", 5, 900, 5, NOW)
+                     for space in (SPACE, OTHER)]
+            for n, feed in enumerate(feeds):
+                await store.record(feed.id, None, guid=f"g{n}", link=None, content_hash="h",
+                                   page_hash="p", state=INDEXED, attempts=0, article_id=n + 1,
+                                   version=1, now=NOW)
+            spaces = await store.spaces_with_news()
+            gone = KiosqueError("feed_channel_gone", channel=5)
+            paused = [await store.pause_for(feeds[0].id, gone),
+                      await store.pause_for(feeds[0].id, gone)]
+            after = await store.spaces_with_news()
+            feed = await store.get(feeds[0].id)
+            return spaces, paused, after, feed, await store.unannounced(SPACE)
+
+    spaces, paused, after, feed, left = asyncio.run(scenario())
+    assert spaces == sorted([SPACE, OTHER]) and after == [OTHER]
+    assert paused == [True, False]  # the admins are told once
+    assert feed.paused and feed.pause_reason.code == "feed_channel_gone"
+    assert left == []  # a paused feed's news waits for it to be resumed
