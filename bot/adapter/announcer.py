@@ -103,6 +103,9 @@ class Announcer:
             await service.feed_announced(news)
             return False
         channel = guild.get_channel_or_thread(news.channel) or await self._fetch(news.channel)
+        if getattr(getattr(channel, "guild", None), "id", None) != guild.id:
+            # A channel id given on the command line may name another server's channel.
+            raise NotPostable(f"channel {news.channel} is not in server {guild.id}")
         config = await service.guild_config(guild.id)
         language = reply_language(Chosen(server=config.language), default=news.language)
         link = Raw(news.link) if news.link and _plain_link(news.link) else None
