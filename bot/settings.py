@@ -125,6 +125,7 @@ class Settings:
     embed_cache_dir: Path | None = Path("var/cache/vectors")
     shard_ids: tuple[int, ...] = ()
     shard_count: int | None = None
+    feed_poll_seconds: float = 60.0  # how often the bot looks for due feeds and news to post
 
     def __post_init__(self) -> None:
         if isinstance(self.database_url, str):
@@ -308,6 +309,7 @@ _SPEC = {
     "embed_cache_dir": ("EMBED_CACHE_DIR", lambda raw: Path(raw) if raw.strip() != "off" else None),
     "shard_ids": ("SHARD_IDS", _shard_ids),
     "shard_count": ("SHARD_COUNT", _shard_count),
+    "feed_poll_seconds": ("FEED_POLL_SECONDS", _float("FEED_POLL_SECONDS")),
 }
 
 

@@ -90,3 +90,21 @@ class Turn:
     passages: tuple[Passage, ...] = ()
     asked_at: datetime | None = field(default=None, compare=False)
     id: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class News:
+    """A feed's new article, to announce in the feed's channel: what the message says."""
+
+    feed_id: int
+    space: str
+    channel: int | None  # where the feed's articles are posted (``None``: only indexed)
+    feed_url: str
+    source: str  # the feed's title, else its host
+    item_id: int  # the feed item, marked announced once the message was taken
+    article_id: int
+    version: int
+    title: str
+    first_sentence: str
+    link: str | None
+    language: str

@@ -28,6 +28,8 @@ class PretendInternet:
         self, original: Any, sock: socket.socket, address: tuple[Any, ...]
     ) -> None:
         """Record ``address``, then connect ``sock`` where this pretend internet sends it."""
+        if sock.family == socket.AF_UNIX:  # a local socket (a Postgres server's): not the net
+            return await original(sock, address)
         host, port = str(address[0]), int(address[1])
         self.connected.append((host, port))
         if host in self.routes and sock.family == socket.AF_INET:

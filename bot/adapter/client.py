@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapter.announcer import Announcer
 from bot.adapter.checks import VOTES_PER_QUESTION, Cooldown, DirectMessage, NotAdmin, RateLimiter
 from bot.adapter.places import locale_language, of_interaction
 from bot.adapter.replies import refuse
@@ -33,6 +34,7 @@ COGS = (
     "bot.adapter.cogs.library",
     "bot.adapter.cogs.history",
     "bot.adapter.cogs.config",
+    "bot.adapter.cogs.feeds",
 )
 DRAIN_SECONDS = 10.0
 # Requests in flight past which a burst is under way: more than the default thread pool
@@ -108,6 +110,7 @@ class KiosqueBot(commands.Bot):
         self.answering = asyncio.Semaphore(CROWD)
         self._interruptible: dict[asyncio.Task, discord.Interaction] = {}
         self.command_ids: dict[str, int] = {}
+        self.announcer = Announcer(self)
 
     @staticmethod
     def _sharding(settings: Settings) -> dict[str, object]:
@@ -129,6 +132,7 @@ class KiosqueBot(commands.Bot):
         if self.sync_mode != "never":
             await self.sync_commands(force=self.sync_mode == "force")
             await self._learn_command_ids()
+        self.announcer.start()
 
     async def _learn_command_ids(self) -> None:
         # Command mentions (</ask:id>) are clickable in Discord: they need the synced ids.
@@ -292,6 +296,7 @@ class KiosqueBot(commands.Bot):
     async def close(self) -> None:
         """Let requests in flight finish; tell the authors of those that cannot finish in time
         that they were stopped (nothing was changed); then close the gateway."""
+        await self.announcer.stop()  # a poll cut short gives its feed back (its lease)
         # Interactions already received are tasks that may not have started: let them take
         # their place among the requests in flight before waiting for those to finish.
         await asyncio.sleep(0.1)

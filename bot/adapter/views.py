@@ -253,7 +253,84 @@ class PageButton(
         await interaction.response.edit_message(content=content, view=view)
 
 
-DYNAMIC_ITEMS = (VoteButton, MoreButton, SeeButton, PublishButton, PageButton)
+class SummaryButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"kq:fsum:(?P<article>\d+)"
+):
+    """« Résumé » under a feed article's announcement: its summary, for the caller only."""
+
+    def __init__(self, article: int, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label or "…",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"kq:fsum:{article}",
+            )
+        )
+        self.article = article
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> SummaryButton:
+        return cls(int(match["article"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if await cooled_down(interaction):
+            return
+        bot = _bot(interaction)
+        where = of_interaction(interaction)
+        chosen = await bot.chosen(interaction)
+        try:
+            summary = await bot.service.summary(
+                where.space, where.channel, self.article, language=chosen.server,
+                parent=where.parent, locale=chosen.member,
+            )
+        except KiosqueError as error:
+            language = await bot.speaking(interaction)
+            await refuse(interaction, bot.service.error_text(error, language))
+            return
+        await respond(interaction, bot.service.renderer.reply(summary), ephemeral=True)
+
+
+class AskButton(discord.ui.DynamicItem[discord.ui.Button], template=r"kq:fask:(?P<article>\d+)"):
+    """« Poser une question » under a feed article's announcement: it becomes the channel's
+    article, and the caller is told how to ask about it."""
+
+    def __init__(self, article: int, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label or "?",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"kq:fask:{article}",
+            )
+        )
+        self.article = article
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> AskButton:
+        return cls(int(match["article"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if await cooled_down(interaction):
+            return
+        bot = _bot(interaction)
+        where = of_interaction(interaction)
+        language = await bot.speaking(interaction)
+        try:
+            info = await bot.service.use(where.space, where.channel, str(self.article))
+        except KiosqueError as error:
+            await refuse(interaction, bot.service.error_text(error, language))
+            return
+        ask = bot.mentions().get("ask", "`/ask`")
+        text = bot.service.renderer.line("feed_asking", language, title=info.title, id=info.id,
+                                         ask=ask)
+        await respond(interaction, [text], ephemeral=True)
+
+
+DYNAMIC_ITEMS = (VoteButton, MoreButton, SeeButton, PublishButton, PageButton, SummaryButton,
+                 AskButton)
 
 
 def answer_view(bot: Any, turn: int, language: str, page: int = 1, publish: bool = False):
@@ -267,6 +344,15 @@ def answer_view(bot: Any, turn: int, language: str, page: int = 1, publish: bool
         view.add_item(SeeButton(turn, say("button_see", language)))
     if publish:
         view.add_item(PublishButton(turn, say("button_publish", language)))
+    return view
+
+
+def news_view(bot: Any, article: int, language: str) -> discord.ui.View:
+    """The buttons under a feed article's announcement: « Résumé », « Poser une question »."""
+    say = bot.service.renderer.line
+    view = discord.ui.View(timeout=None)
+    view.add_item(SummaryButton(article, say("button_summary", language)))
+    view.add_item(AskButton(article, say("button_ask", language)))
     return view
 
 

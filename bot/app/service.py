@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.app.feeds import Feeds, PollReport
 from bot.app.indexer import INDEXING_THREADS, Indexer, Progress
 from bot.app.language import FALLBACK, Chosen, reply_language
 from bot.app.render import Renderer
@@ -28,12 +30,13 @@ from bot.settings import Settings
 from bot.storage.backup import backup
 from bot.storage.factory import open_database
 from bot.storage.feedback import Feedback
+from bot.storage.feeds import Feed, FeedStore
 from bot.storage.guilds import GuildConfig, GuildSettings
 from bot.storage.history import History
 from bot.storage.library import ArticleInfo, Library, Listing
 from bot.storage.protocol import Database, DatabaseUnavailable
 from bot.storage.search import Hit
-from bot.values import LOCAL, StoredArticle, Turn, Votes
+from bot.values import LOCAL, News, StoredArticle, Turn, Votes
 from index.language.analysis import warm
 from index.language.intent import LISTING, SMALL_TALK, SUMMARY, articles_topic
 from index.language.question import Question, read_question
@@ -74,6 +77,7 @@ class Kiosque:
         self.renderer = Renderer(settings.prompts_dir)
         self._prefetching: set[asyncio.Future] = set()
         self.indexer = Indexer(settings, self.library, embedder, self._indexing)
+        self.newsfeeds = Feeds(settings, FeedStore(database), self.indexer)
 
     @classmethod
     async def open(
@@ -129,6 +133,7 @@ class Kiosque:
     async def close(self) -> None:
         """Close the database after the write in progress; uploads not started are dropped."""
         self._indexing.shutdown(wait=False, cancel_futures=True)
+        self.newsfeeds.close()
         await self.database.close()
 
     async def seed(self, space: str) -> list[ArticleInfo]:
@@ -516,6 +521,53 @@ class Kiosque:
         if target.exists():
             raise KiosqueError("backup_exists", path=str(target))
         await backup(self.database, target)
+
+    async def add_feed(self, space: str, url: str, channel: int | None = None) -> Feed:
+        """Follow a news feed (RSS or Atom) in a server: its new items become articles."""
+        return await self.newsfeeds.add(space, url, channel)
+
+    async def list_feeds(self, space: str | None = None) -> list[Feed]:
+        """The feeds a server follows (every server's: ``None``), with why any is paused."""
+        return await self.newsfeeds.list(space)
+
+    async def remove_feed(self, space: str, ref: str) -> Feed:
+        """Stop following a feed (by id or URL); the articles it brought stay."""
+        return await self.newsfeeds.remove(space, ref)
+
+    async def pause_feed(self, space: str, ref: str) -> Feed:
+        """Stop polling a feed until it is resumed."""
+        return await self.newsfeeds.pause(space, ref)
+
+    async def resume_feed(self, space: str, ref: str) -> Feed:
+        """Poll a paused feed again, at once."""
+        return await self.newsfeeds.resume(space, ref)
+
+    async def poll_feeds(self, space: str) -> list[PollReport]:
+        """Poll a server's feeds once, now, whatever their interval."""
+        return await self.newsfeeds.poll_space(space)
+
+    async def due_feeds(self) -> list[Feed]:
+        """The feeds whose time to be polled has come (and that no process polls now)."""
+        return await self.newsfeeds.due()
+
+    async def poll_due_feeds(self) -> list[PollReport]:
+        """Poll every feed that is due; what the bot's loop calls every minute or so."""
+        return await self.newsfeeds.poll_due()
+
+    async def feed_news(self, spaces: Collection[str]) -> list[News]:
+        """New feed articles of these servers still to announce, oldest first."""
+        return await self.newsfeeds.news(spaces)
+
+    async def feed_announced(self, news: News, channel: str | None = None) -> None:
+        """After Discord took a new article's announcement: never announced again, and the
+        channel's article when it has its own post (``channel``)."""
+        await self.newsfeeds.announced(news.item_id)
+        if channel is not None:
+            await self.history.use(channel, news.article_id)
+
+    async def stop_announcing(self, feed_id: int, reason: KiosqueError) -> bool:
+        """Pause a feed whose channel is gone or closed to the bot; ``True`` once."""
+        return await self.newsfeeds.stop_announcing(feed_id, reason)
 
     def _chosen(self, language: str | None, locale: str | None) -> Chosen:
         """What the shell chose (the server's setting, the member's Discord language) and the

@@ -16,6 +16,7 @@ from bot.app.language import FALLBACK, Chosen, reply_language
 from bot.app.render import Renderer
 from bot.app.replies import to_json
 from bot.app.service import Kiosque
+from bot.cli import feeds
 from bot.errors import KiosqueError
 from bot.settings import Settings, SettingsError
 from bot.values import LOCAL, guild_space
@@ -87,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="write a consistent copy of the database")
     backup.add_argument("path", metavar="PATH")
 
+    feeds.add_parser(sub)
+
     sub.add_parser("chat", help="interactive console chat")
     run = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     run.add_argument("--shards", metavar="IDS",
@@ -147,7 +150,7 @@ def _run_discord(settings: Settings, command: str) -> int:
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        seeding = args.command not in ("index", "backup", "feedback")
+        seeding = args.command not in ("index", "backup", "feedback", "feed")
         kiosque = await Kiosque.open(settings, seed=seeding)
     except KiosqueError as error:  # a bundled article that cannot be indexed
         return _fail(Renderer(settings.prompts_dir).error(error, FALLBACK, plain=True))
@@ -362,6 +365,7 @@ COMMANDS = {
     "backup": _backup,
     "feedback": _feedback,
     "search": _search,
+    "feed": feeds.run,
 }
 
 

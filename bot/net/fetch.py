@@ -12,6 +12,7 @@ very addresses that were checked, on every redirect hop.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -28,17 +29,32 @@ _REDIRECTS = (301, 302, 303, 307, 308)
 
 @dataclass(frozen=True)
 class Page:
-    """The bytes of a downloaded page and the type the server declared."""
+    """The bytes of a downloaded page and the type the server declared.
+
+    ``etag`` and ``last_modified`` are the server's validators, for a conditional GET next
+    time; ``not_modified``: the server answered 304 to one (``data`` is empty).
+    """
 
     url: str
     data: bytes
     content_type: str | None
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
 
 
-async def fetch(url: str, settings: Settings, *, nameserver: tuple[str, int] | None = None) -> Page:
+async def fetch(
+    url: str,
+    settings: Settings,
+    *,
+    nameserver: tuple[str, int] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Page:
     """GET ``url`` following at most ``fetch_max_redirects`` redirects, each one checked.
 
     ``nameserver`` (host, port) resolves names with that DNS server instead of the system's.
+    ``headers`` are sent on every hop; with ``If-None-Match`` or ``If-Modified-Since`` among
+    them, a 304 answer is a ``Page`` that is ``not_modified``.
     """
     timeout = aiohttp.ClientTimeout(total=settings.fetch_timeout)
     resolver = PublicResolver(allow_private=settings.allow_private_urls, nameserver=nameserver)
@@ -48,7 +64,7 @@ async def fetch(url: str, settings: Settings, *, nameserver: tuple[str, int] | N
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
             current = url
             for _ in range(settings.fetch_max_redirects + 1):
-                page_or_next = await _hop(session, url, current, settings)
+                page_or_next = await _hop(session, url, current, settings, headers)
                 if isinstance(page_or_next, Page):
                     return page_or_next
                 current = page_or_next
@@ -64,14 +80,21 @@ async def fetch(url: str, settings: Settings, *, nameserver: tuple[str, int] | N
 
 
 async def _hop(
-    session: aiohttp.ClientSession, given: str, url: str, settings: Settings
+    session: aiohttp.ClientSession,
+    given: str,
+    url: str,
+    settings: Settings,
+    headers: Mapping[str, str] | None = None,
 ) -> Page | str:
     """GET ``url`` (``given`` or a redirect from it): the page, or the next URL to follow."""
     where = "" if url == given else f"redirect to {url}: "
     target = _check_url(given, url, settings)
     try:
         # The very URL value that was judged: aiohttp connects to its raw_host.
-        async with session.get(target, allow_redirects=False) as response:
+        async with session.get(target, allow_redirects=False, headers=headers) as response:
+            if response.status == 304 and _conditional(headers):
+                return Page(str(response.url), b"", response.headers.get("Content-Type"),
+                            *_validators(response), not_modified=True)
             if response.status in _REDIRECTS:
                 location = response.headers.get("Location")
                 if not location:
@@ -80,11 +103,22 @@ async def _hop(
             if response.status >= 400:
                 raise _error(given, "fetch", f"HTTP {response.status}")
             data = await _read_capped(response, given, settings.max_source_bytes)
-            return Page(str(response.url), data, response.headers.get("Content-Type"))
+            return Page(str(response.url), data, response.headers.get("Content-Type"),
+                        *_validators(response))
     except AddressRefused as refused:
         raise _error(given, "forbidden_url", where + _refusal(refused.address)) from None
     except aiohttp.ClientConnectorDNSError:
         raise _error(given, "fetch", f"{where}unknown host {target.host}") from None
+
+
+def _conditional(headers: Mapping[str, str] | None) -> bool:
+    asked = {name.lower() for name in headers or {}}
+    return bool(asked & {"if-none-match", "if-modified-since"})
+
+
+def _validators(response: aiohttp.ClientResponse) -> tuple[str | None, str | None]:
+    """The ETag and Last-Modified a server gave (for the next conditional GET)."""
+    return response.headers.get("ETag"), response.headers.get("Last-Modified")
 
 
 async def _read_capped(response: aiohttp.ClientResponse, url: str, limit: int) -> bytes:
@@ -132,6 +166,13 @@ def _check_url(given: str, url: str, settings: Settings) -> URL:
         # An address spelt in other digits or dots only hides what it is: refuse it, even public.
         raise _error(given, "forbidden_url", f"{where}{written} stands for the address {host}")
     return target
+
+
+def checked_url(url: str, settings: Settings) -> str:
+    """``url`` if ``fetch`` would try it (http(s), a host, not a private address written in
+    it); else the ``source_error`` that ``fetch`` would raise. Names are judged only when
+    fetched (they may resolve to another address by then)."""
+    return str(_check_url(url, url, settings))
 
 
 def _refusal(address: str) -> str:

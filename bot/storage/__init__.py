@@ -8,6 +8,7 @@
   of any engine's database as an SQLite file.
 - the repositories, on the protocol only: ``library`` (articles, versions, ``library_lock``),
   ``history`` (turns, active articles), ``guilds`` (server settings), ``feedback`` (votes),
+  ``feeds`` (the news feeds a space follows, their items, who polls each),
   ``search`` (the library-wide search index and its ranking); ``cache`` (a bounded LRU).
 
 May import: ``index`` (the article model and search fields) and the shared ``bot.errors``,

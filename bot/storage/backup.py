@@ -24,7 +24,10 @@ COPIED = {
     ),
     "channels": "channel, article_id",
     "turns": "id, channel, author, question, article_id, version, abstained, passages, asked_at",
-    "guild_settings": "guild_id, admin_role_id, answer_channels, language, thread_answers",
+    "guild_settings": (
+        "guild_id, admin_role_id, answer_channels, language, thread_answers, feed_articles,"
+        " link_previews"
+    ),
     "meta": "key, value",
     "feedback": "turn_id, member, vote, voted_at, space, article_id, version, question, passages",
 }

@@ -1,5 +1,5 @@
-"""Per-server settings (admin role, answer channels, language) and the bot's own notes (``meta``)
-in the database."""
+"""Per-server settings (admin role, answer channels, language, feed announcements) and the bot's
+own notes (``meta``) in the database."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ class GuildConfig:
     answer_channels: tuple[int, ...] = ()
     language: str | None = None
     thread_answers: bool = False
+    feed_articles: bool = False  # a new feed article becomes its channel's article
+    link_previews: bool = False  # feed announcements show the page's link preview
 
 
 class GuildSettings:
@@ -33,15 +35,16 @@ class GuildSettings:
     async def get(self, guild_id: int) -> GuildConfig:
         """A guild's settings (defaults when it never set any)."""
         row = await self.database.fetchone(
-            "SELECT admin_role_id, answer_channels, language, thread_answers FROM guild_settings"
-            " WHERE guild_id = ?",
+            "SELECT admin_role_id, answer_channels, language, thread_answers, feed_articles,"
+            " link_previews FROM guild_settings WHERE guild_id = ?",
             (str(guild_id),),
         )
         if row is None:
             return GuildConfig()
         channels = tuple(int(c) for c in (row["answer_channels"] or "").split(",") if c)
         role = int(row["admin_role_id"]) if row["admin_role_id"] else None
-        return GuildConfig(role, channels, row["language"] or None, bool(row["thread_answers"]))
+        return GuildConfig(role, channels, row["language"] or None, bool(row["thread_answers"]),
+                           bool(row["feed_articles"]), bool(row["link_previews"]))
 
     async def answering(self) -> bool:
         """Whether any server asked for every message of a channel to be answered."""
@@ -55,16 +58,19 @@ class GuildSettings:
         async with self.database.transaction() as db:
             await db.execute(
                 "INSERT INTO guild_settings (guild_id, admin_role_id, answer_channels, language,"
-                " thread_answers) VALUES (?, ?, ?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET"
-                " admin_role_id = excluded.admin_role_id,"
+                " thread_answers, feed_articles, link_previews) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(guild_id) DO UPDATE SET admin_role_id = excluded.admin_role_id,"
                 " answer_channels = excluded.answer_channels, language = excluded.language,"
-                " thread_answers = excluded.thread_answers",
+                " thread_answers = excluded.thread_answers,"
+                " feed_articles = excluded.feed_articles, link_previews = excluded.link_previews",
                 (
                     str(guild_id),
                     str(config.admin_role) if config.admin_role else None,
                     ",".join(str(c) for c in config.answer_channels),
                     config.language,
                     int(config.thread_answers),
+                    int(config.feed_articles),
+                    int(config.link_previews),
                 ),
             )
 

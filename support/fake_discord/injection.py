@@ -21,7 +21,7 @@ from .models import (
     FakeMember,
     FakeUser,
 )
-from .payloads import member_payload, message_payload, user_payload
+from .payloads import channel_payload, member_payload, message_payload, user_payload
 from .rest_messages import InteractionState
 
 if TYPE_CHECKING:
@@ -43,6 +43,20 @@ class EventInjection:
         if guild_id is None and isinstance(data, dict):
             guild_id = data.get("guild_id")
         return await self.gateway.dispatch(event, data, guild_id)
+
+    async def delete_channel(
+        self: FakeDiscord, channel: FakeChannel | str, *, tell_bot: bool = True
+    ) -> None:
+        """An admin deletes a channel: it is gone from its guild (its routes answer 404 10003
+        Unknown Channel) and, unless ``tell_bot`` is false (the bot was away), the bot is sent
+        CHANNEL_DELETE."""
+        channel_id = channel if isinstance(channel, str) else channel.id
+        guild, found = self.locate_channel(channel_id)
+        if guild is None or found is None:
+            raise ValueError(f"unknown guild channel {channel_id}")
+        guild.channels.remove(found)
+        if tell_bot and self.gateway.current is not None:
+            await self.dispatch("CHANNEL_DELETE", channel_payload(found, guild.id))
 
     async def request_reconnect(self: FakeDiscord, shard: int | None = None) -> None:
         """Ask the bot (the session of shard `shard`, else the latest) to reconnect (op 7);

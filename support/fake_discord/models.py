@@ -60,6 +60,7 @@ GUILD_CATEGORY = 4
 GUILD_ANNOUNCEMENT = 5
 PUBLIC_THREAD = 11
 PRIVATE_THREAD = 12
+GUILD_FORUM = 15
 THREAD_TYPES = (10, PUBLIC_THREAD, PRIVATE_THREAD)
 
 # Message flags (https://discord.com/developers/docs/resources/message#message-object-message-flags).

@@ -75,6 +75,8 @@ class RestApi(MessageRoutes, CommandRoutes):
             ("PATCH", message, "edit_message", self._edit_message),
             ("DELETE", message, "delete_message", self._delete_message),
             ("POST", message + "/threads", "start_thread", self._start_thread),
+            ("POST", "/channels/{channel_id}/threads", "start_thread_without_message",
+             self._start_thread_without_message),
             ("PUT", message + "/reactions/{emoji}/@me", "add_reaction", self._no_content),
             ("DELETE", message + "/reactions/{emoji}/{user_id}", "remove_reaction",
              self._no_content),

@@ -23,6 +23,7 @@ from .messages import (
 from .models import (
     CREATE_PUBLIC_THREADS,
     EPHEMERAL,
+    GUILD_FORUM,
     HAS_THREAD,
     INTENT_DIRECT_MESSAGES,
     INTENT_GUILD_MESSAGES,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from .server import FakeDiscord
 
 JSON = dict[str, Any]
+SUPPRESS_EMBEDS_OR_SILENT = (1 << 2) | (1 << 12)  # the flags a forum post's message may set
 DEFAULT_MESSAGE, REPLY_MESSAGE = 0, 19
 CHAT_INPUT_COMMAND_MESSAGE, CONTEXT_MENU_COMMAND_MESSAGE = 20, 23
 APPLICATION_COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
@@ -177,6 +179,9 @@ class MessageRoutes:
     async def _create_message(self, call: Call) -> Any:
         channel = self._channel(call.params["channel_id"])
         self._check_can_post(channel["id"])
+        if channel["type"] == GUILD_FORUM:
+            # A forum holds posts (threads), not messages.
+            raise ApiError(400, 50008, "Cannot send messages in a non-text channel")
         payload = call.json or {}
         validate_message(payload, call.files)
         validate_flags(payload, FLAGS_CREATE)
@@ -211,6 +216,46 @@ class MessageRoutes:
         payload = channel_payload(thread, guild.id)
         await self.server.dispatch("THREAD_CREATE", {**payload, "newly_created": True})
         return payload
+
+    async def _start_thread_without_message(self, call: Call) -> Any:
+        """POST /channels/{id}/threads: in a forum, a post (a thread and its first message,
+        which Discord requires as ``message``, with the post's id); in a text channel, a
+        thread without a starter message."""
+        guild, parent = self.server.locate_channel(call.params["channel_id"])
+        if guild is None or parent is None:
+            raise ApiError(404, 10003, "Unknown Channel")
+        if parent.is_thread or parent.type not in (GUILD_FORUM, 0, 5):
+            raise ApiError(400, 50024, "Cannot execute action on this channel type")
+        body = call.json or {}
+        name = str(body.get("name", ""))
+        if not 1 <= len(name) <= 100:
+            raise form_error(["name"], "Must be between 1 and 100 in length.",
+                             code="BASE_TYPE_BAD_LENGTH")
+        forum = parent.type == GUILD_FORUM
+        # Creating a forum post is SEND_MESSAGES ("Create Posts") on the forum.
+        self._check_bot_may(parent.id, VIEW_CHANNEL | (
+            SEND_MESSAGES if forum else CREATE_PUBLIC_THREADS))
+        first = body.get("message")
+        if forum and not isinstance(first, dict):
+            raise form_error(["message"], "This field is required", code="BASE_TYPE_REQUIRED")
+        if forum:
+            validate_message(first, call.files)
+            validate_flags(first, SUPPRESS_EMBEDS_OR_SILENT, "message.flags")
+        thread = FakeChannel(name, type=PUBLIC_THREAD, parent_id=parent.id,
+                             owner_id=self.server.bot.id)
+        guild.channels.append(thread)
+        payload = channel_payload(thread, guild.id)
+        if self.server.gateway.current is not None:  # a bot is connected to be told
+            await self.server.dispatch("THREAD_CREATE", {**payload, "newly_created": True})
+        if not forum:
+            return payload
+        message = self._new_bot_message(thread.id, guild.id, first, call.files)
+        # The first message of a post has the post's id, as on Discord.
+        del self.server.messages[message["id"]]
+        message["id"] = thread.id
+        self.server.messages[thread.id] = message
+        await self._echo(message)
+        return {**payload, "message": message}
 
     async def _get_message(self, call: Call) -> Any:
         return self._message(call.params["channel_id"], call.params["message_id"])

@@ -1,4 +1,5 @@
-"""``/config``: a server's own admin role, answer channels and language (admins only)."""
+"""``/config``: a server's own admin role, answer channels, language and how its feed articles
+are announced (admins only)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ class Config(commands.Cog):
         answer_here="Answer every message in this channel (needs the message-content intent)",
         thread_answers="Answer a mention in a new thread named after the question",
         language="Language of the bot's words",
+        feed_articles="A new feed article becomes its channel's article",
+        link_previews="Show link previews under feed articles",
     )
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
@@ -41,6 +44,8 @@ class Config(commands.Cog):
         answer_here: bool | None = None,
         thread_answers: bool | None = None,
         language: Literal["auto", "fr", "en"] | None = None,
+        feed_articles: bool | None = None,
+        link_previews: bool | None = None,
     ) -> None:
         """Change and show the server's settings (Manage Server or the admin role)."""
         if (admin_role is not None or clear_admin_role) and not _manages(interaction):
@@ -66,6 +71,10 @@ class Config(commands.Cog):
             current = replace(current, thread_answers=thread_answers)
         if language is not None:
             current = replace(current, language=None if language == "auto" else language)
+        if feed_articles is not None:
+            current = replace(current, feed_articles=feed_articles)
+        if link_previews is not None:
+            current = replace(current, link_previews=link_previews)
         await service.configure_guild(interaction.guild_id, current)
         shown = reply_language(Chosen(server=current.language))
         # Answer channels need the privileged intent, which only the bot's owner can enable

@@ -12,7 +12,7 @@ from bot.app.render import BREAK, LIMIT, Renderer, escape, excerpt, split_messag
 from bot.app.replies import Answer, Found, Summary
 from bot.settings import ROOT
 from bot.storage.library import ArticleInfo, Listing
-from bot.values import Passage, Turn
+from bot.values import News, Passage, Turn
 
 SENTENCE = "Le traité engage les deux nations à s’assister militairement en cas d’attaque. "
 
@@ -454,3 +454,21 @@ def test_an_answer_with_its_bullets_is_bounded(renderer: Renderer) -> None:
     # stays one message whatever the passage's size.
     answer = replace(long_answer(), bullets=tuple("x" * 160 for _ in range(2)))
     assert len(render(renderer, answer)) == 1
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("forum", [False, True])
+def test_a_feed_article_announcement_is_one_message_whatever_its_text(
+    renderer: Renderer, language: str, forum: bool
+) -> None:
+    news = News(feed_id=1, space="guild:1", channel=5, feed_url="http://a.test/rss",
+                source="*@everyone* " * 40, item_id=1, article_id=9, version=2,
+                title="**Titre** " * 300, first_sentence="_Une_ phrase <@1> " * 500,
+                link="http://a.test/1", language="fr")
+    text = renderer.message("feed_article", language, news=news, forum=forum,
+                            link="http://a.test/1")
+    assert len(text) <= LIMIT
+    assert "@everyone" not in text and "<@1>" not in text  # inert, as every echoed text
+    assert ("**Titre**" in text) is False and ("Titre" in text) is not forum
+    assert text.rstrip().endswith("http://a.test/1") and "version 2" in text
+
