@@ -66,8 +66,9 @@ class PostgresServer:
         return f"postgresql://postgres@/{database}?host={self.folder}&port={PORT}"
 
     @classmethod
-    def start(cls) -> PostgresServer:
-        """initdb a new cluster in a temporary folder and start it."""
+    def start(cls, options: str = "") -> PostgresServer:
+        """initdb a new cluster in a temporary folder and start it (``options``: more
+        ``-c name=value`` server settings)."""
         bindir = binaries()
         sweep(bindir)
         folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
@@ -77,7 +78,7 @@ class PostgresServer:
             _run(bindir / "initdb", "-D", str(server.data), "-U", "postgres", "-A", "trust",
                  "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
             _run(bindir / "pg_ctl", "-D", str(server.data), "-l", str(folder / "log"), "-w",
-                 "-o", f"-k {folder} -c listen_addresses='' -p {PORT} {OPTIONS}", "start")
+                 "-o", f"-k {folder} -c listen_addresses='' -p {PORT} {OPTIONS} {options}", "start")
         except BaseException:
             server.stop()
             raise
@@ -111,9 +112,9 @@ class PostgresServer:
 
 
 @contextlib.contextmanager
-def temporary_postgres() -> Iterator[PostgresServer]:
+def temporary_postgres(options: str = "") -> Iterator[PostgresServer]:
     """A running server for the ``with`` block; stopped and deleted after it, whatever happens."""
-    server = PostgresServer.start()
+    server = PostgresServer.start(options)
     try:
         yield server
     finally:
