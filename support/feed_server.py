@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from aiohttp import web
 
 from support.nameserver import Nameserver
 from support.network import pretend_internet
+from support.web_server import ThreadedSite
 
 HOST = "news.test"
 PUBLIC = "93.184.216.34"
@@ -143,39 +143,18 @@ def dated(count: int, prefix: str, start: datetime | None = None) -> list[Item]:
     ]
 
 
-class FeedServer:
+class FeedServer(ThreadedSite):
     """The news site, in a thread; ``feeds`` (path -> document) and ``pages`` may change while
     it runs; ``requests`` records each (path, request headers)."""
 
     def __init__(self) -> None:
+        super().__init__("feed-site")
         self.feeds: dict[str, str | bytes] = {}
         self.pages: dict[str, str] = {}
         self.failing: set[str] = {"broken"}
         self.delay = 0.0
         self.requests: list[tuple[str, dict[str, str]]] = []
-        self.base = ""
-        self._ready = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._serve, name="feed-site", daemon=True)
-        self._error: BaseException | None = None
         self._huge: bytes | None = None
-
-    def __enter__(self) -> FeedServer:
-        self._thread.start()
-        if not self._ready.wait(10) or self._error:
-            raise RuntimeError(f"feed site did not start: {self._error}")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._loop and self._stop:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
-
-    @property
-    def port(self) -> int:
-        """The TCP port the site listens on."""
-        return int(self.base.rsplit(":", 1)[1])
 
     def hits(self, path: str) -> list[dict[str, str]]:
         """The headers of each request for ``path``."""
@@ -193,28 +172,6 @@ class FeedServer:
                 f"<link>{SITE}/</link><description>d</description>{rows}</channel></rss>"
             ).encode()
         return self._huge
-
-    def _serve(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except BaseException as error:  # reported by __enter__
-            self._error = error
-            self._ready.set()
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        app = web.Application()
-        app.router.add_route("GET", "/{name:.*}", self._handle)
-        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base = f"http://127.0.0.1:{port}"
-        self._ready.set()
-        await self._stop.wait()
-        await runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.path

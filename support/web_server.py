@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gzip
 import threading
+from typing import Self
 
 from aiohttp import web
 
@@ -29,23 +30,22 @@ FRENCH = (
 )
 
 
-class LocalServer:
-    """An HTTP server on 127.0.0.1 in a thread, answering every way a download can go wrong."""
+class ThreadedSite:
+    """An aiohttp site on 127.0.0.1 (a free port) served by a thread of its own, for the
+    ``with`` block; a subclass answers every GET in ``_handle``."""
 
-    def __init__(self, cap: int = CAP) -> None:
-        self.cap = cap
-        self.requested: list[str] = []
+    def __init__(self, name: str) -> None:
         self.base = ""
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._serve, name="stress-http", daemon=True)
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._error: BaseException | None = None
 
-    def __enter__(self) -> LocalServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         if not self._ready.wait(10) or self._error:
-            raise RuntimeError(f"local HTTP server did not start: {self._error}")
+            raise RuntimeError(f"{self._thread.name} did not start: {self._error}")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -55,12 +55,11 @@ class LocalServer:
 
     @property
     def port(self) -> int:
-        """The TCP port the server listens on."""
+        """The TCP port the site listens on."""
         return int(self.base.rsplit(":", 1)[1])
 
-    def url(self, path: str) -> str:
-        """The address of ``path`` on this server."""
-        return f"{self.base}{path}"
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        raise NotImplementedError
 
     def _serve(self) -> None:
         try:
@@ -85,6 +84,19 @@ class LocalServer:
             await self._stop.wait()
         finally:
             await runner.cleanup()
+
+
+class LocalServer(ThreadedSite):
+    """An HTTP server on 127.0.0.1 in a thread, answering every way a download can go wrong."""
+
+    def __init__(self, cap: int = CAP) -> None:
+        super().__init__("stress-http")
+        self.cap = cap
+        self.requested: list[str] = []
+
+    def url(self, path: str) -> str:
+        """The address of ``path`` on this server."""
+        return f"{self.base}{path}"
 
     async def _linger(self, seconds: float) -> None:
         # Longer than the client's timeout, but never past the server's own shutdown.

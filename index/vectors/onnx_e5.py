@@ -24,7 +24,7 @@ import math
 import os
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -310,44 +310,20 @@ class OnnxE5:
         return pieces, hidden[1:-1].astype(np.float32)
 
 
-def _graph(model: _File) -> bytes:
-    """The encoder as a serialised ONNX model: input the summed embeddings [T, H], output
-    their mean-pooled last hidden state [H] and the last hidden state itself [T, H] (12 BERT
-    layers, 4-bit linear layers); a run asks for the output it needs."""
-    sizes = model.sizes
+def encoder(
+    sizes: dict[str, int],
+    constant: Callable[[str, np.ndarray], str],
+    node: Callable[..., str],
+    linear: Callable[[str, str, int, int], str],
+    normalised: Callable[[str, str, str], str],
+) -> str:
+    """Add e5's BERT layers to a graph being built, from the summed embeddings (input
+    ``embeddings``) to the last hidden state; its name. ``constant``, ``node``, ``linear`` and
+    ``normalised`` add a tensor, a node, a linear layer and a layer norm by name, so that the
+    caller chooses each layer's weights (the cross-encoder, ``index.search.xenc``, swaps the
+    top ones)."""
     hidden, heads, inner = sizes["H"], sizes["heads"], sizes["FF"]
     width = hidden // heads
-    nodes: list[bytes] = []
-    weights: list[bytes] = []
-
-    def constant(name: str, value: np.ndarray) -> str:
-        weights.append(_tensor(name, np.ascontiguousarray(value)))
-        return name
-
-    def node(kind: str, inputs: list[str], output: str, **attributes) -> str:
-        domain = "com.microsoft" if kind in ("MatMulNBits", "Gelu") else ""
-        nodes.append(_node(kind, inputs, output, domain, attributes))
-        return output
-
-    def linear(x: str, name: str, rows: int, columns: int) -> str:
-        packed, scales = _nbits(model.blocks(f"{name}.w", rows, columns), rows)
-        product = node(
-            "MatMulNBits",
-            [x, constant(f"{name}.q", packed), constant(f"{name}.s", scales)],
-            f"{name}.product",
-            K=columns,
-            N=rows,
-            bits=4,
-            block_size=QK,
-            accuracy_level=4,
-        )
-        return node("Add", [product, constant(f"{name}.b", model.floats(f"{name}.b"))], name)
-
-    def normalised(x: str, name: str, output: str) -> str:
-        scale = constant(f"{name}.w", model.floats(f"{name}.w"))
-        shift = constant(f"{name}.b", model.floats(f"{name}.b"))
-        return node("LayerNormalization", [x, scale, shift], output, axis=-1, epsilon=sizes["eps"])
-
     split = constant("split_heads", np.array([-1, heads, width], dtype=np.int64))
     join = constant("join_heads", np.array([-1, hidden], dtype=np.int64))
     scale = constant("scale", np.array(1 / math.sqrt(width), dtype=np.float32))
@@ -381,6 +357,47 @@ def _graph(model: _File) -> bytes:
             at + "oln",
             at + "x2",
         )
+    return x
+
+
+def _graph(model: _File) -> bytes:
+    """The encoder as a serialised ONNX model: input the summed embeddings [T, H], output
+    their mean-pooled last hidden state [H] and the last hidden state itself [T, H] (12 BERT
+    layers, 4-bit linear layers); a run asks for the output it needs."""
+    sizes = model.sizes
+    hidden = sizes["H"]
+    nodes: list[bytes] = []
+    weights: list[bytes] = []
+
+    def constant(name: str, value: np.ndarray) -> str:
+        weights.append(_tensor(name, np.ascontiguousarray(value)))
+        return name
+
+    def node(kind: str, inputs: list[str], output: str, **attributes) -> str:
+        domain = "com.microsoft" if kind in ("MatMulNBits", "Gelu") else ""
+        nodes.append(_node(kind, inputs, output, domain, attributes))
+        return output
+
+    def linear(x: str, name: str, rows: int, columns: int) -> str:
+        packed, scales = _nbits(model.blocks(f"{name}.w", rows, columns), rows)
+        product = node(
+            "MatMulNBits",
+            [x, constant(f"{name}.q", packed), constant(f"{name}.s", scales)],
+            f"{name}.product",
+            K=columns,
+            N=rows,
+            bits=4,
+            block_size=QK,
+            accuracy_level=4,
+        )
+        return node("Add", [product, constant(f"{name}.b", model.floats(f"{name}.b"))], name)
+
+    def normalised(x: str, name: str, output: str) -> str:
+        scale = constant(f"{name}.w", model.floats(f"{name}.w"))
+        shift = constant(f"{name}.b", model.floats(f"{name}.b"))
+        return node("LayerNormalization", [x, scale, shift], output, axis=-1, epsilon=sizes["eps"])
+
+    x = encoder(sizes, constant, node, linear, normalised)
     node("ReduceMean", [x], "pooled", axes=[0], keepdims=0)
     node("Identity", [x], "hidden")  # per token, for the reader (``OnnxE5.tokens``)
     graph = b"".join(
