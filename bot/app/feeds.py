@@ -320,7 +320,9 @@ class Feeds:
         if report.waiting and not report.error:
             wait = min(wait, policy.backlog_wait)
         etag, modified = feed.etag, feed.last_modified
-        if report.error is None and not report.not_modified:
+        # A document whose new items are not all taken keeps the previous validators: the
+        # next poll must read it whole again, not be answered 304 with items left behind.
+        if report.error is None and not report.not_modified and not report.waiting:
             etag, modified = report.feed.etag, report.feed.last_modified
         return PollState(
             etag=etag, last_modified=modified,

@@ -169,6 +169,26 @@ def test_a_feeds_backlog_is_left_out_at_its_first_good_poll_even_after_failures(
     assert (first.skipped, first.waiting) == (3, 0)
 
 
+def test_items_left_for_the_next_poll_are_taken_though_the_feed_did_not_change_since(
+    kiosque: Callable, site: FeedServer
+) -> None:
+    site.feeds["/rss"] = rss20(dated(2, "veille"))
+
+    async def scenario() -> list[PollReport]:
+        async with kiosque(seed=False, semantic=False) as k, reachable(site, k.newsfeeds):
+            await k.add_feed(SPACE, f"{SITE}/rss")
+            await _poll(k)
+            later = datetime(2026, 12, 8, tzinfo=UTC)
+            site.feeds["/rss"] = rss20(dated(12, "depeche", later) + dated(2, "veille"))
+            return [await _poll(k) for _ in range(4)]
+
+    polls = asyncio.run(scenario())
+    assert [(len(p.indexed), p.waiting, p.not_modified) for p in polls] == [
+        (5, 7, False), (5, 2, False), (2, 0, False), (0, 0, True)]
+    assert sorted(a.title for p in polls for a in p.indexed) == sorted(
+        f"Article depeche-{n}" for n in range(12))
+
+
 def test_a_50_000_item_feed_indexes_a_few_items_and_never_floods(
     kiosque: Callable, site: FeedServer
 ) -> None:
