@@ -213,11 +213,10 @@ class Feeds:
             return report
 
     async def _poll_leased(self, feed: Feed, lost: asyncio.Event) -> PollReport:
-        known = await self.store.items(feed.id)
         # An item whose page failed is tried again at the next polls: the feed is then read
-        # whole even if it did not change (a 304 would leave the item behind).
-        retrying = any(i.state == FAILED and i.attempts < self.policy.item_attempts
-                       for i in known)
+        # whole even if it did not change (a 304 would leave the item behind). The items seen
+        # are read only once the feed answered with something new.
+        retrying = await self.store.retrying(feed.id, self.policy.item_attempts)
         headers = {"Accept": ACCEPT}
         if feed.etag and not retrying:
             headers["If-None-Match"] = feed.etag
@@ -236,6 +235,7 @@ class Feeds:
             return PollReport(feed, error=error,
                               paused=failures >= self.policy.failures_to_pause)
         feed = replace(feed, etag=page.etag, last_modified=page.last_modified)
+        known = await self.store.items(feed.id)
         work = to_do(document.entries, known, self.policy.item_attempts)
         now_work, later = work[: self.policy.items_per_poll], work[self.policy.items_per_poll:]
         first = not known  # the first poll that read the feed (earlier ones may have failed)

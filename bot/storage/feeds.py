@@ -303,6 +303,15 @@ class FeedStore:
             )
         return bool(done.rows)
 
+    async def retrying(self, feed_id: int, attempts: int) -> bool:
+        """Whether an item of the feed failed fewer than ``attempts`` times and is to be tried
+        again (the one thing a poll must know before it asks the feed)."""
+        row = await self.database.fetchone(
+            "SELECT 1 FROM feed_items WHERE feed_id = ? AND state = ? AND attempts < ? LIMIT 1",
+            (feed_id, FAILED, attempts),
+        )
+        return row is not None
+
     async def items(self, feed_id: int) -> list[FeedItem]:
         """Every item seen in a feed, oldest first."""
         rows = await self.database.fetchall(

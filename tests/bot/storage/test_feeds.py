@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.errors import KiosqueError
-from bot.storage.feeds import INDEXED, SKIPPED, FeedStore, PollState, stamp
+from bot.storage.feeds import FAILED, INDEXED, SKIPPED, FeedStore, PollState, stamp
 
 NOW = datetime(2026, 12, 7, 12, tzinfo=UTC)
 SPACE, OTHER = "guild:1", "guild:2"
@@ -166,6 +166,25 @@ def test_an_item_is_announced_once_and_again_for_a_new_version(
     assert updated.content_hash == "h1b" and updated.page_hash == "p2"
     assert updated.version == (2 if renewed else 1)
     assert again == ([item.id] if renewed else [])
+
+
+def test_a_feed_is_retrying_while_a_failed_item_has_attempts_left(database: Callable) -> None:
+    async def scenario() -> list[bool]:
+        async with database() as db:
+            store = FeedStore(db)
+            feed = await store.add(SPACE, "http://a.test/rss", None, 900, 5, NOW)
+            seen = [await store.retrying(feed.id, 3)]
+            item = await store.record(feed.id, None, guid="g1", link="http://a.test/1",
+                                      content_hash="h1", page_hash=None, state=FAILED,
+                                      attempts=2, article_id=None, version=None, now=NOW)
+            seen.append(await store.retrying(feed.id, 3))
+            await store.record(feed.id, item.id, guid="g1", link="http://a.test/1",
+                               content_hash="h1", page_hash=None, state=FAILED, attempts=3,
+                               article_id=None, version=None, now=NOW)
+            seen.append(await store.retrying(feed.id, 3))
+            return seen
+
+    assert asyncio.run(scenario()) == [False, True, False]
 
 
 def test_a_feed_polled_since_it_was_found_due_is_not_taken_again(database: Callable) -> None:
