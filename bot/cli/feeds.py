@@ -35,7 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 async def run(kiosque: Kiosque, args: argparse.Namespace) -> int:
     """Do what ``kiosque feed ACTION`` asks; the exit code."""
     space = guild_space(args.guild) if args.guild else None
-    language = _language(kiosque)
+    # About no article: the operator's setting, else French (the one decision).
+    language = kiosque.language()
     if args.action == "add":
         feed = await kiosque.add_feed(space, args.url, args.channel)
         print(kiosque.renderer.line("feed_added", language, plain=True, url=feed.url, id=feed.id))
@@ -90,7 +91,3 @@ def _polled(kiosque: Kiosque, args: argparse.Namespace, reports: list, language:
     sys.stdout.flush()
     return EXIT_FAILED if any(r.error for r in reports) else 0
 
-
-def _language(kiosque: Kiosque) -> str:
-    # About no article: the operator's setting, else French (the one decision, bot.app.language).
-    return kiosque.language()

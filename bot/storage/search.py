@@ -254,13 +254,13 @@ class SearchIndex(ABC):
         totals = None
         having = {}
         last = 0
-        for part in _chunks(wanted):
+        for part in chunks(wanted):
             # The space's totals and the newest article beside its counts, in one round trip.
             for row in await self.database.fetchall(
                 "SELECT t.sentences AS total, t.tokens, c.term, c.sentences,"
                 " (SELECT max(id) FROM articles) AS last"
                 " FROM search_totals t LEFT JOIN search_counts c ON c.space = t.space"
-                f" AND c.term IN ({_marks(part)}) WHERE t.space = ? AND t.sentences > 0",
+                f" AND c.term IN ({marks(part)}) WHERE t.space = ? AND t.sentences > 0",
                 (*part, space),
             ):
                 totals = (int(row["total"]), int(row["tokens"]))
@@ -359,17 +359,17 @@ class SearchIndex(ABC):
         """The rows (id, section, first, count, terms) of the articles whose first ids are
         ``lows``, and the rows ``ids``."""
         rows: list[Row] = []
-        for part in _chunks(lows):
+        for part in chunks(lows):
             rows += await self.database.fetchall(
                 "WITH lows (low) AS (VALUES " + ", ".join(["(?)"] * len(part)) + ")"
                 " SELECT r.id, r.section, r.first, r.count, r.terms FROM lows"
                 " JOIN search_rows r ON r.id BETWEEN lows.low AND lows.low + ?",
                 (*part, (1 << SHIFT) - 1),
             )
-        for part in _chunks(ids):
+        for part in chunks(ids):
             rows += await self.database.fetchall(
                 "SELECT id, section, first, count, terms FROM search_rows"
-                f" WHERE id IN ({_marks(part)})",
+                f" WHERE id IN ({marks(part)})",
                 part,
             )
         return rows
@@ -380,9 +380,9 @@ def index_row(row: Row, low: int) -> IndexRow:
     return IndexRow(row["id"] - low, row["section"], row["first"], row["count"], row["terms"])
 
 
-def _marks(items: list) -> str:
+def marks(items: list) -> str:
     return ", ".join("?" * len(items))
 
 
-def _chunks(items: list) -> list[list]:
+def chunks(items: list) -> list[list]:
     return [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]

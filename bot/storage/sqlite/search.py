@@ -9,9 +9,9 @@ from bot.storage.search import (
     IndexRow,
     Lookup,
     SearchIndex,
-    _chunks,
-    _marks,
+    chunks,
     index_row,
+    marks,
     space_token,
 )
 from index.search.fields import match_form
@@ -60,11 +60,11 @@ class Fts5Index(SearchIndex):
                 (match, lookup.newest),
             )
         found = []
-        for part in _chunks(sorted({r[0] for r in rows})):
+        for part in chunks(sorted({r[0] for r in rows})):
             found += [(r[0], r[1], r[2]) for r in await self.database.fetchall(
                 "SELECT r.id, r.section, r.count FROM search_rows r"
                 f" JOIN articles a ON a.id = (r.id >> {int(search.SHIFT)})"
-                f" WHERE a.space = ? AND r.id IN ({_marks(part)})",
+                f" WHERE a.space = ? AND r.id IN ({marks(part)})",
                 (space, *part),
             )]
         return found
