@@ -42,6 +42,7 @@ from index.search.retrieval import Retrieval
 from index.search.xenc import Choice, CrossEncoder, CrossReader, log_odds, passage_text
 from index.vectors.embedding import model_file
 
+WRITTEN = realistic.HELD_BACK["written"].name  # trained on: never measured here
 WEIGHTS = Path(__file__).resolve().parent.parent / "bot" / "data" / "xenc.npz"
 CHOICE = WEIGHTS.with_suffix(".json")
 ABOUT = (
@@ -76,6 +77,30 @@ class DiskMemo:
         self.path.write_text(json.dumps(self.known), encoding="utf-8")
 
 
+class Routed:
+    """Probabilities from the weights not trained on a question: each written question's from
+    the model trained on the other half of the written articles (``--halves``), the others'
+    from the main weights."""
+
+    def __init__(self, main: DiskMemo, route: dict[str, DiskMemo]) -> None:
+        self.main = main
+        self.route = route
+        self.routed = 0
+
+    def probability(self, question: str, passage: str) -> float:
+        memo = self.route.get(question)
+        self.routed += memo is not None
+        return (memo or self.main).probability(question, passage)
+
+    @property
+    def fresh(self) -> int:
+        return self.main.fresh + sum(m.fresh for m in set(self.route.values()))
+
+    def save(self) -> None:
+        for memo in {self.main, *self.route.values()}:
+            memo.save()
+
+
 def collect(
     responder: MemoResponder,
     data: Data,
@@ -83,10 +108,9 @@ def collect(
     memo: DiskMemo,
     candidates: int,
     core: bool = False,
-    written: list[realistic.Case] = (),
 ) -> list[Read]:
     """Every question's best candidates with the cross-encoder's probability for each
-    (``written``: training questions, read as source "written", never measured)."""
+    (``written_pairs.json``'s as source "written": the weights were trained on them)."""
     out: list[Read] = []
 
     def add(
@@ -122,10 +146,9 @@ def collect(
             )
         )
 
-    extra = [(case, reader_data._stored(case.article, embedder)) for case in written]
-    for case, stored in [*data.cases, *extra]:  # realistic files, reader's pairs, written
+    for case, stored in data.cases:  # realistic files, reader's pairs, written
         source = "pairs" if case.source == reader_data.PAIRS.name else case.source
-        source = "written" if any(case is w for w in written) else source
+        source = "written" if case.source == WRITTEN else source
         for q in case.questions:
             answerable = q["kind"] != "abstain"
             add(
@@ -255,7 +278,9 @@ def _separation(reads: list[Read]) -> str:
     )
 
 
-def _figures(real: Counter, pairs: Counter, titled: Counter) -> dict[str, str]:
+def _figures(
+    real: Counter, pairs: Counter, titled: Counter, written: Counter
+) -> dict[str, str]:
     def share(a: int, b: int) -> str:
         return f"{a}/{b} ({a / b:.1%})" if b else "-"
 
@@ -276,6 +301,12 @@ def _figures(real: Counter, pairs: Counter, titled: Counter) -> dict[str, str]:
             real["answerable_abstained"] + pairs["answerable_abstained"],
             real["answerable"] + pairs["answerable"],
         ),
+        "written, 44 articles: first": f"{written['first'] / max(1, written['answerable']):.3f}",
+        "written: English": share(written["english_hit"], written["english"]),
+        "written: answerable abstained": share(
+            written["answerable_abstained"], written["answerable"]
+        ),
+        "written: near-topic abstained": share(written["abstain_hit"], written["abstain"]),
         "PIAF first / inside": f"{p['piaf_first']:.3f} / {p['piaf_inside']:.3f}",
         "PIAF false abstention": f"{p['piaf_false_abstention']:.3f}",
         "PIAF other-article abstention": f"{p['piaf_cross_abstention']:.3f}",
@@ -301,6 +332,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--written", action="store_true", help="learn the veto from data/written_pairs.json too"
     )
+    parser.add_argument(
+        "--halves",
+        type=Path,
+        nargs=2,
+        help="weights trained without the written articles of half 0, of half 1: the written"
+        " questions are then read by the one not trained on them, learnt from and measured",
+    )
     parser.add_argument("--no-veto", dest="veto", action="store_false", help="reorder only")
     parser.add_argument("--no-rerank", dest="rerank", action="store_false", help="veto only")
     arguments = parser.parse_args(argv)
@@ -313,23 +351,35 @@ def main(argv: list[str] | None = None) -> int:
     digest = hashlib.sha1(arguments.weights.read_bytes()).hexdigest()[:12]
     encoder = CrossEncoder(model_file(), weights, keep=200_000)
     memo = DiskMemo(encoder, CACHE / f"xenc-{digest}.json")
+    if arguments.halves:
+        arguments.written = True
+        halves = []
+        for path in arguments.halves:
+            half = hashlib.sha1(path.read_bytes()).hexdigest()[:12]
+            coder = CrossEncoder(model_file(), dict(np.load(path)), keep=200_000)
+            halves.append(DiskMemo(coder, CACHE / f"xenc-{half}.json"))
+        route = {
+            q["q"].strip(): halves[fold_of(case.name, 2)]
+            for case in realistic.load("written")
+            for q in case.questions
+        }
+        memo = Routed(memo, route)
     responder = MemoResponder(embedder=embedder)
     data = load_data(embedder)
     rows = collect_rows(responder, data, embedder)
-    written = realistic.load("written") if arguments.written else []
-    reads = collect(
-        responder, data, embedder, memo, arguments.candidates, arguments.core, written
-    )
+    reads = collect(responder, data, embedder, memo, arguments.candidates, arguments.core)
     print(
         f"# {len(reads)} questions read, {memo.fresh} new pairs "
         f"({time.perf_counter() - started:.0f} s)",
         flush=True,
     )
     print(f"# {_separation([r for r in reads if r.source != 'written'])}", flush=True)
+    if arguments.halves:
+        print(f"# {memo.routed} pairs read by the half not trained on them", flush=True)
     vectors = {id(c.article): s.vectors for c, s in data.cases}
     system = piaf.project(responder, embedder)
     within = piaf.fold_pairs(data.titles)
-    totals = {name: [Counter(), Counter(), Counter()] for name in ("decision", "reader")}
+    totals = {name: [Counter() for _ in range(4)] for name in ("decision", "reader")}
     kept = responder.tuning
     reader_fit.READ_CANDIDATES = tuple(range(1, arguments.candidates + 1))
     reader_fit.SPEND_BUDGET = arguments.budget
@@ -340,7 +390,18 @@ def main(argv: list[str] | None = None) -> int:
             training = [r for r in rows if fold_of(r.article, K) != fold]
             cases = [(c, s) for c, s in data.cases if fold_of(c.name, K) != fold]
             responder.tuning, _ = decide(responder, training, cases)
-            learn = [r for r in reads if r.source == "written" or fold_of(r.article, K) != fold]
+            # Written questions are learnt from when asked: all of them when the weights were
+            # trained on them all (--written), the other folds' when read by halves (--halves).
+            learn = [
+                r
+                for r in reads
+                if (
+                    arguments.written and not arguments.halves
+                    if r.source == "written"
+                    else fold_of(r.article, K) != fold
+                )
+                or (r.source == "written" and arguments.halves and fold_of(r.article, K) != fold)
+            ]
             count, weight = choose_rerank(learn, responder.tuning) if arguments.rerank else (0, 0)
             learn = [reranked(r, count, weight) for r in learn]
             stacked = None
@@ -373,13 +434,16 @@ def main(argv: list[str] | None = None) -> int:
                 ),
             )
             held_cases = [c for c, _ in data.cases if fold_of(c.name, K) == fold]
+            held_written = [c for c in held_cases if c.source == WRITTEN and arguments.halves]
+            held_cases = [c for c in held_cases if c.source != WRITTEN]
             held_pairs = [c for c in held_cases if c.source == reader_data.PAIRS.name]
             held_cases = [c for c in held_cases if c.source != reader_data.PAIRS.name]
             held_titles = [t for t in data.titles if fold_of(t.article.title, K) == fold]
             held_within = [(a, b) for a, b in within if a in held_titles]
             for name, used in (("decision", None), ("reader", reader)):
                 responder.reader = used
-                real, own, titled = totals[name]
+                real, own, titled, new = totals[name]
+                new.update(realistic.score(responder, held_written, vectors))
                 real.update(realistic.score(responder, held_cases, vectors))
                 own.update(realistic.score(responder, held_pairs, vectors))
                 titled.update(piaf.score(system, held_titles, held_within))
@@ -393,8 +457,11 @@ def main(argv: list[str] | None = None) -> int:
     for key in left:
         print(f"{key:34s} {left[key]:>18s} | {right[key]:>18s}")
     if arguments.write:
-        count, weight = choose_rerank(reads, kept) if arguments.rerank else (0, 0.0)
-        every = [reranked(r, count, weight) for r in reads]
+        usable = [r for r in reads if arguments.written or r.source != "written"]
+        count, weight = choose_rerank(usable, kept) if arguments.rerank else (0, 0.0)
+        every = [
+            reranked(r, count, weight) for r in reads if arguments.written or r.source != "written"
+        ]
         probabilities = [np.array([v["xenc"] for v in r.features]) for r in every]
         choice = reader_fit.choose(every, probabilities, kept)
         chosen = Choice(

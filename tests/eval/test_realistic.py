@@ -1,9 +1,11 @@
-"""The realistic files the held-back folds measure, the reader's questions among them."""
+"""The realistic files the held-back folds measure, the reader's questions and the written ones
+among them."""
 
 from __future__ import annotations
 
 from eval import realistic
 from eval.calibrate import FITTED, read_rows
+from eval.seed import fold_quotes
 
 
 def test_the_reader_pairs_are_a_fourth_held_back_file() -> None:
@@ -24,3 +26,33 @@ def test_the_decision_is_fitted_on_the_three_files_not_on_the_reader_pairs() -> 
     pairs = {case.name for case in realistic.load("pairs")}
     assert "reader_pairs.json" not in FITTED and len(FITTED) == 3
     assert not {row.article for row in rows} & pairs
+
+
+def test_the_written_questions_are_a_fifth_held_back_file_on_the_remaining_articles() -> None:
+    cases = realistic.load("written")
+    reserved = realistic.reserved()
+    earlier = {
+        case.name for name in realistic.HELD_BACK if name != "written"
+        for case in realistic.load(name)
+    }
+    names = {case.name for case in cases}
+    assert len(cases) == len(names) == 44
+    assert not names & (reserved | earlier)
+    # every corpus article is now either reserved, or in exactly one development file
+    corpus = {path.name for path in realistic.CORPUS.glob("*.html")}
+    assert corpus == names | reserved | {n for n in earlier if n.endswith(".html")}
+    assert all(case.source == "written_pairs.json" and not case.followups for case in cases)
+    for case in cases:
+        sentences = [fold_quotes(s.text) for s in case.article.sentences]
+        for q in case.questions:
+            assert q["kind"] in (*realistic.ANSWERABLE, "abstain")
+            assert bool(q["gold"]) == (q["kind"] != "abstain"), q["q"]
+            for gold in q["gold"]:  # verbatim, inside one indexed sentence
+                assert any(fold_quotes(gold) in s for s in sentences), (case.name, gold)
+
+
+def test_the_written_questions_are_measured_not_fitted_on() -> None:
+    rows, _ = read_rows()
+    written = {case.name for case in realistic.load("written")}
+    assert "written_pairs.json" not in FITTED
+    assert not {row.article for row in rows} & written
