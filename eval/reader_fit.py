@@ -172,7 +172,7 @@ def choose(
     groups = np.array([r.group for r in reads])
     alone = lacks | (decided < tuning.answer_floor)
     limit = {
-        g: budget if SPEND_BUDGET else min(budget, alone[groups == g].mean())
+        g: max(budget, alone[groups == g].mean()) if SPEND_BUDGET else alone[groups == g].mean()
         for g, budget in (("answerable", BUDGET_REALISTIC), ("piaf", BUDGET_PIAF))
     }
     far_off = alone[groups == "far-off"].mean() if (groups == "far-off").any() else 0.0

@@ -139,7 +139,7 @@ def _print_block(title: str, columns: dict[str, dict[str, str]], targets: dict[s
     names = list(columns)
     print(title)
     for label in next(iter(columns.values())):
-        cells = "".join(f"{columns[n][label]:>20}" for n in names)
+        cells = "".join(f"{columns[n][label]:>23}" for n in names)
         print(f"  {label:34}{cells}{targets.get(label, ''):>12}")
 
 
@@ -212,7 +212,7 @@ def held_back_table(
     articles = len({case.name for case in cases})
     counts = Counter(q["kind"] == "abstain" for case in cases for q in case.questions)
     chains = sum(len(case.followups) for case in cases)
-    print(f"  {'':34}" + "".join(f"{n:>20}" for n in columns) + f"{'target':>12}")
+    print(f"  {'':34}" + "".join(f"{n:>23}" for n in columns) + f"{'target':>12}")
     _print_block(
         f"held-back folds ({cv.K}-fold over articles): {articles} realistic articles"
         f" ({counts[False]} answerable, {counts[True]} near-topic, {chains} chains),"
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     if semantic is None:
         del systems["semantic+BM25"]
     names = list(systems)
-    header = f"  {'':34}" + "".join(f"{n:>20}" for n in names) + f"{'target':>12}"
+    header = f"  {'':34}" + "".join(f"{n:>23}" for n in names) + f"{'target':>12}"
 
     data = calibrate.load_data(embedder)
     held_back_table(semantic, lexical, data, embedder)

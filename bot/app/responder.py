@@ -6,9 +6,7 @@ whether the best of them answers, and assembles the quotes and context bullets.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -25,10 +23,8 @@ from index.search.article_index import ArticleIndex, Weights
 from index.search.reader import Reader
 from index.search.retrieval import Candidate, Fusion, Retrieval, retrieve
 from index.search.summarize import context_sentences, summary_sentences
-from index.search.xenc import Choice, CrossEncoder, CrossReader
-from index.vectors.embedding import Encoder, model_file
-
-log = logging.getLogger(__name__)
+from index.search.xenc import CrossReader
+from index.vectors.embedding import Encoder
 
 SUMMARY_LENGTHS = {"short": 3, "medium": 5, "long": 7}
 MAX_QUOTE = 900
@@ -58,30 +54,6 @@ def load_decision(path: Path = DECISION) -> dict:
 
 
 _DECIDED = load_decision()
-
-# The answerability reader: the fine-tuned cross-encoder's layers (``xenc.npz``, written by
-# ``python -m eval.xenc_ship``) and how it is used (``xenc.json``, chosen by
-# ``python -m eval.xenc_cv --write`` for exactly those weights).
-READER = DECISION.with_name("xenc.npz")
-
-
-def load_reader(weights: Path = READER) -> CrossReader | None:
-    """The shipped answerability reader, or ``None`` (logged once) when it cannot load here:
-    the decision alone then answers."""
-    try:
-        chosen = json.loads(weights.with_suffix(".json").read_text(encoding="utf-8"))
-        data = weights.read_bytes()
-        if chosen["weights_sha1"] != hashlib.sha1(data).hexdigest()[:12]:
-            raise ValueError(f"{weights.with_suffix('.json').name} was chosen for other weights")
-        import io
-
-        import numpy as np
-
-        arrays = dict(np.load(io.BytesIO(data)))
-        return CrossReader(CrossEncoder(model_file(), arrays), Choice(**chosen["choice"]))
-    except Exception as error:  # any failure means: the decision alone
-        log.warning("answerability reader unavailable (%s): answering without it", error)
-        return None
 ANSWER_FEATURES = _DECIDED["features"]  # standardised with the calibration data's mean, deviation
 ANSWER_BIAS = _DECIDED["bias"]
 
