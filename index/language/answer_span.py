@@ -23,6 +23,7 @@ from index.language.shapes import (
     PLACE,
     SCORE,
     SENTENCE,
+    SPEECH,
 )
 from index.language.tables import MONTHS, NUMBER_WORDS, WEEKDAYS, alternation
 
@@ -119,7 +120,9 @@ def answer_span(
     nearest to the words the question shares with the text wins (a count: one followed by
     what it counts first).
     """
-    if kind is None:
+    if kind == SPEECH:
+        kind = SAID
+    elif kind is None:
         kind = SAID if _SAID.search(asked) else NAMED if _WHICH.search(asked) else None
     found = _spans(text, kind, asked)
     found = [

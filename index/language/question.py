@@ -29,6 +29,7 @@ from index.language.shapes import (
     PLACE,
     SCORE,
     SENTENCE,
+    SPEECH,
     SPEED,
     TIME,
 )
@@ -143,11 +144,26 @@ _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         CAUSE,
     ),
+    # What someone said ("Qu'a dit le ministre ?", "Qu'a répondu Rajoy ?", "Que dit la
+    # police ?", "What did the mayor say?"); "Qui a dit ... ?" asks for a person (below).
+    (
+        re.compile(
+            r"\bqu['’]\s*(?:a|ont|avait|avaient)(?:[-\s]t)?(?:[-\s](?:il|elle|ils|elles|on))?\s+"
+            r"(?:dit|déclaré|répondu|affirmé|annoncé|expliqué|raconté|confié|rétorqué|écrit)\b"
+            r"|\bqu['’]est[-\s]ce\s+qu.{0,60}\b(?:dit|déclaré|répondu|affirmé|annoncé)\b"
+            r"|\bque\s+(?:dit|disent|déclare|déclarent|répond|répondent)\b"
+            r"|\bqu['’]\s*en\s+(?:dit|disent)\b"
+            r"|\bwhat\s+(?:did|does|do|has|have|had|will|would)\b.{0,80}?\b(?:say|tell|declare"
+            r"|announce|answer|reply|respond|write|tweet)\b",
+            re.I,
+        ),
+        SPEECH,
+    ),
     (
         re.compile(
             r"^\s*(?:et\s+|mais\s+)?qui\b|(?<!ce\s)\bqui\s+(?:est|sont|était|a|ont|avait|va|sera|dirige"
             r"|préside)\b|\bpar\s+qui\b|\bavec\s+qui\b|\bà\s+qui\b|\bde\s+qui\b|\bwho\b|\bwhom\b"
-            r"|\bwhose\b|\bcomment\s+s'appelle|\bcomment\s+s’appelle|\bquel\s+est\s+le\s+nom\b"
+            r"|\bwhose\b|\bcomment\s+s['’]\s*appel\w*|\bquel\s+(?:est|était)\s+le\s+nom\b"
             r"|\bnom\s+d[eu]\b|\bwhat\s+is\s+(?:his|her|the)\s+name\b",
             re.I,
         ),

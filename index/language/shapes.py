@@ -20,6 +20,9 @@ from index.language.tables import (
     COUNT_WORDS,
     DURATION_UNITS,
     MONTHS,
+    SAYING_EN,
+    SAYING_PARTICIPLES_FR,
+    SAYING_PRESENT_FR,
     WEEKDAYS_EN,
     WEEKDAYS_FR,
     alternation,
@@ -42,6 +45,7 @@ CAUSE = "cause"
 SPEED = "speed"
 SCORE = "score"
 SENTENCE = "sentence"
+SPEECH = "speech"  # what someone said: reported speech
 
 _MONTHS = alternation(MONTHS)
 _NUMBER_WORDS = alternation(COUNT_WORDS)
@@ -106,12 +110,20 @@ ANSWER_SHAPES: dict[str, re.Pattern[str]] = {
         r"|\bacquittée?s?\b|\bsursis\b",
         re.IGNORECASE,
     ),
+    # Reported speech: quotation marks, or a verb of saying (tables.SAYING_*).
+    SPEECH: re.compile(
+        r"[«»“”\"]|\b(?:a|ont|avait|avaient|aurait|auraient|avoir)\s+(?:\w+\s+)?"
+        rf"(?:{alternation(SAYING_PARTICIPLES_FR)})\b"
+        rf"|(?<![\w'’])(?:{alternation(SAYING_PRESENT_FR)})\b"
+        rf"|\b(?:{alternation(SAYING_EN)})\b",
+        re.IGNORECASE,
+    ),
 }
 
 # Kinds whose shape is specific enough that a passage without it does not answer.
 CHECKED_KINDS = frozenset(
     {DATE, TIME, AGE, AMOUNT, PERCENT, DURATION, DISTANCE, NUMBER, PERSON}
-    | {SPEED, SCORE, SENTENCE}
+    | {SPEED, SCORE, SENTENCE, SPEECH}
 )
 
 NAME = re.compile(r"(?<!\w)(?:[A-ZÀ-ÖØ-Ý][\w'’]*(?:[\s-]+[A-ZÀ-ÖØ-Ý][\w'’]*)*)")

@@ -122,6 +122,32 @@ DEMONYMS_EN = {
     "canadian": "canada",
 }
 
+# Verbs that report what someone said, as news text writes them: a question asking what a
+# person said ("Qu'a dit le ministre ?", "What did the mayor say?") is answered only by a
+# passage that reports speech, with one of these or quotation marks (index.language.shapes,
+# the SPEECH shape). French past participles (after "a", "ont", ...) then present forms
+# (third person, singular and plural), then English. Regex fragments.
+SAYING_PARTICIPLES_FR = (
+    "dit", "déclaré", "affirmé", "annoncé", "expliqué", "souligné", "ajouté", "précisé",
+    "indiqué", "estimé", "répondu", "rappelé", "assuré", "dénoncé", "confié", "reconnu",
+    "insisté", "averti", "prévenu", "jugé", "qualifié", "regretté", "salué", "démenti", "nié",
+    "promis", "martelé", "lancé", "rétorqué", "réagi", "commenté", "raconté", "écrit",
+    "twitté", "tweeté", "déploré", "critiqué", "demandé", "répliqué",
+)
+SAYING_PRESENT_FR = (
+    "dit", "disent", "déclare", "déclarent", "affirme", "affirment", "annonce", "annoncent",
+    "explique", "expliquent", "souligne", "soulignent", "ajoute", "ajoutent", "précise",
+    "précisent", "indique", "indiquent", "estime", "estiment", "répond", "répondent",
+    "rappelle", "rappellent", "assure", "assurent", "dénonce", "dénoncent", "juge", "jugent",
+    "pense", "pensent", "regrette", "regrettent", "dément", "démentent", "nie", "nient",
+    "rapporte", "rapportent", "considère", "considèrent", "selon", "d'après", "d’après",
+)
+SAYING_EN = (
+    "said", "says", "say", "told", "tells", "stated", "states", "announced", "announces",
+    "declared", "declares", "explained", "added", "claimed", "claims", "according to",
+    "replied", "answered", "responded", "wrote", "tweeted",
+)
+
 # Words that open a question continuing the previous one ("Et les États-Unis ?", "Mais
 # pourquoi ?", "What about Paris?"): index.language.followup reads such a short question as going on
 # from the last one. Spaces inside an entry are literal.

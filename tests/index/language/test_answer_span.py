@@ -6,6 +6,7 @@ import pytest
 
 from index.language.answer_span import MAX_SPAN, answer_span
 from index.language.question import expected_kind, normalise
+from index.language.shapes import SPEECH
 
 
 def bold(question: str, sentence: str) -> str | None:
@@ -139,16 +140,11 @@ def test_spans_are_offsets_of_the_verbatim_sentence() -> None:
             "WikiLeaks a publié Collateral Murder.",
             "Collateral Murder",
         ),
-        # what someone said: the words they are quoted saying
+        # a saying verb without "what did ... say": the words quoted
         (
-            "Qu'a dit le ministre ?",
+            "Comment le ministre a-t-il réagi ?",
             "Le ministre a déclaré : « nous ne céderons pas », avant de partir.",
             "nous ne céderons pas",
-        ),
-        (
-            "What did the minister say?",
-            "Il a dit “c’est une victoire” devant la presse.",
-            "c’est une victoire",
         ),
     ],
 )
@@ -169,3 +165,23 @@ def test_questions_without_a_kind_that_still_point_at_words(
 )
 def test_a_word_capitalised_for_opening_a_sentence_is_no_name(sentence: str) -> None:
     assert bold("Contre quelle joueuse a-t-elle gagné ?", sentence) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "words"),
+    [
+        (
+            "Qu'a dit le ministre ?",
+            "Le ministre a déclaré : « nous ne céderons pas », avant de partir.",
+            "nous ne céderons pas",
+        ),
+        (
+            "What did the minister say?",
+            "Il a dit “c’est une victoire” devant la presse.",
+            "c’est une victoire",
+        ),
+    ],
+)
+def test_what_someone_said_bolds_the_words_quoted(question: str, sentence: str, words: str) -> None:
+    assert expected_kind(normalise(question)) == SPEECH
+    assert bold(question, sentence) == words

@@ -10,7 +10,7 @@ from index.language.answer_span import answer_span
 from index.language.followup import CONTINUES, REFERS, leaning
 from index.language.intent import small_talk
 from index.language.question import stated_language
-from index.language.shapes import DATE, DURATION, NUMBER, holds
+from index.language.shapes import DATE, DURATION, NUMBER, SPEECH, holds
 from index.language.tables import (
     COUNT_WORDS,
     DEMONYMS_EN,
@@ -22,6 +22,9 @@ from index.language.tables import (
     MONTHS,
     NUMBER_WORDS,
     POINTING_PRONOUNS,
+    SAYING_EN,
+    SAYING_PARTICIPLES_FR,
+    SAYING_PRESENT_FR,
     SMALL_TALK,
     WEEKDAYS,
     alternation,
@@ -182,3 +185,27 @@ def test_a_small_talk_phrasing_is_small_talk(kind, language, phrasings):
 def test_a_question_is_no_small_talk():
     assert small_talk("Merci de me dire qui a gagné") is None
     assert small_talk("Hello, who won?") is None
+
+
+@pytest.mark.parametrize("participle", SAYING_PARTICIPLES_FR)
+def test_a_past_saying_verb_reports_speech(participle):
+    assert holds(SPEECH, f"Le ministre a {participle} que la réforme attendra.")
+    assert holds(SPEECH, f"Les syndicats ont aussitôt {participle} que la grève continue.")
+
+
+@pytest.mark.parametrize("word", SAYING_PRESENT_FR)
+def test_a_present_saying_verb_reports_speech(word):
+    assert holds(SPEECH, f"Le ministre {word} la réforme attendra.")
+
+
+@pytest.mark.parametrize("word", SAYING_EN)
+def test_an_english_saying_verb_reports_speech(word):
+    assert holds(SPEECH, f"The minister {word} the reform would wait.")
+
+
+def test_quotation_marks_report_speech_and_a_plain_fact_does_not():
+    assert holds(SPEECH, "Pour le maire, « rien ne change ».")
+    assert holds(SPEECH, "The mayor: “nothing changes”.")
+    assert not holds(SPEECH, "Le ministre se rendra demain en Guyane pour rendre hommage aux morts.")
+    # "dit" inside another word, or "nie" ending a word, is no saying verb
+    assert not holds(SPEECH, "Le contredit budgétaire porte sur la Tanzanie.")
