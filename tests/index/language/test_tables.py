@@ -206,6 +206,6 @@ def test_an_english_saying_verb_reports_speech(word):
 def test_quotation_marks_report_speech_and_a_plain_fact_does_not():
     assert holds(SPEECH, "Pour le maire, « rien ne change ».")
     assert holds(SPEECH, "The mayor: “nothing changes”.")
-    assert not holds(SPEECH, "Le ministre se rendra demain en Guyane pour rendre hommage aux morts.")
+    assert not holds(SPEECH, "Le ministre se rendra en Guyane pour rendre hommage aux morts.")
     # "dit" inside another word, or "nie" ending a word, is no saying verb
     assert not holds(SPEECH, "Le contredit budgétaire porte sur la Tanzanie.")
