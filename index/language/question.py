@@ -149,7 +149,8 @@ _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     # what a text holds, said or not. "Qui a dit ... ?" asks for a person (below).
     (
         re.compile(
-            r"\bqu['’]\s*(?:a|ont|avait|avaient)(?:[-\s]t)?(?:[-\s](?:il|elle|ils|elles|on))?\s+"
+            r"\bqu(?:['’]\s*|\s+)(?:a|ont|avait|avaient)(?:[-\s]t)?(?:[-\s](?:il|elle|ils|elles|on))?"
+            r"\s+"
             r"(?:dit|déclaré|répondu|affirmé|annoncé|expliqué|raconté|confié|rétorqué|écrit)\b"
             r"|\bqu['’]est[-\s]ce\s+qu.{0,60}\b(?:dit|déclaré|répondu|affirmé|annoncé)\b"
             r"|\bwhat\s+(?:did|has|have|had)\b.{0,80}?\b(?:say|said|tell|told|declared?"

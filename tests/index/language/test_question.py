@@ -78,6 +78,7 @@ def test_texting_spellings_are_left_as_typed() -> None:
         ("What did she say when she won?", SPEECH),
         ("Qu'a répondu le Premier ministre aux manifestants ?", SPEECH),
         ("Qu'a-t-il dit ?", SPEECH),
+        ("qu a dit poutine", SPEECH),  # typed without the apostrophe
         ("Que dit le rapport sur le barrage ?", None),  # what a text holds
         ("What does the article say about jobs?", None),
         ("Qu'est-ce que le maire a déclaré ?", SPEECH),
