@@ -390,18 +390,15 @@ def main(argv: list[str] | None = None) -> int:
             training = [r for r in rows if fold_of(r.article, K) != fold]
             cases = [(c, s) for c, s in data.cases if fold_of(c.name, K) != fold]
             responder.tuning, _ = decide(responder, training, cases)
-            # Written questions are learnt from when asked: all of them when the weights were
-            # trained on them all (--written), the other folds' when read by halves (--halves).
-            learn = [
-                r
-                for r in reads
-                if (
-                    arguments.written and not arguments.halves
-                    if r.source == "written"
-                    else fold_of(r.article, K) != fold
-                )
-                or (r.source == "written" and arguments.halves and fold_of(r.article, K) != fold)
-            ]
+            # The other folds' questions; the written ones only when asked: every one when the
+            # weights were trained on them all (--written), the other folds' when read by
+            # halves (--halves).
+            def learnt(read: Read, fold: int = fold) -> bool:
+                if read.source == "written" and not arguments.halves:
+                    return arguments.written
+                return fold_of(read.article, K) != fold
+
+            learn = [r for r in reads if learnt(r)]
             count, weight = choose_rerank(learn, responder.tuning) if arguments.rerank else (0, 0)
             learn = [reranked(r, count, weight) for r in learn]
             stacked = None

@@ -17,7 +17,7 @@ repositories (first 10 articles of train-v2.0.json, and the dev articles "Norman
 "Computational_complexity_theory"): 5 843 questions, 889 of them unanswerable. The data is not
 committed (it is English Wikipedia text under CC BY-SA); this script derives the pairs from it.
 
-``python -m eval.xenc_data OUT.jsonl --written FILE.json ...`` writes the pairs of questions
+``python -m eval.xenc_data OUT.jsonl --written`` writes the pairs of questions
 written in the realistic files' format on other articles (``data/written_pairs.json``): each
 question is asked of its article through the bot's retrieval, and each of its best
 ``CANDIDATES`` passages (as the reader reads them, ``index.search.xenc.passage_text``) is a pair,
@@ -94,43 +94,38 @@ def pairs_of(paragraph: dict) -> list[dict]:
 CANDIDATES = 3  # passages read per written question
 
 
-def written_pairs(path: Path) -> list[dict]:
-    """The pairs of a written file (realistic format), from the bot's own candidates."""
-    from bot.values import StoredArticle
+def written_pairs() -> list[dict]:
+    """The pairs of ``data/written_pairs.json``, from the bot's own candidates."""
+    from eval import realistic
     from eval.memo import MemoResponder
-    from eval.realistic import CORPUS, reserved
+    from eval.reader_data import _holds_gold, _stored
     from eval.seed import fold_quotes
-    from eval.vectors import evaluation_embedder, vectors_of
-    from index import parse_article
+    from eval.vectors import evaluation_embedder
     from index.search.xenc import passage_text
 
     embedder = evaluation_embedder()
     responder = MemoResponder(embedder=embedder)
-    kept_back = reserved()
     rows = []
-    for entry in json.loads(path.read_text(encoding="utf-8"))["articles"]:
-        source = CORPUS / Path(entry["file"]).name
-        if source.name in kept_back:
-            raise SystemExit(f"{source.name} is a reserved article")
-        article = parse_article(source.read_bytes(), source.name)
-        stored = StoredArticle(id(article), 1, article, vectors_of(embedder, article))
-        for q in entry["questions"]:
-            gold = [fold_quotes(g) for g in q["gold"]]
+    for case in realistic.load("written"):
+        article, stored = case.article, _stored(case.article, embedder)
+        for q in case.questions:
+            gold = q["gold"]
             found = responder.retrieval(q["q"], stored)
-            seen = False
+            pairs = []
             for candidate in found.candidates[:CANDIDATES]:
-                text = passage_text(article, candidate)
-                holds = bool(gold) and any(g in fold_quotes(text) for g in gold)
-                seen = seen or holds
+                holds = bool(gold) and _holds_gold(article, candidate.sentences, gold)
                 kind = "answer" if holds else ("other" if gold else "unanswerable")
-                rows.append({"q": q["q"], "s": text, "y": int(holds), "kind": kind})
-            if gold and not seen:
-                for sentence in article.sentences:
-                    if any(g in fold_quotes(sentence.text) for g in gold):
-                        rows.append({"q": q["q"], "s": sentence.text, "y": 1, "kind": "answer"})
-                        break
-            for row in rows:
-                row.setdefault("article", source.name)
+                pairs.append((passage_text(article, candidate), int(holds), kind))
+            if gold and not any(y for _, y, _ in pairs):  # the gold sentence, not reached
+                sentence = next(
+                    s for s in article.sentences
+                    if any(fold_quotes(g) in fold_quotes(s.text) for g in gold)
+                )
+                pairs.append((sentence.text, 1, "answer"))
+            rows += [
+                {"q": q["q"], "s": text, "y": y, "kind": kind, "article": case.name}
+                for text, y, kind in pairs
+            ]
     return rows
 
 
@@ -140,17 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     if len(arguments) < 2:
         print(
             "usage: python -m eval.xenc_data OUT.jsonl SQUAD.json ...\n"
-            "       python -m eval.xenc_data OUT.jsonl --written FILE.json ...",
+            "       python -m eval.xenc_data OUT.jsonl --written",
             file=sys.stderr,
         )
         return 2
     if arguments[1] == "--written":
-        rows = [row for name in arguments[2:] for row in written_pairs(Path(name))]
-        with open(arguments[0], "w", encoding="utf-8") as out:
-            for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        kinds = {k: sum(r["kind"] == k for r in rows) for k in ("answer", "other", "unanswerable")}
-        print(f"{len(rows)} pairs: {kinds}")
+        rows = written_pairs()
+        _write(Path(arguments[0]), rows, f"{len(rows)} pairs")
         return 0
     seen: set[str] = set()
     rows = []
@@ -161,12 +152,17 @@ def main(argv: list[str] | None = None) -> int:
                 seen.update(qa["id"] for qa in fresh)
                 for row in pairs_of({**paragraph, "qas": fresh}):
                     rows.append({**row, "article": article["title"]})
-    with open(arguments[0], "w", encoding="utf-8") as out:
+    _write(Path(arguments[0]), rows, f"{len(seen)} questions, {len(rows)} pairs")
+    return 0
+
+
+def _write(path: Path, rows: list[dict], counted: str) -> None:
+    """The pairs, one JSON line each, and what they are by kind."""
+    with open(path, "w", encoding="utf-8") as out:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     kinds = {k: sum(r["kind"] == k for r in rows) for k in ("answer", "other", "unanswerable")}
-    print(f"{len(seen)} questions, {len(rows)} pairs: {kinds}")
-    return 0
+    print(f"{counted}: {kinds}")
 
 
 if __name__ == "__main__":

@@ -202,9 +202,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--init", type=Path, help="start from these trained layers (what this script wrote)"
     )
-    parser.add_argument(
-        "--check-file", type=Path, help="pairs only checked on, never trained on (JSON lines)"
-    )
     arguments = parser.parse_args(argv)
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -218,9 +215,6 @@ def main(argv: list[str] | None = None) -> int:
     random.shuffle(rows)
     if arguments.limit:
         rows = rows[: arguments.limit]
-    if arguments.check_file is not None:
-        lines = arguments.check_file.read_text(encoding="utf-8").splitlines()
-        rows += [{**json.loads(line), "article": arguments.check.split(",")[0]} for line in lines]
     ids = [pair_ids(tokenizer, net.file, r["q"], r["s"]) for r in rows]
     start = len(net.layers) - TRAINED
     print(f"# {len(rows)} pairs tokenised ({time.perf_counter() - started:.0f} s)", flush=True)
