@@ -33,7 +33,12 @@ from index.language.shapes import (
     SPEED,
     TIME,
 )
-from index.language.tables import ENGLISH_QUESTION_WORDS, alternation
+from index.language.tables import (
+    ASKED_SAYING_EN,
+    ASKED_SAYING_FR,
+    ENGLISH_QUESTION_WORDS,
+    alternation,
+)
 
 
 def normalise(text: str) -> str:
@@ -150,11 +155,9 @@ _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"\bqu(?:['’]\s*|\s+)(?:a|ont|avait|avaient)(?:[-\s]t)?(?:[-\s](?:il|elle|ils|elles|on))?"
-            r"\s+"
-            r"(?:dit|déclaré|répondu|affirmé|annoncé|expliqué|raconté|confié|rétorqué|écrit)\b"
-            r"|\bqu['’]est[-\s]ce\s+qu.{0,60}\b(?:dit|déclaré|répondu|affirmé|annoncé)\b"
-            r"|\bwhat\s+(?:did|has|have|had)\b.{0,80}?\b(?:say|said|tell|told|declared?"
-            r"|announced?|answered|answer|repl(?:y|ied)|respond(?:ed)?|write|wrote|tweet(?:ed)?)\b",
+            rf"\s+(?:{alternation(ASKED_SAYING_FR)})\b"
+            rf"|\bqu['’]est[-\s]ce\s+qu.{{0,60}}\b(?:{alternation(ASKED_SAYING_FR)})\b"
+            rf"|\bwhat\s+(?:did|has|have|had)\b.{{0,80}}?\b(?:{alternation(ASKED_SAYING_EN)})\b",
             re.I,
         ),
         SPEECH,

@@ -148,6 +148,19 @@ SAYING_EN = (
     "replied", "answered", "responded", "wrote", "tweeted",
 )
 
+# The verbs of a question asking what someone said, in the past ("Qu'a répondu Rajoy ?",
+# "Qu'est-ce que le maire a déclaré ?", "What did the mayor say?", "What has he told them?"):
+# index.language.question reads such a question as asking for reported speech (SPEECH).
+# Regex fragments.
+ASKED_SAYING_FR = (
+    "dit", "déclaré", "répondu", "affirmé", "annoncé", "expliqué", "raconté", "confié",
+    "rétorqué", "écrit",
+)
+ASKED_SAYING_EN = (
+    "say", "said", "tell", "told", "declared?", "announced?", "answer", "answered",
+    "repl(?:y|ied)", "respond(?:ed)?", "write", "wrote", "tweet(?:ed)?",
+)
+
 # Words that open a question continuing the previous one ("Et les États-Unis ?", "Mais
 # pourquoi ?", "What about Paris?"): index.language.followup reads such a short question as going on
 # from the last one. Spaces inside an entry are literal.

@@ -15,7 +15,6 @@ Pure: the caller hands over the model file and the weights' arrays.
 from __future__ import annotations
 
 import math
-import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -103,7 +102,6 @@ class CrossEncoder:
         )
         self._read: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._keep = keep
-        self._lock = threading.Lock()  # questions are answered on several worker threads
 
     def ids(self, question: str, passage: str) -> list[int]:
         """The pair's tokens, the passage cut to fit ``LONGEST``."""
@@ -115,20 +113,18 @@ class CrossEncoder:
     def probability(self, question: str, passage: str) -> float:
         """How likely ``passage`` holds what ``question`` asks for (remembered)."""
         key = (question, passage)
-        with self._lock:
-            if key in self._read:
-                self._read.move_to_end(key)
-                return self._read[key]
+        if key in self._read:
+            self._read.move_to_end(key)
+            return self._read[key]
         ids = self.ids(question, passage)
         hidden = self.model.sizes["H"]
         words = np.stack([dequantise(self.model.blocks("emb.word", 1, hidden, i)) for i in ids])
         inputs = (words + self.positions[: len(ids)] + self.token_type).astype(np.float32)
         logit = float(self.session.run(["logit"], {"embeddings": inputs})[0].reshape(-1)[0])
         found = 1 / (1 + math.exp(-max(-30.0, min(30.0, logit))))
-        with self._lock:
-            self._read[key] = found
-            while len(self._read) > self._keep:
-                self._read.popitem(last=False)
+        self._read[key] = found
+        while len(self._read) > self._keep:
+            self._read.popitem(last=False)
         return found
 
 

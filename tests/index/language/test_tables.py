@@ -9,9 +9,11 @@ from index.language.analysis import question_terms, related_terms, terms
 from index.language.answer_span import answer_span
 from index.language.followup import CONTINUES, REFERS, leaning
 from index.language.intent import small_talk
-from index.language.question import stated_language
+from index.language.question import expected_kind, stated_language
 from index.language.shapes import DATE, DURATION, NUMBER, SPEECH, holds
 from index.language.tables import (
+    ASKED_SAYING_EN,
+    ASKED_SAYING_FR,
     COUNT_WORDS,
     DEMONYMS_EN,
     DEMONYMS_FR,
@@ -209,3 +211,30 @@ def test_quotation_marks_report_speech_and_a_plain_fact_does_not():
     assert not holds(SPEECH, "Le ministre se rendra en Guyane pour rendre hommage aux morts.")
     # "dit" inside another word, or "nie" ending a word, is no saying verb
     assert not holds(SPEECH, "Le contredit budgétaire porte sur la Tanzanie.")
+
+
+def _forms(fragment: str) -> tuple[str, ...]:
+    """The words an ASKED_SAYING fragment stands for ("declared?": declare, declared)."""
+    forms = {
+        "declared?": ("declare", "declared"), "announced?": ("announce", "announced"),
+        "repl(?:y|ied)": ("reply", "replied"), "respond(?:ed)?": ("respond", "responded"),
+        "tweet(?:ed)?": ("tweet", "tweeted"),
+    }
+    return forms.get(fragment, (fragment,))
+
+
+@pytest.mark.parametrize("verb", ASKED_SAYING_FR)
+def test_a_french_saying_verb_asks_what_was_said(verb):
+    assert expected_kind(f"Qu'a {verb} le ministre ?") == SPEECH
+    assert expected_kind(f"Qu'est-ce que le ministre a {verb} ?") == SPEECH
+
+
+@pytest.mark.parametrize("fragment", ASKED_SAYING_EN)
+def test_an_english_saying_verb_asks_what_was_said(fragment):
+    for verb in _forms(fragment):
+        assert expected_kind(f"What did the minister {verb} to them?") == SPEECH
+
+
+def test_without_a_saying_verb_a_question_asks_for_no_speech():
+    assert expected_kind("Qu'a construit le ministre ?") is None
+    assert expected_kind("What did the minister build?") is None
