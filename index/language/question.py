@@ -34,6 +34,11 @@ from index.language.shapes import (
     TIME,
 )
 from index.language.tables import (
+    ASKED_DATE_EN,
+    ASKED_DATE_FR_FEMININE,
+    ASKED_DATE_FR_MASCULINE,
+    ASKED_MONEY_EN,
+    ASKED_MONEY_FR,
     ASKED_SAYING_EN,
     ASKED_SAYING_FR,
     ENGLISH_QUESTION_WORDS,
@@ -98,7 +103,13 @@ _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
             r"|\bprix\s+(?:d['’]|du|de\s+la|des)\b(?!.*\b(?:obtient|obtenu|remport|décern|reçu|gagn))"
             r"|\bcombien\s+(?:d'|d’|de\s+)?"
             r"(?:euros|dollars|argent)\b|\bcombien\b.*\b(?:coûte|coute|payé|vaut|valent|rapporté"
-            r"|dépensé|investi)|\ben\s+dollars\b|\ben\s+euros\b|\bhow\s+much\b.*\b(?:cost"
+            r"|dépensé|investi)|\ben\s+dollars\b|\ben\s+euros\b"
+            # "Quel est le budget ... ?", "What was HP's net profit?": the noun is what is asked
+            r"|\bquel(?:le)?s?\s+(?:(?:est|était|sont|étaient|a\s+été|sera)\s+)?"
+            rf"(?:(?:le|la|les|son|sa|ses|leur|leurs)\s+)?(?:{alternation(ASKED_MONEY_FR)})s?\b"
+            r"|\bwhat\s+(?:(?:is|was|are|were)\s+)?(?:(?:the|its|his|her|their)\s+)?"
+            rf"(?:[\w'’.-]+\s+){{0,3}}?(?:{alternation(ASKED_MONEY_EN)})s?\b"
+            r"|\bhow\s+much\b.*\b(?:cost"
             r"|money|pay|paid|worth|spent|spend|earn)|\bwhat\s+(?:amount|price|sum)\b",
             re.I,
         ),
@@ -114,11 +125,14 @@ _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
-            r"^\s*(?:en\s+|et\s+|mais\s+)?quand\b|\bquelle\s+(?:date|année|annee|époque|epoque)"
+            r"^\s*(?:en\s+|et\s+|mais\s+)?quand\b"
+            rf"|\bquel\s+(?:{alternation(ASKED_DATE_FR_MASCULINE)})\b"
+            rf"|\bquelle\s+(?:{alternation(ASKED_DATE_FR_FEMININE)})"
             r"|\ben\s+quelle\s+année|\bdepuis\s+quand\b|\bjusqu['’]\s*(?:à|a)\s+quand\b"
             r"|\bà\s+partir\s+de\s+quand\b|\bquand\b(?!" + _CLAUSE + r").*\?"
             r"|^\s*(?:and\s+|but\s+)?when\b"
-            r"|\bwhat\s+(?:year|date|day)\b|\bsince\s+when\b|\buntil\s+when\b"
+            rf"|\b(?:what|which)\s+(?:{alternation(ASKED_DATE_EN)})\b"
+            r"|\bsince\s+when\b|\buntil\s+when\b"
             r"|\bwhen\s+(?:did|was|were|is|are|will|does|do|has|had)\b",
             re.I,
         ),

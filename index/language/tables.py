@@ -161,6 +161,24 @@ ASKED_SAYING_EN = (
     "repl(?:y|ied)", "respond(?:ed)?", "write", "wrote", "tweet(?:ed)?",
 )
 
+# Nouns that name a sum of money: a question asking which one it is ("Quel est le budget du
+# festival ?", "Quel chiffre d'affaires ... ?", "What was HP's net profit?") asks for an
+# amount (AMOUNT), which a passage without a sum does not give. Regex fragments; the plural
+# comes from the pattern.
+ASKED_MONEY_FR = (
+    "budget", "chiffre d['’]affaires", "salaire", "bénéfice", "recette", "dette",
+)
+ASKED_MONEY_EN = (
+    "budget", "revenue", "turnover", "salary", "profit", "debt",
+)
+
+# Nouns of a unit of the calendar: "Quel jour ... ?", "Le ministre arrive quel mois ?",
+# "Which year ... ?" ask for a date (DATE). Masculine and feminine apart, as French asks
+# "quel jour" and "quelle semaine".
+ASKED_DATE_FR_MASCULINE = ("jour", "mois")
+ASKED_DATE_FR_FEMININE = ("semaine", "date", "année", "annee", "époque", "epoque")
+ASKED_DATE_EN = ("year", "date", "day", "month", "week")
+
 # Words that open a question continuing the previous one ("Et les États-Unis ?", "Mais
 # pourquoi ?", "What about Paris?"): index.language.followup reads such a short question as going on
 # from the last one. Spaces inside an entry are literal.

@@ -10,8 +10,13 @@ from index.language.answer_span import answer_span
 from index.language.followup import CONTINUES, REFERS, leaning
 from index.language.intent import small_talk
 from index.language.question import expected_kind, stated_language
-from index.language.shapes import DATE, DURATION, NUMBER, SPEECH, holds
+from index.language.shapes import AMOUNT, DATE, DURATION, NUMBER, SPEECH, holds
 from index.language.tables import (
+    ASKED_DATE_EN,
+    ASKED_DATE_FR_FEMININE,
+    ASKED_DATE_FR_MASCULINE,
+    ASKED_MONEY_EN,
+    ASKED_MONEY_FR,
     ASKED_SAYING_EN,
     ASKED_SAYING_FR,
     COUNT_WORDS,
@@ -238,3 +243,46 @@ def test_an_english_saying_verb_asks_what_was_said(fragment):
 def test_without_a_saying_verb_a_question_asks_for_no_speech():
     assert expected_kind("Qu'a construit le ministre ?") is None
     assert expected_kind("What did the minister build?") is None
+
+
+def _money_forms(fragment: str) -> tuple[str, ...]:
+    """The words an ASKED_MONEY fragment stands for (both apostrophes)."""
+    if "['’]" in fragment:
+        return (fragment.replace("['’]", "'"), fragment.replace("['’]", "’"))
+    return (fragment,)
+
+
+@pytest.mark.parametrize("fragment", ASKED_MONEY_FR)
+def test_a_french_money_noun_asks_for_an_amount(fragment):
+    for noun in _money_forms(fragment):
+        assert expected_kind(f"Quel est le {noun} du festival ?") == AMOUNT
+        assert expected_kind(f"Quel {noun} l'entreprise annonce-t-elle ?") == AMOUNT
+
+
+@pytest.mark.parametrize("noun", ASKED_MONEY_EN)
+def test_an_english_money_noun_asks_for_an_amount(noun):
+    assert expected_kind(f"What was the company's {noun}?") == AMOUNT
+    assert expected_kind(f"What is the {noun} of the festival?") == AMOUNT
+
+
+def test_a_money_noun_that_is_not_what_is_asked_asks_for_no_amount():
+    # the question asks for a state, and a count of people, not for the budget or the wage
+    assert expected_kind("Quel État américain a réduit le budget du français ?") != AMOUNT
+    assert expected_kind("Combien de salariés touchent le salaire minimum ?") == NUMBER
+
+
+@pytest.mark.parametrize("noun", ASKED_DATE_FR_MASCULINE)
+def test_quel_and_a_masculine_unit_of_the_calendar_asks_for_a_date(noun):
+    assert expected_kind(f"Quel {noun} le ministre arrive-t-il ?") == DATE
+    assert expected_kind(f"Le ministre arrive en Guyane quel {noun} ?") == DATE
+
+
+@pytest.mark.parametrize("noun", ASKED_DATE_FR_FEMININE)
+def test_quelle_and_a_feminine_unit_of_the_calendar_asks_for_a_date(noun):
+    assert expected_kind(f"À quelle {noun} le ministre arrive-t-il ?") == DATE
+
+
+@pytest.mark.parametrize("noun", ASKED_DATE_EN)
+def test_which_and_a_unit_of_the_calendar_asks_for_a_date(noun):
+    assert expected_kind(f"Which {noun} did the minister arrive?") == DATE
+    assert expected_kind(f"What {noun} does the festival open?") == DATE
