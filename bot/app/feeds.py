@@ -28,7 +28,6 @@ from urllib.parse import urlsplit
 from bot.app.feed_entries import FeedDocument, Work, page_hash, read_feed, to_do, wait_seconds
 from bot.app.indexer import Indexer
 from bot.errors import KiosqueError
-from bot.net.fetch import checked_url, fetch
 from bot.settings import Settings
 from bot.storage.feeds import FAILED, INDEXED, SKIPPED, Feed, FeedStore, PollState, stamp
 from bot.storage.library import ArticleInfo
@@ -109,6 +108,8 @@ class Feeds:
         """Follow a feed in ``space`` (an http(s) URL, not on a private address); it is
         polled at the next round."""
         url = url.strip()
+        from bot.net.fetch import checked_url  # aiohttp loads only for a feed (cold start)
+
         checked_url(url, self.settings)
         if not urlsplit(url).path:
             url += "/"
@@ -223,6 +224,8 @@ class Feeds:
         if feed.last_modified and not retrying:
             headers["If-Modified-Since"] = feed.last_modified
         try:
+            from bot.net.fetch import fetch
+
             page = await fetch(feed.url, self.settings, nameserver=self.nameserver,
                                headers=headers)
             if page.not_modified:
@@ -273,6 +276,8 @@ class Feeds:
             await self._record(feed, work, SKIPPED)
             return False
         try:
+            from bot.net.fetch import fetch
+
             page = await fetch(link, self.settings, nameserver=self.nameserver)
             digest = await self._read(page_hash, page.data)  # up to 5 MB: not on the loop
             if known is not None and known.state == INDEXED and known.page_hash == digest:

@@ -331,6 +331,8 @@ def test_impossible_shards_are_a_one_line_error_naming_what_was_typed(
 
 
 def test_commands_other_than_run_never_import_discord(tmp_path: Path, db_path: Path) -> None:
+    # Nor the web client: aiohttp takes about 0.1 s to import, which every `kiosque ask` would
+    # pay; it loads when a URL or a feed is fetched.
     script = (
         "import sys\n"
         "from bot.cli.main import main\n"
@@ -338,6 +340,7 @@ def test_commands_other_than_run_never_import_discord(tmp_path: Path, db_path: P
         " main(['summary']), main(['history'])]\n"
         "assert codes == [0, 0, 0, 0], codes\n"
         "assert 'discord' not in sys.modules, 'discord imported'\n"
+        "assert 'aiohttp' not in sys.modules, 'aiohttp imported'\n"
         "print('ok')\n"
     )
     done = subprocess.run(
