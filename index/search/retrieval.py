@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.language.question import Question
-from index.language.shapes import AMOUNT, NUMBER, holds, names
+from index.language.shapes import holds, names
 from index.search.article_index import ArticleIndex
 from index.search.stages import (
+    COUNTED_KINDS,
     answer_shape,
     article_weights,
     check_counts,
@@ -24,6 +25,7 @@ from index.search.stages import (
     fuse,
     lexical_query,
     near_previous,
+    prefetch,
     semantic_scores,
     shape_cue,
 )
@@ -117,11 +119,12 @@ def retrieve(
     own, related = lexical_query(index, question, fusion)
     context = conversation_terms(index, question, own, fusion)
     lexical = index.scores(own + context + related)
+    prefetch(index, question, embedder, fusion)
     semantic = semantic_scores(index, question, embedder, fusion)
     fused = article_weights(index, fuse(index, lexical, semantic, fusion), fusion)
     shaped = answer_shape(index, question)
     if shaped is not None:
-        if question.kind in (NUMBER, AMOUNT) and semantic is not None and embedder is not None:
+        if question.kind in COUNTED_KINDS and semantic is not None and embedder is not None:
             shaped = count_cue(index, question, shaped, fused, embedder, fusion)
         fused = shape_cue(fused, shaped, fusion)
     excluded: set[int] = set()  # a follow-up moves on: no sentence already answered with
@@ -161,7 +164,7 @@ def retrieve(
                 holds=holds(question.kind, text, question.text),
             )
         )
-    if question.kind in (NUMBER, AMOUNT) and semantic is not None and embedder is not None:
+    if question.kind in COUNTED_KINDS and semantic is not None and embedder is not None:
         candidates = check_counts(index, question, candidates, embedder, fusion)
     return Retrieval(
         question=question,

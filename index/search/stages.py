@@ -6,6 +6,7 @@ them:
 - conversation: a follow-up's previous questions' terms, and later the sentences around the
   previous answer;
 - semantic: each sentence's cosine with the question (and its conversation), fused with BM25;
+  the model may first be let read ahead what the later stages need (``prefetch``);
 - answer shape: the sentences that hold the kind of answer asked for (a date, a number), as
   the index found them;
 - counts: of those, the ones whose numbers count what a "combien de N" question counts.
@@ -23,9 +24,11 @@ from index.language.analysis import related_terms
 from index.language.counts import counts_named, gives_count
 from index.language.followup import CONTINUES, REFERS
 from index.language.question import Question
-from index.language.shapes import CHECKED_KINDS
+from index.language.shapes import AMOUNT, CHECKED_KINDS, NUMBER
 from index.search.article_index import ArticleIndex, query_of
 from index.vectors.embedding import Encoder
+
+COUNTED_KINDS = (NUMBER, AMOUNT)  # the kinds whose counts are checked (count_cue, check_counts)
 
 if TYPE_CHECKING:
     from index.search.retrieval import Candidate, Fusion
@@ -69,33 +72,64 @@ def semantic_scores(
         return None
     if not question.followup and not question.terms(index.article.language):
         return None  # nothing to search for ("???", "@everyone"): no need to read it
+    conversation, answered = _conversation_texts(index, question, fusion)
     cosine = index.vectors @ embedder.query(question.text)
-    if question.followup and question.previous:
-        # The model reads the follow-up in its conversation: "Qui a demandé la suspension de
-        # séance ? Et qui l'a accordée ?" is about granting the suspension.
-        # A follow-up of a follow-up is read after the question that opened the thread, and
-        # its answer: "Quand sort Ubuntu 12.10 ? Elle s'appelle comment ? Et la version
-        # d'après ?" (a middle answer gone astray would lead the next one astray too).
-        previous = next(
-            (e for e in reversed(question.previous) if e.text == question.opening),
-            question.previous[-1],
-        )
-        conversation = f"{question.opening} {question.text}"
+    if conversation is not None:
         earlier = index.vectors @ embedder.query(conversation)
         weight = fusion.previous_semantic
         cosine, total = cosine + weight * earlier, 1 + weight
-        said = " ".join(
-            " ".join(index.article.sentences[i].text for i in previous.cores if i < index.size)
-            .split()[: fusion.previous_answer_words]
-        )
-        if said and fusion.previous_answer:
-            # ... and with what was answered: "Avec qui commentait-il les matchs ? Et c'était
-            # qui ce gars ?" asks about the man the answer named, not the question.
-            answered = index.vectors @ embedder.query(f"{said} {question.text}")
-            cosine = cosine + fusion.previous_answer * answered
+        if answered is not None:
+            said = index.vectors @ embedder.query(answered)
+            cosine = cosine + fusion.previous_answer * said
             total += fusion.previous_answer
         cosine = cosine / total
     return cosine
+
+
+def _conversation_texts(
+    index: ArticleIndex, question: Question, fusion: Fusion
+) -> tuple[str | None, str | None]:
+    """What the model reads of a follow-up besides the question: the question after the one
+    that opened the thread, and after that question's answer (``None`` when it has none)."""
+    if not question.followup or not question.previous:
+        return None, None
+    # The model reads the follow-up in its conversation: "Qui a demandé la suspension de
+    # séance ? Et qui l'a accordée ?" is about granting the suspension.
+    # A follow-up of a follow-up is read after the question that opened the thread, and
+    # its answer: "Quand sort Ubuntu 12.10 ? Elle s'appelle comment ? Et la version
+    # d'après ?" (a middle answer gone astray would lead the next one astray too).
+    previous = next(
+        (e for e in reversed(question.previous) if e.text == question.opening),
+        question.previous[-1],
+    )
+    conversation = f"{question.opening} {question.text}"
+    said = " ".join(
+        " ".join(index.article.sentences[i].text for i in previous.cores if i < index.size)
+        .split()[: fusion.previous_answer_words]
+    )
+    if not said or not fusion.previous_answer:
+        return conversation, None
+    # ... and with what was answered: "Avec qui commentait-il les matchs ? Et c'était
+    # qui ce gars ?" asks about the man the answer named, not the question.
+    return conversation, f"{said} {question.text}"
+
+
+def prefetch(
+    index: ArticleIndex, question: Question, embedder: Encoder | None, fusion: Fusion
+) -> None:
+    """Let the model start on the texts the next stages will read besides the question (a
+    follow-up's conversation, a count question's noun), when it can: ``Embedder.prefetch``
+    reads them on the other core while this one reads the question."""
+    start = getattr(embedder, "prefetch", None)
+    if start is None or index.vectors is None or not index.size:
+        return
+    texts = [t for t in _conversation_texts(index, question, fusion) if t]
+    if question.kind in COUNTED_KINDS and question.counted:
+        texts.append(question.counted)
+    if texts:
+        # The last needed first: the model's thread starts on it while this one reads the
+        # question, then the next ones, which by then it may find ready or read itself.
+        start(texts[::-1])
 
 
 def fuse(

@@ -19,7 +19,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -37,7 +37,9 @@ log = logging.getLogger(__name__)
 
 
 class Encoder(Protocol):
-    """What retrieval and indexing need of a sentence-embedding model."""
+    """What retrieval and indexing need of a sentence-embedding model. A model may also
+    offer ``prefetch(texts)`` (``Embedder.prefetch``), which retrieval calls when it is
+    there."""
 
     name: str
 
@@ -84,6 +86,7 @@ class Embedder:
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._computing: dict[str, Future] = {}
         self._lock = threading.Lock()
+        self._background: ThreadPoolExecutor | None = None  # ``prefetch``'s thread
 
     def query(self, text: str) -> np.ndarray:
         """The vector of a question (kept for the last few hundred questions asked).
@@ -119,6 +122,27 @@ class Embedder:
                 self._queries.popitem(last=False)
         pending.set_result(vector)
         return vector
+
+    def prefetch(self, texts: Sequence[str]) -> None:
+        """Start reading ``texts`` as questions on a thread of the model's own, so that a
+        question needing several vectors (a follow-up read in its conversation, a count
+        question's noun) has them read on both cores at once; ``query`` then finds each
+        ready, waits for it, or reads it itself if it has not started. Once warmed only
+        (onnxruntime runs outside the interpreter's lock; a one-shot process skips it)."""
+        if self._fast is None:
+            return
+        with self._lock:
+            if self._background is None:
+                self._background = ThreadPoolExecutor(1, thread_name_prefix="embedding")
+            background = self._background
+        for text in texts:
+            background.submit(self._prefetched, text)
+
+    def _prefetched(self, text: str) -> None:
+        try:
+            self.query(text)
+        except Exception as error:  # the caller's own ``query`` meets it again, and handles it
+            log.debug("not prefetched: %r", error)
 
     def _compute(self, text: str) -> np.ndarray:
         fast = self._fast

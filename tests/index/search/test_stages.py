@@ -18,6 +18,7 @@ from index.search.stages import (
     fuse,
     lexical_query,
     near_previous,
+    prefetch,
     semantic_scores,
     shape_cue,
 )
@@ -131,3 +132,56 @@ def test_conversation_stage_lifts_the_sentences_around_the_previous_answer(
     follow_up = read_question("Et ça ?", [Earlier("Que reçoit l'Ukraine ?", (0,), ((0,),))])
     fused = near_previous(index, follow_up, np.zeros(5), Fusion(adjacent=0.3))
     assert list(fused) == pytest.approx([0.0, 0.3, 0.0, 0.0, 0.0])
+
+
+class Prefetching(Counting):
+    """A stand-in that records what retrieval lets it read ahead, and what it reads."""
+
+    def __init__(self) -> None:
+        self.ahead: list[list[str]] = []
+        self.read: list[str] = []
+
+    def prefetch(self, texts: list[str]) -> None:
+        self.ahead.append(list(texts))
+
+    def query(self, text: str) -> np.ndarray:
+        self.read.append(text)
+        return super().query(text)
+
+
+@pytest.fixture
+def with_vectors() -> ArticleIndex:
+    article = parse(TEXT)
+    return ArticleIndex(article, vectors=np.tile([1.0, 0.0], (len(article.sentences), 1)))
+
+
+def test_a_follow_up_lets_the_model_read_its_conversation_ahead_last_needed_first(
+    with_vectors: ArticleIndex,
+) -> None:
+    previous = [Earlier("Quand les livraisons de missiles ont-elles commencé ?", cores=(1,))]
+    follow_up = read_question("Et pourquoi ?", previous)
+    model = Prefetching()
+    prefetch(with_vectors, follow_up, model, Fusion())
+    semantic_scores(with_vectors, follow_up, model, Fusion())
+    conversation = f"{follow_up.opening} {follow_up.text}"
+    answered = f"Les livraisons ont commencé en mars. {follow_up.text}"
+    assert model.ahead == [[answered, conversation]]
+    # ... which are exactly the texts the semantic stage then reads, after the question
+    assert model.read == [follow_up.text, conversation, answered]
+
+
+def test_a_count_question_lets_the_model_read_its_noun_ahead(with_vectors: ArticleIndex) -> None:
+    model = Prefetching()
+    prefetch(with_vectors, read_question("Combien de chars ont été perdus ?"), model, Fusion())
+    assert model.ahead == [["chars"]]
+
+
+def test_a_plain_question_reads_nothing_ahead(
+    with_vectors: ArticleIndex, index: ArticleIndex
+) -> None:
+    model = Prefetching()
+    prefetch(with_vectors, read_question("Qui livre des missiles ?"), model, Fusion())
+    previous = [Earlier("Quand les livraisons de missiles ont-elles commencé ?", cores=(1,))]
+    prefetch(index, read_question("Et pourquoi ?", previous), model, Fusion())  # no vectors
+    prefetch(with_vectors, read_question("Combien de chars ?"), Counting(), Fusion())  # no way
+    assert model.ahead == []

