@@ -42,7 +42,11 @@ ROWS = Path(__file__).resolve().parent / "data" / "decision_rows.json"
 # (6 % of realistic ones, 3 % of PIAF's). The previous budgets (10.5 % and 3.5 %, from the
 # fit half) gave, on held-back folds, 8 % answerable abstained for 3 more near-topic questions
 # of 80 abstained (eval/README.md).
-BUDGET_REALISTIC = 0.06
+# Fitted at 6 %, the floor left held-back folds at 6.2 % on the written questions (49 of 792);
+# at 5.5 % they stay under the target everywhere (46 of 792, 15 of 356 on the development
+# files) for one near-topic question of 1 000 (chosen by held-back folds over 5, 5.5, 6, 6.5
+# and 7 %: eval/README.md).
+BUDGET_REALISTIC = 0.055
 BUDGET_PIAF = 0.03
 # The score says whether a question is about what the passage is about: it is fitted on
 # answerable questions against questions about another article. Near-topic questions are on
