@@ -25,7 +25,9 @@ from support.bot_process import (
 
 SHARDS = 2
 PROBE = "Budget municipal\n\nLe conseil municipal a voté un budget de {n} millions d’euros.\n"
-PROBE_QUESTION = "Quel budget le conseil municipal a-t-il voté ? (sonde {n})"
+# Asks for no kind of answer: "Quel budget … ?" asks for a sum, and the sum the question
+# gives itself ("sonde 3": 3) would not count as one.
+PROBE_QUESTION = "Qu'a voté le conseil municipal ? (sonde {n})"
 VISIBLE_WITHIN = 1.0  # seconds from a write's commit to the bots' answer from it, when quiet
 
 
