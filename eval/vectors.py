@@ -11,21 +11,52 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.app.responder import RANKING
 from bot.app.vector_cache import CachedEmbedder
 from index.model import Article
-from index.vectors.embedding import embed_article, load_embedder
+from index.vectors.embedding import clip, embed_article, load_embedder
 
 CACHE = Path(__file__).resolve().parent.parent / "var" / "cache" / "eval"
+# The question tower's vectors of the questions it was trained on, each from the tower
+# trained without its half (``eval.qtower_ship``).
+HELD_OUT = Path(__file__).resolve().parent / "data" / "ranking_held_out.npz"
 
 
-def evaluation_embedder() -> CachedEmbedder | None:
+def evaluation_embedder(tower: bool = True) -> CachedEmbedder | None:
     """The model with its disk cache (questions too), or ``None`` when it cannot load here;
-    warmed as the bot warms it, so questions are read by the engine the bot reads them with."""
-    embedder = load_embedder(vocabulary_dir=CACHE)
+    warmed as the bot warms it, so questions are read by the engine the bot reads them with.
+
+    With the bot's question tower (``bot/data/ranking.npz``) unless ``tower`` is false; the
+    questions it was trained on (written articles, PIAF slice) are then read by the tower
+    trained without their half (``HeldOutTower``)."""
+    embedder = load_embedder(vocabulary_dir=CACHE, ranking=RANKING if tower else None)
     if embedder is None:
         return None
     embedder.warm()
-    return CachedEmbedder(embedder, CACHE, keep_queries=True)
+    cached = CachedEmbedder(embedder, CACHE, keep_queries=True)
+    return HeldOutTower(cached) if tower and embedder.ranker is not None else cached
+
+
+def key(text: str) -> str:
+    """How a question is looked up in the held-out vectors: as the model reads it."""
+    return " ".join(clip(text).split())
+
+
+class HeldOutTower(CachedEmbedder):
+    """The evaluation's model, whose question tower reads each question it was trained on
+    as the tower trained without that question's half did (``eval/data/ranking_held_out.npz``,
+    written by ``eval.qtower_ship``): no figure comes from a question trained on."""
+
+    def __init__(self, cached: CachedEmbedder, path: Path = HELD_OUT) -> None:
+        super().__init__(cached.embedder, cached.folder, cached.keep_queries)
+        with np.load(path) as arrays:
+            self.held_out = dict(
+                zip(arrays["texts"].tolist(), arrays["vectors"].astype(np.float32), strict=True)
+            )
+
+    def question(self, text: str) -> tuple[np.ndarray, np.ndarray | None]:
+        vector, ranked = super().question(text)
+        return vector, self.held_out.get(key(text), ranked)
 
 
 def vectors_of(embedder: CachedEmbedder | None, article: Article) -> np.ndarray | None:

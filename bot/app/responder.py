@@ -38,6 +38,10 @@ ANSWER_BULLET = 120  # characters of each
 # the floors it must reach. ``python -m eval.calibrate`` fits it on the development data and
 # writes it to ``data/decision.json`` (see eval/README.md); nothing here is pasted by hand.
 DECISION = Path(__file__).resolve().parents[1] / "data" / "decision.json"
+# The question tower (``index.vectors.embedding.Embedder.question``): e5's top layers
+# fine-tuned to rank an article's sentences for a question, written by ``python -m
+# eval.qtower_ship`` (eval/README.md). The model that reads questions is handed it.
+RANKING = DECISION.with_name("ranking.npz")
 
 
 def load_decision(path: Path = DECISION) -> dict:

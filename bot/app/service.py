@@ -22,7 +22,7 @@ from bot.app.indexer import INDEXING_THREADS, Indexer, Progress
 from bot.app.language import FALLBACK, Chosen, reply_language
 from bot.app.render import Renderer
 from bot.app.replies import Answer, Found, FoundArticles, Reply, SmallTalk, Summary
-from bot.app.responder import Responder
+from bot.app.responder import RANKING, Responder
 from bot.app.routing import Router
 from bot.app.vector_cache import CachedEmbedder
 from bot.errors import KiosqueError
@@ -88,7 +88,7 @@ class Kiosque:
         the one the settings name."""
         if embedder is None and settings.semantic:
             embedder = load_embedder(
-                settings.embed_threads, settings.embed_engine, settings.embed_cache_dir
+                settings.embed_threads, settings.embed_engine, settings.embed_cache_dir, RANKING
             )
             if embedder is not None and settings.embed_cache_dir:
                 embedder = CachedEmbedder(embedder, settings.embed_cache_dir)

