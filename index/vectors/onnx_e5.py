@@ -452,7 +452,10 @@ def _graph(model: _File, ranking: Mapping[str, np.ndarray] | None = None) -> byt
     x = encoder(sizes, constant, node, linear, normalised)
     node("ReduceMean", [x], "pooled", axes=[0], keepdims=0)
     node("Identity", [x], "hidden")  # per token, for the reader (``OnnxE5.tokens``)
-    outputs = [_field(12, _value("pooled", [hidden])), _field(12, _value("hidden", ["tokens", hidden]))]
+    outputs = [
+        _field(12, _value("pooled", [hidden])),
+        _field(12, _value("hidden", ["tokens", hidden])),
+    ]
     if ranking is not None:
         first = int(ranking["trained_from"])
         below = f"l{first - 1}.x2" if first else "x"

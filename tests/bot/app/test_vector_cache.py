@@ -43,6 +43,14 @@ class Counting:
     def warm(self) -> None:
         self.model.warm()
 
+    @property
+    def ranker(self) -> str | None:
+        return self.model.ranker
+
+    def question(self, text: str) -> tuple[np.ndarray, np.ndarray | None]:
+        self.calls.append(f"question: {text}")
+        return self.model.question(text)
+
 
 def test_passages_are_computed_once_and_served_from_the_disk(tmp_path, embedder) -> None:
     counting = Counting(embedder)
@@ -72,3 +80,30 @@ def test_each_engine_has_its_own_files(tmp_path) -> None:
     before = cache._path("query", ["Qui ?"])
     model.warm()
     assert cache._path("query", ["Qui ?"]) != before
+
+
+def test_a_question_and_its_tower_vector_are_kept_together_under_the_tower(
+    tmp_path, embedder
+) -> None:
+    counting = Counting(embedder)
+    kept = CachedEmbedder(counting, tmp_path, keep_queries=True)
+    vector, ranked = kept.question("Qui a ratifié ?")
+    again = CachedEmbedder(counting, tmp_path, keep_queries=True)
+    assert again.question("Qui a ratifié ?")[1] is not None
+    assert counting.calls == ["question: Qui a ratifié ?"]  # the second read from the disk
+    assert np.array_equal(again.question("Qui a ratifié ?")[0], vector)
+    assert np.array_equal(again.question("Qui a ratifié ?")[1], ranked)
+    # Another tower's vectors are other files; the bot's cache (no questions kept) reads anew.
+    assert kept._path(f"question {embedder.ranker}", ["Qui ?"]) != kept._path(
+        "question other", ["Qui ?"]
+    )
+    fresh = CachedEmbedder(counting, tmp_path / "bot")
+    fresh.question("Qui a ratifié ?")
+    assert counting.calls[-1] == "question: Qui a ratifié ?" and not (tmp_path / "bot").exists()
+
+
+def test_without_a_tower_a_question_is_its_query_vector(tmp_path) -> None:
+    model = Embedder()  # no tower given
+    model.warm()
+    vector, ranked = CachedEmbedder(model, tmp_path, keep_queries=True).question("Qui ?")
+    assert ranked is None and np.array_equal(vector, model.query("Qui ?"))

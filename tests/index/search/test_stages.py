@@ -185,3 +185,67 @@ def test_a_plain_question_reads_nothing_ahead(
     prefetch(index, read_question("Et pourquoi ?", previous), model, Fusion())  # no vectors
     prefetch(with_vectors, read_question("Combien de chars ?"), Counting(), Fusion())  # no way
     assert model.ahead == []
+
+
+class Tower:
+    """A stand-in for the model with a question tower: e5's vector of any question is the
+    first axis, the tower's the second (``Embedder.question``)."""
+
+    def __init__(self) -> None:
+        self.read: list[str] = []
+
+    def query(self, text: str) -> np.ndarray:
+        self.read.append(text)
+        return np.array([1.0, 0.0])
+
+    def question(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        self.read.append(f"tower: {text}")
+        return np.array([1.0, 0.0]), np.array([0.0, 1.0])
+
+
+@pytest.fixture
+def two_axes() -> ArticleIndex:
+    # Sentence 1 lies on e5's axis, sentence 3 on the tower's, the others between.
+    article = parse(TEXT)
+    vectors = np.array([[0.6, 0.6], [1.0, 0.0], [0.5, 0.5], [0.0, 1.0], [0.4, 0.4]])
+    return ArticleIndex(article, vectors=vectors)
+
+
+def test_the_semantic_stage_ranks_by_the_tower_and_keeps_e5_s_cosine_for_the_decision(
+    two_axes: ArticleIndex,
+) -> None:
+    model = Tower()
+    question = read_question("Qui livre des missiles ?")
+    semantic, ranking = semantic_scores(two_axes, question, model, Fusion())
+    assert list(semantic) == pytest.approx([0.6, 1.0, 0.5, 0.0, 0.4], abs=1e-3)  # e5's
+    assert list(ranking) == pytest.approx([0.6, 0.0, 0.5, 1.0, 0.4], abs=1e-3)  # the tower's
+    assert model.read == ["tower: Qui livre des missiles ?"]  # one pass for both
+
+
+def test_retrieval_orders_by_the_tower_and_its_candidates_carry_e5_s_cosine(
+    two_axes: ArticleIndex,
+) -> None:
+    from index.search.retrieval import retrieve
+
+    found = retrieve(two_axes, read_question("Quel est le calme ?"), Tower())
+    assert found.best.sentence == 3  # the tower's axis, though "calme" is in sentence 3 too
+    assert found.best.semantic == 0.0  # e5's cosine of that sentence, for the decision
+    assert found.semantic_mean == pytest.approx(0.5, abs=1e-3)
+
+
+def test_a_follow_up_is_ranked_by_e5_reading_it_in_its_conversation(
+    two_axes: ArticleIndex,
+) -> None:
+    previous = [Earlier("Quand les livraisons de missiles ont-elles commencé ?", cores=(1,))]
+    follow_up = read_question("Et pourquoi ?", previous)
+    model = Tower()
+    semantic, ranking = semantic_scores(two_axes, follow_up, model, Fusion())
+    assert list(semantic) == list(ranking)
+    assert not any(text.startswith("tower: ") for text in model.read)
+
+
+def test_without_a_tower_the_model_s_vector_ranks(two_axes: ArticleIndex) -> None:
+    semantic, ranking = semantic_scores(
+        two_axes, read_question("Qui livre des missiles ?"), Counting(), Fusion()
+    )
+    assert list(semantic) == list(ranking)

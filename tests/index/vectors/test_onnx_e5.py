@@ -11,7 +11,7 @@ import pytest
 
 from index.vectors import embedding
 from index.vectors.embedding import Embedder, passage_texts
-from index.vectors.onnx_e5 import OnnxE5, Tokenizer, read_model
+from index.vectors.onnx_e5 import OnnxE5, Tokenizer, dequantise, read_model
 
 TEXTS = [
     "Qui a ratifié le traité ?",
@@ -142,3 +142,50 @@ def test_without_a_writable_folder_the_vocabulary_lives_in_memory(tmp_path, fast
     blocked.write_text("not a folder")
     tokenizer = Tokenizer(fast.model, blocked / "kiosque")
     assert tokenizer.ids(TEXTS[1]) == fast.tokenizer.ids(TEXTS[1])
+
+
+LINEARS = {"q": "HH", "k": "HH", "v": "HH", "ao": "HH", "fi": "FH", "fo": "HF"}
+
+
+def _e5_s_own_top(start: int = 8) -> dict[str, np.ndarray]:
+    """e5's own top layers as the question tower ships its fine-tuned ones (8-bit blocks)."""
+    from index.search.xenc import quantise8
+
+    model = read_model(embedding.model_file())
+    size = {"H": 384, "F": 1536}
+    out: dict[str, np.ndarray] = {"trained_from": np.array(start)}
+    for layer in range(start, 12):
+        for part, (rows, columns) in LINEARS.items():
+            name = f"l{layer}.{part}"
+            r, c = size[rows], size[columns]
+            matrix = dequantise(model.blocks(f"{name}.w", r, c)).reshape(r, c)
+            out[f"{name}.q8"], out[f"{name}.s8"] = quantise8(matrix)
+            out[f"{name}.b"] = model.floats(f"{name}.b")
+        for part in ("aln", "oln"):
+            for end in ("w", "b"):
+                out[f"l{layer}.{part}.{end}"] = model.floats(f"l{layer}.{part}.{end}")
+    return out
+
+
+def test_the_tower_branch_with_e5_s_own_top_layers_is_e5(fast: OnnxE5) -> None:
+    tower = OnnxE5(embedding.model_file(), ranking=_e5_s_own_top())
+    for text in TEXTS[:4]:
+        vector, ranked = tower.question(text)
+        assert float(vector @ fast.query(text)) > 0.99999, text  # the same e5 in the same pass
+        assert float(ranked @ vector) > 0.999, text  # its top layers again, at 8 bits
+        assert abs(float(np.linalg.norm(ranked)) - 1) < 1e-4
+    assert fast.question("Qui ?") is None  # no tower, no second output
+
+
+def test_the_shipped_tower_reads_a_question_its_own_way(fast: OnnxE5) -> None:
+    from bot.app.responder import RANKING
+
+    with np.load(RANKING) as arrays:
+        weights = {name: arrays[name] for name in arrays.files}
+    assert int(weights["trained_from"]) == 8 and not any(n.startswith("head") for n in weights)
+    tower = OnnxE5(embedding.model_file(), ranking=weights)
+    vector, ranked = tower.question("Qui a ratifié le traité ?")
+    assert float(vector @ fast.query("Qui a ratifié le traité ?")) > 0.99999
+    # Fine-tuned on cosines within an article (a softmax over its sentences), the tower's
+    # vectors moved off e5's own: only its ranking of one article's sentences is meant.
+    assert float(ranked @ vector) < 0.9
