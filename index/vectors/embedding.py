@@ -136,8 +136,9 @@ class Embedder:
 
     def question(self, text: str) -> tuple[np.ndarray, np.ndarray | None]:
         """A question's vector (``query``) and the question tower's (``None`` without one):
-        the same e5 read with its top layers fine-tuned to rank an article's sentences for the
-        question (``eval/qtower_train.py``), computed in the same pass; kept like ``query``'s.
+        e5 read with its top layers fine-tuned to rank an article's sentences for the question
+        (``eval/qtower_train.py``), from e5's own states below them; kept like ``query``'s.
+        A question already being read in another thread is waited for, not read twice.
         """
         text = clip(text)
         if self._ranking_file is not None and self._fast is None:
@@ -147,23 +148,39 @@ class Embedder:
         fast = self._fast
         if fast is None or not fast.ranks:
             return self.query(text), None
+        pending_key = f"\x00tower {text}"  # apart from ``query``'s texts
         with self._lock:
             ranked = self._ranked.get(text)
             vector = self._queries.get(text)
             if ranked is not None and vector is not None:
                 self._ranked.move_to_end(text)
                 return vector, ranked
-        both = fast.question(text)
-        if both is None:  # longer than one window of the model: e5's alone
-            return self.query(text), None
+            pending = self._computing.get(pending_key)
+            mine = pending is None
+            if mine:
+                pending = self._computing[pending_key] = Future()
+        if not mine:
+            return pending.result()
+        try:
+            both = fast.question(text)
+            if both is None:  # longer than one window of the model: e5's alone
+                both = (self.query(text), None)
+        except BaseException as error:
+            with self._lock:
+                del self._computing[pending_key]
+            pending.set_exception(error)
+            raise
         vector, ranked = both
         with self._lock:
-            self._queries.setdefault(text, vector)
-            self._ranked[text] = ranked
-            for kept in (self._queries, self._ranked):
-                while len(kept) > 512:
-                    kept.popitem(last=False)
-        return self._queries.get(text, vector), ranked
+            del self._computing[pending_key]
+            if ranked is not None:
+                vector = self._queries.setdefault(text, vector)
+                self._ranked[text] = ranked
+                for kept in (self._queries, self._ranked):
+                    while len(kept) > 512:
+                        kept.popitem(last=False)
+        pending.set_result((vector, ranked))
+        return vector, ranked
 
     def prefetch(self, texts: Sequence[str]) -> None:
         """Start reading ``texts`` as questions on a thread of the model's own, so that a

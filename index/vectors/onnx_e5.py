@@ -271,10 +271,16 @@ class OnnxE5:
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
+        below = None if ranking is None else int(ranking["trained_from"])
         self.session = onnxruntime.InferenceSession(
-            _graph(model, ranking), options, providers=["CPUExecutionProvider"]
+            _graph(model, below=below), options, providers=["CPUExecutionProvider"]
         )
-        self.ranks = ranking is not None
+        self.tower = None
+        if ranking is not None:
+            self.tower = onnxruntime.InferenceSession(
+                _graph(model, ranking), options, providers=["CPUExecutionProvider"]
+            )
+        self.ranks = self.tower is not None
 
     def query(self, text: str) -> np.ndarray | None:
         """The unit vector of ``text`` read as e5's ``query:``, or ``None`` when it is longer
@@ -285,12 +291,13 @@ class OnnxE5:
         """A question's two unit vectors in one pass: e5's (``query``) and the question
         tower's (``ranking``: e5's top layers fine-tuned to rank an article's sentences);
         ``None`` beyond one window, or without the tower."""
-        if not self.ranks:
+        if self.tower is None:
             return None
         inputs = self._inputs("query: " + text)
         if inputs is None:
             return None
-        pooled, ranked = self.session.run(["pooled", "ranking"], {"embeddings": inputs})
+        pooled, below = self.session.run(["pooled", "below"], {"embeddings": inputs})
+        ranked = self.tower.run(["ranking"], {"below": below})[0]
         return _unit(pooled), _unit(ranked)
 
     def passage(self, text: str) -> np.ndarray | None:
@@ -353,8 +360,8 @@ def encoder(
     ``normalised`` add a tensor, a node, a linear layer and a layer norm by name, so that the
     caller chooses each layer's weights (the cross-encoder, ``index.search.xenc``, swaps the
     top ones). From ``first`` on only, reading the states ``x`` (the output of layer
-    ``first`` - 1 is named ``l{first-1}.x2``), every name led by ``prefix``: a second branch
-    of top layers beside the first (``ranking``)."""
+    ``first`` - 1 is named ``l{first-1}.x2``), every name led by ``prefix``: the question
+    tower's own top layers (``ranking``)."""
     hidden, heads, inner = sizes["H"], sizes["heads"], sizes["FF"]
     width = hidden // heads
     split = constant(prefix + "split_heads", np.array([-1, heads, width], dtype=np.int64))
@@ -394,14 +401,18 @@ def encoder(
     return x
 
 
-def _graph(model: _File, ranking: Mapping[str, np.ndarray] | None = None) -> bytes:
+def _graph(
+    model: _File, ranking: Mapping[str, np.ndarray] | None = None, below: int | None = None
+) -> bytes:
     """The encoder as a serialised ONNX model: input the summed embeddings [T, H], output
     their mean-pooled last hidden state [H] and the last hidden state itself [T, H] (12 BERT
-    layers, 4-bit linear layers); a run asks for the output it needs.
+    layers, 4-bit linear layers); a run asks for the output it needs. ``below``: also output
+    the states entering layer ``below`` [T, H] (``below``), what the question tower reads.
 
-    With ``ranking`` (the fine-tuned top layers of the question tower, ``RankingWeights``),
-    a second output ``ranking`` [H]: the same bottom layers, then the fine-tuned top ones
-    (8-bit blocks) beside e5's own, mean-pooled."""
+    With ``ranking`` (the question tower's fine-tuned top layers, 8-bit blocks), the tower
+    instead: input those states (``below``), output their mean after the fine-tuned layers
+    (``ranking`` [H]). Two graphs, not one with two branches: onnxruntime runs every node of a
+    graph whatever is asked of it, and passages need no tower."""
     sizes = model.sizes
     hidden = sizes["H"]
     nodes: list[bytes] = []
@@ -417,9 +428,9 @@ def _graph(model: _File, ranking: Mapping[str, np.ndarray] | None = None) -> byt
         return output
 
     def tuned(name: str) -> tuple[Mapping[str, np.ndarray], str]:
-        # A name of the ranking branch ("r.l8.q") reads the fine-tuned weights ("l8.q").
-        if name.startswith(RANKING_PREFIX):
-            return ranking or {}, name[len(RANKING_PREFIX) :]
+        # A name of the tower ("r.l8.q") reads the fine-tuned weights ("l8.q").
+        if ranking is not None and name.startswith(RANKING_PREFIX):
+            return ranking, name[len(RANKING_PREFIX) :]
         return {}, name
 
     def linear(x: str, name: str, rows: int, columns: int) -> str:
@@ -449,26 +460,27 @@ def _graph(model: _File, ranking: Mapping[str, np.ndarray] | None = None) -> byt
         shift = constant(f"{name}.b", read(f"{key}.b"))
         return node("LayerNormalization", [x, scale, shift], output, axis=-1, epsilon=sizes["eps"])
 
-    x = encoder(sizes, constant, node, linear, normalised)
-    node("ReduceMean", [x], "pooled", axes=[0], keepdims=0)
-    node("Identity", [x], "hidden")  # per token, for the reader (``OnnxE5.tokens``)
-    outputs = [
-        _field(12, _value("pooled", [hidden])),
-        _field(12, _value("hidden", ["tokens", hidden])),
-    ]
     if ranking is not None:
         first = int(ranking["trained_from"])
-        below = f"l{first - 1}.x2" if first else "x"
-        top = encoder(sizes, constant, node, linear, normalised, first, below, RANKING_PREFIX)
+        top = encoder(sizes, constant, node, linear, normalised, first, "below", RANKING_PREFIX)
         node("ReduceMean", [top], "ranking", axes=[0], keepdims=0)
-        outputs.append(_field(12, _value("ranking", [hidden])))
+        name, inputs, outputs = b"kiosque-question-tower", ["below"], [("ranking", [hidden])]
+    else:
+        x = encoder(sizes, constant, node, linear, normalised)
+        node("ReduceMean", [x], "pooled", axes=[0], keepdims=0)
+        node("Identity", [x], "hidden")  # per token, for the reader (``OnnxE5.tokens``)
+        name, inputs = b"multilingual-e5-small", ["embeddings"]
+        outputs = [("pooled", [hidden]), ("hidden", ["tokens", hidden])]
+        if below is not None:
+            node("Identity", [f"l{below - 1}.x2" if below else "x"], "below")
+            outputs.append(("below", ["tokens", hidden]))
     graph = b"".join(
         [
             *(_field(1, n) for n in nodes),
-            _field(2, b"multilingual-e5-small"),
+            _field(2, name),
             *(_field(5, w) for w in weights),
-            _field(11, _value("embeddings", ["tokens", hidden])),
-            *outputs,
+            *(_field(11, _value(i, ["tokens", hidden])) for i in inputs),
+            *(_field(12, _value(o, shape)) for o, shape in outputs),
         ]
     )
     opsets = b"".join(

@@ -124,6 +124,32 @@ def test_a_question_embedded_in_two_threads_at_once_is_computed_once(embedder: E
     assert all(np.array_equal(v, vectors[0]) for v in vectors)
 
 
+def test_a_question_read_with_its_tower_in_two_threads_at_once_is_read_once(
+    embedder: Embedder,
+) -> None:
+    # The service starts the question while it reads the history; retrieval then asks too.
+    from concurrent.futures import ThreadPoolExecutor
+
+    question = "Combien de soldats nord-coréens pourraient rejoindre le front, selon Kiev ?"
+    fast = embedder._fast
+    calls = []
+    original = fast.question
+
+    def counted(text):
+        calls.append(text)
+        return original(text)
+
+    fast.question = counted
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            read = list(pool.map(embedder.question, [question] * 4))
+    finally:
+        del fast.question
+    assert len(calls) == 1
+    assert all(np.array_equal(v, read[0][0]) and np.array_equal(r, read[0][1]) for v, r in read)
+    assert np.array_equal(embedder.query(question), read[0][0])  # kept for ``query`` too
+
+
 def test_texts_prefetched_are_read_once_on_the_model_thread_and_equal(embedder: Embedder) -> None:
     import threading
     import time
