@@ -348,20 +348,24 @@ def test_the_model_can_be_turned_off(kiosque: Callable) -> None:
 
 
 def test_the_question_is_embedded_once_while_its_article_loads(kiosque: Callable) -> None:
-    # The vector is started in a worker thread as the question arrives; retrieval then takes
-    # it (or waits for it) instead of computing it a second time.
+    # The vectors (e5's and the question tower's) are started in a worker thread as the
+    # question arrives; retrieval then takes them (or waits for them) instead of reading the
+    # question a second time, with e5 alone or with the tower.
     question = "Quelle chambre du Parlement russe a ratifié le traité de défense ?"
 
     async def scenario() -> tuple:
         async with kiosque() as k:
+            await k.warm()  # as the bot does at start
             model = getattr(k.embedder, "embedder", k.embedder)
-            original, calls = model._compute, []
-            model._compute = lambda text: calls.append(text) or original(text)
+            fast, calls = model._fast, []
+            alone, both = model._compute, fast.question
+            model._compute = lambda text: calls.append(("e5", text)) or alone(text)
+            fast.question = lambda text: calls.append(("tower", text)) or both(text)
             answer = await k.ask(LOCAL, question, "salon")
-            return calls, answer
+            return calls, answer, model.ranker
 
-    calls, answer = asyncio.run(scenario())
-    assert calls == [question]
+    calls, answer, ranker = asyncio.run(scenario())
+    assert ranker is not None and calls == [("tower", question)]
     assert answer.semantic and "chambre haute" in answer.passages[0].text
 
 
