@@ -14,7 +14,7 @@ import numpy as np
 from bot.app.responder import RANKING
 from bot.app.vector_cache import CachedEmbedder
 from index.model import Article
-from index.vectors.embedding import clip, embed_article, load_embedder
+from index.vectors.embedding import Encoder, clip, embed_article, load_embedder
 
 CACHE = Path(__file__).resolve().parent.parent / "var" / "cache" / "eval"
 # The question tower's vectors of the questions it was trained on, each from the tower
@@ -33,8 +33,9 @@ def evaluation_embedder(tower: bool = True) -> CachedEmbedder | None:
     if embedder is None:
         return None
     embedder.warm()
-    cached = CachedEmbedder(embedder, CACHE, keep_queries=True)
-    return HeldOutTower(cached) if tower and embedder.ranker is not None else cached
+    if tower and embedder.ranker is not None:
+        return HeldOutTower(embedder, CACHE)
+    return CachedEmbedder(embedder, CACHE, keep_queries=True)
 
 
 def key(text: str) -> str:
@@ -47,8 +48,8 @@ class HeldOutTower(CachedEmbedder):
     as the tower trained without that question's half did (``eval/data/ranking_held_out.npz``,
     written by ``eval.qtower_ship``): no figure comes from a question trained on."""
 
-    def __init__(self, cached: CachedEmbedder, path: Path = HELD_OUT) -> None:
-        super().__init__(cached.embedder, cached.folder, cached.keep_queries)
+    def __init__(self, embedder: Encoder, folder: Path, path: Path = HELD_OUT) -> None:
+        super().__init__(embedder, folder, keep_queries=True)
         with np.load(path) as arrays:
             self.held_out = dict(
                 zip(arrays["texts"].tolist(), arrays["vectors"].astype(np.float32), strict=True)

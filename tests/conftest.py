@@ -292,3 +292,18 @@ def library_rows(db: Path) -> list[tuple]:
         ).fetchall()
     connection.close()
     return [*articles, *versions]
+
+
+TRAINING_LIBRARIES = ("torch", "transformers", "sklearn", "onnx", "tensorflow")
+
+
+def training_libraries_loaded(*modules: str) -> str:
+    """Import ``modules`` in a fresh interpreter: which training libraries came with them
+    (printed by that interpreter, its errors included), or ``""`` when none did."""
+    code = (
+        f"import sys, {', '.join(modules)};"
+        f"found = [m for m in {TRAINING_LIBRARIES!r} if m in sys.modules];"
+        "print(found); sys.exit(bool(found))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    return "" if done.returncode == 0 else done.stdout + done.stderr

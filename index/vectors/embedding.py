@@ -106,33 +106,19 @@ class Embedder:
         not computed twice.
         """
         text = clip(text)
-        with self._lock:
-            cached = self._queries.get(text)
-            if cached is not None:
+
+        def kept() -> np.ndarray | None:
+            vector = self._queries.get(text)
+            if vector is not None:
                 self._queries.move_to_end(text)
-                return cached
-            pending = self._computing.get(text)
-            if pending is None:
-                pending = self._computing[text] = Future()
-                mine = True
-            else:
-                mine = False
-        if not mine:
-            return pending.result()
-        try:
-            vector = self._compute(text)
-        except BaseException as error:
-            with self._lock:
-                del self._computing[text]
-            pending.set_exception(error)
-            raise
-        with self._lock:
-            del self._computing[text]
+            return vector
+
+        def keep(vector: np.ndarray) -> np.ndarray:
             self._queries[text] = vector
-            while len(self._queries) > 512:
-                self._queries.popitem(last=False)
-        pending.set_result(vector)
-        return vector
+            self._trim()
+            return vector
+
+        return self._read_once(text, kept, lambda: self._compute(text), keep)
 
     def question(self, text: str) -> tuple[np.ndarray, np.ndarray | None]:
         """A question's vector (``query``) and the question tower's (``None`` without one):
@@ -148,39 +134,60 @@ class Embedder:
         fast = self._fast
         if fast is None or not fast.ranks:
             return self.query(text), None
-        pending_key = f"\x00tower {text}"  # apart from ``query``'s texts
+
+        def kept() -> tuple[np.ndarray, np.ndarray] | None:
+            ranked, vector = self._ranked.get(text), self._queries.get(text)
+            if ranked is None or vector is None:
+                return None
+            self._ranked.move_to_end(text)
+            return vector, ranked
+
+        def read() -> tuple[np.ndarray, np.ndarray | None]:
+            # Longer than one window of the model: e5's vector alone.
+            return fast.question(text) or (self.query(text), None)
+
+        def keep(both: tuple[np.ndarray, np.ndarray | None]) -> tuple:
+            vector, ranked = both
+            if ranked is None:
+                return both
+            vector = self._queries.setdefault(text, vector)
+            self._ranked[text] = ranked
+            self._trim()
+            return vector, ranked
+
+        return self._read_once(f"\x00tower {text}", kept, read, keep)
+
+    def _read_once(self, key: str, kept: Callable, read: Callable, keep: Callable):
+        """What ``kept()`` finds under the lock; else ``read()`` in this thread alone, other
+        threads asking for ``key`` meanwhile waiting for it, then ``keep(result)`` under
+        the lock (what it returns is returned)."""
         with self._lock:
-            ranked = self._ranked.get(text)
-            vector = self._queries.get(text)
-            if ranked is not None and vector is not None:
-                self._ranked.move_to_end(text)
-                return vector, ranked
-            pending = self._computing.get(pending_key)
+            found = kept()
+            if found is not None:
+                return found
+            pending = self._computing.get(key)
             mine = pending is None
             if mine:
-                pending = self._computing[pending_key] = Future()
+                pending = self._computing[key] = Future()
         if not mine:
             return pending.result()
         try:
-            both = fast.question(text)
-            if both is None:  # longer than one window of the model: e5's alone
-                both = (self.query(text), None)
+            result = read()
         except BaseException as error:
             with self._lock:
-                del self._computing[pending_key]
+                del self._computing[key]
             pending.set_exception(error)
             raise
-        vector, ranked = both
         with self._lock:
-            del self._computing[pending_key]
-            if ranked is not None:
-                vector = self._queries.setdefault(text, vector)
-                self._ranked[text] = ranked
-                for kept in (self._queries, self._ranked):
-                    while len(kept) > 512:
-                        kept.popitem(last=False)
-        pending.set_result((vector, ranked))
-        return vector, ranked
+            del self._computing[key]
+            result = keep(result)
+        pending.set_result(result)
+        return result
+
+    def _trim(self) -> None:
+        for kept in (self._queries, self._ranked):
+            while len(kept) > 512:
+                kept.popitem(last=False)
 
     def prefetch(self, texts: Sequence[str]) -> None:
         """Start reading ``texts`` as questions on a thread of the model's own, so that a

@@ -17,6 +17,7 @@ from index.search.reader import (
     read_words,
 )
 from index.vectors.embedding import Embedder
+from tests.conftest import training_libraries_loaded
 
 
 def test_token_states_are_what_the_question_vector_pools(embedder: Embedder) -> None:
@@ -136,14 +137,6 @@ def test_a_follow_up_is_never_vetoed(embedder: Embedder, semantic_stored: Stored
 
 def test_no_run_time_module_imports_a_training_library() -> None:
     """The bot, its responder and the reader run on numpy and onnxruntime alone."""
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, bot.app.service, bot.app.responder, index.search.reader;"
-        "import index.vectors.embedding;"
-        "found = [m for m in ('torch', 'sklearn', 'transformers', 'onnx', 'tensorflow')"
-        " if m in sys.modules]; print(found); sys.exit(bool(found))"
+    assert not training_libraries_loaded(
+        "bot.app.service", "bot.app.responder", "index.search.reader", "index.vectors.embedding"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr

@@ -10,6 +10,7 @@ from bot.values import StoredArticle, Turn
 from index.search.xenc import Choice, CrossEncoder, CrossReader, passage_text, quantise8, shipped
 from index.vectors.embedding import Embedder, model_file
 from index.vectors.onnx_e5 import dequantise, read_model
+from tests.conftest import training_libraries_loaded
 
 SIZES = {"H": 384, "F": 1536}
 LINEARS = {"q": "HH", "k": "HH", "v": "HH", "ao": "HH", "fi": "FH", "fo": "HF"}
@@ -130,16 +131,9 @@ def test_the_reader_puts_the_passage_it_is_sure_of_first(
 def test_the_cross_encoder_runs_without_a_training_library() -> None:
     """``index.search.xenc`` and the responder that takes it run on numpy and onnxruntime alone (the
     trainer, ``eval.xenc_train``, is the only module that imports torch)."""
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, index.search.xenc, bot.app.responder, eval.xenc_cv, eval.xenc_data;"
-        "found = [m for m in ('torch', 'transformers', 'sklearn', 'onnx') if m in sys.modules];"
-        "print(found); sys.exit(bool(found))"
+    assert not training_libraries_loaded(
+        "index.search.xenc", "bot.app.responder", "eval.xenc_cv", "eval.xenc_data"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_reader_reads_a_whole_passage_or_its_core_sentence(

@@ -103,23 +103,30 @@ def test_what_the_model_reads_of_a_question_is_bounded() -> None:
     assert len(clip("mot " * 500)) <= QUERY_CHARS
 
 
-def test_a_question_embedded_in_two_threads_at_once_is_computed_once(embedder: Embedder) -> None:
+def _asked_at_once(reader: object, name: str, ask, text: str) -> tuple[list[str], list]:
+    """``ask(text)`` from four threads at once, counting the calls to ``reader.name`` (the
+    model's own read) meanwhile: what each thread got, and the texts actually read."""
     from concurrent.futures import ThreadPoolExecutor
 
-    question = "Combien de soldats nord-coréens pourraient rejoindre le front ?"
-    calls = []
-    original = embedder._compute
+    calls: list[str] = []
+    original = getattr(reader, name)
 
-    def counted(text):
-        calls.append(text)
-        return original(text)
+    def counted(asked):
+        calls.append(asked)
+        return original(asked)
 
-    embedder._compute = counted
+    setattr(reader, name, counted)
     try:
         with ThreadPoolExecutor(max_workers=4) as pool:
-            vectors = list(pool.map(embedder.query, [question] * 4))
+            got = list(pool.map(ask, [text] * 4))
     finally:
-        del embedder._compute
+        delattr(reader, name)
+    return calls, got
+
+
+def test_a_question_embedded_in_two_threads_at_once_is_computed_once(embedder: Embedder) -> None:
+    question = "Combien de soldats nord-coréens pourraient rejoindre le front ?"
+    calls, vectors = _asked_at_once(embedder, "_compute", embedder.query, question)
     assert len(calls) == 1
     assert all(np.array_equal(v, vectors[0]) for v in vectors)
 
@@ -128,23 +135,8 @@ def test_a_question_read_with_its_tower_in_two_threads_at_once_is_read_once(
     embedder: Embedder,
 ) -> None:
     # The service starts the question while it reads the history; retrieval then asks too.
-    from concurrent.futures import ThreadPoolExecutor
-
     question = "Combien de soldats nord-coréens pourraient rejoindre le front, selon Kiev ?"
-    fast = embedder._fast
-    calls = []
-    original = fast.question
-
-    def counted(text):
-        calls.append(text)
-        return original(text)
-
-    fast.question = counted
-    try:
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            read = list(pool.map(embedder.question, [question] * 4))
-    finally:
-        del fast.question
+    calls, read = _asked_at_once(embedder._fast, "question", embedder.question, question)
     assert len(calls) == 1
     assert all(np.array_equal(v, read[0][0]) and np.array_equal(r, read[0][1]) for v, r in read)
     assert np.array_equal(embedder.query(question), read[0][0])  # kept for ``query`` too
