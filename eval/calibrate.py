@@ -31,7 +31,13 @@ from pathlib import Path
 import numpy as np
 
 from bot.app.replies import Answer
-from bot.app.responder import ANSWER_FEATURES, DECISION, Responder, Tuning, answer_features
+from bot.app.responder import (
+    DECISION,
+    Responder,
+    Tuning,
+    answer_features,
+    decision_probability,
+)
 from bot.values import StoredArticle, Turn
 from eval import piaf, realistic, seed
 from eval.memo import MemoResponder
@@ -52,8 +58,16 @@ BUDGET_PIAF = 0.03
 # answerable questions against questions about another article. Near-topic questions are on
 # the topic by design; what catches them is the kind of answer they ask for, a rule.
 GROUP_WEIGHT = {"answerable": 1.0, "near-topic": 0.0, "piaf": 1.0, "far-off": 1.0}
-NAMES = [name for name, *_ in ANSWER_FEATURES]
+NAMES = [
+    "semantic", "semantic_z", "coverage", "context_coverage", "crosslingual", "unknown_share",
+    "unknown_names", "centroid",
+]
+RULES = ["lacks_kind", "ranked"]  # recorded beside the weighed features: what the rules read
 FOLLOWUP_CANDIDATES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+# Tower floors tried (the tower's best cosine; 0: no veto). The tower is trained with its
+# null at NULL (eval.qtower_train): a question whose best sentence stays under it asks what
+# the article does not say.
+TOWER_CANDIDATES = (0.0, *np.round(np.arange(0.60, 0.8001, 0.005), 3))
 # The files the decision is fitted on: the three realistic files and the written questions
 # (written_pairs.json, eval/README.md); the reader's questions (reader_pairs.json) are
 # measured only.
@@ -90,7 +104,10 @@ def load_data(embedder: CachedEmbedder | None) -> Data:
 
 
 def _row(group: str, article: str, found: object, answerable: bool) -> Row:
-    features = {k: round(v, DIGITS) for k, v in answer_features(found, found.best).items()}
+    features = {
+        k: None if v is None else round(v, DIGITS)
+        for k, v in answer_features(found, found.best).items()
+    }
     return Row(group, article, features, answerable)
 
 
@@ -142,33 +159,45 @@ def fit(rows: Sequence[Row], l2: float = 0.01, steps: int = 5000) -> Tuning:
     return Tuning(features=features, bias=round(float(theta[-1]), 2))
 
 
-def choose_floor(tuning: Tuning, rows: Sequence[Row]) -> float:
-    """The highest floor within the false-abstention budgets."""
+def choose_floor(tuning: Tuning, rows: Sequence[Row]) -> tuple[float, float]:
+    """The answer floor and the tower floor: for each tower floor, the highest answer floor
+    within the false-abstention budgets; of those pairs, the one that abstains on the most
+    near-topic questions (the lowest tower floor of equals)."""
     probability = _probability(tuning)
-    scored = [(r.group, r.features["lacks_kind"], probability(r.features)) for r in rows]
-    best = 0.05
-    for floor in np.arange(0.05, 0.95, 0.01):
-        refused: dict[str, list[bool]] = {"answerable": [], "piaf": []}
-        for group, lacks, p in scored:
-            if group in refused:
-                refused[group].append(bool(lacks) or p < floor)
-        if (
-            np.mean(refused["answerable"] or [0]) <= BUDGET_REALISTIC
-            and np.mean(refused["piaf"] or [0]) <= BUDGET_PIAF
-        ):
-            best = float(floor)
-    return round(best, 2)
+    group = np.array([r.group for r in rows])
+    refused = np.array([bool(r.features["lacks_kind"]) for r in rows])
+    p = np.array([probability(r.features) for r in rows])
+    ranked = np.array([_ranked(r) for r in rows])
+    answerable, piafs, near = group == "answerable", group == "piaf", group == "near-topic"
+    best: tuple[int, float, float] | None = None
+    for tower in TOWER_CANDIDATES:  # 0 first: it is always kept
+        vetoed = refused | (ranked < tower)
+        floor = None
+        for trial in np.arange(0.05, 0.95, 0.01):
+            out = vetoed | (p < trial)
+            if (
+                (out[answerable].mean() if answerable.any() else 0) <= BUDGET_REALISTIC
+                and (out[piafs].mean() if piafs.any() else 0) <= BUDGET_PIAF
+            ):
+                floor = float(trial)
+        if floor is None:
+            if tower:
+                continue  # the tower floor alone spends more than the budgets
+            floor = 0.05  # without it, the lowest floor (as before)
+        caught = int((vetoed | (p < floor))[near].sum())
+        if best is None or caught > best[0]:
+            best = (caught, round(floor, 2), round(float(tower), 3))
+    assert best is not None
+    return best[1], best[2]
+
+
+def _ranked(row: Row) -> float:
+    value = row.features.get("ranked")
+    return float("inf") if value is None else float(value)  # no tower reading: no veto
 
 
 def _probability(tuning: Tuning) -> Callable[[dict], float]:
-    def probability(features: dict) -> float:
-        z = tuning.bias + sum(
-            weight * (features[name] - mean) / deviation
-            for name, mean, deviation, weight in tuning.features
-        )
-        return 1 / (1 + math.exp(-z))
-
-    return probability
+    return lambda features: decision_probability(tuning, features)
 
 
 def followup_hits(
@@ -203,19 +232,19 @@ def decide(
     """The decision fitted on ``rows`` and ``cases``' chains, and the chains right by
     follow-up floor. The responder's tuning is set to each trial, then left as it was."""
     fitted = fit(rows)
-    answer_floor = choose_floor(fitted, rows)
+    answer_floor, tower_floor = choose_floor(fitted, rows)
     kept = responder.tuning
     counts = {}
     for candidate in sorted({*FOLLOWUP_CANDIDATES, answer_floor}):
         responder.tuning = Tuning(
             features=fitted.features, bias=fitted.bias, answer_floor=answer_floor,
-            followup_floor=candidate,
+            followup_floor=candidate, tower_floor=tower_floor,
         )
         counts[candidate] = followup_hits(responder, cases)
     responder.tuning = kept
     chosen = Tuning(
         features=fitted.features, bias=fitted.bias, answer_floor=answer_floor,
-        followup_floor=choose_followup_floor(counts),
+        followup_floor=choose_followup_floor(counts), tower_floor=tower_floor,
     )
     return chosen, counts
 
@@ -233,7 +262,8 @@ def decision_json(tuning: Tuning) -> str:
         f' "features": [\n{features}\n ],\n'
         f' "bias": {json.dumps(tuning.bias)},\n'
         f' "answer_floor": {json.dumps(tuning.answer_floor)},\n'
-        f' "followup_floor": {json.dumps(tuning.followup_floor)}\n'
+        f' "followup_floor": {json.dumps(tuning.followup_floor)},\n'
+        f' "tower_floor": {json.dumps(tuning.tower_floor)}\n'
         "}\n"
     )
 
@@ -244,10 +274,10 @@ def rows_json(rows: Sequence[Row], counts: dict[float, int]) -> str:
         {
             "about": "Written by python -m eval.calibrate: the features of each development"
             " question's best passage, and the follow-up chains right by follow-up floor.",
-            "names": [*NAMES, "lacks_kind"],
+            "names": [*NAMES, *RULES],
             "rows": [
                 [r.group, r.article, int(r.answerable)]
-                + [r.features[n] for n in [*NAMES, "lacks_kind"]]
+                + [r.features[n] for n in [*NAMES, *RULES]]
                 for r in rows
             ],
             "followup_counts": [[c, n] for c, n in counts.items()],
@@ -270,9 +300,10 @@ def read_rows(path: Path = ROWS) -> tuple[list[Row], dict[float, int]]:
 def refit(rows: Sequence[Row], counts: dict[float, int]) -> Tuning:
     """The decision ``decide`` reaches from stored rows and follow-up counts (no model)."""
     fitted = fit(rows)
+    answer_floor, tower_floor = choose_floor(fitted, rows)
     return Tuning(
-        features=fitted.features, bias=fitted.bias, answer_floor=choose_floor(fitted, rows),
-        followup_floor=choose_followup_floor(counts),
+        features=fitted.features, bias=fitted.bias, answer_floor=answer_floor,
+        followup_floor=choose_followup_floor(counts), tower_floor=tower_floor,
     )
 
 
@@ -292,6 +323,7 @@ def main() -> int:
         shares = {
             group: np.mean(
                 [bool(r.features["lacks_kind"]) or probability(r.features) < trial
+                 or _ranked(r) < tuning.tower_floor
                  for r in rows if r.group == group] or [0]
             )
             for group in GROUP_WEIGHT

@@ -4,15 +4,20 @@ The question tower is e5 with its top layers fine-tuned to rank an article's sen
 question (``Embedder.question``). It reads the question only: the sentences keep the vectors
 the bot stored for them, so nothing indexed has to be read again. What it is trained on:
 
-- the questions written on the 44 articles that no development file uses
-  (``data/written_pairs.json``: 792 answerable ones, each with its gold substrings);
+- every realistic-format file: the questions written on the 44 articles that no development
+  file uses (``data/written_pairs.json`` and ``data/written_more.json``, the latter training
+  data only), and the four development files (``realistic_dev``, ``realistic_more``,
+  ``own_dev``, ``reader_pairs``), except the bundled article's questions, which stay the bot's
+  own check;
 - the PIAF slice's questions (``data/piaf_dev.json``: 373, each with its answer's place).
 
-Each question's positives are the sentences of its article that hold its gold (or overlap its
-answer); every other sentence of the batch's articles is a negative. The four realistic
-development files (``realistic_dev``, ``realistic_more``, ``own_dev``, ``reader_pairs``) are
-never read here: they measure the tower on questions and articles it never saw. The reserved
-articles are in no file read here (a test of ``written_pairs.json`` checks it).
+An answerable question's positives are the sentences of its article that hold its gold (or
+overlap its answer); a near-topic question has none: it is trained to pick the null
+(``eval.qtower_train``). Every article is in one of two halves (``fold_of(name, HALVES)``):
+the evaluation reads each question with the tower trained on the other half only
+(``eval.qtower_ship``, ``eval.vectors.HeldOutTower``), so no figure comes from an article the
+tower reading it was trained on. The reserved articles are in no file read here (a test
+checks it).
 
 Written to ``OUT``: ``items.json`` (question, article key, its half for the cross-fitted models,
 positive sentence numbers) and ``vectors.npz`` (each article's sentence vectors, as the bot
@@ -30,25 +35,33 @@ import numpy as np
 
 from eval import piaf, realistic
 from eval.folds import fold_of
-from eval.seed import fold_quotes
+from eval.seed import ARTICLE, fold_quotes
 from eval.vectors import evaluation_embedder, vectors_of
 
 HALVES = 2  # the written articles and PIAF titles are split in two: each half is measured
 # by the tower trained on the other (``fold_of(name, HALVES)``)
-TRAINED_ON = ("written",)  # the realistic-format files trained on (with the PIAF slice)
+# The realistic-format files trained on (with the PIAF slice): every one. Each question is
+# measured by the half tower that never saw its article (``eval.vectors.HeldOutTower``).
+TRAINED_ON = ("written", "written_more", "realistic", "more", "own", "pairs")
 
 
-def items() -> tuple[list[dict], dict[str, object]]:
-    """The training questions and, by article key, the articles they are asked of."""
+def items(files: tuple[str, ...] = TRAINED_ON) -> tuple[list[dict], dict[str, object]]:
+    """The training questions and, by article key, the articles they are asked of.
+
+    The bundled article is never trained on, whatever file asks of it: its questions are the
+    bot's own acceptance check (``eval.seed``)."""
     out: list[dict] = []
     articles: dict[str, object] = {}
-    for name in TRAINED_ON:
+    for name in files:
         for case in realistic.load(name):
+            if case.name == ARTICLE.name:
+                continue
             key = f"{case.source}:{case.name}"
             articles[key] = case.article
             sentences = [fold_quotes(s.text) for s in case.article.sentences]
             for q in case.questions:
-                if q["kind"] == "abstain":
+                if q["kind"] == "abstain":  # near-topic: no sentence answers, the null does
+                    out.append({**_item(q["q"], key, case.name, []), "near": True})
                     continue
                 gold = [fold_quotes(g) for g in q["gold"]]
                 positives = [i for i, s in enumerate(sentences) if any(g in s for g in gold)]
@@ -64,7 +77,7 @@ def items() -> tuple[list[dict], dict[str, object]]:
                 if s.start < q.end and q.start < s.start + len(s.text)
             ]
             out.append(_item(q.text, key, article.title, positives))
-    return [i for i in out if i["positives"]], articles
+    return [i for i in out if i["positives"] or i.get("near")], articles
 
 
 def _item(question: str, key: str, name: str, positives: list[int]) -> dict:
@@ -79,16 +92,20 @@ def _item(question: str, key: str, name: str, positives: list[int]) -> dict:
 def main(argv: list[str] | None = None) -> int:
     """Write ``items.json`` and ``vectors.npz`` into the folder given."""
     arguments = sys.argv[1:] if argv is None else argv
-    if len(arguments) != 1:
-        print("usage: python -m eval.qtower_data OUT_FOLDER", file=sys.stderr)
+    files = TRAINED_ON
+    if len(arguments) == 3 and arguments[1] == "--files":
+        files = tuple(arguments[2].split(","))
+    elif len(arguments) != 1:
+        print("usage: python -m eval.qtower_data OUT_FOLDER [--files a,b]", file=sys.stderr)
         return 2
     folder = Path(arguments[0])
     folder.mkdir(parents=True, exist_ok=True)
-    embedder = evaluation_embedder()
+    embedder = evaluation_embedder(tower=False)
     if embedder is None:
         print("the semantic model does not load here", file=sys.stderr)
         return 1
-    found, articles = items()
+    found, articles = items(files)
+    (folder / "files.json").write_text(json.dumps(files), encoding="utf-8")
     arrays = {
         f"sentences {key}": np.asarray(vectors_of(embedder, article), dtype=np.float32)[
             : len(article.sentences)

@@ -18,8 +18,10 @@ frozen bottom layers compute what the run-time graph computes from the same file
 ``<s> query: QUESTION </s>``; its top ``--layers`` layers are fine-tuned so that the mean of its
 last states, as a unit vector, picks the question's gold sentences among its article's:
 cross-entropy of the cosines over ``--temperature`` (a softmax over the article's sentences,
-whose vectors are the bot's stored ones and do not move). The bottom layers' output is
-computed once per question. What is written: the trained layers (float16 matrices, float32
+whose vectors are the bot's stored ones and do not move, and a null at the fixed cosine
+``NULL``). A near-topic question (the article does not say) is trained to pick the null, so
+its best sentence stays under it: what the decision's tower floor reads (``eval.calibrate``).
+The bottom layers' output is computed once per question. What is written: the trained layers (float16 matrices, float32
 vectors), as ``eval.xenc_train.save`` writes them.
 """
 
@@ -38,6 +40,12 @@ import torch
 from eval.xenc_train import CrossEncoder, Tokenizer, _batch, _bias, save
 
 LONGEST = 64  # tokens of a question read (the bot reads up to 300 characters)
+# The null: one more candidate beside the article's sentences, at a fixed cosine. A near-topic
+# question (the article does not say) is trained to pick it, so its best sentence stays under
+# it; an answerable one, to put its gold sentence above it. Fixed, so that every tower trained
+# (the shipped one and the two halves the evaluation reads with) shares it, and the decision's
+# tower floor (eval.calibrate) means the same for each.
+NULL = 0.76
 
 
 class Tower:
@@ -95,6 +103,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--temperature", type=float, default=0.02)
     parser.add_argument("--layers", type=int, default=4)
     parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument(
+        "--piaf", type=float, default=1.0, help="weight of a PIAF question's loss (news ones: 1)"
+    )
+    parser.add_argument(
+        "--near", type=float, default=1.0, help="weight of a near-topic question's loss (0: none)"
+    )
+    parser.add_argument("--null", type=float, default=NULL, help="the null's cosine")
+    parser.add_argument(
+        "--drop",
+        type=float,
+        default=0.0,
+        help="weight of an answerable question asked without its gold sentences (the null then)",
+    )
     arguments = parser.parse_args(argv)
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -120,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     trained = [p for layer in tower.net.layers[tower.start :] for p in layer.parameters()]
     for parameter in trained:
         parameter.requires_grad = True
+    null = torch.tensor([arguments.null])
     optimiser = torch.optim.AdamW(trained, lr=arguments.rate, weight_decay=0.01)
     for epoch in range(arguments.epochs):
         order = list(range(len(numbered)))
@@ -131,15 +153,25 @@ def main(argv: list[str] | None = None) -> int:
             loss = torch.zeros(())
             for j, i in enumerate(chunk):
                 item = numbered[i][1]
-                logits = sentences[item["article"]] @ vectors[j] / arguments.temperature
-                loss = loss + torch.logsumexp(logits, 0) - torch.logsumexp(
-                    logits[item["positives"]], 0
+                cosines = sentences[item["article"]] @ vectors[j]
+                logits = torch.cat([cosines, null]) / arguments.temperature
+                if item.get("near"):  # the null is the answer: every sentence under it
+                    loss = loss + arguments.near * (torch.logsumexp(logits, 0) - logits[-1])
+                    continue
+                weight = arguments.piaf if item["article"].startswith("piaf:") else 1.0
+                loss = loss + weight * (
+                    torch.logsumexp(logits, 0) - torch.logsumexp(logits[item["positives"]], 0)
                 )
+                if arguments.drop:  # the same question of the article without its answer
+                    kept = torch.ones(len(logits), dtype=torch.bool)
+                    kept[item["positives"]] = False
+                    rest = logits[kept]
+                    loss = loss + weight * arguments.drop * (torch.logsumexp(rest, 0) - rest[-1])
             loss = loss / len(chunk)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
-            total += float(loss) * len(chunk)
+            total += float(loss.detach()) * len(chunk)
         took = time.perf_counter() - started
         print(f"epoch {epoch + 1}: loss {total / len(order):.4f} ({took:.0f} s)", flush=True)
     save(tower.net, tower.start, arguments.out)

@@ -54,6 +54,7 @@ def load_decision(path: Path = DECISION) -> dict:
         "bias": float(data["bias"]),
         "answer_floor": float(data["answer_floor"]),
         "followup_floor": float(data["followup_floor"]),
+        "tower_floor": float(data.get("tower_floor", 0.0)),
     }
 
 
@@ -68,6 +69,10 @@ class Tuning:
 
     answer_floor: float = _DECIDED["answer_floor"]  # probability that the best passage answers
     followup_floor: float = _DECIDED["followup_floor"]  # the same for a follow-up
+    # The question tower's best cosine over the article below which nothing answers: the
+    # tower is trained to keep every sentence under its null when the fact is absent (0: no
+    # such rule; it never applies without the tower, nor to a follow-up).
+    tower_floor: float = _DECIDED["tower_floor"]
     # Without the model: share of the question's terms covered (chosen on PIAF, eval/README.md).
     lexical_floor: float = 0.22
     features: tuple[tuple[str, float, float, float], ...] = ANSWER_FEATURES
@@ -255,12 +260,7 @@ class Responder:
 
     def probability(self, found: Retrieval, candidate: Candidate) -> float:
         """How likely the candidate answers the question, by the calibrated model."""
-        values = answer_features(found, candidate)
-        z = self.tuning.bias + sum(
-            weight * (values[name] - mean) / deviation
-            for name, mean, deviation, weight in self.tuning.features
-        )
-        return 1 / (1 + math.exp(-z))
+        return decision_probability(self.tuning, answer_features(found, candidate))
 
     def _reranked(self, found: Retrieval, article: Article) -> Retrieval:
         """The candidates as the reader orders them, when it reorders (not a follow-up's)."""
@@ -291,6 +291,8 @@ class Responder:
             return False  # "À quelle heure ...?" is not answered by a passage without a time
         if found.question.followup and found.unknown_names:
             return False  # "Et la capitale de l'Australie ?": the article never names it
+        if found.ranked_best is not None and found.ranked_best < self.tuning.tower_floor:
+            return False  # no sentence holds what is asked, by the tower's reading
         if found.semantic:
             floor = (
                 self.tuning.followup_floor if found.question.followup else self._answer_floor()
@@ -390,8 +392,21 @@ def answer_features(found: Retrieval, candidate: Candidate) -> dict[str, float]:
         "unknown_share": found.unknown_share,
         "unknown_names": float(found.unknown_names),
         "centroid": found.semantic_mean or 0.0,
+        "ranked": found.ranked_best,  # None without the tower: read as its mean (below)
         "lacks_kind": float(candidate.holds is False),  # a rule, not a weighed feature
     }
+
+
+def decision_probability(tuning: Tuning, values: dict[str, float | None]) -> float:
+    """The calibrated probability that a passage answers, from its features. A feature that
+    is ``None`` (the tower's, without the tower or for a follow-up) reads as its mean over
+    the calibration data: it moves the score neither way."""
+    z = tuning.bias + sum(
+        weight * (value - mean) / deviation
+        for name, mean, deviation, weight in tuning.features
+        if (value := values.get(name)) is not None
+    )
+    return 1 / (1 + math.exp(-z))
 
 
 def _bold(text: str, core: tuple[int, int], asked: Question) -> tuple[tuple[int, int], ...]:

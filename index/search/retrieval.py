@@ -94,6 +94,9 @@ class Retrieval:
     repeated: bool
     semantic_mean: float | None = None  # the question's mean cosine over the article's
     # sentences: how much the article as a whole is about it (``None`` without a model)
+    ranked_best: float | None = None  # the question tower's best cosine over the article's
+    # sentences: whether any sentence holds what is asked (``None`` without the tower and
+    # for a follow-up, which e5 ranks)
 
     @property
     def best(self) -> Candidate | None:
@@ -177,7 +180,18 @@ def retrieve(
         unknown_names=sum(1 for name in names(question.text) if not index.mentions(name)),
         repeated=repeated,
         semantic_mean=None if semantic is None else float(semantic.mean()),
+        ranked_best=_tower_best(question, semantic, ranking),
     )
+
+
+def _tower_best(
+    question: Question, semantic: np.ndarray | None, ranking: np.ndarray | None
+) -> float | None:
+    """The tower's best cosine, when the tower ranked (``semantic_scores`` gives e5's own
+    cosines as the ranking without one)."""
+    if ranking is None or ranking is semantic or question.followup or not len(ranking):
+        return None
+    return float(ranking.max())
 
 
 def _span(

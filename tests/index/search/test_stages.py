@@ -229,6 +229,16 @@ def test_retrieval_orders_by_the_tower_and_its_candidates_carry_e5_s_cosine(
     assert found.best.sentence == 3  # the tower's axis, though "calme" is in sentence 4
     assert found.best.semantic == 0.0  # e5's cosine of that sentence, for the decision
     assert found.semantic_mean == pytest.approx(0.5, abs=1e-3)
+    assert found.ranked_best == pytest.approx(1.0, abs=1e-3)  # the tower's best, for its floor
+
+
+def test_the_tower_s_best_cosine_is_given_only_when_the_tower_ranked(
+    two_axes: ArticleIndex,
+) -> None:
+    previous = [Earlier("Quand les livraisons de missiles ont-elles commencé ?", cores=(1,))]
+    assert retrieve(two_axes, read_question("Et pourquoi ?", previous), Tower()).ranked_best is None
+    assert retrieve(two_axes, read_question("Quel est le calme ?"), Counting()).ranked_best is None
+    assert retrieve(two_axes, read_question("Quel est le calme ?")).ranked_best is None
 
 
 def test_a_follow_up_is_ranked_by_e5_reading_it_in_its_conversation(
