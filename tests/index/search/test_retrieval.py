@@ -350,8 +350,16 @@ def test_only_a_number_that_counts_what_is_asked_is_lifted_as_a_count(
     def quoted(candidate: Candidate) -> str:
         return " ".join(article.sentences[i].text for i in candidate.sentences)
 
-    found = retrieve(index, asked, embedder)
+    e5 = _WithoutTower(embedder)  # e5 ranks: the tower alone already puts "39 morts" first
+    found = retrieve(index, asked, e5)
     assert "39 morts" in quoted(found.best) and found.best.holds is True
     # Lifting every sentence with a number, "catégorie 1" comes first, and counts no victim.
-    shaped = retrieve(index, asked, embedder, Fusion(counts_cued=0))
+    shaped = retrieve(index, asked, e5, Fusion(counts_cued=0))
     assert "catégorie 1" in quoted(shaped.best) and shaped.best.holds is False
+
+
+class _WithoutTower:
+    """The model as it reads without its question tower (e5's vector ranks)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.query = embedder.query

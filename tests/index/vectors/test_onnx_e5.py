@@ -186,6 +186,7 @@ def test_the_shipped_tower_reads_a_question_its_own_way(fast: OnnxE5) -> None:
     tower = OnnxE5(embedding.model_file(), ranking=weights)
     vector, ranked = tower.question("Qui a ratifié le traité ?")
     assert float(vector @ fast.query("Qui a ratifié le traité ?")) > 0.99999
-    # Fine-tuned on cosines within an article (a softmax over its sentences), the tower's
-    # vectors moved off e5's own: only its ranking of one article's sentences is meant.
-    assert float(ranked @ vector) < 0.9
+    # Fine-tuned on cosines within an article (a softmax over its sentences and a null at a
+    # fixed cosine), the tower's vector moved off e5's own, yet stays in its space: its
+    # cosines are read against the stored sentence vectors, and against the tower floor.
+    assert 0.5 < float(ranked @ vector) < 0.99
