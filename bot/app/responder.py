@@ -390,7 +390,7 @@ def index_weight(stored: StoredArticle) -> int:
     return 50 * len(stored.article.text) + vectors
 
 
-def answer_features(found: Retrieval, candidate: Candidate) -> dict[str, float]:
+def answer_features(found: Retrieval, candidate: Candidate) -> dict[str, float | None]:
     """What the answer decision weighs about a candidate passage (see ``ANSWER_FEATURES``)."""
     return {
         "semantic": candidate.semantic or 0.0,
@@ -401,19 +401,17 @@ def answer_features(found: Retrieval, candidate: Candidate) -> dict[str, float]:
         "unknown_share": found.unknown_share,
         "unknown_names": float(found.unknown_names),
         "centroid": found.semantic_mean or 0.0,
-        "ranked": found.ranked_best,  # None without the tower: read as its mean (below)
+        "ranked": found.ranked_best,  # what the tower floor reads (a rule, not weighed);
+        # None without the tower and for a follow-up
         "lacks_kind": float(candidate.holds is False),  # a rule, not a weighed feature
     }
 
 
 def decision_probability(tuning: Tuning, values: dict[str, float | None]) -> float:
-    """The calibrated probability that a passage answers, from its features. A feature that
-    is ``None`` (the tower's, without the tower or for a follow-up) reads as its mean over
-    the calibration data: it moves the score neither way."""
+    """The calibrated probability that a passage answers, from its weighed features."""
     z = tuning.bias + sum(
-        weight * (value - mean) / deviation
+        weight * (values[name] - mean) / deviation
         for name, mean, deviation, weight in tuning.features
-        if (value := values.get(name)) is not None
     )
     return 1 / (1 + math.exp(-z))
 
