@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -164,7 +165,7 @@ def choose_floor(
     """The answer floor and the tower floor: for each tower floor, the highest answer floor
     within the false-abstention budgets; of those pairs, the one that abstains on the most
     near-topic questions (the lowest tower floor of equals)."""
-    probability = _probability(tuning)
+    probability = partial(decision_probability, tuning)
     group = np.array([r.group for r in rows])
     refused = np.array([bool(r.features["lacks_kind"]) for r in rows])
     p = np.array([probability(r.features) for r in rows])
@@ -195,10 +196,6 @@ def choose_floor(
 def _ranked(row: Row) -> float:
     value = row.features.get("ranked")
     return float("inf") if value is None else float(value)  # no tower reading: no veto
-
-
-def _probability(tuning: Tuning) -> Callable[[dict], float]:
-    return lambda features: decision_probability(tuning, features)
 
 
 def followup_hits(
@@ -322,7 +319,7 @@ def main() -> int:
     data = load_data(embedder)
     rows = collect_rows(responder, data, embedder)
     tuning, counts = decide(responder, rows, data.cases)
-    probability = _probability(tuning)
+    probability = partial(decision_probability, tuning)
     print("# floor: abstained share of each group")
     for trial in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, tuning.answer_floor):
         shares = {

@@ -21,12 +21,13 @@ held-back folds.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
+from bot.app import responder
 from bot.app.responder import Tuning
 from eval.calibrate import BUDGET_PIAF, BUDGET_REALISTIC
 from eval.folds import K, fold_of
@@ -120,16 +121,8 @@ def out_of_fold(reads: Sequence[Read], k: int = K) -> list[np.ndarray]:
 
 
 def decision_probability(tuning: Tuning) -> Callable[[dict], float]:
-    """The decision's probability for a best candidate's features."""
-
-    def probability(features: dict) -> float:
-        z = tuning.bias + sum(
-            weight * (features[name] - mean) / deviation
-            for name, mean, deviation, weight in tuning.features
-        )
-        return 1 / (1 + math.exp(-z))
-
-    return probability
+    """The decision's probability for a best candidate's features (the responder's own)."""
+    return partial(responder.decision_probability, tuning)
 
 
 @dataclass(frozen=True)

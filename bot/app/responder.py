@@ -54,8 +54,8 @@ def load_decision(path: Path = DECISION) -> dict:
         "bias": float(data["bias"]),
         "answer_floor": float(data["answer_floor"]),
         "followup_floor": float(data["followup_floor"]),
-        "tower_floor": float(data.get("tower_floor", 0.0)),
-        "floor_without_tower": float(data.get("floor_without_tower", data["answer_floor"])),
+        "tower_floor": float(data["tower_floor"]),
+        "floor_without_tower": float(data["floor_without_tower"]),
     }
 
 

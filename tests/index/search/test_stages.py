@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.language.question import Earlier, read_question
+from index.language.question import Earlier, Question, read_question
 from index.search.article_index import ArticleIndex
 from index.search.retrieval import Candidate, Fusion, retrieve
 from index.search.stages import (
@@ -31,6 +31,14 @@ TEXT = (
     "Qu’en pensent les experts ?\n\n"
     "La Russie a perdu 120 chars près de Kharkiv. Le port de Marseille est calme.\n"
 )
+
+
+
+def why_after_the_deliveries() -> Question:
+    """« Et pourquoi ? » after a question answered by sentence 1 (« Les livraisons ont
+    commencé en mars. »)."""
+    previous = [Earlier("Quand les livraisons de missiles ont-elles commencé ?", cores=(1,))]
+    return read_question("Et pourquoi ?", previous)
 
 
 @pytest.fixture(scope="module")
@@ -158,8 +166,7 @@ def with_vectors() -> ArticleIndex:
 def test_a_follow_up_lets_the_model_read_its_conversation_ahead_last_needed_first(
     with_vectors: ArticleIndex,
 ) -> None:
-    previous = [Earlier("Quand les livraisons de missiles ont-elles commencé ?", cores=(1,))]
-    follow_up = read_question("Et pourquoi ?", previous)
+    follow_up = why_after_the_deliveries()
     model = Prefetching()
     prefetch(with_vectors, follow_up, model, Fusion())
     semantic_scores(with_vectors, follow_up, model, Fusion())
@@ -181,8 +188,7 @@ def test_a_plain_question_reads_nothing_ahead(
 ) -> None:
     model = Prefetching()
     prefetch(with_vectors, read_question("Qui livre des missiles ?"), model, Fusion())
-    previous = [Earlier("Quand les livraisons de missiles ont-elles commencé ?", cores=(1,))]
-    prefetch(index, read_question("Et pourquoi ?", previous), model, Fusion())  # no vectors
+    prefetch(index, why_after_the_deliveries(), model, Fusion())  # no vectors
     prefetch(with_vectors, read_question("Combien de chars ?"), Counting(), Fusion())  # no way
     assert model.ahead == []
 
@@ -235,8 +241,7 @@ def test_retrieval_orders_by_the_tower_and_its_candidates_carry_e5_s_cosine(
 def test_the_tower_s_best_cosine_is_given_only_when_the_tower_ranked(
     two_axes: ArticleIndex,
 ) -> None:
-    previous = [Earlier("Quand les livraisons de missiles ont-elles commencé ?", cores=(1,))]
-    assert retrieve(two_axes, read_question("Et pourquoi ?", previous), Tower()).ranked_best is None
+    assert retrieve(two_axes, why_after_the_deliveries(), Tower()).ranked_best is None
     assert retrieve(two_axes, read_question("Quel est le calme ?"), Counting()).ranked_best is None
     assert retrieve(two_axes, read_question("Quel est le calme ?")).ranked_best is None
 
@@ -244,8 +249,7 @@ def test_the_tower_s_best_cosine_is_given_only_when_the_tower_ranked(
 def test_a_follow_up_is_ranked_by_e5_reading_it_in_its_conversation(
     two_axes: ArticleIndex,
 ) -> None:
-    previous = [Earlier("Quand les livraisons de missiles ont-elles commencé ?", cores=(1,))]
-    follow_up = read_question("Et pourquoi ?", previous)
+    follow_up = why_after_the_deliveries()
     model = Tower()
     semantic, ranking = semantic_scores(two_axes, follow_up, model, Fusion())
     assert list(semantic) == list(ranking)
