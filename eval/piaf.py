@@ -22,7 +22,8 @@ DATA = Path(__file__).resolve().parent / "data"
 
 @dataclass(frozen=True)
 class Question:
-    """A PIAF question and where its answer lies in the article's text."""
+    """A PIAF question and where its answer lies in the article's text (-1 and -1 for a
+    question the text does not answer, as SQuAD 2.0 has: PIAF has none)."""
 
     text: str
     start: int
@@ -50,6 +51,9 @@ def load(path: Path = DATA / "piaf_dev.json") -> list[Title]:
             offset = article.text.index(paragraph["context"], cursor)
             cursor = offset
             for qa in paragraph["qas"]:
+                if qa.get("is_impossible"):  # SQuAD 2.0's: the paragraph does not say
+                    questions.append(Question(qa["question"], -1, -1))
+                    continue
                 answer = qa["answers"][0]
                 start = offset + answer["answer_start"]
                 questions.append(Question(qa["question"], start, start + len(answer["text"])))

@@ -43,15 +43,27 @@ HALVES = 2  # the written articles and PIAF titles are split in two: each half i
 # The realistic-format files trained on (with the PIAF slice): every one. Each question is
 # measured by the half tower that never saw its article (``eval.vectors.HeldOutTower``).
 TRAINED_ON = ("written", "written_more", "realistic", "more", "own", "pairs")
+# SQuAD-format files trained on: the PIAF slice (French Wikipedia).
+SQUAD_FORMAT = {"piaf": piaf.DATA / "piaf_dev.json"}
+# Data measured as training data and not kept, for a trial to add (``--with english,squad2``;
+# eval/README.md, "sixth attempt"): English versions of the French questions above and of the
+# PIAF slice's (same article, same answer, same half), and a slice of SQuAD 2.0 (English
+# Wikipedia, with questions the paragraph does not answer; CC BY-SA 4.0).
+ENGLISH_OF = Path(__file__).parent / "data" / "english_of.json"
+EXTRA = {"english": ENGLISH_OF, "squad2": Path(__file__).parent / "data" / "squad2_slice.json"}
 
 
-def items(files: tuple[str, ...] = TRAINED_ON) -> tuple[list[dict], dict[str, object]]:
+def items(
+    files: tuple[str, ...] = TRAINED_ON, extra: tuple[str, ...] = ()
+) -> tuple[list[dict], dict[str, object]]:
     """The training questions and, by article key, the articles they are asked of.
 
     The bundled article is never trained on, whatever file asks of it: its questions are the
-    bot's own acceptance check (``eval.seed``)."""
+    bot's own acceptance check (``eval.seed``). ``extra``: names of ``EXTRA`` also trained on
+    (``english``: each English version asked of its original's article, with its answer)."""
     out: list[dict] = []
     articles: dict[str, object] = {}
+    by_place: dict[str, dict] = {}  # "file|article|number": the item, for its English version
     for name in files:
         for case in realistic.load(name):
             if case.name == ARTICLE.name:
@@ -59,24 +71,38 @@ def items(files: tuple[str, ...] = TRAINED_ON) -> tuple[list[dict], dict[str, ob
             key = f"{case.source}:{case.name}"
             articles[key] = case.article
             sentences = [fold_quotes(s.text) for s in case.article.sentences]
-            for q in case.questions:
+            for number, q in enumerate(case.questions):
                 if q["kind"] == "abstain":  # near-topic: no sentence answers, the null does
-                    out.append({**_item(q["q"], key, case.name, []), "near": True})
+                    item = {**_item(q["q"], key, case.name, []), "near": True}
+                else:
+                    gold = [fold_quotes(g) for g in q["gold"]]
+                    positives = [i for i, s in enumerate(sentences) if any(g in s for g in gold)]
+                    item = _item(q["q"], key, case.name, positives)
+                out.append(item)
+                by_place[f"{name}|{case.name}|{number}"] = item
+    squad = {**SQUAD_FORMAT, **{n: EXTRA[n] for n in extra if n == "squad2"}}
+    for source, path in squad.items():
+        for title in piaf.load(path):
+            article = title.article
+            key = f"{source}:{article.title}"
+            articles[key] = article
+            for number, q in enumerate(title.questions):
+                if q.start < 0:  # SQuAD 2.0's unanswerable: the null
+                    out.append({**_item(q.text, key, article.title, []), "near": True})
                     continue
-                gold = [fold_quotes(g) for g in q["gold"]]
-                positives = [i for i, s in enumerate(sentences) if any(g in s for g in gold)]
-                out.append(_item(q["q"], key, case.name, positives))
-    for title in piaf.load():
-        article = title.article
-        key = f"piaf:{article.title}"
-        articles[key] = article
-        for q in title.questions:
-            positives = [
-                i
-                for i, s in enumerate(article.sentences)
-                if s.start < q.end and q.start < s.start + len(s.text)
-            ]
-            out.append(_item(q.text, key, article.title, positives))
+                positives = [
+                    i
+                    for i, s in enumerate(article.sentences)
+                    if s.start < q.end and q.start < s.start + len(s.text)
+                ]
+                out.append(_item(q.text, key, article.title, positives))
+                by_place[f"{source}|{article.title}|{number}"] = out[-1]
+    if "english" in extra:
+        out += [
+            {**by_place[t["of"]], "q": t["q"]}
+            for t in json.loads(ENGLISH_OF.read_text(encoding="utf-8"))["questions"]
+            if t["of"] in by_place
+        ]
     return [i for i in out if i["positives"] or i.get("near")], articles
 
 
@@ -91,12 +117,19 @@ def _item(question: str, key: str, name: str, positives: list[int]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     """Write ``items.json`` and ``vectors.npz`` into the folder given."""
-    arguments = sys.argv[1:] if argv is None else argv
-    files = TRAINED_ON
-    if len(arguments) == 3 and arguments[1] == "--files":
-        files = tuple(arguments[2].split(","))
-    elif len(arguments) != 1:
-        print("usage: python -m eval.qtower_data OUT_FOLDER [--files a,b]", file=sys.stderr)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    files, extra = TRAINED_ON, ()
+    while len(arguments) >= 3 and arguments[-2] in ("--files", "--with"):
+        value = tuple(arguments.pop().split(","))
+        if arguments.pop() == "--files":
+            files = value
+        else:
+            extra = value
+    if len(arguments) != 1 or not set(extra) <= set(EXTRA):
+        print(
+            "usage: python -m eval.qtower_data OUT_FOLDER [--files a,b] [--with english,squad2]",
+            file=sys.stderr,
+        )
         return 2
     folder = Path(arguments[0])
     folder.mkdir(parents=True, exist_ok=True)
@@ -104,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     if embedder is None:
         print("the semantic model does not load here", file=sys.stderr)
         return 1
-    found, articles = items(files)
-    (folder / "files.json").write_text(json.dumps(files), encoding="utf-8")
+    found, articles = items(files, extra)
+    (folder / "files.json").write_text(json.dumps([*files, *extra]), encoding="utf-8")
     arrays = {
         f"sentences {key}": np.asarray(vectors_of(embedder, article), dtype=np.float32)[
             : len(article.sentences)

@@ -37,6 +37,8 @@ class Fusion:
     """How lexical and semantic evidence, cues and the conversation mix into one ranking."""
 
     semantic: float = 0.7  # share of the cosine in the fused score (BM25 has the rest)
+    tower_semantic: float = 0.8  # the same when the question tower ranks (a standalone
+    # question, the tower loaded): chosen by nested folds with the tower (eval/README.md)
     semantic_context: float = 0.3  # a sentence's paragraph's mean cosine, added to its own
     related: float = 0.5  # demonym ↔ country terms
     history: float = 0.25  # the previous questions' terms, for a follow-up
@@ -124,7 +126,9 @@ def retrieve(
     lexical = index.scores(own + context + related)
     prefetch(index, question, embedder, fusion)
     semantic, ranking = semantic_scores(index, question, embedder, fusion) or (None, None)
-    fused = article_weights(index, fuse(index, lexical, ranking, fusion), fusion)
+    ranked_best = _tower_best(question, semantic, ranking)
+    share = fusion.semantic if ranked_best is None else fusion.tower_semantic
+    fused = article_weights(index, fuse(index, lexical, ranking, fusion, share), fusion)
     shaped = answer_shape(index, question)
     if shaped is not None:
         if question.kind in COUNTED_KINDS and semantic is not None and embedder is not None:
@@ -180,7 +184,7 @@ def retrieve(
         unknown_names=sum(1 for name in names(question.text) if not index.mentions(name)),
         repeated=repeated,
         semantic_mean=None if semantic is None else float(semantic.mean()),
-        ranked_best=_tower_best(question, semantic, ranking),
+        ranked_best=ranked_best,
     )
 
 

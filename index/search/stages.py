@@ -149,9 +149,14 @@ def prefetch(
 
 
 def fuse(
-    index: ArticleIndex, lexical: np.ndarray, semantic: np.ndarray | None, fusion: Fusion
+    index: ArticleIndex,
+    lexical: np.ndarray,
+    semantic: np.ndarray | None,
+    fusion: Fusion,
+    share: float | None = None,
 ) -> np.ndarray:
-    """Min-max normalised BM25 and cosine, weighted; BM25 alone without vectors."""
+    """Min-max normalised BM25 and cosine, weighted (the cosine's ``share``, by default
+    ``fusion.semantic``); BM25 alone without vectors."""
     if semantic is None:
         top = float(lexical.max()) if len(lexical) else 0.0
         return lexical / top if top > 0 else np.zeros_like(lexical)
@@ -163,7 +168,8 @@ def fuse(
                 around[members] = semantic[members].mean()
         semantic = semantic + fusion.semantic_context * around
     # Every sentence gets a share: a cross-language question may share no term at all.
-    return fusion.semantic * _minmax(semantic) + (1 - fusion.semantic) * _minmax(lexical) + 1e-6
+    share = fusion.semantic if share is None else share
+    return share * _minmax(semantic) + (1 - share) * _minmax(lexical) + 1e-6
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:

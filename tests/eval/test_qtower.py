@@ -3,11 +3,13 @@ questions with: nothing measured comes from a question it was trained on."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from eval import piaf, realistic
 from eval.folds import fold_of
-from eval.qtower_data import HALVES, items
+from eval.qtower_data import ENGLISH_OF, HALVES, items
 from eval.qtower_ship import questions_by_half
 from eval.seed import ARTICLE
 from eval.vectors import HELD_OUT, HeldOutTower, key
@@ -73,3 +75,24 @@ def test_the_tower_s_run_time_and_data_need_no_training_library() -> None:
     assert not training_libraries_loaded(
         "index.vectors.embedding", "eval.vectors", "eval.qtower_data", "eval.qtower_ship"
     )
+
+
+def test_the_extra_data_asks_its_originals_articles_and_is_left_out_by_default() -> None:
+    shipped, _ = items()
+    found, articles = items(extra=("english", "squad2"))
+    assert len(found) > len(shipped)
+    by_text = {(i["article"], i["q"]): i for i in shipped}
+    english = json.loads(ENGLISH_OF.read_text(encoding="utf-8"))["questions"]
+    originals = {(i["article"], i["q"]) for i in shipped}
+    added = [i for i in found if (i["article"], i["q"]) not in originals]
+    # Each English version is its original's item with another text (same article, half,
+    # answer): every one found its original
+    translated = [i for i in added if not i["article"].startswith("squad2:")]
+    assert len(translated) == len(english)
+    assert all(i["article"].split(":", 1)[0] in {k.split(":", 1)[0] for k, _ in by_text}
+               for i in translated)
+    # SQuAD 2.0's unanswerable questions pick the null, its answerable ones their sentence
+    squad = [i for i in added if i["article"].startswith("squad2:")]
+    assert any(i.get("near") for i in squad) and any(i["positives"] for i in squad)
+    names = {k.split(":", 1)[1] for k in articles}
+    assert not names & realistic.reserved()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
@@ -363,3 +364,27 @@ class _WithoutTower:
 
     def __init__(self, embedder: Embedder) -> None:
         self.query = embedder.query
+
+
+
+def test_the_tower_s_ranking_is_weighed_by_its_own_share(
+    bundled_article: Article, embedder: Embedder, semantic_stored: StoredArticle
+) -> None:
+    question = read_question("Quel missile a été testé ?")
+    index = ArticleIndex(bundled_article, vectors=semantic_stored.vectors)
+    bm25 = retrieve(ArticleIndex(bundled_article), question).scores
+    plain = {"semantic_context": 0.0, "cue": 0.0, "key_points": 1.0}
+    e5_vector, tower_vector = embedder.question(question.text)
+    assert tower_vector is not None
+    # The tower ranks: ``tower_semantic`` is its share, whatever ``semantic`` is.
+    towered = retrieve(index, question, embedder, Fusion(tower_semantic=0.0, semantic=1.0))
+    assert towered.ranked_best is not None
+    assert np.allclose(towered.scores, bm25, atol=1e-5)  # no share: BM25's scores
+    alone = retrieve(index, question, embedder, Fusion(tower_semantic=1.0, semantic=0.0, **plain))
+    assert alone.best.sentence == int(np.argmax(index.vectors @ tower_vector))
+    # e5 ranks (no tower): ``semantic`` is its share.
+    e5 = _WithoutTower(embedder)
+    untowered = retrieve(index, question, e5, Fusion(semantic=0.0, tower_semantic=1.0))
+    assert untowered.ranked_best is None and np.allclose(untowered.scores, bm25, atol=1e-5)
+    alone = retrieve(index, question, e5, Fusion(semantic=1.0, tower_semantic=0.0, **plain))
+    assert alone.best.sentence == int(np.argmax(index.vectors @ e5_vector))

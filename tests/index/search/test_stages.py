@@ -93,6 +93,16 @@ def test_fusion_gives_every_sentence_a_share_of_meaning(index: ArticleIndex) -> 
     assert fused.argmax() == 0 and (fused > 0).all()
 
 
+def test_fusion_weighs_the_cosine_by_the_share_it_is_given(index: ArticleIndex) -> None:
+    # BM25 prefers sentence 3, the cosine sentence 0: the larger the cosine's share, the
+    # more it leads (the tower's ranking gets ``Fusion.tower_semantic``, e5's ``semantic``)
+    lexical = np.array([1.0, 0.0, 0.0, 4.0, 0.0])
+    cosine = np.array([0.9, 0.5, 0.5, 0.6, 0.5])
+    fusion = Fusion(semantic_context=0, semantic=0.4)
+    assert fuse(index, lexical, cosine, fusion).argmax() == 3  # its own share: 0.4
+    assert fuse(index, lexical, cosine, fusion, share=0.8).argmax() == 0
+
+
 def test_a_paragraph_that_only_asks_a_question_answers_nothing(index: ArticleIndex) -> None:
     fused = article_weights(index, np.ones(5), Fusion())
     assert list(fused) == [1, 1, 0, 1, 1]
