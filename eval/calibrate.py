@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -54,6 +55,8 @@ ROWS = Path(__file__).resolve().parent / "data" / "decision_rows.json"
 # and 7 %: eval/README.md).
 BUDGET_REALISTIC = 0.055
 BUDGET_PIAF = 0.025
+FAR_OFF_LEAST = 0.97  # the least share of far-off questions (another article's) a tower floor
+# must keep abstained on
 # The score says whether a question is about what the passage is about: it is fitted on
 # answerable questions against questions about another article. Near-topic questions are on
 # the topic by design; what catches them is the kind of answer they ask for, a rule.
@@ -68,6 +71,8 @@ FOLLOWUP_CANDIDATES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 # null at NULL (eval.qtower_train): a question whose best sentence stays under it asks what
 # the article does not say.
 TOWER_CANDIDATES = (0.0, *np.round(np.arange(0.60, 0.8001, 0.005), 3))
+# Where the tower's doubt band may end (its best cosine under it: the passage must be surer).
+DOUBT_CANDIDATES = tuple(np.round(np.arange(0.65, 0.8001, 0.01), 3))
 # The files the decision is fitted on: the three realistic files and the written questions
 # (written_pairs.json, eval/README.md); the reader's questions (reader_pairs.json) are
 # measured only.
@@ -159,38 +164,81 @@ def fit(rows: Sequence[Row], l2: float = 0.01, steps: int = 5000) -> Tuning:
     return Tuning(features=features, bias=round(float(theta[-1]), 2))
 
 
+class Floors(NamedTuple):
+    """The floors ``choose_floor`` chooses (``Tuning``'s fields of the same names)."""
+
+    answer_floor: float
+    tower_floor: float
+    doubt_tower: float = 0.0
+    doubt_floor: float = 0.0
+
+
 def choose_floor(
     tuning: Tuning, rows: Sequence[Row], towers: Sequence[float] | None = None
-) -> tuple[float, float]:
-    """The answer floor and the tower floor: for each tower floor, the highest answer floor
-    within the false-abstention budgets; of those pairs, the one that abstains on the most
-    near-topic questions (the lowest tower floor of equals)."""
+) -> Floors:
+    """The answer floor and the tower floor, and the tower's doubt band: for each tower floor,
+    the highest answer floor within the false-abstention budgets; then, over it, the band in
+    which the tower doubts (its best cosine under ``doubt_tower``) and the passage must reach
+    ``doubt_floor``. Of the rules within the budgets that keep at least ``FAR_OFF_LEAST`` of
+    the questions about another article abstained, the one that abstains on the most
+    near-topic questions (the lowest floors of equals). ``towers``: the tower floors tried
+    (``(0.0,)``: without the tower, no band)."""
     probability = partial(decision_probability, tuning)
     group = np.array([r.group for r in rows])
     refused = np.array([bool(r.features["lacks_kind"]) for r in rows])
     p = np.array([probability(r.features) for r in rows])
     ranked = np.array([_ranked(r) for r in rows])
     answerable, piafs, near = group == "answerable", group == "piaf", group == "near-topic"
-    best: tuple[int, float, float] | None = None
+    far = group == "far-off"
+
+    def within(out: np.ndarray) -> bool:
+        return bool(
+            (out[answerable].mean() if answerable.any() else 0) <= BUDGET_REALISTIC
+            and (out[piafs].mean() if piafs.any() else 0) <= BUDGET_PIAF
+        )
+
+    best: tuple[tuple[int, int], Floors] | None = None
+    surer = np.round(np.arange(0.06, 0.9501, 0.02), 2)  # the doubt band's floors tried
+    groups = (answerable, piafs, near, far)
     for tower in TOWER_CANDIDATES if towers is None else towers:  # 0 first: always kept
         vetoed = refused | (ranked < tower)
-        floor = None
-        for trial in np.arange(0.05, 0.95, 0.01):
-            out = vetoed | (p < trial)
-            if (
-                (out[answerable].mean() if answerable.any() else 0) <= BUDGET_REALISTIC
-                and (out[piafs].mean() if piafs.any() else 0) <= BUDGET_PIAF
-            ):
-                floor = float(trial)
-        if floor is None:
+        floors = [float(f) for f in np.arange(0.05, 0.95, 0.01) if within(vetoed | (p < f))]
+        if not floors:
             if tower:
                 continue  # the tower floor alone spends more than the budgets
-            floor = 0.05  # without it, the lowest floor (as before)
-        caught = int((vetoed | (p < floor))[near].sum())
-        if best is None or caught > best[0]:
-            best = (caught, round(floor, 2), round(float(tower), 3))
+            floors = [0.05]  # without it, the lowest floor (as before)
+        # The highest answer floor within the budgets; with a doubt band, lower ones too
+        # (the band spends part of the budgets).
+        tried = floors[::-1] if towers is None else floors[-1:]
+        for floor in tried:
+            base = vetoed | (p < floor)
+            for doubt in (0.0, *(d for d in DOUBT_CANDIDATES if d > tower and towers is None)):
+                band = (ranked < doubt) & ~base
+                # abstained in each group for each floor of the band (one column per floor)
+                counts = [
+                    base[g].sum() + np.searchsorted(np.sort(p[band & g]), surer)
+                    for g in groups
+                ]
+                sizes = [max(int(g.sum()), 1) for g in groups]
+                ok = (counts[0] / sizes[0] <= BUDGET_REALISTIC) & (
+                    counts[1] / sizes[1] <= BUDGET_PIAF
+                )
+                if (tower or doubt) and far.any():
+                    ok &= counts[3] / sizes[3] >= FAR_OFF_LEAST  # questions about another
+                    # article: the rule must keep abstaining on them
+                if not (tower or doubt):
+                    ok[:] = True  # no tower: the plain floor, as before
+                for k in np.flatnonzero(ok)[:1] if not doubt else np.flatnonzero(ok):
+                    key = (int(counts[2][k]), -int(counts[0][k]))
+                    if best is None or key > best[0]:
+                        band_floor = float(surer[k]) if doubt else 0.0
+                        best = (
+                            key,
+                            Floors(round(floor, 2), round(float(tower), 3), round(doubt, 3),
+                                   round(band_floor, 2)),
+                        )
     assert best is not None
-    return best[1], best[2]
+    return best[1]
 
 
 def _ranked(row: Row) -> float:
@@ -230,21 +278,21 @@ def decide(
     """The decision fitted on ``rows`` and ``cases``' chains, and the chains right by
     follow-up floor. The responder's tuning is set to each trial, then left as it was."""
     fitted = fit(rows)
-    answer_floor, tower_floor = choose_floor(fitted, rows)
-    alone, _ = choose_floor(fitted, rows, towers=(0.0,))
+    floors = choose_floor(fitted, rows)
+    alone = choose_floor(fitted, rows, towers=(0.0,)).answer_floor
     kept = responder.tuning
     counts = {}
-    for candidate in sorted({*FOLLOWUP_CANDIDATES, answer_floor}):
+    for candidate in sorted({*FOLLOWUP_CANDIDATES, floors.answer_floor}):
         responder.tuning = Tuning(
-            features=fitted.features, bias=fitted.bias, answer_floor=answer_floor,
-            followup_floor=candidate, tower_floor=tower_floor, floor_without_tower=alone,
+            features=fitted.features, bias=fitted.bias, followup_floor=candidate,
+            floor_without_tower=alone, **floors._asdict(),
         )
         counts[candidate] = followup_hits(responder, cases)
     responder.tuning = kept
     chosen = Tuning(
-        features=fitted.features, bias=fitted.bias, answer_floor=answer_floor,
-        followup_floor=choose_followup_floor(counts), tower_floor=tower_floor,
-        floor_without_tower=alone,
+        features=fitted.features, bias=fitted.bias,
+        followup_floor=choose_followup_floor(counts), floor_without_tower=alone,
+        **floors._asdict(),
     )
     return chosen, counts
 
@@ -264,7 +312,9 @@ def decision_json(tuning: Tuning) -> str:
         f' "answer_floor": {json.dumps(tuning.answer_floor)},\n'
         f' "followup_floor": {json.dumps(tuning.followup_floor)},\n'
         f' "tower_floor": {json.dumps(tuning.tower_floor)},\n'
-        f' "floor_without_tower": {json.dumps(tuning.floor_without_tower)}\n'
+        f' "floor_without_tower": {json.dumps(tuning.floor_without_tower)},\n'
+        f' "doubt_tower": {json.dumps(tuning.doubt_tower)},\n'
+        f' "doubt_floor": {json.dumps(tuning.doubt_floor)}\n'
         "}\n"
     )
 
@@ -301,11 +351,11 @@ def read_rows(path: Path = ROWS) -> tuple[list[Row], dict[float, int]]:
 def refit(rows: Sequence[Row], counts: dict[float, int]) -> Tuning:
     """The decision ``decide`` reaches from stored rows and follow-up counts (no model)."""
     fitted = fit(rows)
-    answer_floor, tower_floor = choose_floor(fitted, rows)
     return Tuning(
-        features=fitted.features, bias=fitted.bias, answer_floor=answer_floor,
-        followup_floor=choose_followup_floor(counts), tower_floor=tower_floor,
-        floor_without_tower=choose_floor(fitted, rows, towers=(0.0,))[0],
+        features=fitted.features, bias=fitted.bias,
+        followup_floor=choose_followup_floor(counts),
+        floor_without_tower=choose_floor(fitted, rows, towers=(0.0,)).answer_floor,
+        **choose_floor(fitted, rows)._asdict(),
     )
 
 

