@@ -73,6 +73,7 @@ FOLLOWUP_CANDIDATES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 TOWER_CANDIDATES = (0.0, *np.round(np.arange(0.60, 0.8001, 0.005), 3))
 # Where the tower's doubt band may end (its best cosine under it: the passage must be surer).
 DOUBT_CANDIDATES = tuple(np.round(np.arange(0.65, 0.8001, 0.01), 3))
+SURER_CANDIDATES = np.round(np.arange(0.06, 0.9501, 0.02), 2)  # the floors tried in the band
 # The files the decision is fitted on: the three realistic files and the written questions
 # (written_pairs.json, eval/README.md); the reader's questions (reader_pairs.json) are
 # measured only.
@@ -188,55 +189,51 @@ def choose_floor(
     refused = np.array([bool(r.features["lacks_kind"]) for r in rows])
     p = np.array([probability(r.features) for r in rows])
     ranked = np.array([_ranked(r) for r in rows])
-    answerable, piafs, near = group == "answerable", group == "piaf", group == "near-topic"
-    far = group == "far-off"
+    # answerable, PIAF, near-topic, far-off (another article's questions)
+    groups = [group == name for name in ("answerable", "piaf", "near-topic", "far-off")]
 
-    def within(out: np.ndarray) -> bool:
-        return bool(
-            (out[answerable].mean() if answerable.any() else 0) <= BUDGET_REALISTIC
-            and (out[piafs].mean() if piafs.any() else 0) <= BUDGET_PIAF
-        )
+    def shares(out: np.ndarray, band: np.ndarray, surer: np.ndarray) -> list[np.ndarray]:
+        """Each group's share abstained, for each floor of ``surer``: ``out``, and the other
+        questions of ``band`` under that floor."""
+        more = band & ~out
+        return [
+            (out[g].sum() + np.searchsorted(np.sort(p[more & g]), surer)) / max(int(g.sum()), 1)
+            for g in groups
+        ]
 
-    best: tuple[tuple[int, int], Floors] | None = None
-    surer = np.round(np.arange(0.06, 0.9501, 0.02), 2)  # the doubt band's floors tried
-    groups = (answerable, piafs, near, far)
+    def allowed(answerable: np.ndarray, piaf: np.ndarray) -> np.ndarray:
+        return (answerable <= BUDGET_REALISTIC) & (piaf <= BUDGET_PIAF)
+
+    best: tuple[tuple[float, float], Floors] | None = None
+    no_band = np.zeros(len(rows), dtype=bool)
     for tower in TOWER_CANDIDATES if towers is None else towers:  # 0 first: always kept
         vetoed = refused | (ranked < tower)
-        floors = [float(f) for f in np.arange(0.05, 0.95, 0.01) if within(vetoed | (p < f))]
+        floors = [
+            float(f)
+            for f in np.arange(0.05, 0.95, 0.01)
+            if allowed(*shares(vetoed | (p < f), no_band, np.zeros(1))[:2]).all()
+        ]
         if not floors:
             if tower:
                 continue  # the tower floor alone spends more than the budgets
             floors = [0.05]  # without it, the lowest floor (as before)
         # The highest answer floor within the budgets; with a doubt band, lower ones too
         # (the band spends part of the budgets).
-        tried = floors[::-1] if towers is None else floors[-1:]
-        for floor in tried:
+        for floor in floors[::-1] if towers is None else floors[-1:]:
             base = vetoed | (p < floor)
             for doubt in (0.0, *(d for d in DOUBT_CANDIDATES if d > tower and towers is None)):
-                band = (ranked < doubt) & ~base
-                # abstained in each group for each floor of the band (one column per floor)
-                counts = [
-                    base[g].sum() + np.searchsorted(np.sort(p[band & g]), surer)
-                    for g in groups
-                ]
-                sizes = [max(int(g.sum()), 1) for g in groups]
-                ok = (counts[0] / sizes[0] <= BUDGET_REALISTIC) & (
-                    counts[1] / sizes[1] <= BUDGET_PIAF
-                )
-                if (tower or doubt) and far.any():
-                    ok &= counts[3] / sizes[3] >= FAR_OFF_LEAST  # questions about another
-                    # article: the rule must keep abstaining on them
-                if not (tower or doubt):
-                    ok[:] = True  # no tower: the plain floor, as before
-                for k in np.flatnonzero(ok)[:1] if not doubt else np.flatnonzero(ok):
-                    key = (int(counts[2][k]), -int(counts[0][k]))
+                surer = SURER_CANDIDATES if doubt else np.zeros(1)
+                answerable, piaf, near, far = shares(base, ranked < doubt, surer)
+                if tower or doubt:  # a rule that reads the tower: within the budgets, and
+                    # still abstaining on the questions about another article
+                    ok = allowed(answerable, piaf) & ((far >= FAR_OFF_LEAST) | ~groups[3].any())
+                else:
+                    ok = np.ones(1, dtype=bool)  # no tower: the plain floor, as before
+                for k in np.flatnonzero(ok):
+                    key = (float(near[k]), -float(answerable[k]))
                     if best is None or key > best[0]:
-                        band_floor = float(surer[k]) if doubt else 0.0
-                        best = (
-                            key,
-                            Floors(round(floor, 2), round(float(tower), 3), round(doubt, 3),
-                                   round(band_floor, 2)),
-                        )
+                        chosen = (floor, float(tower), float(doubt), float(surer[k]))
+                        best = (key, Floors(*(round(v, 3) for v in chosen)))
     assert best is not None
     return best[1]
 
@@ -376,6 +373,8 @@ def main() -> int:
             group: np.mean(
                 [bool(r.features["lacks_kind"]) or probability(r.features) < trial
                  or _ranked(r) < tuning.tower_floor
+                 or (_ranked(r) < tuning.doubt_tower
+                     and probability(r.features) < tuning.doubt_floor)
                  for r in rows if r.group == group] or [0]
             )
             for group in GROUP_WEIGHT

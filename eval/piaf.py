@@ -29,6 +29,10 @@ class Question:
     start: int
     end: int
 
+    @property
+    def answerable(self) -> bool:
+        return self.start >= 0
+
 
 @dataclass(frozen=True)
 class Title:

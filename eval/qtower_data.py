@@ -27,6 +27,7 @@ tower is e5).
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -49,8 +50,9 @@ SQUAD_FORMAT = {"piaf": piaf.DATA / "piaf_dev.json"}
 # eval/README.md, "sixth attempt"): English versions of the French questions above and of the
 # PIAF slice's (same article, same answer, same half), and a slice of SQuAD 2.0 (English
 # Wikipedia, with questions the paragraph does not answer; CC BY-SA 4.0).
-ENGLISH_OF = Path(__file__).parent / "data" / "english_of.json"
-EXTRA = {"english": ENGLISH_OF, "squad2": Path(__file__).parent / "data" / "squad2_slice.json"}
+ENGLISH_OF = piaf.DATA / "english_of.json"
+SQUAD2 = piaf.DATA / "squad2_slice.json"
+EXTRA = ("english", "squad2")
 
 
 def items(
@@ -80,14 +82,14 @@ def items(
                     item = _item(q["q"], key, case.name, positives)
                 out.append(item)
                 by_place[f"{name}|{case.name}|{number}"] = item
-    squad = {**SQUAD_FORMAT, **{n: EXTRA[n] for n in extra if n == "squad2"}}
+    squad = {**SQUAD_FORMAT, **({"squad2": SQUAD2} if "squad2" in extra else {})}
     for source, path in squad.items():
         for title in piaf.load(path):
             article = title.article
             key = f"{source}:{article.title}"
             articles[key] = article
             for number, q in enumerate(title.questions):
-                if q.start < 0:  # SQuAD 2.0's unanswerable: the null
+                if not q.answerable:  # SQuAD 2.0's unanswerable: the null
                     out.append({**_item(q.text, key, article.title, []), "near": True})
                     continue
                 positives = [
@@ -117,21 +119,16 @@ def _item(question: str, key: str, name: str, positives: list[int]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     """Write ``items.json`` and ``vectors.npz`` into the folder given."""
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    files, extra = TRAINED_ON, ()
-    while len(arguments) >= 3 and arguments[-2] in ("--files", "--with"):
-        value = tuple(arguments.pop().split(","))
-        if arguments.pop() == "--files":
-            files = value
-        else:
-            extra = value
-    if len(arguments) != 1 or not set(extra) <= set(EXTRA):
-        print(
-            "usage: python -m eval.qtower_data OUT_FOLDER [--files a,b] [--with english,squad2]",
-            file=sys.stderr,
-        )
-        return 2
-    folder = Path(arguments[0])
+    parser = argparse.ArgumentParser(prog="python -m eval.qtower_data")
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--files", default=",".join(TRAINED_ON), help="realistic files, a,b")
+    parser.add_argument("--with", dest="extra", default="", help="of: " + ",".join(EXTRA))
+    arguments = parser.parse_args(argv)
+    files = tuple(arguments.files.split(","))
+    extra = tuple(n for n in arguments.extra.split(",") if n)
+    if not set(extra) <= set(EXTRA):
+        parser.error(f"--with takes {', '.join(EXTRA)}")
+    folder = arguments.folder
     folder.mkdir(parents=True, exist_ok=True)
     embedder = evaluation_embedder(tower=False)
     if embedder is None:

@@ -309,8 +309,6 @@ class Responder:
                 if found.question.followup
                 else self._answer_floor(found)
             )
-            if found.ranked_best is not None and found.ranked_best < self.tuning.doubt_tower:
-                floor = max(floor, self.tuning.doubt_floor)  # the tower doubts: be surer
             return self.probability(found, candidate) >= floor
         if found.question.followup and found.unknown_terms > 1:
             return False
@@ -318,12 +316,17 @@ class Responder:
 
     def _answer_floor(self, found: Retrieval) -> float:
         """The decision's floor (fitted beside the tower floor, or alone without the tower);
-        with the reader, the floor fitted beside its veto."""
+        with the reader, the floor fitted beside its veto. In the tower's doubt band (its
+        best cosine under ``doubt_tower``), the passage must be surer: ``doubt_floor``."""
         if self.reader is not None and self.reader.model.answer_floor is not None:
-            return self.reader.model.answer_floor
-        if found.ranked_best is None:
+            floor = self.reader.model.answer_floor
+        elif found.ranked_best is None:
             return self.tuning.floor_without_tower
-        return self.tuning.answer_floor
+        else:
+            floor = self.tuning.answer_floor
+        if found.ranked_best is not None and found.ranked_best < self.tuning.doubt_tower:
+            return max(floor, self.tuning.doubt_floor)
+        return floor
 
     def _passage(self, stored: StoredArticle, candidate: Candidate, asked: Question) -> Passage:
         article = stored.article

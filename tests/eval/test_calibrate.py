@@ -53,35 +53,43 @@ def test_the_responder_decides_with_the_loaded_file(
     assert Responder(strict, embedder=embedder).answer(question, semantic_stored).abstained
 
 
+RATIFIED = "Qui a ratifié le traité ?"
+
+
+def _abstains_with(
+    changes: dict, folder: Path, embedder: Embedder, stored: StoredArticle
+) -> bool:
+    """Whether the bundled question is refused with the shipped decision file so changed
+    (written, then loaded as the bot loads it)."""
+    data = json.loads(DECISION.read_text(encoding="utf-8")) | changes
+    (folder / "decision.json").write_text(json.dumps(data), encoding="utf-8")
+    tuning = Tuning(**load_decision(folder / "decision.json"))
+    return Responder(tuning, embedder=embedder).answer(RATIFIED, stored).abstained
+
+
+def _tower_best(embedder: Embedder, stored: StoredArticle) -> float:
+    found = Responder(embedder=embedder).retrieval(RATIFIED, stored)
+    assert found.ranked_best is not None  # the shipped model has its tower
+    return found.ranked_best
+
+
 def test_the_tower_floor_refuses_a_question_whose_best_sentence_stays_under_it(
     tmp_path: Path, embedder: Embedder, semantic_stored: StoredArticle
 ) -> None:
-    question = "Qui a ratifié le traité ?"
-    found = Responder(embedder=embedder).retrieval(question, semantic_stored)
-    assert found.ranked_best is not None  # the shipped model has its tower
-    data = json.loads(DECISION.read_text(encoding="utf-8"))
-    for floor, abstained in ((found.ranked_best - 0.01, False), (found.ranked_best + 0.01, True)):
-        data["tower_floor"] = floor
-        (tmp_path / "decision.json").write_text(json.dumps(data), encoding="utf-8")
-        tuning = Tuning(**load_decision(tmp_path / "decision.json"))
-        answer = Responder(tuning, embedder=embedder).answer(question, semantic_stored)
-        assert answer.abstained is abstained
+    best = _tower_best(embedder, semantic_stored)
+    for floor, abstained in ((best - 0.01, False), (best + 0.01, True)):
+        assert _abstains_with(
+            {"tower_floor": floor}, tmp_path, embedder, semantic_stored
+        ) is abstained
 
 
 def test_in_the_tower_s_doubt_band_the_passage_must_be_surer(
     tmp_path: Path, embedder: Embedder, semantic_stored: StoredArticle
 ) -> None:
-    question = "Qui a ratifié le traité ?"
-    found = Responder(embedder=embedder).retrieval(question, semantic_stored)
-    assert found.ranked_best is not None
-    data = json.loads(DECISION.read_text(encoding="utf-8"))
-    data |= {"tower_floor": 0.0, "doubt_floor": 1.0}  # no passage is that sure
-    for doubt, abstained in ((found.ranked_best - 0.01, False), (found.ranked_best + 0.01, True)):
-        data["doubt_tower"] = doubt
-        (tmp_path / "decision.json").write_text(json.dumps(data), encoding="utf-8")
-        tuning = Tuning(**load_decision(tmp_path / "decision.json"))
-        answer = Responder(tuning, embedder=embedder).answer(question, semantic_stored)
-        assert answer.abstained is abstained
+    best = _tower_best(embedder, semantic_stored)
+    for doubt, abstained in ((best - 0.01, False), (best + 0.01, True)):
+        band = {"tower_floor": 0.0, "doubt_tower": doubt, "doubt_floor": 1.0}  # none so sure
+        assert _abstains_with(band, tmp_path, embedder, semantic_stored) is abstained
 
 
 def _row(group: str, i: int, ranked: float | None, shift: float = 0.0) -> Row:
